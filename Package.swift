@@ -1,0 +1,44 @@
+// swift-tools-version: 6.1
+// Strata: SQLite extended with Swift. See README.md for the map of targets; in short:
+//   CSQLite (C shim over the api-routines table) → SQLiteKit (Swift face of SQLite)
+//   → one pure core + one SQL binding per domain (Vectors/VectorsSQL, ...)
+//   → StrataExtension (the init and registration table) → libstrata.so (StrataLoadable) and `strata` (StrataCLI).
+import PackageDescription
+
+// Library code is compiled in the Swift 5 language mode: SQLite owns threading, and the boundary types are
+// C pointers that strict-concurrency checking cannot reason about.
+let swift5: [SwiftSetting] = [.swiftLanguageMode(.v5)]
+
+let package = Package(
+    name: "Strata",
+    products: [
+        // libstrata.so → SQLite's default entry point sqlite3_strata_init.
+        .library(name: "strata", type: .dynamic, targets: ["StrataLoadable"]),
+        // The binary is `strata-cli` because a product name must be unique; `make` links it as `strata`.
+        .executable(name: "strata-cli", targets: ["StrataCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .target(name: "CSQLite"),
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .target(name: "SQLiteKit", dependencies: ["CSQLite"], swiftSettings: swift5),
+
+        .target(name: "Vectors", dependencies: ["CBLAS"], swiftSettings: swift5),
+        .target(name: "VectorsSQL", dependencies: ["Vectors", "SQLiteKit"], swiftSettings: swift5),
+
+        .target(name: "StrataExtension", dependencies: ["SQLiteKit", "VectorsSQL"], swiftSettings: swift5),
+        .target(name: "StrataLoadable", dependencies: ["StrataExtension"], swiftSettings: swift5,
+                linkerSettings: [.unsafeFlags(["-static-stdlib"])]),
+        .executableTarget(name: "StrataCLI",
+                          dependencies: ["StrataExtension", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          swiftSettings: swift5,
+                          linkerSettings: [.linkedLibrary("sqlite3")]),
+
+        .target(name: "StrataTestSupport", dependencies: ["StrataExtension"], path: "Tests/StrataTestSupport",
+                swiftSettings: swift5, linkerSettings: [.linkedLibrary("sqlite3")]),
+        .testTarget(name: "SQLiteKitTests", dependencies: ["StrataTestSupport"], swiftSettings: swift5),
+        .testTarget(name: "VectorsTests", dependencies: ["Vectors", "StrataTestSupport"], swiftSettings: swift5),
+    ]
+)

@@ -1,0 +1,173 @@
+// The C face of SQLite for Swift: every call the extension makes goes through the
+// `sqlite3_api_routines` table SQLite hands to `sqlite3_strata_init`, never through a linked libsqlite3.
+//
+// Why this file exists: the rerouting macros of <sqlite3ext.h> (`#define sqlite3_step sqlite3_api->step`)
+// do not import into Swift, Swift cannot call C variadics (`vtab_config`, `mprintf`), and Swift 6 rejects
+// reading a C global `var`. So we include the header with SQLITE_CORE defined (types and the routines struct,
+// no macros) and wrap each routine we use in a `static inline` function that calls through the table.
+// Entries that only exist in newer SQLite versions are guarded by the host's version number, because an older
+// host hands us a shorter table.
+#ifndef STRATA_CSQLITE_H
+#define STRATA_CSQLITE_H
+
+#define SQLITE_CORE 1
+#include <sqlite3ext.h>
+#include <stddef.h>
+#include <stdint.h>
+
+// The table, set once by the init function (the same pointer for every connection of one process).
+extern const sqlite3_api_routines *strata_sqlite3_api;
+extern int strata_sqlite3_version;
+void strata_set_api(const sqlite3_api_routines *api);
+static inline int strata_api_ready(void) { return strata_sqlite3_api != 0; }
+static inline int strata_libversion_number(void) { return strata_sqlite3_version; }
+#define STRATA_API strata_sqlite3_api
+
+// Our own vtab and cursor records: SQLite's base struct first, then a retained Swift object.
+typedef struct strata_vtab { sqlite3_vtab base; void *swiftTable; } strata_vtab;
+typedef struct strata_vtab_cursor { sqlite3_vtab_cursor base; void *swiftCursor; } strata_vtab_cursor;
+
+// A destructor value SQLite understands as "copy the bytes now".
+static inline sqlite3_destructor_type strata_transient(void) { return SQLITE_TRANSIENT; }
+static inline sqlite3_destructor_type strata_static(void) { return SQLITE_STATIC; }
+
+// ---- memory and strings -------------------------------------------------------------------------------
+static inline void *strata_malloc64(sqlite3_uint64 n) { return STRATA_API->malloc64(n); }
+static inline void strata_free(void *p) { STRATA_API->free(p); }
+/// A copy of `text` in SQLite's allocator, for `*pzErrMsg` and `zErrMsg`.
+static inline char *strata_mprintf_text(const char *text) { return STRATA_API->mprintf("%s", text); }
+
+// ---- functions -----------------------------------------------------------------------------------------
+typedef void (*strata_xfunc)(sqlite3_context *, int, sqlite3_value **);
+typedef void (*strata_xfinal)(sqlite3_context *);
+typedef void (*strata_xdestroy)(void *);
+static inline int strata_create_function_v2(sqlite3 *db, const char *name, int nArg, int flags, void *app,
+                                            strata_xfunc xFunc, strata_xfunc xStep, strata_xfinal xFinal,
+                                            strata_xdestroy xDestroy) {
+  return STRATA_API->create_function_v2(db, name, nArg, flags, app, xFunc, xStep, xFinal, xDestroy);
+}
+static inline void *strata_user_data(sqlite3_context *c) { return STRATA_API->user_data(c); }
+static inline sqlite3 *strata_context_db_handle(sqlite3_context *c) { return STRATA_API->context_db_handle(c); }
+static inline void *strata_aggregate_context(sqlite3_context *c, int n) { return STRATA_API->aggregate_context(c, n); }
+static inline void *strata_get_auxdata(sqlite3_context *c, int n) { return STRATA_API->get_auxdata(c, n); }
+static inline void strata_set_auxdata(sqlite3_context *c, int n, void *p, strata_xdestroy d) { STRATA_API->set_auxdata(c, n, p, d); }
+
+// ---- values --------------------------------------------------------------------------------------------
+static inline int strata_value_type(sqlite3_value *v) { return STRATA_API->value_type(v); }
+static inline sqlite3_int64 strata_value_int64(sqlite3_value *v) { return STRATA_API->value_int64(v); }
+static inline double strata_value_double(sqlite3_value *v) { return STRATA_API->value_double(v); }
+static inline const unsigned char *strata_value_text(sqlite3_value *v) { return STRATA_API->value_text(v); }
+static inline const void *strata_value_blob(sqlite3_value *v) { return STRATA_API->value_blob(v); }
+static inline int strata_value_bytes(sqlite3_value *v) { return STRATA_API->value_bytes(v); }
+static inline unsigned int strata_value_subtype(sqlite3_value *v) { return STRATA_API->value_subtype(v); }
+
+// ---- results -------------------------------------------------------------------------------------------
+static inline void strata_result_null(sqlite3_context *c) { STRATA_API->result_null(c); }
+static inline void strata_result_int64(sqlite3_context *c, sqlite3_int64 v) { STRATA_API->result_int64(c, v); }
+static inline void strata_result_double(sqlite3_context *c, double v) { STRATA_API->result_double(c, v); }
+static inline void strata_result_text(sqlite3_context *c, const char *s, int n) {
+  STRATA_API->result_text(c, s, n, SQLITE_TRANSIENT);
+}
+static inline void strata_result_blob(sqlite3_context *c, const void *p, int n) {
+  STRATA_API->result_blob(c, p, n, SQLITE_TRANSIENT);
+}
+/// Hands SQLite a buffer from `strata_malloc64`; SQLite frees it (no copy).
+static inline void strata_result_blob_owned(sqlite3_context *c, void *p, int n) {
+  STRATA_API->result_blob(c, p, n, STRATA_API->free);
+}
+static inline void strata_result_zeroblob(sqlite3_context *c, int n) { STRATA_API->result_zeroblob(c, n); }
+static inline void strata_result_value(sqlite3_context *c, sqlite3_value *v) { STRATA_API->result_value(c, v); }
+static inline void strata_result_error(sqlite3_context *c, const char *msg) { STRATA_API->result_error(c, msg, -1); }
+static inline void strata_result_error_code(sqlite3_context *c, int code) { STRATA_API->result_error_code(c, code); }
+static inline void strata_result_error_nomem(sqlite3_context *c) { STRATA_API->result_error_nomem(c); }
+static inline void strata_result_error_toobig(sqlite3_context *c) { STRATA_API->result_error_toobig(c); }
+static inline void strata_result_subtype(sqlite3_context *c, unsigned int t) { STRATA_API->result_subtype(c, t); }
+
+// ---- virtual tables ------------------------------------------------------------------------------------
+static inline int strata_create_module_v2(sqlite3 *db, const char *name, const sqlite3_module *m, void *aux,
+                                          strata_xdestroy d) {
+  return STRATA_API->create_module_v2(db, name, m, aux, d);
+}
+static inline int strata_declare_vtab(sqlite3 *db, const char *sql) { return STRATA_API->declare_vtab(db, sql); }
+static inline int strata_vtab_config_directonly(sqlite3 *db) {
+  return STRATA_API->vtab_config(db, SQLITE_VTAB_DIRECTONLY);
+}
+static inline int strata_vtab_config_innocuous(sqlite3 *db) {
+  return STRATA_API->vtab_config(db, SQLITE_VTAB_INNOCUOUS);
+}
+/// `sqlite3_vtab_in` (3.38+): 1 when constraint `i` is an IN the table may take as one list. 0 on older hosts.
+static inline int strata_vtab_in(sqlite3_index_info *info, int i, int handle) {
+  return strata_sqlite3_version >= 3038000 ? STRATA_API->vtab_in(info, i, handle) : 0;
+}
+static inline int strata_vtab_in_first(sqlite3_value *list, sqlite3_value **out) {
+  return strata_sqlite3_version >= 3038000 ? STRATA_API->vtab_in_first(list, out) : SQLITE_MISUSE;
+}
+static inline int strata_vtab_in_next(sqlite3_value *list, sqlite3_value **out) {
+  return strata_sqlite3_version >= 3038000 ? STRATA_API->vtab_in_next(list, out) : SQLITE_MISUSE;
+}
+/// `sqlite3_vtab_rhs_value` (3.38+): the constant right-hand side of constraint `i`, if known at plan time.
+static inline int strata_vtab_rhs_value(sqlite3_index_info *info, int i, sqlite3_value **out) {
+  return strata_sqlite3_version >= 3038000 ? STRATA_API->vtab_rhs_value(info, i, out) : SQLITE_NOTFOUND;
+}
+
+// ---- connections and statements (used to read tables named in arguments, and by the CLI) ---------------
+static inline int strata_prepare_v2(sqlite3 *db, const char *sql, int n, sqlite3_stmt **st, const char **tail) {
+  return STRATA_API->prepare_v2(db, sql, n, st, tail);
+}
+static inline int strata_step(sqlite3_stmt *s) { return STRATA_API->step(s); }
+static inline int strata_reset(sqlite3_stmt *s) { return STRATA_API->reset(s); }
+static inline int strata_finalize(sqlite3_stmt *s) { return STRATA_API->finalize(s); }
+static inline int strata_clear_bindings(sqlite3_stmt *s) { return STRATA_API->clear_bindings(s); }
+static inline int strata_bind_null(sqlite3_stmt *s, int i) { return STRATA_API->bind_null(s, i); }
+static inline int strata_bind_int64(sqlite3_stmt *s, int i, sqlite3_int64 v) { return STRATA_API->bind_int64(s, i, v); }
+static inline int strata_bind_double(sqlite3_stmt *s, int i, double v) { return STRATA_API->bind_double(s, i, v); }
+static inline int strata_bind_text(sqlite3_stmt *s, int i, const char *t, int n) {
+  return STRATA_API->bind_text(s, i, t, n, SQLITE_TRANSIENT);
+}
+static inline int strata_bind_blob(sqlite3_stmt *s, int i, const void *p, int n) {
+  return STRATA_API->bind_blob(s, i, p, n, SQLITE_TRANSIENT);
+}
+static inline int strata_bind_zeroblob(sqlite3_stmt *s, int i, int n) { return STRATA_API->bind_zeroblob(s, i, n); }
+static inline int strata_bind_value(sqlite3_stmt *s, int i, const sqlite3_value *v) { return STRATA_API->bind_value(s, i, v); }
+static inline int strata_bind_parameter_count(sqlite3_stmt *s) { return STRATA_API->bind_parameter_count(s); }
+static inline const char *strata_bind_parameter_name(sqlite3_stmt *s, int i) { return STRATA_API->bind_parameter_name(s, i); }
+static inline int strata_column_count(sqlite3_stmt *s) { return STRATA_API->column_count(s); }
+static inline int strata_data_count(sqlite3_stmt *s) { return STRATA_API->data_count(s); }
+static inline const char *strata_column_name(sqlite3_stmt *s, int i) { return STRATA_API->column_name(s, i); }
+static inline const char *strata_column_decltype(sqlite3_stmt *s, int i) { return STRATA_API->column_decltype(s, i); }
+static inline int strata_column_type(sqlite3_stmt *s, int i) { return STRATA_API->column_type(s, i); }
+static inline sqlite3_int64 strata_column_int64(sqlite3_stmt *s, int i) { return STRATA_API->column_int64(s, i); }
+static inline double strata_column_double(sqlite3_stmt *s, int i) { return STRATA_API->column_double(s, i); }
+static inline const unsigned char *strata_column_text(sqlite3_stmt *s, int i) { return STRATA_API->column_text(s, i); }
+static inline const void *strata_column_blob(sqlite3_stmt *s, int i) { return STRATA_API->column_blob(s, i); }
+static inline int strata_column_bytes(sqlite3_stmt *s, int i) { return STRATA_API->column_bytes(s, i); }
+static inline sqlite3_value *strata_column_value(sqlite3_stmt *s, int i) { return STRATA_API->column_value(s, i); }
+static inline int strata_stmt_readonly(sqlite3_stmt *s) { return STRATA_API->stmt_readonly(s); }
+static inline int strata_stmt_busy(sqlite3_stmt *s) { return STRATA_API->stmt_busy(s); }
+static inline const char *strata_sql(sqlite3_stmt *s) { return STRATA_API->sql(s); }
+static inline sqlite3 *strata_db_handle(sqlite3_stmt *s) { return STRATA_API->db_handle(s); }
+static inline const char *strata_errmsg(sqlite3 *db) { return STRATA_API->errmsg(db); }
+static inline int strata_errcode(sqlite3 *db) { return STRATA_API->errcode(db); }
+static inline int strata_extended_errcode(sqlite3 *db) { return STRATA_API->extended_errcode(db); }
+static inline const char *strata_errstr(int rc) { return STRATA_API->errstr(rc); }
+static inline int strata_changes(sqlite3 *db) { return STRATA_API->changes(db); }
+static inline int strata_total_changes(sqlite3 *db) { return STRATA_API->total_changes(db); }
+static inline sqlite3_int64 strata_last_insert_rowid(sqlite3 *db) { return STRATA_API->last_insert_rowid(db); }
+static inline int strata_get_autocommit(sqlite3 *db) { return STRATA_API->get_autocommit(db); }
+static inline void strata_interrupt(sqlite3 *db) { STRATA_API->interruptx(db); }
+static inline int strata_busy_timeout(sqlite3 *db, int ms) { return STRATA_API->busy_timeout(db, ms); }
+static inline const char *strata_db_filename(sqlite3 *db, const char *schema) { return STRATA_API->db_filename(db, schema); }
+static inline int strata_exec(sqlite3 *db, const char *sql) { return STRATA_API->exec(db, sql, 0, 0, 0); }
+typedef int (*strata_xprogress)(void *);
+static inline void strata_progress_handler(sqlite3 *db, int n, strata_xprogress f, void *p) {
+  STRATA_API->progress_handler(db, n, f, p);
+}
+static inline int strata_limit(sqlite3 *db, int id, int v) { return STRATA_API->limit(db, id, v); }
+static inline int strata_complete(const char *sql) { return STRATA_API->complete(sql); }
+static inline const char *strata_libversion(void) { return STRATA_API->libversion(); }
+static inline int strata_table_column_metadata(sqlite3 *db, const char *schema, const char *table, const char *col,
+                                               const char **type, const char **coll, int *notnull, int *pk, int *autoinc) {
+  return STRATA_API->table_column_metadata(db, schema, table, col, type, coll, notnull, pk, autoinc);
+}
+
+#endif

@@ -1,0 +1,11 @@
+// Holds the api-routines pointer that SQLite hands to the init function. See include/CSQLite.h.
+#include "CSQLite.h"
+
+const sqlite3_api_routines *strata_sqlite3_api = 0;
+int strata_sqlite3_version = 0;
+
+void strata_set_api(const sqlite3_api_routines *api) {
+  // Every connection of a process gets the same table; a second init stores the same value again.
+  strata_sqlite3_api = api;
+  strata_sqlite3_version = api ? api->libversion_number() : 0;
+}

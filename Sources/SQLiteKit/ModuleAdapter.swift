@@ -1,0 +1,256 @@
+// Turns a `VirtualTableModule` into an `sqlite3_module`: non-generic C trampolines that find the Swift table
+// or cursor behind SQLite's pointers and catch every thrown error at the C boundary, where it becomes
+// `zErrMsg` (allocated by SQLite's allocator) prefixed with the module's name.
+import CSQLite
+
+final class ModuleBox {
+    let module: VirtualTableModule
+    let cModule: UnsafeMutablePointer<sqlite3_module>
+
+    init(module: VirtualTableModule, cModule: UnsafeMutablePointer<sqlite3_module>) {
+        self.module = module
+        self.cModule = cModule
+    }
+
+    deinit {
+        cModule.deinitialize(count: 1)
+        cModule.deallocate()
+    }
+}
+
+final class TableBox {
+    let table: VirtualTable
+    let name: String
+    init(table: VirtualTable, name: String) { self.table = table; self.name = name }
+}
+
+final class CursorBox {
+    let cursor: VirtualTableCursor
+    init(cursor: VirtualTableCursor) { self.cursor = cursor }
+}
+
+extension Connection {
+    /// Registers a virtual-table module. Its lifetime is the connection's.
+    public func createModule(_ module: VirtualTableModule) throws {
+        let c = UnsafeMutablePointer<sqlite3_module>.allocate(capacity: 1)
+        c.initialize(to: makeCModule(kind: module.kind))
+        let box = Unmanaged.passRetained(ModuleBox(module: module, cModule: c)).toOpaque()
+        let rc = strata_create_module_v2(handle, module.name, c, box) { p in
+            if let p { Unmanaged<ModuleBox>.fromOpaque(p).release() }
+        }
+        // On failure SQLite has already invoked the destructor above.
+        guard rc == SQLITE_OK else { throw SQLError("cannot register module \(module.name): \(errorMessage)", code: rc) }
+    }
+}
+
+// MARK: - helpers
+
+private func table(_ vtab: UnsafeMutablePointer<sqlite3_vtab>?) -> TableBox? {
+    guard let vtab else { return nil }
+    let own = UnsafeMutableRawPointer(vtab).assumingMemoryBound(to: strata_vtab.self)
+    guard let p = own.pointee.swiftTable else { return nil }
+    return Unmanaged<TableBox>.fromOpaque(p).takeUnretainedValue()
+}
+
+private func cursor(_ cur: UnsafeMutablePointer<sqlite3_vtab_cursor>?) -> CursorBox? {
+    guard let cur else { return nil }
+    let own = UnsafeMutableRawPointer(cur).assumingMemoryBound(to: strata_vtab_cursor.self)
+    guard let p = own.pointee.swiftCursor else { return nil }
+    return Unmanaged<CursorBox>.fromOpaque(p).takeUnretainedValue()
+}
+
+/// Stores an error message on the vtab, where SQLite picks it up after a failed call.
+private func setError(_ vtab: UnsafeMutablePointer<sqlite3_vtab>?, _ error: any Error, name: String) -> Int32 {
+    let e = SQLError.from(error)
+    guard let vtab else { return e.code }
+    if let old = vtab.pointee.zErrMsg { strata_free(old) }
+    vtab.pointee.zErrMsg = strata_mprintf_text(e.prefixed(with: name))
+    return e.code == SQLITE_OK ? SQLITE_ERROR : e.code
+}
+
+private func moduleArguments(_ argc: Int32, _ argv: UnsafePointer<UnsafePointer<CChar>?>?) -> ModuleArguments {
+    var all: [String] = []
+    if let argv {
+        for i in 0..<max(0, Int(argc)) { all.append(argv[i].map { String(cString: $0) } ?? "") }
+    }
+    let raw = Array(all.dropFirst(3))
+    return ModuleArguments(
+        moduleName: all.first ?? "",
+        schemaName: all.count > 1 ? all[1] : "main",
+        tableName: all.count > 2 ? all[2] : "",
+        arguments: raw.map(unquoteModuleArgument),
+        rawArguments: raw)
+}
+
+/// `'a b'` → `a b`, `"x"` → `x` (doubled quotes inside become single); anything else trimmed as is.
+public func unquoteModuleArgument(_ s: String) -> String {
+    let t = s.trimmingWhitespace()
+    guard t.count >= 2, let q = t.first, q == "'" || q == "\"", t.last == q else { return t }
+    let inner = t.dropFirst().dropLast()
+    return inner.replacingOccurrences(of: String([q, q]), with: String(q))
+}
+
+extension StringProtocol {
+    func trimmingWhitespace() -> String {
+        var s = Substring(self)
+        while let f = s.first, f.isWhitespace { s = s.dropFirst() }
+        while let l = s.last, l.isWhitespace { s = s.dropLast() }
+        return String(s)
+    }
+
+    func replacingOccurrences(of target: String, with replacement: String) -> String {
+        guard !target.isEmpty else { return String(self) }
+        var out = ""
+        var rest = Substring(self)
+        while let r = rest.range(of: target) {
+            out += rest[..<r.lowerBound]
+            out += replacement
+            rest = rest[r.upperBound...]
+        }
+        out += rest
+        return out
+    }
+
+    func range(of target: String) -> Range<Index>? {
+        let t = Array(target.utf8)
+        guard let first = t.first else { return nil }
+        var i = startIndex
+        while i < endIndex {
+            if utf8[i] == first, self[i...].utf8.starts(with: t) {
+                return i..<utf8.index(i, offsetBy: t.count)
+            }
+            i = utf8.index(after: i)
+        }
+        return nil
+    }
+}
+
+// MARK: - the trampolines
+
+private func connect(_ db: OpaquePointer?, _ aux: UnsafeMutableRawPointer?, _ argc: Int32,
+                     _ argv: UnsafePointer<UnsafePointer<CChar>?>?,
+                     _ ppVtab: UnsafeMutablePointer<UnsafeMutablePointer<sqlite3_vtab>?>?,
+                     _ pzErr: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    guard let db, let aux, let ppVtab else { return SQLITE_MISUSE }
+    let module = Unmanaged<ModuleBox>.fromOpaque(aux).takeUnretainedValue().module
+    let connection = Connection(handle: db)
+    do {
+        let t = try module.connect(connection, moduleArguments(argc, argv))
+        if module.directOnly { _ = strata_vtab_config_directonly(db) }
+        if module.innocuous { _ = strata_vtab_config_innocuous(db) }
+        let rc = strata_declare_vtab(db, t.declaration)
+        guard rc == SQLITE_OK else {
+            throw SQLError("bad table declaration (\(connection.errorMessage)): \(t.declaration)", code: rc)
+        }
+        let vt = UnsafeMutablePointer<strata_vtab>.allocate(capacity: 1)
+        vt.initialize(to: strata_vtab())
+        vt.pointee.swiftTable = Unmanaged.passRetained(TableBox(table: t, name: module.name)).toOpaque()
+        ppVtab.pointee = UnsafeMutableRawPointer(vt).assumingMemoryBound(to: sqlite3_vtab.self)
+        return SQLITE_OK
+    } catch {
+        let e = SQLError.from(error)
+        pzErr?.pointee = strata_mprintf_text(e.prefixed(with: module.name))
+        return e.code == SQLITE_OK ? SQLITE_ERROR : e.code
+    }
+}
+
+private func disconnect(_ vtab: UnsafeMutablePointer<sqlite3_vtab>?) -> Int32 {
+    guard let vtab else { return SQLITE_OK }
+    let own = UnsafeMutableRawPointer(vtab).assumingMemoryBound(to: strata_vtab.self)
+    if let p = own.pointee.swiftTable {
+        let box = Unmanaged<TableBox>.fromOpaque(p).takeRetainedValue()
+        box.table.disconnect()
+    }
+    own.deinitialize(count: 1)
+    own.deallocate()
+    return SQLITE_OK
+}
+
+private func makeCModule(kind: VirtualTableModule.Kind) -> sqlite3_module {
+    var m = sqlite3_module()
+    m.iVersion = 1
+    switch kind {
+    case .eponymousOnly:
+        m.xCreate = nil  // null xCreate: eponymous-only, CREATE VIRTUAL TABLE is refused
+    case .creatable:
+        // A distinct xCreate function (not xConnect) keeps the module from also being eponymous.
+        m.xCreate = { db, aux, argc, argv, pp, err in connect(db, aux, argc, argv, pp, err) }
+    }
+    m.xConnect = { db, aux, argc, argv, pp, err in connect(db, aux, argc, argv, pp, err) }
+    m.xDisconnect = { disconnect($0) }
+    m.xDestroy = { disconnect($0) }
+    m.xBestIndex = { vtab, info in
+        guard let box = table(vtab), let info else { return SQLITE_ERROR }
+        do {
+            switch try box.table.bestIndex(IndexInfo(raw: info)) {
+            case .ok: return SQLITE_OK
+            case .unusable: return SQLITE_CONSTRAINT
+            }
+        } catch {
+            return setError(vtab, error, name: box.name)
+        }
+    }
+    m.xOpen = { vtab, ppCursor in
+        guard let box = table(vtab), let ppCursor else { return SQLITE_ERROR }
+        do {
+            let c = try box.table.openCursor()
+            let cur = UnsafeMutablePointer<strata_vtab_cursor>.allocate(capacity: 1)
+            cur.initialize(to: strata_vtab_cursor())
+            cur.pointee.swiftCursor = Unmanaged.passRetained(CursorBox(cursor: c)).toOpaque()
+            ppCursor.pointee = UnsafeMutableRawPointer(cur).assumingMemoryBound(to: sqlite3_vtab_cursor.self)
+            return SQLITE_OK
+        } catch {
+            return setError(vtab, error, name: box.name)
+        }
+    }
+    m.xClose = { cur in
+        guard let cur else { return SQLITE_OK }
+        let own = UnsafeMutableRawPointer(cur).assumingMemoryBound(to: strata_vtab_cursor.self)
+        if let p = own.pointee.swiftCursor { Unmanaged<CursorBox>.fromOpaque(p).release() }
+        own.deinitialize(count: 1)
+        own.deallocate()
+        return SQLITE_OK
+    }
+    m.xFilter = { cur, idxNum, idxStr, argc, argv in
+        guard let c = cursor(cur) else { return SQLITE_ERROR }
+        do {
+            try c.cursor.filter(indexNumber: idxNum, indexString: idxStr.map { String(cString: $0) },
+                                arguments: SQLArguments(count: argc, argv: argv))
+            return SQLITE_OK
+        } catch {
+            return setError(cur?.pointee.pVtab, error, name: table(cur?.pointee.pVtab)?.name ?? "")
+        }
+    }
+    m.xNext = { cur in
+        guard let c = cursor(cur) else { return SQLITE_ERROR }
+        do {
+            try c.cursor.next()
+            return SQLITE_OK
+        } catch {
+            return setError(cur?.pointee.pVtab, error, name: table(cur?.pointee.pVtab)?.name ?? "")
+        }
+    }
+    m.xEof = { cur in
+        guard let c = cursor(cur) else { return 1 }
+        return c.cursor.isAtEnd ? 1 : 0
+    }
+    m.xColumn = { cur, ctx, i in
+        guard let c = cursor(cur), let ctx else { return SQLITE_ERROR }
+        do {
+            try c.cursor.column(i, context: SQLContext(raw: ctx))
+            return SQLITE_OK
+        } catch {
+            return setError(cur?.pointee.pVtab, error, name: table(cur?.pointee.pVtab)?.name ?? "")
+        }
+    }
+    m.xRowid = { cur, out in
+        guard let c = cursor(cur), let out else { return SQLITE_ERROR }
+        do {
+            out.pointee = try c.cursor.rowid()
+            return SQLITE_OK
+        } catch {
+            return setError(cur?.pointee.pVtab, error, name: table(cur?.pointee.pVtab)?.name ?? "")
+        }
+    }
+    return m
+}

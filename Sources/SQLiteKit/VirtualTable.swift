@@ -1,0 +1,76 @@
+// The virtual-table protocols: a table that plans (`bestIndex`) and opens cursors, and a cursor that filters,
+// steps and yields columns. `ModuleAdapter.swift` turns them into an `sqlite3_module`.
+import CSQLite
+
+/// What `xConnect`/`xCreate` receive: `CREATE VIRTUAL TABLE schema.table USING module(arguments...)`.
+/// For an eponymous table-valued function, `tableName == moduleName` and `arguments` is empty.
+public struct ModuleArguments {
+    public var moduleName: String
+    public var schemaName: String
+    public var tableName: String
+    /// The module arguments as written, with surrounding quotes removed from quoted ones.
+    public var arguments: [String]
+    /// The same, exactly as written (quotes kept), for modules that parse `key=value` themselves.
+    public var rawArguments: [String]
+}
+
+/// How a table answers one candidate plan.
+public enum PlanOutcome {
+    /// The plan in `IndexInfo` is usable.
+    case ok
+    /// This combination of usable constraints cannot be served (`SQLITE_CONSTRAINT`): SQLite tries another.
+    case unusable
+}
+
+/// One virtual table instance (per connection and table).
+public protocol VirtualTable: AnyObject {
+    /// The `CREATE TABLE x(...)` statement declared to SQLite. HIDDEN columns are table-valued-function arguments.
+    var declaration: String { get }
+    /// Chooses a plan: marks constraints it uses, sets cost, rows, `indexNumber`/`indexString`.
+    func bestIndex(_ info: IndexInfo) throws -> PlanOutcome
+    func openCursor() throws -> VirtualTableCursor
+    /// Called when SQLite drops the table object (disconnect or destroy).
+    func disconnect()
+}
+
+extension VirtualTable {
+    public func disconnect() {}
+}
+
+/// A scan over a virtual table.
+public protocol VirtualTableCursor: AnyObject {
+    /// Starts (or restarts) the scan with the plan chosen in `bestIndex` and the values of the used constraints.
+    func filter(indexNumber: Int32, indexString: String?, arguments: SQLArguments) throws
+    func next() throws
+    var isAtEnd: Bool { get }
+    /// Sets column `index`'s value on `context` for the current row.
+    func column(_ index: Int32, context: SQLContext) throws
+    func rowid() throws -> Int64
+}
+
+/// A module: its SQL name, how it may be used, and how to build a table.
+public struct VirtualTableModule {
+    public enum Kind {
+        /// A table-valued function only (`SELECT * FROM name(args)`); `CREATE VIRTUAL TABLE` is refused.
+        case eponymousOnly
+        /// Only through `CREATE VIRTUAL TABLE t USING name(args)`.
+        case creatable
+    }
+
+    public var name: String
+    public var kind: Kind
+    /// Reads files or tables named in arguments: refused inside views, triggers and schema (`SQLITE_VTAB_DIRECTONLY`).
+    public var directOnly: Bool
+    /// Pure: allowed in views and triggers even with `trusted_schema=OFF` (`SQLITE_VTAB_INNOCUOUS`).
+    public var innocuous: Bool
+    public var connect: (Connection, ModuleArguments) throws -> VirtualTable
+
+    public init(name: String, kind: Kind, directOnly: Bool, innocuous: Bool = false,
+                connect: @escaping (Connection, ModuleArguments) throws -> VirtualTable) {
+        self.name = name
+        self.kind = kind
+        self.directOnly = directOnly
+        self.innocuous = innocuous
+        self.connect = connect
+    }
+}

@@ -1,0 +1,39 @@
+// The one init function and the registration table: every SQL function and module Strata adds is
+// registered from `registerAll`, domain by domain. The loadable library's `sqlite3_strata_init` and the
+// `strata` CLI's `sqlite3_auto_extension` both call `Strata.initialize`; there is no second path.
+import CSQLite
+import SQLiteKit
+import VectorsSQL
+
+public enum Strata {
+    public static let version = "0.1.0"
+    /// SQLITE_DIRECTONLY/INNOCUOUS and `sqlite3_vtab_config(DIRECTONLY)` need 3.31.
+    public static let minimumSQLiteVersion: Int32 = 3_031_000
+
+    /// Sets the api-routines table and registers everything on `db`. Returns an SQLite result code; on
+    /// failure `*pzErrMsg` holds a message allocated with SQLite's allocator.
+    public static func initialize(_ db: OpaquePointer?,
+                                  _ pzErrMsg: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
+                                  _ api: UnsafePointer<sqlite3_api_routines>?) -> Int32 {
+        guard let db, let api else { return SQLITE_ERROR }
+        strata_set_api(api)
+        guard strata_libversion_number() >= minimumSQLiteVersion else {
+            pzErrMsg?.pointee = strata_mprintf_text(
+                "strata: needs SQLite 3.31.0 or later (this host has \(strata_libversion_number()))")
+            return SQLITE_ERROR
+        }
+        do {
+            try registerAll(on: Connection(handle: db))
+            return SQLITE_OK
+        } catch {
+            pzErrMsg?.pointee = strata_mprintf_text("strata: \(SQLError.from(error).message)")
+            return SQLITE_ERROR
+        }
+    }
+
+    /// The registration table, one line per domain. Each domain lists its own functions with their flags.
+    static func registerAll(on db: Connection) throws {
+        try db.createFunction("strata_version", argumentCount: 0, flags: .pure) { ctx, _ in ctx.result(version) }
+        try VectorFunctions.register(on: db)
+    }
+}
