@@ -23,22 +23,39 @@ let package = Package(
     targets: [
         .target(name: "CSQLite"),
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CLineEdit", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
         .target(name: "SQLiteKit", dependencies: ["CSQLite"], swiftSettings: swift5),
+        .target(name: "StrataCommon", dependencies: ["CZlib"], swiftSettings: swift5),
 
+        // One pure core and one SQL binding per domain.
         .target(name: "Vectors", dependencies: ["CBLAS"], swiftSettings: swift5),
-        .target(name: "VectorsSQL", dependencies: ["Vectors", "SQLiteKit"], swiftSettings: swift5),
+        .target(name: "VectorsSQL", dependencies: ["Vectors", "SQLiteKit", "StrataCommon"], swiftSettings: swift5),
+        .target(name: "Logs", dependencies: ["StrataCommon"], swiftSettings: swift5),
+        .target(name: "LogsSQL", dependencies: ["Logs", "SQLiteKit", "StrataCommon"], swiftSettings: swift5),
+        .target(name: "Cron", dependencies: ["StrataCommon"], swiftSettings: swift5),
+        .target(name: "CronSQL", dependencies: ["Cron", "SQLiteKit", "StrataCommon"], swiftSettings: swift5),
+        .target(name: "Files", dependencies: ["StrataCommon"], swiftSettings: swift5),
+        .target(name: "FilesSQL", dependencies: ["Files", "SQLiteKit", "StrataCommon", "Vectors"], swiftSettings: swift5),
 
-        .target(name: "StrataExtension", dependencies: ["SQLiteKit", "VectorsSQL"], swiftSettings: swift5),
+        .target(name: "StrataExtension",
+                dependencies: ["SQLiteKit", "VectorsSQL", "LogsSQL", "CronSQL", "FilesSQL"],
+                swiftSettings: swift5),
         .target(name: "StrataLoadable", dependencies: ["StrataExtension"], swiftSettings: swift5,
                 linkerSettings: [.unsafeFlags(["-static-stdlib"])]),
         .executableTarget(name: "StrataCLI",
-                          dependencies: ["StrataExtension", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          dependencies: ["StrataExtension", "CLineEdit",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: swift5,
                           linkerSettings: [.linkedLibrary("sqlite3")]),
 
         .target(name: "StrataTestSupport", dependencies: ["StrataExtension"], path: "Tests/StrataTestSupport",
                 swiftSettings: swift5, linkerSettings: [.linkedLibrary("sqlite3")]),
         .testTarget(name: "SQLiteKitTests", dependencies: ["StrataTestSupport"], swiftSettings: swift5),
-        .testTarget(name: "VectorsTests", dependencies: ["Vectors", "StrataTestSupport"], swiftSettings: swift5),
+        .testTarget(name: "StrataCommonTests", dependencies: ["StrataCommon"], swiftSettings: swift5),
+        .testTarget(name: "VectorsTests", dependencies: ["Vectors", "VectorsSQL", "StrataTestSupport"], swiftSettings: swift5),
+        .testTarget(name: "LogsTests", dependencies: ["Logs", "LogsSQL", "StrataTestSupport"], swiftSettings: swift5),
+        .testTarget(name: "CronTests", dependencies: ["Cron", "CronSQL", "StrataTestSupport"], swiftSettings: swift5),
+        .testTarget(name: "FilesTests", dependencies: ["Files", "FilesSQL", "StrataTestSupport"], swiftSettings: swift5),
     ]
 )

@@ -1,0 +1,34 @@
+# The README's commands. `make demo` sets up and runs the demo; `make test` runs every test.
+SHELL := /bin/bash
+VENV := .build-venv
+PY := $(VENV)/bin/python
+RELEASE := .build/release
+
+.PHONY: setup build demo test unit integration bench clean
+
+setup:
+	@bash scripts/setup.sh
+
+build: setup
+	swift build -c release
+	@ln -sf strata-cli $(RELEASE)/strata
+
+demo: build
+	$(RELEASE)/strata --box :memory: < sql/demo.sql
+
+unit: setup
+	swift test
+
+integration: build
+	@bash scripts/setup.sh --with-python
+	$(PY) -m pytest -q Tests/integration
+
+test: unit integration
+
+bench: build
+	@bash scripts/setup.sh --with-python
+	cd Benchmarks && swift package --allow-writing-to-package-directory benchmark
+	$(PY) Benchmarks/peers/run.py
+
+clean:
+	rm -rf .build .build-venv

@@ -1,0 +1,1 @@
+// The pure Cron core: knows nothing of SQLite. (Scaffolding; see the Cron issue.)

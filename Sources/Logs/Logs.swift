@@ -1,0 +1,1 @@
+// The pure Logs core: knows nothing of SQLite. (Scaffolding; see the Logs issue.)

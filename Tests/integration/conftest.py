@@ -1,0 +1,49 @@
+"""Integration tests: the built libstrata.so loaded into real SQLite clients.
+
+Run through `make integration` (venv from Debian's /usr/bin/python3, whose sqlite3 can load extensions).
+Answers are checked against oracles we did not write: NumPy, croniter, Python's logging, np.save.
+"""
+import os
+import pathlib
+import sqlite3
+import subprocess
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+LIB = ROOT / ".build" / "release" / "libstrata"  # no suffix: SQLite adds .so, as `.load` users type it
+CLI = ROOT / ".build" / "release" / "strata-cli"
+
+
+def connect(path=":memory:"):
+    """A Python sqlite3 connection with Strata loaded."""
+    conn = sqlite3.connect(path)
+    conn.enable_load_extension(True)
+    conn.load_extension(str(LIB))
+    conn.enable_load_extension(False)
+    return conn
+
+
+@pytest.fixture
+def db():
+    conn = connect()
+    yield conn
+    conn.close()
+
+
+def error_of(conn, sql, params=()):
+    """The message of the error `sql` raises (fails the test when it succeeds)."""
+    with pytest.raises(sqlite3.Error) as e:
+        conn.execute(sql, params).fetchall()
+    return str(e.value)
+
+
+def run_sqlite3(*args, input=None):
+    """Debian's sqlite3 CLI with the extension loaded first."""
+    return subprocess.run(["sqlite3", ":memory:", f".load {LIB}", *args], input=input,
+                          capture_output=True, text=True, cwd=ROOT)
+
+
+def run_cli(*args, input=None, cwd=ROOT, env=None):
+    return subprocess.run([str(CLI), *args], input=input, capture_output=True, text=True, cwd=cwd,
+                          env={**os.environ, **(env or {})})
