@@ -11,8 +11,9 @@ import subprocess
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-LIB = ROOT / ".build" / "release" / "libstrata"  # no suffix: SQLite adds .so, as `.load` users type it
-CLI = ROOT / ".build" / "release" / "strata-cli"
+# No suffix: SQLite adds .so, as `.load` users type it. STRATA_LIB/STRATA_CLI point elsewhere (helpers' builds).
+LIB = pathlib.Path(os.environ.get("STRATA_LIB", ROOT / ".build" / "release" / "libstrata"))
+CLI = pathlib.Path(os.environ.get("STRATA_CLI", ROOT / ".build" / "release" / "strata-cli"))
 
 
 def connect(path=":memory:"):
