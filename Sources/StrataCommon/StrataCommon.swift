@@ -1,1 +1,0 @@
-// Shared by the domains: globs, file streams (plain or gzip), civil date-time arithmetic and formatting.
