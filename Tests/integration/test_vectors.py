@@ -104,6 +104,14 @@ def test_bad_input_is_a_named_error(db, sql, message):
     assert error_of(db, sql) == message
 
 
+def test_vec_check_describes_problems_without_failing(db):
+    rows = db.execute("select vec_check(v) from (select vec_f32('[1,2]') v union all select x'0000c07f'"
+                      " union all select x'01' union all select '[]' union all select null)").fetchall()
+    assert rows == [(None,), ("non-finite value (NaN or Inf) at index 0",),
+                    ("vector blob length 1 is not a multiple of 4 (expected little-endian float32)",),
+                    ("empty vector",), (None,)]
+
+
 def test_limits_are_inclusive(db):
     assert db.execute("select vec_dims(zeroblob(65536 * 4))").fetchone()[0] == 65536
 
@@ -157,6 +165,7 @@ EXPECTED_FUNCTIONS = {
     ("l2_distance", 2, "s", PURE),
     ("inner_product", 2, "s", PURE),
     ("vec_avg", 1, "a", PURE),
+    ("vec_check", 1, "s", PURE),
 }
 EXPECTED_MODULES = set()
 
