@@ -4,7 +4,7 @@ VENV := .build-venv
 PY := $(VENV)/bin/python
 RELEASE := .build/release
 
-.PHONY: setup build demo test unit integration bench clean
+.PHONY: setup build demo test unit integration bench fuzz clean
 
 setup:
 	@bash scripts/setup.sh
@@ -29,6 +29,9 @@ bench: build
 	@bash scripts/setup.sh --with-python
 	cd Benchmarks && swift package --allow-writing-to-package-directory benchmark
 	$(PY) Benchmarks/peers/run.py
+
+fuzz: setup
+	bash scripts/fuzz.sh $(or $(FUZZ_SECONDS),30)
 
 clean:
 	rm -rf .build .build-venv
