@@ -4,7 +4,7 @@ VENV := .build-venv
 PY := $(VENV)/bin/python
 RELEASE := .build/release
 
-.PHONY: setup build demo test unit integration bench fuzz clean
+.PHONY: setup build demo test unit integration sanitize bench fuzz clean
 
 setup:
 	@bash scripts/setup.sh
@@ -24,6 +24,12 @@ integration: build
 	$(PY) -m pytest -q Tests/integration
 
 test: unit integration
+
+# The unit tests under AddressSanitizer (with LeakSanitizer) and ThreadSanitizer. XCTest is skipped: its
+# harness leaks by itself and every test here is a Swift Testing test.
+sanitize: setup
+	swift test --sanitize=address --scratch-path .build-asan --disable-xctest
+	swift test --sanitize=thread --scratch-path .build-tsan --disable-xctest
 
 bench: build
 	@bash scripts/setup.sh --with-python
