@@ -3,7 +3,7 @@
 //   cron_schedule(schedule, start [, end])    table-valued, pure (innocuous)
 //   crontab(path [, kind])                     table-valued, reads files (DIRECTONLY)
 //   cron_history(path)                         table-valued, reads files (DIRECTONLY)
-//   cron_runs(crontab, history, start, end)    table-valued, reads files (DIRECTONLY)
+//   cron_runs(crontab, history, start, end [, tolerance_s])  table-valued, reads files (DIRECTONLY)
 import SQLiteKit
 
 public enum CronTables {
@@ -15,6 +15,12 @@ public enum CronTables {
                                                innocuous: true) { _, _ in ScheduleTable() })
         try db.createModule(VirtualTableModule(name: "crontab", kind: .eponymousOnly, directOnly: true) { _, _ in
             CrontabTable()
+        })
+        try db.createModule(VirtualTableModule(name: "cron_history", kind: .eponymousOnly, directOnly: true) { _, _ in
+            HistoryTable()
+        })
+        try db.createModule(VirtualTableModule(name: "cron_runs", kind: .eponymousOnly, directOnly: true) { _, _ in
+            RunsTable()
         })
     }
 }

@@ -333,3 +333,186 @@ def test_system_crontab_and_glob(db, tmp_path):
     assert msg.startswith("crontab: cannot open '/nonexistent/crontab'"), msg
     msg = error_of(db, "select * from crontab(?)", (str(tmp_path / "nomatch*"),))
     assert msg.startswith("crontab: no files match"), msg
+
+
+# ---------------------------------------------------------------- history and runs
+
+def fixture_copy(tmp_path, name, mtime="2024-03-05 06:00:00", dest=None):
+    """A fixture copied with a chosen modification time (RFC 3164 lines take their year from it)."""
+    src = os.path.join(FIXTURES, name)
+    dst = tmp_path / (dest or os.path.basename(name))
+    dst.write_bytes(open(src, "rb").read())
+    t = dt.datetime.strptime(mtime, ISO).replace(tzinfo=dt.timezone.utc).timestamp()
+    os.utime(dst, (t, t))
+    return str(dst)
+
+
+CRONTAB_FIXTURE = os.path.join(FIXTURES, "cron.d", "ml")
+WINDOW = ("2024-03-05 01:00:00", "2024-03-05 05:00:00")
+RETRAIN = "/opt/ml/retrain.py >> /logs/retrain.log 2>&1"
+INGEST = "/opt/ml/ingest.sh > /logs/ingest.log"
+
+
+def runs(db, history, crontab=CRONTAB_FIXTURE, window=WINDOW, extra=""):
+    cols = "scheduled_at, started_at, ended_at, duration_s, status, exit_status, user, command, log_path"
+    return db.execute(f"select {cols} from cron_runs(?, ?, ?, ?{extra})", (crontab, history, *window)).fetchall()
+
+
+def test_history_debian_all_levels(db, tmp_path):
+    path = fixture_copy(tmp_path, "debian-L15.syslog")
+    rows = db.execute("select line, ts, host, pid, user, event, command, job_pid, exit_status, message "
+                      "from cron_history(?)", (path,)).fetchall()
+    import re
+    shape = re.compile(r"^Mar  5 \d\d:\d\d:\d\d web1 CRON\[\d+\]: ")
+    text = open(path).read().splitlines()
+    assert [r[0] for r in rows] == [i + 1 for i, l in enumerate(text) if shape.match(l)]
+    by_line = {r[0]: r for r in rows}
+    assert by_line[2][1:6] == ("2024-03-05 01:00:01", "web1", 4100, "ml", "SESSION_OPEN")
+    assert by_line[3][5:8] == ("CMD", INGEST, 4101)
+    assert by_line[4][5:8] == ("END", INGEST, 4101)
+    assert by_line[18][4:10] == ("CRON", "ERROR", None, 4305, 3, "(CRON) error (grandchild #4305 failed with exit status 3)")
+    assert by_line[19][5] == "INFO"
+    assert by_line[26][6] == "   cd / && run-parts --report /etc/cron.hourly"  # blanks after "[4401] " kept
+    assert by_line[46][5:9] == ("ERROR", None, 4703, 128 + 9)
+    assert by_line[5][4:6] == ("ml", "SESSION_CLOSE")
+
+
+def test_history_cronie_iso_and_journal(db, tmp_path):
+    rows = db.execute("select ts, host, pid, user, event, command from cron_history(?)",
+                      (os.path.join(FIXTURES, "cronie.log"),)).fetchall()
+    assert rows[0] == ("2024-03-05 00:58:12.123", "db2", 880, "CRON", "STARTUP", None)
+    assert ("2024-03-05 01:00:01.010", "db2", 4101, "ml", "CMD", INGEST) in rows
+    assert ("2024-03-05 02:00:05", "db2", 4302, "ml", "CMDOUT", None) in rows
+    assert ("2024-03-05 02:10:00", "db2", 880, "ml", "RELOAD", None) in rows
+    assert sum(1 for r in rows if r[4] == "CMDEND") == 4
+
+    rows = db.execute("select ts, host, pid, user, event, command from cron_history(?)",
+                      (os.path.join(FIXTURES, "journal-short-iso.log"),)).fetchall()
+    assert [r[4] for r in rows] == ["SESSION_OPEN", "CMD", "ERROR", "SESSION_CLOSE"]
+    assert rows[1] == ("2024-03-05 02:00:01", "web1", 4304, "ml", "CMD", RETRAIN)
+
+    rows = db.execute("select ts, host, pid, user, event, command from cron_history(?)",
+                      (os.path.join(FIXTURES, "journal.json"),)).fetchall()
+    assert rows == [
+        # SYSLOG_TIMESTAMP is the local wall clock; the fraction comes from __REALTIME_TIMESTAMP.
+        ("2024-03-05 02:00:01.250", "web1", 4300, "ml", "SESSION_OPEN", None),
+        ("2024-03-05 02:00:01.500", "web1", 4304, "ml", "CMD", RETRAIN),
+        ("2024-03-05 02:07:13", "web1", 4300, "ml", "SESSION_CLOSE", None),
+        # Without SYSLOG_TIMESTAMP, __REALTIME_TIMESTAMP as UTC.
+        ("2024-03-05 03:00:01", "web1", 4704, "root", "CMD", '/usr/local/bin/report.sh "quoted" \\ back'),
+    ]
+
+
+def test_history_year_from_mtime_and_rotations(db, tmp_path):
+    path = fixture_copy(tmp_path, "newyear.syslog", mtime="2024-01-01 00:05:00")
+    assert [r[0] for r in db.execute("select ts from cron_history(?)", (path,))] == [
+        "2023-12-31 23:59:01", "2024-01-01 00:00:01", "2024-01-01 00:01:01"]
+    # A syslog and its gzip rotation through one glob.
+    d = tmp_path / "logs"
+    d.mkdir()
+    fixture_copy(d, "debian-default.syslog", dest="syslog")
+    raw = open(os.path.join(FIXTURES, "debian-L15.syslog"), "rb").read()
+    with gzip.open(d / "syslog.1.gz", "wb") as f:
+        f.write(raw)
+    t = dt.datetime(2024, 3, 5, 6, tzinfo=dt.timezone.utc).timestamp()
+    os.utime(d / "syslog.1.gz", (t, t))
+    counts = dict(db.execute("select path, count(*) from cron_history(?) group by path", (str(d / "syslog*"),)))
+    assert counts[str(d / "syslog")] == 17
+    assert counts[str(d / "syslog.1.gz")] == db.execute(
+        "select count(*) from cron_history(?)", (fixture_copy(tmp_path, "debian-L15.syslog"),)).fetchone()[0]
+    assert error_of(db, "select * from cron_history('/nonexistent/syslog')").startswith(
+        "cron_history: cannot open '/nonexistent/syslog'")
+    bad = tmp_path / "bad.gz"
+    bad.write_bytes(gzip.compress(raw)[:200])
+    assert error_of(db, "select count(*) from cron_history(?)", (str(bad),)).startswith("cron_history: ")
+
+
+def test_runs_debian_full_logging(db, tmp_path):
+    got = runs(db, fixture_copy(tmp_path, "debian-L15.syslog"))
+    assert got == [
+        ("2024-03-05 01:00:00", "2024-03-05 01:00:01", "2024-03-05 01:00:42", 41.0, "ok", 0, "ml", INGEST, "/logs/ingest.log"),
+        ("2024-03-05 01:30:00", "2024-03-05 01:30:01", "2024-03-05 01:30:39", 38.0, "ok", 0, "ml", INGEST, "/logs/ingest.log"),
+        (None, "2024-03-05 01:31:05", "2024-03-05 01:31:50", 45.0, "unscheduled", 0, "ml", INGEST, "/logs/ingest.log"),
+        ("2024-03-05 02:00:00", "2024-03-05 02:00:01", "2024-03-05 02:07:13", 432.0, "ok", 0, "ml", RETRAIN, "/logs/retrain.log"),
+        ("2024-03-05 02:00:00", "2024-03-05 02:00:01", "2024-03-05 02:00:07", 6.0, "failed", 3, "ml", INGEST, "/logs/ingest.log"),
+        (None, "2024-03-05 02:17:01", "2024-03-05 02:17:01", 0.0, "unscheduled", 0, "root",
+         "cd / && run-parts --report /etc/cron.hourly", None),
+        ("2024-03-05 02:30:00", None, None, None, "missed", None, "ml", INGEST, "/logs/ingest.log"),
+        ("2024-03-05 03:00:00", "2024-03-05 03:04:30", "2024-03-05 03:05:10", 40.0, "late", 0, "ml", INGEST, "/logs/ingest.log"),
+        ("2024-03-05 03:15:00", None, None, None, "missed", None, "root", "/usr/local/bin/backup.sh", None),
+        ("2024-03-05 03:30:00", "2024-03-05 03:30:01", "2024-03-05 03:30:44", 43.0, "ok", 0, "ml", INGEST, "/logs/ingest.log"),
+        ("2024-03-05 04:00:00", "2024-03-05 04:00:01", "2024-03-05 04:10:00", 599.0, "failed", 137, "ml", INGEST, "/logs/ingest.log"),
+        ("2024-03-05 04:00:00", "2024-03-05 04:00:01", "2024-03-05 04:00:03", 2.0, "ok", 0, "root", "/usr/local/bin/report.sh", None),
+        ("2024-03-05 04:30:00", "2024-03-05 04:30:01", None, None, "running", None, "ml", INGEST, "/logs/ingest.log"),
+        (None, "2024-03-05 04:45:00", "2024-03-05 04:45:02", 2.0, "unscheduled", 0, "root", "/opt/adhoc.sh", None),
+    ]
+    # A wider tolerance makes the late run on time.
+    statuses = [r[4] for r in runs(db, fixture_copy(tmp_path, "debian-L15.syslog"), extra=", 600")]
+    assert "late" not in statuses and statuses.count("ok") == 6
+
+
+def test_runs_debian_default_level_with_pam(db, tmp_path):
+    got = runs(db, fixture_copy(tmp_path, "debian-default.syslog"))
+    assert [(r[0], r[1], r[2], r[4], r[5], r[7]) for r in got] == [
+        ("2024-03-05 01:00:00", "2024-03-05 01:00:01", "2024-03-05 01:00:42", "ok", None, INGEST),
+        ("2024-03-05 01:30:00", "2024-03-05 01:30:01", "2024-03-05 01:30:39", "ok", None, INGEST),
+        # Two sessions open at 02:00; each CMD pairs with the parent pid just below its own.
+        ("2024-03-05 02:00:00", "2024-03-05 02:00:01", "2024-03-05 02:07:13", "ok", None, RETRAIN),
+        ("2024-03-05 02:00:00", "2024-03-05 02:00:01", "2024-03-05 02:00:07", "ok", None, INGEST),
+        ("2024-03-05 02:30:00", None, None, "missed", None, INGEST),
+        ("2024-03-05 03:00:00", None, None, "missed", None, INGEST),
+        ("2024-03-05 03:15:00", None, None, "missed", None, "/usr/local/bin/backup.sh"),
+        ("2024-03-05 03:30:00", "2024-03-05 03:30:01", None, "running", None, INGEST),
+        ("2024-03-05 04:00:00", None, None, "missed", None, INGEST),
+        ("2024-03-05 04:00:00", "2024-03-05 04:00:01", "2024-03-05 04:00:03", "ok", None, "/usr/local/bin/report.sh"),
+        ("2024-03-05 04:30:00", None, None, "missed", None, INGEST),
+    ]
+
+
+def test_runs_cronie(db, tmp_path):
+    got = runs(db, os.path.join(FIXTURES, "cronie.log"))
+    by_slot = {(r[0], r[7]): r for r in got}
+    r = by_slot[("2024-03-05 01:00:00", INGEST)]
+    assert r[1:6] == ("2024-03-05 01:00:01.010", "2024-03-05 01:00:41.500", pytest.approx(40.49), "ok", None)
+    r = by_slot[("2024-03-05 01:30:00", INGEST)]
+    assert r[2] == "2024-03-05 01:30:40" and r[4] == "ok"
+    assert by_slot[("2024-03-05 02:00:00", INGEST)][2] == "2024-03-05 02:00:05.100"
+    assert by_slot[("2024-03-05 02:00:00", RETRAIN)][2] == "2024-03-05 02:07:13.250"
+    assert by_slot[("2024-03-05 03:30:00", INGEST)][4] == "running"
+    assert by_slot[("2024-03-05 04:00:00", "/usr/local/bin/report.sh")][4] == "running"
+    assert sorted(r[0] for r in got if r[4] == "missed") == [
+        "2024-03-05 02:30:00", "2024-03-05 03:00:00", "2024-03-05 03:15:00", "2024-03-05 04:00:00",
+        "2024-03-05 04:30:00"]
+    assert len(got) == 11
+
+
+def test_runs_failure_from_journal_and_errors(db, tmp_path):
+    got = runs(db, os.path.join(FIXTURES, "journal-short-iso.log"))
+    r = [x for x in got if x[7] == RETRAIN]
+    assert r == [("2024-03-05 02:00:00", "2024-03-05 02:00:01", "2024-03-05 02:07:13", 432.0, "failed", 1, "ml",
+                  RETRAIN, "/logs/retrain.log")]
+    assert error_of(db, "select * from cron_runs('/nonexistent', ?, '2024-01-01', '2024-01-02')",
+                    (os.path.join(FIXTURES, "cronie.log"),)).startswith("cron_runs: cannot open '/nonexistent'")
+    assert error_of(db, "select * from cron_runs(?, ?, 'soon', '2024-01-02')",
+                    (CRONTAB_FIXTURE, os.path.join(FIXTURES, "cronie.log"))).startswith("cron_runs: ")
+    assert error_of(db, "select * from cron_runs(?, ?, '2024-01-01', '2024-01-02', -5)",
+                    (CRONTAB_FIXTURE, os.path.join(FIXTURES, "cronie.log"))).startswith("cron_runs: ")
+    db.execute("create view h as select * from cron_history('/var/log/syslog')")
+    assert "unsafe use" in error_of(db, "select * from h")
+
+
+def test_runs_and_crontab_join(db, tmp_path):
+    """The morning question in one query: each job's latest status and next run."""
+    history = fixture_copy(tmp_path, "debian-L15.syslog")
+    rows = db.execute("""
+        select c.line, c.command, max(r.scheduled_at), cron_next(c.schedule, '2024-03-05 05:00:00')
+        from crontab(?) c left join cron_runs(?, ?, '2024-03-05 00:00', '2024-03-05 05:00') r
+          on r.path = c.path and r.line = c.line
+        where c.error is null group by c.line order by c.line""", (CRONTAB_FIXTURE, CRONTAB_FIXTURE, history)).fetchall()
+    assert rows == [
+        (4, RETRAIN, "2024-03-05 02:00:00", "2024-03-06 02:00:00"),
+        (5, INGEST, "2024-03-05 04:30:00", "2024-03-05 05:30:00"),
+        (6, "/usr/local/bin/backup.sh", "2024-03-05 03:15:00", "2024-03-06 03:15:00"),
+        (7, "/usr/local/bin/report.sh", "2024-03-05 04:00:00", "2024-03-06 04:00:00"),
+        (8, "/usr/local/bin/warmup.sh", None, None),
+    ]
