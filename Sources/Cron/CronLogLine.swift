@@ -73,6 +73,22 @@ extension CronLogRecord {
         return String(decoding: UnsafeBufferPointer(rebasing: line[r]), as: UTF8.self)
     }
 
+    /// Calls `body` with the bytes of a range (of the line, or of the decoded JSON message) without a copy;
+    /// false when there is no such range.
+    @discardableResult
+    public func withBytes(_ r: Range<Int>?, in line: UnsafeBufferPointer<UInt8>,
+                          _ body: (UnsafeBufferPointer<UInt8>) -> Void) -> Bool {
+        guard let r, r.lowerBound >= 0 else { return false }
+        if let d = decoded {
+            guard r.upperBound <= d.message.count else { return false }
+            d.message.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[r])) }
+            return true
+        }
+        guard r.upperBound <= line.count else { return false }
+        body(UnsafeBufferPointer(rebasing: line[r]))
+        return true
+    }
+
     public func hostText(in line: UnsafeBufferPointer<UInt8>) -> String? {
         if let d = decoded { return d.host }
         return text(host, in: line)

@@ -27,20 +27,40 @@ public struct FireTime: Equatable, Comparable, Hashable, Sendable {
     public var iso: String { formatISO(year: year, month: month, day: day, hour: hour, minute: minute, second: 0) }
 }
 
+extension FireTime {
+    /// The ISO text's 19 bytes in a stack buffer, for callers that copy them anyway (SQL results).
+    public func withISOBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        var buf: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        return try withUnsafeMutableBytes(of: &buf) { raw in
+            let b = raw.bindMemory(to: UInt8.self)
+            _ = writeISO(into: b, year: year, month: month, day: day, hour: hour, minute: minute, second: 0)
+            return try body(UnsafeBufferPointer(rebasing: b[0..<19]))
+        }
+    }
+}
+
 /// `YYYY-MM-DD HH:MM:SS` built in one small buffer (years 0...9999).
 public func formatISO(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) -> String {
     String(unsafeUninitializedCapacity: 19) { b in
-        let y = max(0, min(9999, year))
-        @inline(__always) func d2(_ v: Int, _ at: Int) {
-            let x = max(0, min(99, v))
-            b[at] = UInt8(0x30 + x / 10); b[at + 1] = UInt8(0x30 + x % 10)
-        }
-        b[0] = UInt8(0x30 + y / 1000); b[1] = UInt8(0x30 + y / 100 % 10)
-        b[2] = UInt8(0x30 + y / 10 % 10); b[3] = UInt8(0x30 + y % 10)
-        b[4] = 0x2D; d2(month, 5); b[7] = 0x2D; d2(day, 8)
-        b[10] = 0x20; d2(hour, 11); b[13] = 0x3A; d2(minute, 14); b[16] = 0x3A; d2(second, 17)
-        return 19
+        writeISO(into: b, year: year, month: month, day: day, hour: hour, minute: minute, second: second)
     }
+}
+
+/// Writes the 19 bytes of `YYYY-MM-DD HH:MM:SS` into `b` (which holds at least 19) and returns 19.
+@inline(__always)
+func writeISO(into b: UnsafeMutableBufferPointer<UInt8>, year: Int, month: Int, day: Int, hour: Int, minute: Int,
+              second: Int) -> Int {
+    guard b.count >= 19 else { return 0 }
+    let y = max(0, min(9999, year))
+    @inline(__always) func d2(_ v: Int, _ at: Int) {
+        let x = max(0, min(99, v))
+        b[at] = UInt8(0x30 + x / 10); b[at + 1] = UInt8(0x30 + x % 10)
+    }
+    b[0] = UInt8(0x30 + y / 1000); b[1] = UInt8(0x30 + y / 100 % 10)
+    b[2] = UInt8(0x30 + y / 10 % 10); b[3] = UInt8(0x30 + y % 10)
+    b[4] = 0x2D; d2(month, 5); b[7] = 0x2D; d2(day, 8)
+    b[10] = 0x20; d2(hour, 11); b[13] = 0x3A; d2(minute, 14); b[16] = 0x3A; d2(second, 17)
+    return 19
 }
 
 /// The latest year a search goes to (ISO text has four year digits).

@@ -108,20 +108,27 @@ final class HistoryCursor: VirtualTableCursor {
 
     func column(_ c: Int32, context: SQLContext) throws {
         guard let s = stream, let r = s.record, let l = s.line else { return context.resultNull() }
-        func text(_ v: String?) { if let v { context.result(v) } else { context.resultNull() } }
+        func text(_ range: Range<Int>?) {
+            if !r.withBytes(range, in: l.bytes, { context.result(utf8: $0) }) { context.resultNull() }
+        }
         func int(_ v: Int?) { if let v { context.result(v) } else { context.resultNull() } }
         switch c {
         case 0: context.result(s.path)
         case 1: context.result(l.number)
         case 2: context.result(isoText(r.ts))
-        case 3: text(r.hostText(in: l.bytes))
+        case 3:
+            if r.decoded != nil {
+                if let h = r.decoded?.host { context.result(h) } else { context.resultNull() }
+            } else {
+                text(r.host)
+            }
         case 4: int(r.pid)
-        case 5: text(r.text(r.user, in: l.bytes))
+        case 5: text(r.user)
         case 6: context.result(r.event)
-        case 7: text(r.text(r.command, in: l.bytes))
+        case 7: text(r.command)
         case 8: int(r.jobPid)
         case 9: int(r.exitStatus)
-        case 10: text(r.text(r.message, in: l.bytes))
+        case 10: text(r.message)
         default: context.resultNull()
         }
     }

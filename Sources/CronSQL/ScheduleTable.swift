@@ -58,7 +58,7 @@ final class ScheduleCursor: VirtualTableCursor {
 
     func column(_ i: Int32, context: SQLContext) throws {
         guard i == 0, let c = current else { return context.resultNull() }
-        context.result(c.iso)
+        c.withISOBytes { context.result(utf8: $0) }
     }
 
     func rowid() throws -> Int64 { index }
