@@ -24,15 +24,41 @@ public struct CronLogRecord {
     public var host: Range<Int>?
     public var pid: Int?
     public var user: Range<Int>?
-    /// `CMD`, `END`, `CMDEND`, `CMDOUT`, `ERROR`, `INFO`, `RELOAD`, `STARTUP`, `MAIL`, `SESSION_OPEN`,
-    /// `SESSION_CLOSE`, `PAM`, `OTHER`, or the daemon's own word upper-cased.
-    public var event: String
+    public var kind: CronEventKind
+    /// The daemon's word for `.word` events (`BAD FILE MODE`, `ORPHAN`, ...).
+    public var word: Range<Int>?
     public var command: Range<Int>?
     public var jobPid: Int?
     public var exitStatus: Int?
     public var message: Range<Int>
     /// Set for journal JSON lines, whose fields are unescaped copies rather than ranges of the line.
     public var decoded: DecodedFields?
+}
+
+/// What a cron line says. `name` is the `event` column.
+public enum CronEventKind: UInt8, Sendable {
+    case cmd, end, cmdEnd, cmdOut, error, info, reload, startup, mail, sessionOpen, sessionClose, pam, other, word
+
+    /// `CMD`, `END`, `CMDEND`, `CMDOUT`, `ERROR`, `INFO`, `RELOAD`, `STARTUP`, `MAIL`, `SESSION_OPEN`,
+    /// `SESSION_CLOSE`, `PAM`, `OTHER`; nil for `.word` (the record's own word, upper-cased).
+    public var name: StaticString? {
+        switch self {
+        case .cmd: return "CMD"
+        case .end: return "END"
+        case .cmdEnd: return "CMDEND"
+        case .cmdOut: return "CMDOUT"
+        case .error: return "ERROR"
+        case .info: return "INFO"
+        case .reload: return "RELOAD"
+        case .startup: return "STARTUP"
+        case .mail: return "MAIL"
+        case .sessionOpen: return "SESSION_OPEN"
+        case .sessionClose: return "SESSION_CLOSE"
+        case .pam: return "PAM"
+        case .other: return "OTHER"
+        case .word: return nil
+        }
+    }
 }
 
 /// Field text for journal JSON lines (escapes decoded); ranges then refer to `message`.
@@ -94,9 +120,15 @@ extension CronLogRecord {
         return text(host, in: line)
     }
 
+    /// The `event` column's text.
+    public func eventName(in line: UnsafeBufferPointer<UInt8>) -> String {
+        if let n = kind.name { return n.description }
+        return (text(word, in: line) ?? "").uppercased()
+    }
+
     public func owned(line number: Int, bytes: UnsafeBufferPointer<UInt8>) -> CronLogEvent {
         CronLogEvent(line: number, ts: ts, host: hostText(in: bytes), pid: pid, user: text(user, in: bytes),
-                     event: event, command: text(command, in: bytes), jobPid: jobPid, exitStatus: exitStatus,
+                     event: eventName(in: bytes), command: text(command, in: bytes), jobPid: jobPid, exitStatus: exitStatus,
                      message: text(message, in: bytes) ?? "")
     }
 }
@@ -104,11 +136,13 @@ extension CronLogRecord {
 /// Parses lines of one file. `modificationTime` (Unix seconds) gives RFC 3164 stamps their year.
 public struct CronLogParser {
     let referenceYear: Int
-    let reference: CivilDateTime
+    /// A day after the file's modification time: later stamps belong to the year before.
+    let latest: CivilDateTime
 
     public init(modificationTime: Int64) {
-        reference = CivilDateTime(epochSeconds: modificationTime)
-        referenceYear = reference.year
+        let (m, overflow) = modificationTime.addingReportingOverflow(86_400)
+        latest = CivilDateTime(epochSeconds: overflow ? modificationTime : m)
+        referenceYear = CivilDateTime(epochSeconds: modificationTime).year
     }
 
     /// The record of a cron line, or nil for any other line (other programs, garbage, empty lines).
@@ -173,7 +207,7 @@ public struct CronLogParser {
         guard i < n, b[i] == 0x3A else { return nil }
         i += 1
         if i < n, b[i] == 0x20 { i += 1 }
-        var record = CronLogRecord(ts: ts, host: host, pid: pid, user: nil, event: "OTHER", command: nil,
+        var record = CronLogRecord(ts: ts, host: host, pid: pid, user: nil, kind: .other, word: nil, command: nil,
                                    jobPid: nil, exitStatus: nil, message: i..<n, decoded: nil)
         parseMessage(b, from: i, into: &record)
         return record
@@ -183,7 +217,7 @@ public struct CronLogParser {
     /// the line more than a day after the file was last written.
     func placeInYear(_ t: CivilDateTime) -> CivilDateTime {
         var t = t
-        if t.epochSeconds > reference.epochSeconds + 86_400 || !t.isValid { t.year -= 1 }
+        if latest < t || !t.isValid { t.year -= 1 }
         // Feb 29 goes back to the latest leap year.
         var tries = 0
         while !t.isValid, tries < 8 { t.year -= 1; tries += 1 }
@@ -210,7 +244,8 @@ public struct CronLogParser {
             var wordEnd = i
             while wordEnd > wordStart, b[wordEnd - 1] == 0x20 { wordEnd -= 1 }
             guard wordEnd > wordStart else { return }
-            r.event = eventName(b, wordStart, wordEnd)
+            r.kind = eventKind(b, wordStart, wordEnd)
+            if r.kind == .word { r.word = wordStart..<wordEnd }
             guard i < n else { return }
             // Detail: inside the parentheses, to the last ')' of the line.
             let detailStart = i + 1
@@ -218,8 +253,8 @@ public struct CronLogParser {
             while detailEnd > detailStart, b[detailEnd - 1] == 0x20 { detailEnd -= 1 }
             if detailEnd > detailStart, b[detailEnd - 1] == 0x29 { detailEnd -= 1 }
             guard detailStart <= detailEnd else { return }
-            switch r.event {
-            case "CMD", "END", "CMDEND":
+            switch r.kind {
+            case .cmd, .end, .cmdEnd:
                 var c = detailStart
                 // "[jobpid] command" (Debian -L 8).
                 if c < detailEnd, b[c] == 0x5B {
@@ -232,7 +267,7 @@ public struct CronLogParser {
                     }
                 }
                 r.command = c..<detailEnd
-            case "ERROR":
+            case .error:
                 parseGrandchild(b, detailStart, detailEnd, into: &r)
             default:
                 break
@@ -241,13 +276,16 @@ public struct CronLogParser {
         }
         // pam_unix(cron:session): session opened for user alice(uid=1000) by (uid=0)
         if startsWith(b, i, "pam_") {
-            r.event = "PAM"
-            if let k = find(b, from: i, "session opened for user ") {
-                r.event = "SESSION_OPEN"
-                r.user = userName(b, k)
-            } else if let k = find(b, from: i, "session closed for user ") {
-                r.event = "SESSION_CLOSE"
-                r.user = userName(b, k)
+            r.kind = .pam
+            var k = i
+            while k + 2 < n, !(b[k] == 0x29 && b[k + 1] == 0x3A && b[k + 2] == 0x20) { k += 1 }
+            k += 3
+            if startsWith(b, k, "session opened for user ") {
+                r.kind = .sessionOpen
+                r.user = userName(b, k + 24)
+            } else if startsWith(b, k, "session closed for user ") {
+                r.kind = .sessionClose
+                r.user = userName(b, k + 24)
             }
         }
     }
@@ -310,7 +348,7 @@ public struct CronLogParser {
         guard let time = ts ?? utc else { return nil }
         let pid = (fields["SYSLOG_PID"] ?? fields["_PID"]).flatMap { Int(String(decoding: $0, as: UTF8.self)) }
         let host = fields["_HOSTNAME"].map { String(decoding: $0, as: UTF8.self) }
-        var record = CronLogRecord(ts: time, host: nil, pid: pid, user: nil, event: "OTHER", command: nil,
+        var record = CronLogRecord(ts: time, host: nil, pid: pid, user: nil, kind: .other, word: nil, command: nil,
                                    jobPid: nil, exitStatus: nil, message: 0..<message.count,
                                    decoded: DecodedFields(host: host, message: message))
         message.withUnsafeBufferPointer { parseMessage($0, from: 0, into: &record) }
@@ -405,8 +443,8 @@ private func monthNumber(_ a: UInt8, _ b: UInt8, _ c: UInt8) -> Int? {
     }
 }
 
-/// The daemon's event word upper-cased, with the common ones as shared constants.
-private func eventName(_ b: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int) -> String {
+/// The kind of the daemon's event word (`error` and `info` are Debian's lower-case words).
+private func eventKind(_ b: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int) -> CronEventKind {
     let len = e - s
     func eq(_ w: StaticString) -> Bool {
         guard w.utf8CodeUnitCount == len else { return false }
@@ -414,14 +452,12 @@ private func eventName(_ b: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int) -> S
         for k in 0..<len where lower(b[s + k]) != lower(p[k]) { return false }
         return true
     }
-    if eq("CMD") { return "CMD" }
-    if eq("END") { return "END" }
-    if eq("CMDEND") { return "CMDEND" }
-    if eq("CMDOUT") { return "CMDOUT" }
-    if eq("error") { return "ERROR" }
-    if eq("info") { return "INFO" }
-    if eq("RELOAD") { return "RELOAD" }
-    if eq("STARTUP") { return "STARTUP" }
-    if eq("MAIL") { return "MAIL" }
-    return String(decoding: UnsafeBufferPointer(rebasing: b[s..<e]), as: UTF8.self).uppercased()
+    switch len {
+    case 3: return eq("CMD") ? .cmd : eq("END") ? .end : .word
+    case 4: return eq("info") ? .info : eq("MAIL") ? .mail : .word
+    case 5: return eq("error") ? .error : .word
+    case 6: return eq("CMDEND") ? .cmdEnd : eq("CMDOUT") ? .cmdOut : eq("RELOAD") ? .reload : .word
+    case 7: return eq("STARTUP") ? .startup : .word
+    default: return .word
+    }
 }

@@ -39,6 +39,23 @@ extension FireTime {
     }
 }
 
+/// A time's ISO text (`YYYY-MM-DD HH:MM:SS`, `.fff` added when it has a fraction) in a stack buffer.
+public func withISOBytes<R>(_ t: CivilDateTime, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+    var buf: (UInt64, UInt64, UInt64) = (0, 0, 0)
+    return try withUnsafeMutableBytes(of: &buf) { raw in
+        let b = raw.bindMemory(to: UInt8.self)
+        var n = writeISO(into: b, year: t.year, month: t.month, day: t.day, hour: t.hour, minute: t.minute,
+                         second: t.second)
+        if t.nanosecond != 0, n == 19, b.count >= 23 {
+            let ms = max(0, min(999, t.nanosecond / 1_000_000))
+            b[19] = 0x2E
+            b[20] = UInt8(0x30 + ms / 100); b[21] = UInt8(0x30 + ms / 10 % 10); b[22] = UInt8(0x30 + ms % 10)
+            n = 23
+        }
+        return try body(UnsafeBufferPointer(rebasing: b[0..<n]))
+    }
+}
+
 /// `YYYY-MM-DD HH:MM:SS` built in one small buffer (years 0...9999).
 public func formatISO(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) -> String {
     String(unsafeUninitializedCapacity: 19) { b in

@@ -85,37 +85,50 @@ final class HistoryStream {
 
 final class HistoryCursor: VirtualTableCursor {
     private var stream: HistoryStream?
-    private var atEnd = true
+    // The current row, copied out of the stream once per row rather than once per column.
+    private var record: CronLogRecord?
+    private var line: Line?
     private var rowNumber: Int64 = 0
 
     func filter(indexNumber: Int32, indexString: String?, arguments: SQLArguments) throws {
         let values = HistoryTable.signature.parameterValues(mask: indexNumber & 0xFF, arguments: arguments)
         stream = nil
-        atEnd = true
+        record = nil
+        line = nil
         rowNumber = 0
         guard let p = values[0], p.type != .null else { return }
         let s = try HistoryStream(pattern: p.text, name: "cron_history")
         stream = s
-        atEnd = !(try s.advance())
+        try pull()
+    }
+
+    private func pull() throws {
+        guard let s = stream, try s.advance() else {
+            record = nil
+            line = nil
+            return
+        }
+        record = s.record
+        line = s.line
     }
 
     func next() throws {
         rowNumber += 1
-        atEnd = !(try stream?.advance() ?? false)
+        try pull()
     }
 
-    var isAtEnd: Bool { atEnd }
+    var isAtEnd: Bool { record == nil }
 
     func column(_ c: Int32, context: SQLContext) throws {
-        guard let s = stream, let r = s.record, let l = s.line else { return context.resultNull() }
+        guard let r = record, let l = line else { return context.resultNull() }
         func text(_ range: Range<Int>?) {
             if !r.withBytes(range, in: l.bytes, { context.result(utf8: $0) }) { context.resultNull() }
         }
         func int(_ v: Int?) { if let v { context.result(v) } else { context.resultNull() } }
         switch c {
-        case 0: context.result(s.path)
+        case 0: context.result(stream?.path ?? "")
         case 1: context.result(l.number)
-        case 2: context.result(isoText(r.ts))
+        case 2: withISOBytes(r.ts) { context.result(utf8: $0) }
         case 3:
             if r.decoded != nil {
                 if let h = r.decoded?.host { context.result(h) } else { context.resultNull() }
@@ -124,7 +137,12 @@ final class HistoryCursor: VirtualTableCursor {
             }
         case 4: int(r.pid)
         case 5: text(r.user)
-        case 6: context.result(r.event)
+        case 6:
+            if let n = r.kind.name {
+                n.withUTF8Buffer { context.result(utf8: $0) }
+            } else {
+                context.result(r.eventName(in: l.bytes))
+            }
         case 7: text(r.command)
         case 8: int(r.jobPid)
         case 9: int(r.exitStatus)
@@ -150,8 +168,8 @@ func readHistory(pattern: String, name: String, from: CivilDateTime?) throws -> 
     var events: [CronLogEvent] = []
     while try s.advance() {
         guard let r = s.record, let l = s.line else { continue }
-        switch r.event {
-        case "CMD", "END", "CMDEND", "ERROR", "SESSION_OPEN", "SESSION_CLOSE": break
+        switch r.kind {
+        case .cmd, .end, .cmdEnd, .error, .sessionOpen, .sessionClose: break
         default: continue
         }
         if let from, r.ts < from { continue }
