@@ -328,8 +328,9 @@ public struct CronLogParser {
         var ts: CivilDateTime?
         var utc: CivilDateTime?
         if let us = fields["__REALTIME_TIMESTAMP"].flatMap({ Int64(String(decoding: $0, as: UTF8.self)) }) {
-            let s = us >= 0 ? us / 1_000_000 : (us - 999_999) / 1_000_000
-            utc = CivilDateTime(epochSeconds: s, nanosecond: Int(us - s * 1_000_000) * 1000)
+            let s = us >= 0 ? us / 1_000_000 : (us &- 999_999) / 1_000_000
+            let u = CivilDateTime(epochSeconds: s, nanosecond: Int(us &- s &* 1_000_000) &* 1000)
+            if u.isValid { utc = u }
         }
         if let st = fields["SYSLOG_TIMESTAMP"], st.count >= 15,
            let local = st.withUnsafeBufferPointer({ rfc3164Stamp($0) }) {

@@ -52,35 +52,43 @@ public struct RunRow: Sendable, Equatable {
 
 public struct RunMatcher {
     public var tolerance: Int64
-    /// At most this many expected fire times per entry (a guard against `* * * * *` over centuries).
-    public static let maxSlotsPerJob = 10_000_000
+    /// At most this many expected fire times in one match (24 bytes each): `* * * * *` for seven years.
+    public static let maxSlots = 4_000_000
 
     public init(tolerance: Int64 = 60) { self.tolerance = tolerance }
 
     public func match(jobs: [ScheduledJob], history: RunBuilder, start: CivilDateTime, end: CivilDateTime) throws -> [RunRow] {
         let runs = history.runs
+        guard runs.count < Int(Int32.max), jobs.count < Int(Int32.max) else { throw CronError("too many runs") }
         var rows: [RunRow] = []
         // Timelines: fire times of every job with the same (user, command), plus each job's previous fire
         // time before `start`, which takes a late run of a slot just before the window (reported only then).
-        struct Slot { var time: CivilDateTime; var job: Int; var emitted: Bool; var run: Int? }
+        struct Slot { var time: Int64; var job: Int32; var run: Int32; var emitted: Bool }
         struct TimelineKey: Hashable { var user: String?; var command: String }
         var timelines: [TimelineKey: [Slot]] = [:]
+        var total = 0
         for (k, job) in jobs.enumerated() where job.schedule.canFire {
             let key = TimelineKey(user: job.user, command: trimmedCommand(job.rawCommand))
             var slots: [Slot] = []
-            if let p = job.schedule.previous(before: start) { slots.append(Slot(time: p.civil, job: k, emitted: false)) }
+            if let p = job.schedule.previous(before: start) {
+                slots.append(Slot(time: p.epochSeconds, job: Int32(truncatingIfNeeded: k), run: -1, emitted: false))
+            }
             var c = FireCursor(schedule: job.schedule, atOrAfter: start)
             while let f = c.advance() {
                 let t = f.civil
                 guard t < end else { break }
-                guard slots.count < Self.maxSlotsPerJob else {
-                    throw CronError("'\(job.schedule.text)' fires more than \(Self.maxSlotsPerJob) times in the range")
+                total += 1
+                guard total <= Self.maxSlots else {
+                    throw CronError("the crontab's entries fire more than \(Self.maxSlots) times between start and end; "
+                                    + "ask for a shorter range")
                 }
-                slots.append(Slot(time: t, job: k, emitted: true))
+                slots.append(Slot(time: t.epochSeconds, job: Int32(truncatingIfNeeded: k), run: -1, emitted: true))
             }
             timelines[key, default: []].append(contentsOf: slots)
         }
         for key in Array(timelines.keys) { timelines[key]?.sort { $0.time < $1.time } }
+        var keysByCommand: [String: [TimelineKey]] = [:]
+        for key in timelines.keys { keysByCommand[key.command, default: []].append(key) }
 
         // Runs that start in the window, in time order, assigned to slots.
         let windowRuns = runs.indices.filter { start <= runs[$0].startedAt && runs[$0].startedAt < end }
@@ -90,24 +98,24 @@ public struct RunMatcher {
             // Candidate timelines: same command; the user must agree when both sides know it.
             var assigned = false
             var matchedJob: (TimelineKey, Int)?
-            for key in timelines.keys where key.command == run.command
-                && (key.user == nil || run.user == nil || key.user == run.user) {
+            let started = run.startedAt.epochSeconds
+            for key in keysByCommand[run.command] ?? [] where key.user == nil || run.user == nil || key.user == run.user {
                 guard let slots = timelines[key] else { continue }
                 // The latest slot at or before the run's start.
                 var lo = 0, hi = slots.count
                 while lo < hi {
                     let mid = (lo + hi) / 2
-                    if slots[mid].time <= run.startedAt { lo = mid + 1 } else { hi = mid }
+                    if slots[mid].time <= started { lo = mid + 1 } else { hi = mid }
                 }
                 if lo > 0 {
-                    matchedJob = (key, slots[lo - 1].job)
-                    if slots[lo - 1].run == nil {
-                        timelines[key]?[lo - 1].run = r
+                    matchedJob = (key, Int(slots[lo - 1].job))
+                    if slots[lo - 1].run < 0 {
+                        timelines[key]?[lo - 1].run = Int32(truncatingIfNeeded: r)
                         assigned = true
                         break
                     }
                 } else if matchedJob == nil, let first = slots.first {
-                    matchedJob = (key, first.job)
+                    matchedJob = (key, Int(first.job))
                 }
             }
             if !assigned {
@@ -120,18 +128,19 @@ public struct RunMatcher {
         }
 
         for slots in timelines.values {
-            for slot in slots where slot.emitted || slot.run != nil {
-                let job = jobs[slot.job]
-                var row = RunRow(scheduledAt: slot.time, startedAt: nil, endedAt: nil, status: "missed", exitStatus: nil,
+            for slot in slots where slot.emitted || slot.run >= 0 {
+                let job = jobs[Int(slot.job)]
+                let scheduled = CivilDateTime(epochSeconds: slot.time)
+                var row = RunRow(scheduledAt: scheduled, startedAt: nil, endedAt: nil, status: "missed", exitStatus: nil,
                                  user: job.user, command: job.command, logPath: job.logPath,
                                  schedule: job.schedule.text, path: job.path, line: job.line)
-                if let r = slot.run {
-                    let run = runs[r]
+                if slot.run >= 0 {
+                    let run = runs[Int(slot.run)]
                     row.startedAt = run.startedAt
                     row.endedAt = run.endedAt
                     row.exitStatus = exitStatus(run, history)
                     row.user = run.user ?? job.user
-                    let late = run.startedAt.epochSeconds - slot.time.epochSeconds > tolerance
+                    let late = run.startedAt.epochSeconds - slot.time > tolerance
                     if run.failed {
                         row.status = "failed"
                     } else if run.endedAt == nil && history.endsLogged {

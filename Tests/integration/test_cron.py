@@ -516,3 +516,57 @@ def test_runs_and_crontab_join(db, tmp_path):
         (7, "/usr/local/bin/report.sh", "2024-03-05 04:00:00", "2024-03-06 04:00:00"),
         (8, "/usr/local/bin/warmup.sh", None, None),
     ]
+
+
+# ---------------------------------------------------------------- robustness
+
+def test_garbage_never_crashes(db, tmp_path):
+    """Random bytes, mangled cron lines and odd schedules: rows or SQL errors, never a crash."""
+    rng = random.Random(5)
+    good = open(os.path.join(FIXTURES, "debian-L15.syslog"), "rb").read().splitlines()
+    junk = []
+    for _ in range(3000):
+        r = rng.random()
+        if r < 0.3:
+            junk.append(bytes(rng.randrange(256) for _ in range(rng.randrange(200))))
+        else:
+            line = bytearray(rng.choice(good))
+            for _ in range(rng.randrange(1, 6)):  # cut, flip or duplicate bytes
+                if not line:
+                    break
+                k = rng.randrange(len(line))
+                op = rng.random()
+                if op < 0.3:
+                    del line[k:]
+                elif op < 0.6:
+                    line[k] = rng.choice(b"()[]#:% \t{}\"\\0123456789")
+                else:
+                    line[k:k] = line[k:k + rng.randrange(1, 10)]
+            junk.append(bytes(line))
+    log = tmp_path / "junk.log"
+    log.write_bytes(b"\n".join(junk))
+    n = db.execute("select count(*), count(ts), max(length(message)) from cron_history(?)", (str(log),)).fetchone()
+    assert n[0] == n[1] and n[0] > 0
+    js = tmp_path / "junk.json"
+    js.write_bytes(b"\n".join(b'{"SYSLOG_IDENTIFIER":"CRON","MESSAGE":"' + j.replace(b'"', b'') + b'"' + j[:5] for j in junk))
+    db.execute("select count(*) from cron_history(?)", (str(js),)).fetchone()
+    tab = tmp_path / "junk.crontab"
+    tab.write_bytes(b"\n".join(junk))
+    rows = db.execute("select count(*), count(error) from crontab(?)", (str(tab),)).fetchone()
+    assert rows[0] > 0
+    db.execute("select count(*) from cron_runs(?, ?, '2024-03-05', '2024-03-06')", (str(tab), str(log))).fetchone()
+    for _ in range(3000):
+        expr = "".join(rng.choice("0123456789*/-, \tabcdefjmnorstuvwy@LW#?") for _ in range(rng.randrange(1, 25)))
+        try:
+            db.execute("select cron_next(?, '2024-02-29 12:00'), cron_prev(?, '2024-02-29 12:00'), cron_describe(?)",
+                       (expr, expr, expr)).fetchone()
+        except sqlite3.Error as e:
+            assert str(e).startswith(("cron_next: ", "cron_prev: ", "cron_describe: ")), (expr, str(e))
+    for t in ["", "2024", "2024-02-30 00:00", "9999-12-31 23:59:59", "0000-01-01 00:00:00", "-1", 2**62, -2**62, 1e300,
+              float("nan"), b"\xff\xfe"]:
+        try:
+            db.execute("select cron_next('* * * * *', ?), cron_prev('* * * * *', ?)", (t, t)).fetchone()
+        except sqlite3.Error as e:
+            assert str(e).startswith("cron_next: ") or str(e).startswith("cron_prev: "), (t, str(e))
+    assert db.execute("select cron_next('* * * * *', '9999-12-31 23:59:00'), cron_prev('* * * * *', '0000-01-01')"
+                      ).fetchone() == (None, None)
