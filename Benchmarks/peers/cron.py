@@ -1,0 +1,158 @@
+"""Cron benchmarks against peers on the same data; prints a ratio table.
+
+    STRATA_LIB=.build/release/libstrata python Benchmarks/peers/cron.py [--mb 100] [--keep DIR]
+
+1. cron_schedule('* * * * *') over one year (525,600 rows) vs croniter iterating the same fire times.
+2. cron_history over a generated syslog (default 100 MB; about a quarter of the lines are cron's, the rest
+   other daemons) vs a compiled-regex Python parser extracting the same fields, and `grep -c` for scale.
+Timings are the best of a few runs, wall clock, one thread (SQLite runs a query on one core).
+"""
+import argparse
+import datetime as dt
+import os
+import pathlib
+import random
+import re
+import sqlite3
+import subprocess
+import tempfile
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+LIB = os.environ.get("STRATA_LIB", str(ROOT / ".build" / "release" / "libstrata"))
+
+
+def connect():
+    c = sqlite3.connect(":memory:")
+    c.enable_load_extension(True)
+    c.load_extension(LIB)
+    return c
+
+
+def best(f, runs=3):
+    out, t_best = None, float("inf")
+    for _ in range(runs):
+        t = time.perf_counter()
+        out = f()
+        t_best = min(t_best, time.perf_counter() - t)
+    return t_best, out
+
+
+def generate_syslog(path, megabytes, seed=7):
+    rng = random.Random(seed)
+    t = dt.datetime(2024, 1, 1)
+    target = megabytes * 1_000_000
+    pid = 1000
+    with open(path, "w") as f:
+        size = 0
+        while size < target:
+            t += dt.timedelta(seconds=rng.randint(0, 3))
+            stamp = t.strftime("%b %e %H:%M:%S")
+            pid = pid + rng.randint(1, 5) if pid < 4_000_000 else 1000
+            r = rng.random()
+            if r < 0.25:
+                user = rng.choice(["root", "ml", "www-data"])
+                cmd = rng.choice(["/opt/ml/retrain.py >> /logs/retrain.log 2>&1", "/opt/ml/ingest.sh > /logs/ingest.log",
+                                  "cd / && run-parts --report /etc/cron.hourly", "/usr/lib/php/sessionclean"])
+                lines = [f"{stamp} web1 CRON[{pid}]: pam_unix(cron:session): session opened for user {user}(uid=0) by (uid=0)",
+                         f"{stamp} web1 CRON[{pid}]: ({user}) CMD ([{pid + 1}] {cmd})",
+                         f"{stamp} web1 CRON[{pid}]: ({user}) END ([{pid + 1}] {cmd})",
+                         f"{stamp} web1 CRON[{pid}]: pam_unix(cron:session): session closed for user {user}"]
+                line = lines[rng.randrange(4)]
+            elif r < 0.5:
+                line = f"{stamp} web1 systemd[1]: Started Session {rng.randint(1, 99999)} of User ml."
+            elif r < 0.75:
+                line = (f"{stamp} web1 kernel: [{rng.randint(1, 10**6)}.{rng.randint(0, 999999):06d}] "
+                        f"IPv4: martian source 10.0.{rng.randint(0, 255)}.{rng.randint(0, 255)} from 10.0.0.1, on dev eth0")
+            else:
+                line = (f"{stamp} web1 sshd[{pid}]: Accepted publickey for ml from 10.0.{rng.randint(0, 255)}."
+                        f"{rng.randint(0, 255)} port {rng.randint(1024, 65535)} ssh2: ED25519 SHA256:abcdef")
+            f.write(line + "\n")
+            size += len(line) + 1
+    os.utime(path, (t.timestamp(), t.timestamp()))
+
+
+PY_CRON = re.compile(rb"^(\w{3}) ([ \d]\d) (\d\d):(\d\d):(\d\d) (\S+) (?:\S*/)?(cron|CRON|crond|CROND)\[(\d+)\]: (.*)$")
+PY_MSG = re.compile(rb"^\((\S+)\) (\S+) \((?:\[(\d+)\] )?(.*)\)$")
+
+
+def python_history(path):
+    """The peer: a compiled-regex parser extracting timestamp, host, pid, user, event and command."""
+    n = 0
+    with open(path, "rb") as f:
+        for line in f:
+            m = PY_CRON.match(line.rstrip(b"\n"))
+            if not m:
+                continue
+            msg = PY_MSG.match(m.group(9))
+            if msg:
+                _user, _event, _jobpid, _cmd = msg.groups()
+            n += 1
+    return n
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--mb", type=int, default=100)
+    ap.add_argument("--keep", help="directory to keep the generated syslog in (reused when present)")
+    a = ap.parse_args()
+    rows = []
+    db = connect()
+
+    # 1. A year of minutes.
+    q = "select count(*) from cron_schedule('* * * * *', '2023-01-01', '2024-01-01')"
+    t_count, n = best(lambda: db.execute(q).fetchone()[0])
+    q2 = "select max(fire_time) from cron_schedule('* * * * *', '2023-01-01', '2024-01-01')"
+    t_text, _ = best(lambda: db.execute(q2).fetchone()[0])
+    t_fetch, fetched = best(lambda: len(db.execute(
+        "select fire_time from cron_schedule('* * * * *', '2023-01-01', '2024-01-01')").fetchall()))
+    from croniter import croniter
+
+    def peer():
+        it = croniter("* * * * *", dt.datetime(2022, 12, 31, 23, 59))
+        end = dt.datetime(2024, 1, 1)
+        k = 0
+        while it.get_next(dt.datetime) < end:
+            k += 1
+        return k
+    t_peer, k = best(peer, runs=1)
+    assert n == k == fetched == 525_600, (n, k, fetched)
+    rows += [("cron_schedule year: count(*)", t_count, t_peer),
+             ("cron_schedule year: max(fire_time)", t_text, t_peer),
+             ("cron_schedule year: fetch all rows to Python", t_fetch, t_peer)]
+
+    # 2. A large syslog.
+    folder = pathlib.Path(a.keep) if a.keep else pathlib.Path(tempfile.mkdtemp(prefix="strata-cron-bench-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    log = folder / f"syslog-{a.mb}mb"
+    if not log.exists():
+        generate_syslog(log, a.mb)
+    size_mb = log.stat().st_size / 1e6
+    subprocess.run(["cat", str(log)], stdout=subprocess.DEVNULL)  # warm the page cache
+    t_h_count, n_h = best(lambda: db.execute("select count(*) from cron_history(?)", (str(log),)).fetchone()[0])
+    t_h_cols, _ = best(lambda: db.execute(
+        "select count(ts), count(user), count(event), count(command), count(pid) from cron_history(?)",
+        (str(log),)).fetchone())
+    t_h_cmd, n_cmd = best(lambda: db.execute(
+        "select count(*) from cron_history(?) where event = 'CMD'", (str(log),)).fetchone()[0])
+    t_py, n_py = best(lambda: python_history(log), runs=1)
+    t_grep, _ = best(lambda: subprocess.run(["grep", "-c", "CRON\\[", str(log)], capture_output=True).stdout)
+    assert n_h == n_py, (n_h, n_py)
+    rows += [(f"cron_history {size_mb:.0f} MB: count(*)", t_h_count, t_py),
+             (f"cron_history {size_mb:.0f} MB: 5 columns", t_h_cols, t_py),
+             (f"cron_history {size_mb:.0f} MB: where event='CMD'", t_h_cmd, t_py),
+             (f"(grep -c 'CRON\\[' {size_mb:.0f} MB, for scale)", t_grep, t_py)]
+
+    print(f"{'benchmark':52} {'strata s':>9} {'peer s':>9} {'peer/strata':>11}  throughput")
+    for name, ts, tp in rows:
+        thr = f"{size_mb / ts:8.0f} MB/s" if "MB" in name else f"{525_600 / ts / 1e6:8.2f} M rows/s"
+        print(f"{name:52} {ts:9.3f} {tp:9.3f} {tp / ts:11.1f}  {thr}")
+    print(f"peers: croniter get_next loop (schedule); compiled-regex Python parser (history). "
+          f"{n_h} cron lines, {n_cmd} CMD lines in {size_mb:.0f} MB.")
+    if not a.keep:
+        log.unlink()
+        folder.rmdir()
+
+
+if __name__ == "__main__":
+    main()

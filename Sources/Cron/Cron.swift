@@ -1,1 +1,0 @@
-// The pure Cron core: knows nothing of SQLite. (Scaffolding; see the Cron issue.)

@@ -1,0 +1,183 @@
+// cron_history(path): cron's lines from syslog files (a path or glob; .gz rotations read transparently)
+// and `journalctl -o short-iso` / `-o json` exports, streamed one line at a time. Lines of other programs
+// and lines that are not log lines are skipped. Reads files: DIRECTONLY.
+import Cron
+import SQLiteKit
+import StrataCommon
+
+final class HistoryTable: VirtualTable {
+    static let signature = TableFunctionSignature(
+        name: "cron_history",
+        columns: [
+            "path TEXT -- the log file",
+            "line INTEGER -- 1-based line number in the (decompressed) file",
+            "ts TEXT -- YYYY-MM-DD HH:MM:SS[.fff] as written (RFC 3164: year from the file's mtime)",
+            "host TEXT -- the host field",
+            "pid INTEGER -- pid of the logging cron process",
+            "user TEXT -- the (user) of the line, or the PAM session's user",
+            "event TEXT -- CMD, END, CMDEND, CMDOUT, ERROR, INFO, RELOAD, STARTUP, MAIL, SESSION_OPEN, SESSION_CLOSE, PAM, OTHER, ...",
+            "command TEXT -- the command of CMD/END/CMDEND lines (without a [jobpid] prefix)",
+            "job_pid INTEGER -- the job's pid: [jobpid] of Debian -L 8, #N of an error line",
+            "exit_status INTEGER -- from 'failed with exit status N'; 128+N for 'terminated by signal N'",
+            "message TEXT -- the message after the tag",
+        ],
+        parameters: [.init("pattern")])
+
+    var declaration: String { Self.signature.declaration }
+
+    func bestIndex(_ info: IndexInfo) throws -> PlanOutcome {
+        guard let binding = try Self.signature.bindParameters(info) else { return .unusable }
+        info.indexNumber = binding.mask
+        info.estimatedCost = 1_000_000
+        info.estimatedRows = 100_000
+        return .ok
+    }
+
+    func openCursor() throws -> VirtualTableCursor { HistoryCursor() }
+}
+
+/// Streams the cron records of a list of files, in name order.
+final class HistoryStream {
+    let name: String
+    private var paths: [String]
+    private var fileIndex = -1
+    private var reader: LineReader?
+    private var parser = CronLogParser(modificationTime: 0)
+    private(set) var path = ""
+    private(set) var line: Line?
+    private(set) var record: CronLogRecord?
+
+    init(pattern: String, name: String) throws {
+        self.name = name
+        do { paths = try Glob.expand(pattern) } catch { throw SQLError("\(name): \(error.message)") }
+    }
+
+    /// Moves to the next cron record; false at the end of the last file.
+    func advance() throws -> Bool {
+        while true {
+            if let r = reader {
+                let next: Line?
+                do { next = try r.next() } catch { throw SQLError("\(name): \(error.message)") }
+                if let l = next {
+                    if let rec = parser.parse(l.bytes) {
+                        line = l
+                        record = rec
+                        return true
+                    }
+                    continue
+                }
+                reader = nil
+            }
+            fileIndex += 1
+            guard fileIndex < paths.count else {
+                line = nil
+                record = nil
+                return false
+            }
+            path = paths[fileIndex]
+            let stream: FileStream
+            do { stream = try FileStream(path: path) } catch { throw SQLError("\(name): \(error.message)") }
+            parser = CronLogParser(modificationTime: stream.modificationTime)
+            reader = LineReader(stream: stream)
+        }
+    }
+}
+
+final class HistoryCursor: VirtualTableCursor {
+    private var stream: HistoryStream?
+    // The current row, copied out of the stream once per row rather than once per column.
+    private var record: CronLogRecord?
+    private var line: Line?
+    private var rowNumber: Int64 = 0
+
+    func filter(indexNumber: Int32, indexString: String?, arguments: SQLArguments) throws {
+        let values = HistoryTable.signature.parameterValues(mask: indexNumber & 0xFF, arguments: arguments)
+        stream = nil
+        record = nil
+        line = nil
+        rowNumber = 0
+        guard let p = values[0], p.type != .null else { return }
+        let s = try HistoryStream(pattern: p.text, name: "cron_history")
+        stream = s
+        try pull()
+    }
+
+    private func pull() throws {
+        guard let s = stream, try s.advance() else {
+            record = nil
+            line = nil
+            return
+        }
+        record = s.record
+        line = s.line
+    }
+
+    func next() throws {
+        rowNumber += 1
+        try pull()
+    }
+
+    var isAtEnd: Bool { record == nil }
+
+    func column(_ c: Int32, context: SQLContext) throws {
+        guard let r = record, let l = line else { return context.resultNull() }
+        func text(_ range: Range<Int>?) {
+            if !r.withBytes(range, in: l.bytes, { context.result(utf8: $0) }) { context.resultNull() }
+        }
+        func int(_ v: Int?) { if let v { context.result(v) } else { context.resultNull() } }
+        switch c {
+        case 0: context.result(stream?.path ?? "")
+        case 1: context.result(l.number)
+        case 2: withISOBytes(r.ts) { context.result(utf8: $0) }
+        case 3:
+            if r.decoded != nil {
+                if let h = r.decoded?.host { context.result(h) } else { context.resultNull() }
+            } else {
+                text(r.host)
+            }
+        case 4: int(r.pid)
+        case 5: text(r.user)
+        case 6:
+            if let n = r.kind.name {
+                n.withUTF8Buffer { context.result(utf8: $0) }
+            } else {
+                context.result(r.eventName(in: l.bytes))
+            }
+        case 7: text(r.command)
+        case 8: int(r.jobPid)
+        case 9: int(r.exitStatus)
+        case 10: text(r.message)
+        default: context.resultNull()
+        }
+    }
+
+    func rowid() throws -> Int64 { rowNumber }
+}
+
+/// `YYYY-MM-DD HH:MM:SS`, with milliseconds when the stamp has a fraction.
+func isoText(_ t: CivilDateTime) -> String {
+    if t.nanosecond == 0 {
+        return formatISO(year: t.year, month: t.month, day: t.day, hour: t.hour, minute: t.minute, second: t.second)
+    }
+    return t.isoMillis
+}
+
+/// Every cron event of the files a pattern names, in time order (stable for equal stamps).
+func readHistory(pattern: String, name: String, from: CivilDateTime?) throws -> [CronLogEvent] {
+    let s = try HistoryStream(pattern: pattern, name: name)
+    var events: [CronLogEvent] = []
+    while try s.advance() {
+        guard let r = s.record, let l = s.line else { continue }
+        switch r.kind {
+        case .cmd, .end, .cmdEnd, .error, .sessionOpen, .sessionClose: break
+        default: continue
+        }
+        if let from, r.ts < from { continue }
+        events.append(r.owned(line: l.number, bytes: l.bytes))
+    }
+    // Rotated files come in name order (syslog, syslog.1, ...), which is not time order.
+    let order = events.indices.sorted { a, b in
+        events[a].ts != events[b].ts ? events[a].ts < events[b].ts : a < b
+    }
+    return order.map { events[$0] }
+}

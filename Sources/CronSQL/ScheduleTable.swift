@@ -1,0 +1,65 @@
+// cron_schedule(schedule, start [, end]): one row per fire time in [start, end), generated lazily in order
+// (an omitted or NULL end runs until LIMIT stops it, or year 9999). Pure, so innocuous.
+import Cron
+import SQLiteKit
+import StrataCommon
+
+final class ScheduleTable: VirtualTable {
+    static let signature = TableFunctionSignature(
+        name: "cron_schedule",
+        columns: ["fire_time TEXT -- a fire time, YYYY-MM-DD HH:MM:SS (naive wall-clock)"],
+        parameters: [.init("schedule"), .init("start"), .init("end", required: false)])
+
+    var declaration: String { Self.signature.declaration }
+
+    func bestIndex(_ info: IndexInfo) throws -> PlanOutcome {
+        guard let binding = try Self.signature.bindParameters(info) else { return .unusable }
+        info.indexNumber = binding.mask
+        // Rows come out in time order.
+        if info.orderBy.count == 1, info.orderBy[0].column == 0, !info.orderBy[0].descending {
+            info.orderByConsumed = true
+        }
+        info.estimatedCost = 1000
+        info.estimatedRows = 1000
+        return .ok
+    }
+
+    func openCursor() throws -> VirtualTableCursor { ScheduleCursor() }
+}
+
+final class ScheduleCursor: VirtualTableCursor {
+    private var cursor: FireCursor?
+    private var current: FireTime?
+    private var end: CivilDateTime?
+    private var index: Int64 = 0
+
+    func filter(indexNumber: Int32, indexString: String?, arguments: SQLArguments) throws {
+        let values = ScheduleTable.signature.parameterValues(mask: indexNumber & 0xFF, arguments: arguments)
+        current = nil
+        cursor = nil
+        index = 0
+        guard let sArg = values[0], let startArg = values[1] else { return }
+        guard sArg.type != .null else { return }
+        guard sArg.type == .text else { throw SQLError("the schedule must be text such as '0 2 * * *'") }
+        let schedule = try parseSchedule(sArg.text)
+        guard let start = try timeArgument(startArg, role: "start") else { return }
+        end = try values[2].flatMap { try timeArgument($0, role: "end") }
+        cursor = FireCursor(schedule: schedule, atOrAfter: start)
+        try next()
+    }
+
+    func next() throws {
+        index += 1
+        current = cursor?.advance()
+        if let c = current, let end, !(c.civil < end) { current = nil }
+    }
+
+    var isAtEnd: Bool { current == nil }
+
+    func column(_ i: Int32, context: SQLContext) throws {
+        guard i == 0, let c = current else { return context.resultNull() }
+        c.withISOBytes { context.result(utf8: $0) }
+    }
+
+    func rowid() throws -> Int64 { index }
+}
