@@ -159,12 +159,42 @@ public func parseOptionList(_ text: String) throws -> [(key: String, value: Stri
     let t = text.trimmingCharacters()
     if t.isEmpty { return [] }
     if t.hasPrefix("{") { return try parseJSONOptions(t) }
-    var out: [(String, String)] = []
-    for part in splitOutsideQuotes(t, separators: [",", ";"]) {
-        let p = part.trimmingCharacters()
-        if p.isEmpty { continue }
-        guard let eq = p.firstIndex(of: "=") else { throw FilesError("option '\(p)' is not key=value") }
-        out.append((String(p[..<eq]).trimmingCharacters().lowercased(), unquote(String(p[p.index(after: eq)...]))))
+    // key=value pairs separated by ',' or ';'. A value is quoted, or runs to the next separator; an empty
+    // unquoted value followed by a separator takes that separator itself (`delimiter=;`, `delimiter=,`).
+    var out: [(key: String, value: String)] = []
+    let chars = Array(t)
+    var k = 0
+    func isSep(_ c: Character) -> Bool { c == "," || c == ";" }
+    while k < chars.count {
+        while k < chars.count, isSep(chars[k]) || chars[k].isWhitespace { k += 1 }
+        guard k < chars.count else { break }
+        var key = ""
+        while k < chars.count, chars[k] != "=" , !isSep(chars[k]) { key.append(chars[k]); k += 1 }
+        guard k < chars.count, chars[k] == "=" else { throw FilesError("option '\(key.trimmingCharacters())' is not key=value") }
+        k += 1
+        while k < chars.count, chars[k] == " " { k += 1 }
+        var value = ""
+        if k < chars.count, chars[k] == "'" || chars[k] == "\"" {
+            let q = chars[k]
+            k += 1
+            while k < chars.count {
+                if chars[k] == q {
+                    if k + 1 < chars.count, chars[k + 1] == q { value.append(q); k += 2; continue }
+                    break
+                }
+                value.append(chars[k])
+                k += 1
+            }
+            guard k < chars.count else { throw FilesError("unterminated quote in options") }
+            k += 1
+        } else if k < chars.count, isSep(chars[k]) {
+            value = String(chars[k])
+            k += 1
+        } else {
+            while k < chars.count, !isSep(chars[k]) { value.append(chars[k]); k += 1 }
+            value = value.trimmingCharacters()
+        }
+        out.append((key.trimmingCharacters().lowercased(), value))
     }
     return out
 }
@@ -184,37 +214,6 @@ private func parseJSONOptions(_ t: String) throws -> [(key: String, value: Strin
             return (key, value)
         }
     }
-}
-
-/// Splits at separator characters that are not inside single or double quotes.
-func splitOutsideQuotes(_ s: String, separators: Set<Character>) -> [String] {
-    var parts: [String] = []
-    var cur = ""
-    var inQuote: Character?
-    for ch in s {
-        if let q = inQuote {
-            if ch == q { inQuote = nil }
-            cur.append(ch)
-        } else if ch == "'" || ch == "\"" {
-            inQuote = ch
-            cur.append(ch)
-        } else if separators.contains(ch) {
-            parts.append(cur)
-            cur = ""
-        } else {
-            cur.append(ch)
-        }
-    }
-    parts.append(cur)
-    return parts
-}
-
-/// `'x'` or `"x"` → `x` (doubled quotes inside become one); other text trimmed.
-func unquote(_ s: String) -> String {
-    let t = s.trimmingCharacters()
-    guard t.count >= 2, let q = t.first, q == "'" || q == "\"", t.last == q else { return t }
-    let inner = String(t.dropFirst().dropLast())
-    return inner.split(separator: String(q) + String(q), omittingEmptySubsequences: false).joined(separator: String(q))
 }
 
 /// A boolean option value.
