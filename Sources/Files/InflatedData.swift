@@ -4,7 +4,11 @@ import CZlib
 import Glibc
 
 final class InflatedData: NpyDataSource {
-    private let owner: AnyObject
+    private let file: ReadableFile
+    private var inputOffset: Int
+    private let inputEnd: Int
+    private let input: UnsafeMutableRawPointer
+    private static let inputSize = 1 << 20
     private let stream: UnsafeMutablePointer<z_stream>
     private let name: String
     private let expectedSize: Int
@@ -20,9 +24,12 @@ final class InflatedData: NpyDataSource {
 
     var isRandomAccess: Bool { false }
 
-    /// `input` (the compressed bytes) must stay valid while `owner` lives.
-    init(input: UnsafeRawBufferPointer, owner: AnyObject, entry: ZipEntry) throws {
-        self.owner = owner
+    /// The member whose compressed bytes lie at `range` of `file`.
+    init(file: ReadableFile, range: Range<Int>, entry: ZipEntry) throws {
+        self.file = file
+        inputOffset = range.lowerBound
+        inputEnd = range.upperBound
+        input = .allocate(byteCount: InflatedData.inputSize, alignment: 16)
         name = entry.name
         expectedSize = entry.uncompressedSize
         expectedCRC = entry.crc32
@@ -30,25 +37,24 @@ final class InflatedData: NpyDataSource {
         stream.initialize(to: z_stream())
         capacity = 4 << 20
         window = .allocate(byteCount: capacity, alignment: 16)
-        stream.pointee.next_in = UnsafeMutablePointer(mutating: input.baseAddress?.assumingMemoryBound(to: Bytef.self))
+        stream.pointee.next_in = nil
         stream.pointee.avail_in = 0
-        remainingInput = input.count
         let rc = inflateInit2_(stream, -MAX_WBITS, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
         guard rc == Z_OK else {
             window.deallocate()
+            input.deallocate()
             stream.deinitialize(count: 1)
             stream.deallocate()
             throw FilesError("member '\(entry.name)': zlib could not start (\(rc))")
         }
     }
 
-    private var remainingInput: Int
-
     deinit {
         inflateEnd(stream)
         stream.deinitialize(count: 1)
         stream.deallocate()
         window.deallocate()
+        input.deallocate()
     }
 
     func bytes(at offset: Int, count: Int) throws -> UnsafeRawPointer {
@@ -99,17 +105,19 @@ final class InflatedData: NpyDataSource {
         stream.pointee.avail_out = uInt(clamping: max)
         let before = stream.pointee.total_out
         while stream.pointee.avail_out > 0 {
-            if stream.pointee.avail_in == 0, remainingInput > 0 {
-                let n = min(remainingInput, 1 << 30)
+            if stream.pointee.avail_in == 0, inputOffset < inputEnd {
+                let n = min(inputEnd - inputOffset, InflatedData.inputSize)
+                try file.read(at: inputOffset, into: UnsafeMutableRawBufferPointer(start: input, count: n))
+                inputOffset += n
+                stream.pointee.next_in = input.assumingMemoryBound(to: Bytef.self)
                 stream.pointee.avail_in = uInt(n)
-                remainingInput -= n
             }
             let rc = CZlib.inflate(stream, Z_NO_FLUSH)
             if rc == Z_STREAM_END {
                 ended = true
                 break
             }
-            if rc == Z_BUF_ERROR, stream.pointee.avail_in == 0, remainingInput == 0 { break }
+            if rc == Z_BUF_ERROR, stream.pointee.avail_in == 0, inputOffset >= inputEnd { break }
             guard rc == Z_OK else {
                 let msg = stream.pointee.msg.map { String(cString: $0) } ?? "error \(rc)"
                 throw FilesError("member '\(name)': corrupt deflate data (\(msg))")

@@ -1,7 +1,8 @@
 // A NumPy array read without loading it: the header, and rows handed out as float32 (vectors) or scalars
 // (1-D arrays), converted from any supported dtype, byte order and memory order. Plain `.npy` files and
-// stored `.npz` members are memory-mapped; deflated `.npz` members are inflated as rows are read. No SQLite
-// here: `read_npy` and `knn_match` both sit on this.
+// stored `.npz` members are read with positioned reads; deflated members are inflated as rows are read. No SQLite
+// here: `read_npy` and `knn_match` both sit on this. Data is read through a window (see ReadableFile.swift),
+// so memory stays small whatever the file size; Fortran-ordered arrays are the exception (read whole).
 //
 // Rows: the first axis. A 2-D (or higher) array has `rowCount = shape[0]` rows of `rowWidth` = product of
 // the other axes values (flattened in C order, whatever the file's order). A 1-D array has one scalar per
@@ -57,23 +58,27 @@ public final class NpyArray {
     /// Where this array was read from, for messages (`x.npy`, `x.npz:emb.npy`).
     public let name: String
 
-    /// Maps a `.npy` file. Throws `FilesError` (naming the reason, not the path) on a bad header, an
+    /// Opens a `.npy` file. Throws `FilesError` (naming the reason, not the path) on a bad header, an
     /// unsupported dtype or truncated data.
     public convenience init(path: String) throws {
-        let file = try MappedFile(path: path)
-        try self.init(mapped: file.bytes, owner: file, name: path)
+        let file = try ReadableFile(path: path)
+        try self.init(file: file, origin: 0, length: file.size, name: path)
     }
 
-    /// An array over `.npy` bytes that stay valid while `owner` lives.
-    convenience init(mapped b: UnsafeRawBufferPointer, owner: AnyObject?, name: String) throws {
-        let h = try NpyHeader.parse(b)
-        let available = b.count - h.dataOffset
+    /// An array stored in `length` bytes of `file` from `origin` (a whole file, or a stored `.npz` member).
+    convenience init(file: ReadableFile, origin: Int, length: Int, name: String) throws {
+        let prefix = try file.bytes(at: origin, count: min(length, NpyHeader.prefixLength))
+        let (_, _, dataOffset) = try prefix.withUnsafeBytes { try NpyHeader.headerLength($0) }
+        guard dataOffset <= length else { throw FilesError("bad header: truncated (the file ends inside the header)") }
+        let head = try file.bytes(at: origin, count: dataOffset)
+        let h = try head.withUnsafeBytes { try NpyHeader.parse($0) }
+        let available = length - h.dataOffset
         guard available >= h.dataByteCount else {
             throw FilesError("data is truncated: shape \(h.shapeText) of \(h.dtype.descr) needs \(h.dataByteCount) bytes, "
                              + "the file holds \(max(0, available)) after the header")
         }
-        try self.init(header: h, source: FixedData(base: b.baseAddress.map { $0 + h.dataOffset }, count: h.dataByteCount,
-                                                   owner: owner), name: name)
+        try self.init(header: h, source: FileWindowData(file: file, origin: origin + h.dataOffset, count: h.dataByteCount),
+                      name: name)
     }
 
     init(header h: NpyHeader, source: NpyDataSource, name: String) throws {
@@ -92,8 +97,8 @@ public final class NpyArray {
             }
             rowWidth = w
         }
-        if h.fortranOrder, h.shape.count >= 2, !source.isRandomAccess {
-            // Fortran order needs random access: read the (inflated) data whole.
+        if h.fortranOrder, h.shape.count >= 2 {
+            // A row of a Fortran-ordered array is spread over the whole data: read it whole, once.
             let buf = HeapBuffer(count: h.dataByteCount)
             let p = try source.bytes(at: 0, count: h.dataByteCount)
             buf.pointer.copyMemory(from: p, byteCount: h.dataByteCount)

@@ -1,15 +1,16 @@
 // A NumPy `.npz` archive (`np.savez`, `np.savez_compressed`): a zip of `.npy` members. The archive is
-// memory-mapped; a stored member is an `NpyArray` over the mapping, a deflated one is inflated as it is read.
+// read with positioned reads; a stored member is an `NpyArray` over its byte range, a deflated one is
+// inflated as it is read.
 
 public final class NpzArchive {
     public let path: String
     public let entries: [ZipEntry]
-    private let file: MappedFile
+    private let file: ReadableFile
 
     public init(path: String) throws {
         self.path = path
-        file = try MappedFile(path: path)
-        entries = try ZipDirectory.entries(file.bytes)
+        file = try ReadableFile(path: path)
+        entries = try ZipDirectory.entries(file)
     }
 
     /// Array names as `np.load(...).files` lists them (member names without `.npy`).
@@ -30,14 +31,13 @@ public final class NpzArchive {
         let e = entries[index]
         let label = "\(path):\(e.name)"
         guard e.flags & 1 == 0 else { throw FilesError("member '\(e.name)' is encrypted") }
-        let range = try ZipDirectory.dataRange(e, in: file.bytes)
-        let data = UnsafeRawBufferPointer(rebasing: file.bytes[range])
         do {
+            let range = try ZipDirectory.dataRange(e, in: file)
             switch e.method {
             case 0:
-                return try NpyArray(mapped: data, owner: file, name: label)
+                return try NpyArray(file: file, origin: range.lowerBound, length: range.count, name: label)
             case 8:
-                let source = try InflatedData(input: data, owner: file, entry: e)
+                let source = try InflatedData(file: file, range: range, entry: e)
                 let prefix = try source.bytes(at: 0, count: min(NpyHeader.prefixLength, e.uncompressedSize))
                 let (_, _, dataOffset) = try NpyHeader.headerLength(
                     UnsafeRawBufferPointer(start: prefix, count: min(NpyHeader.prefixLength, e.uncompressedSize)))

@@ -36,36 +36,53 @@ enum ZipDirectory {
         return Int(exactly: UInt64(littleEndian: b.loadUnaligned(fromByteOffset: at, as: UInt64.self)))
     }
 
+    /// Largest central directory read into memory.
+    static let maxDirectorySize = 64 << 20
+
     /// The members listed in the central directory, in order.
-    static func entries(_ b: UnsafeRawBufferPointer) throws -> [ZipEntry] {
+    static func entries(_ file: ReadableFile) throws -> [ZipEntry] {
         let bad = FilesError("not a zip archive (no end-of-central-directory record)")
-        guard b.count >= 22 else { throw bad }
-        var eocd = -1
-        var k = b.count - 22
-        let lowest = max(0, b.count - 22 - 65_535)
-        while k >= lowest {
-            if u32(b, k) == eocdSignature { eocd = k; break }
-            k -= 1
-        }
-        guard eocd >= 0, var count = u16(b, eocd + 10), let size32 = u32(b, eocd + 12),
-              let offset32 = u32(b, eocd + 16) else { throw bad }
-        var cdOffset = Int(offset32)
-        var cdSize = Int(size32)
-        if count == 0xFFFF || size32 == 0xFFFF_FFFF || offset32 == 0xFFFF_FFFF {
-            // Zip64: the locator sits just before the classic record.
-            guard u32(b, eocd - 20) == zip64LocatorSignature, let z = u64(b, eocd - 12),
-                  u32(b, z) == zip64EOCDSignature, let c = u64(b, z + 32), let s = u64(b, z + 40), let o = u64(b, z + 48)
-            else { throw FilesError("bad zip archive: broken Zip64 end record") }
-            count = c
-            cdSize = s
-            cdOffset = o
+        guard file.size >= 22 else { throw bad }
+        // The end record lies in the last 64 KiB + 22 bytes (its comment is at most 65535 bytes).
+        let tailLength = min(file.size, 22 + 65_535)
+        let tailOffset = file.size - tailLength
+        let tailBytes = try file.bytes(at: tailOffset, count: tailLength)
+        let (count, cdOffset, cdSize): (Int, Int, Int) = try tailBytes.withUnsafeBytes { b in
+            var eocd = -1
+            var k = b.count - 22
+            while k >= 0 {
+                if u32(b, k) == eocdSignature { eocd = k; break }
+                k -= 1
+            }
+            guard eocd >= 0, let count = u16(b, eocd + 10), let size32 = u32(b, eocd + 12),
+                  let offset32 = u32(b, eocd + 16) else { throw bad }
+            if count == 0xFFFF || size32 == 0xFFFF_FFFF || offset32 == 0xFFFF_FFFF {
+                // Zip64: the locator sits just before the classic record and points at the Zip64 record.
+                guard u32(b, eocd - 20) == zip64LocatorSignature, let z = u64(b, eocd - 12) else {
+                    throw FilesError("bad zip archive: broken Zip64 end record")
+                }
+                let rec = try file.bytes(at: z, count: 56)
+                return try rec.withUnsafeBytes { r in
+                    guard u32(r, 0) == zip64EOCDSignature, let c = u64(r, 32), let s = u64(r, 40), let o = u64(r, 48) else {
+                        throw FilesError("bad zip archive: broken Zip64 end record")
+                    }
+                    return (c, o, s)
+                }
+            }
+            return (count, Int(offset32), Int(size32))
         }
         guard count <= maxEntries else { throw FilesError("zip archive lists \(count) members (limit \(maxEntries))") }
-        guard cdOffset >= 0, cdSize >= 0, cdOffset <= b.count, cdSize <= b.count - cdOffset else {
+        guard cdOffset >= 0, cdSize >= 0, cdOffset <= file.size, cdSize <= file.size - cdOffset else {
             throw FilesError("bad zip archive: central directory lies outside the file")
         }
+        guard cdSize <= maxDirectorySize else { throw FilesError("zip central directory is too large (\(cdSize) bytes)") }
+        let directory = try file.bytes(at: cdOffset, count: cdSize)
+        return try directory.withUnsafeBytes { try parseEntries($0, count: count) }
+    }
+
+    static func parseEntries(_ b: UnsafeRawBufferPointer, count: Int) throws -> [ZipEntry] {
         var out: [ZipEntry] = []
-        var p = cdOffset
+        var p = 0
         for _ in 0..<count {
             guard u32(b, p) == centralSignature, let flags = u16(b, p + 8), let method = u16(b, p + 10),
                   let crc = u32(b, p + 16), let csize = u32(b, p + 20), let usize = u32(b, p + 24),
@@ -94,13 +111,18 @@ enum ZipDirectory {
     }
 
     /// Where member `e`'s data lies in the archive.
-    static func dataRange(_ e: ZipEntry, in b: UnsafeRawBufferPointer) throws -> Range<Int> {
+    static func dataRange(_ e: ZipEntry, in file: ReadableFile) throws -> Range<Int> {
         let h = e.localHeaderOffset
-        guard u32(b, h) == localSignature, let nameLen = u16(b, h + 26), let extraLen = u16(b, h + 28) else {
-            throw FilesError("bad zip archive: no local header for '\(e.name)'")
+        guard h >= 0, h <= file.size - 30 else { throw FilesError("bad zip archive: no local header for '\(e.name)'") }
+        let header = try file.bytes(at: h, count: 30)
+        let (nameLen, extraLen) = try header.withUnsafeBytes { b -> (Int, Int) in
+            guard u32(b, 0) == localSignature, let n = u16(b, 26), let x = u16(b, 28) else {
+                throw FilesError("bad zip archive: no local header for '\(e.name)'")
+            }
+            return (n, x)
         }
         let start = h + 30 + nameLen + extraLen
-        guard start <= b.count, e.compressedSize <= b.count - start else {
+        guard start <= file.size, e.compressedSize >= 0, e.compressedSize <= file.size - start else {
             throw FilesError("member '\(e.name)' is truncated")
         }
         return start..<(start + e.compressedSize)

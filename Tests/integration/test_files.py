@@ -8,7 +8,7 @@ import gzip
 import io
 import json
 import math
-import struct
+import sqlite3
 
 import numpy as np
 import pytest
@@ -179,6 +179,18 @@ def test_npy_errors_name_the_file_and_reason(tmp):
         "read_npy: cannot open 'missing.npy': No such file or directory"
     assert npy_error("select * from read_npy()").startswith("read_npy: missing argument 'path'")
     assert npy_error("select * from read_npy(42)") == "read_npy: path must be a file path (text)"
+
+
+def test_npy_rewritten_while_read_is_an_error_not_a_crash(tmp):
+    """np.save truncates before writing: a reader must see an error, never SIGBUS (why .npy is not mmapped)."""
+    np.save("live.npy", np.ones((4000, 1000), np.float32))  # 16 MB: more than one read window
+    db = connect()
+    cur = db.execute("select i, length(vector) from read_npy('live.npy')")
+    assert cur.fetchmany(10) == [(i, 4000) for i in range(10)]
+    np.save("live.npy", np.ones((2, 2), np.float32))
+    with pytest.raises(sqlite3.OperationalError) as e:
+        cur.fetchall()
+    assert str(e.value) == "read_npy: 'live.npy' is shorter than when it was opened (changed while being read)"
 
 
 # ---------------------------------------------------------------- .npz
