@@ -4,7 +4,7 @@ VENV := .build-venv
 PY := $(VENV)/bin/python
 RELEASE := .build/release
 
-.PHONY: setup build demo test unit integration bench clean
+.PHONY: setup build demo test unit integration sanitize bench fuzz clean
 
 setup:
 	@bash scripts/setup.sh
@@ -25,10 +25,19 @@ integration: build
 
 test: unit integration
 
+# The unit tests under AddressSanitizer (with LeakSanitizer) and ThreadSanitizer. XCTest is skipped: its
+# harness leaks by itself and every test here is a Swift Testing test.
+sanitize: setup
+	swift test --sanitize=address --scratch-path .build-asan --disable-xctest
+	swift test --sanitize=thread --scratch-path .build-tsan --disable-xctest
+
 bench: build
 	@bash scripts/setup.sh --with-python
 	cd Benchmarks && swift package --allow-writing-to-package-directory benchmark
 	$(PY) Benchmarks/peers/run.py
+
+fuzz: setup
+	bash scripts/fuzz.sh $(or $(FUZZ_SECONDS),30)
 
 clean:
 	rm -rf .build .build-venv

@@ -16,6 +16,8 @@ let package = Package(
         .library(name: "strata", type: .dynamic, targets: ["StrataLoadable"]),
         // The binary is `strata-cli` because a product name must be unique; `make` links it as `strata`.
         .executable(name: "strata-cli", targets: ["StrataCLI"]),
+        // The pure vector core, for the benchmark package in Benchmarks/.
+        .library(name: "StrataVectors", targets: ["Vectors"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

@@ -6,6 +6,7 @@ int strata_sqlite3_version = 0;
 
 void strata_set_api(const sqlite3_api_routines *api) {
   // Every connection of a process gets the same table; a second init stores the same value again.
-  strata_sqlite3_api = api;
-  strata_sqlite3_version = api ? api->libversion_number() : 0;
+  if (__atomic_load_n(&strata_sqlite3_api, __ATOMIC_ACQUIRE) == api) return;
+  __atomic_store_n(&strata_sqlite3_version, api ? api->libversion_number() : 0, __ATOMIC_RELAXED);
+  __atomic_store_n(&strata_sqlite3_api, api, __ATOMIC_RELEASE);
 }

@@ -41,6 +41,15 @@ public enum VectorFunctions {
         try db.createFunction("inner_product", argumentCount: 2, flags: .pure) { ctx, args in
             ctx.result(try withVectorPair(args, ctx) { try innerProduct($0, $1) })
         }
+        try db.createFunction("vec_check", argumentCount: 1, flags: .pure) { ctx, args in
+            // For data-quality queries: the problem as text, or NULL for a valid vector. Never an error.
+            do {
+                _ = try withVector(args, 0, ctx) { $0.count }
+                ctx.resultNull()
+            } catch {
+                ctx.result(SQLError.from(error).message)
+            }
+        }
         try db.createAggregate("vec_avg", argumentCount: 1, flags: .pure, state: VectorMean.self)
     }
 }

@@ -19,9 +19,14 @@
 extern const sqlite3_api_routines *strata_sqlite3_api;
 extern int strata_sqlite3_version;
 void strata_set_api(const sqlite3_api_routines *api);
-static inline int strata_api_ready(void) { return strata_sqlite3_api != 0; }
-static inline int strata_libversion_number(void) { return strata_sqlite3_version; }
-#define STRATA_API strata_sqlite3_api
+// Connections opened on several threads each run the init, storing the same pointer: atomic accesses keep
+// that benign race defined (and ThreadSanitizer quiet); on x86-64 and arm64 they are plain loads.
+static inline const sqlite3_api_routines *strata_api_table(void) {
+  return __atomic_load_n(&strata_sqlite3_api, __ATOMIC_ACQUIRE);
+}
+static inline int strata_api_ready(void) { return strata_api_table() != 0; }
+static inline int strata_libversion_number(void) { return __atomic_load_n(&strata_sqlite3_version, __ATOMIC_RELAXED); }
+#define STRATA_API strata_api_table()
 
 // Our own vtab and cursor records: SQLite's base struct first, then a retained Swift object.
 typedef struct strata_vtab { sqlite3_vtab base; void *swiftTable; } strata_vtab;
@@ -97,17 +102,17 @@ static inline int strata_vtab_config_innocuous(sqlite3 *db) {
 }
 /// `sqlite3_vtab_in` (3.38+): 1 when constraint `i` is an IN the table may take as one list. 0 on older hosts.
 static inline int strata_vtab_in(sqlite3_index_info *info, int i, int handle) {
-  return strata_sqlite3_version >= 3038000 ? STRATA_API->vtab_in(info, i, handle) : 0;
+  return strata_libversion_number() >= 3038000 ? STRATA_API->vtab_in(info, i, handle) : 0;
 }
 static inline int strata_vtab_in_first(sqlite3_value *list, sqlite3_value **out) {
-  return strata_sqlite3_version >= 3038000 ? STRATA_API->vtab_in_first(list, out) : SQLITE_MISUSE;
+  return strata_libversion_number() >= 3038000 ? STRATA_API->vtab_in_first(list, out) : SQLITE_MISUSE;
 }
 static inline int strata_vtab_in_next(sqlite3_value *list, sqlite3_value **out) {
-  return strata_sqlite3_version >= 3038000 ? STRATA_API->vtab_in_next(list, out) : SQLITE_MISUSE;
+  return strata_libversion_number() >= 3038000 ? STRATA_API->vtab_in_next(list, out) : SQLITE_MISUSE;
 }
 /// `sqlite3_vtab_rhs_value` (3.38+): the constant right-hand side of constraint `i`, if known at plan time.
 static inline int strata_vtab_rhs_value(sqlite3_index_info *info, int i, sqlite3_value **out) {
-  return strata_sqlite3_version >= 3038000 ? STRATA_API->vtab_rhs_value(info, i, out) : SQLITE_NOTFOUND;
+  return strata_libversion_number() >= 3038000 ? STRATA_API->vtab_rhs_value(info, i, out) : SQLITE_NOTFOUND;
 }
 
 // ---- connections and statements (used to read tables named in arguments, and by the CLI) ---------------

@@ -1,0 +1,77 @@
+"""Hardening: random calls never crash the host, and a hostile database cannot make a client read files."""
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT, connect
+
+HERE = ROOT / "Tests" / "integration"
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_sql_fuzz_survives(seed):
+    r = subprocess.run([sys.executable, str(HERE / "fuzz_sql.py"), str(seed), "400"], cwd=ROOT,
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, f"child died or failed (rc={r.returncode}):\n{r.stdout[-2000:]}\n{r.stderr[-4000:]}"
+    assert r.stdout.startswith("calls=")
+
+
+def strata_surface():
+    plain = sqlite3.connect(":memory:")
+    builtin_f = {r[0] for r in plain.execute("select name from pragma_function_list")}
+    builtin_m = {r[0] for r in plain.execute("select name from pragma_module_list")}
+    db = connect()
+    functions = {(n, narg, flags) for n, narg, flags in
+                 db.execute("select name, narg, flags from pragma_function_list") if n not in builtin_f}
+    modules = {r[0] for r in db.execute("select name from pragma_module_list")} - builtin_m
+    return functions, modules
+
+
+DIRECTONLY = 0x80000
+
+
+def test_hostile_database_cannot_call_file_readers(tmp_path):
+    """Views and triggers in an untrusted database that call DIRECTONLY functions or file-reading tables fail
+    with 'unsafe use' for a client that loaded Strata, whatever trusted_schema says."""
+    functions, modules = strata_surface()
+    path = tmp_path / "hostile.db"
+    setup = sqlite3.connect(path)  # made without the extension: the attacker's side
+    setup.execute("create table log(x)")
+    planted = []
+    for name, narg, flags in sorted(functions):
+        if flags & DIRECTONLY:
+            args = ", ".join(["'/etc/passwd'"] * max(narg, 1))
+            setup.execute(f"create view v_{name} as select {name}({args}) as leaked")
+            planted.append(f"v_{name}")
+    for name in sorted(modules):
+        setup.execute(f"create view m_{name} as select * from {name}('/etc/passwd')")
+        planted.append(f"m_{name}")
+    setup.execute("create trigger t after insert on log begin select * from "
+                  + (sorted(modules)[0] if modules else "log") + "('/etc/passwd'); end")
+    setup.commit()
+    setup.close()
+
+    for trusted in ("on", "off"):
+        victim = connect(str(path))
+        victim.execute(f"pragma trusted_schema = {trusted}")
+        for view in planted:
+            with pytest.raises(sqlite3.OperationalError) as e:
+                victim.execute(f"select * from {view}").fetchall()
+            assert "unsafe use of" in str(e.value), (view, trusted, str(e.value))
+        if modules:
+            with pytest.raises(sqlite3.OperationalError) as e:
+                victim.execute("insert into log values (1)")
+            assert "unsafe use of" in str(e.value)
+        victim.close()
+
+
+def test_every_file_or_table_reader_is_directonly():
+    """Pure functions are INNOCUOUS; everything else must be DIRECTONLY. Virtual-table modules are checked by
+    the hostile-database test above."""
+    functions, _ = strata_surface()
+    for name, narg, flags in functions:
+        innocuous = bool(flags & 0x200000)
+        directonly = bool(flags & DIRECTONLY)
+        assert innocuous != directonly, f"{name}/{narg}: must be exactly one of INNOCUOUS or DIRECTONLY"
