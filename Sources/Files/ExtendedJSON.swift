@@ -6,75 +6,103 @@
 //   {"$numberDouble": "1.5"}, {"$numberDecimal": "1.5"} → 1.5 ("Infinity" → 9e999, which SQLite reads as
 //   infinity; "NaN" → null)
 // Any other `$` object (`$binary`, `$timestamp`, `$regularExpression`, ...) is left as written.
+import Glibc
 import StrataCommon
 
 public enum ExtendedJSON {
     enum Wrapper: Equatable {
         case oid, date, numberLong, numberInt, numberDouble, numberDecimal
 
+        private static let names: [(StaticString, Wrapper)] = [
+            ("$oid", .oid), ("$date", .date), ("$numberLong", .numberLong), ("$numberInt", .numberInt),
+            ("$numberDouble", .numberDouble), ("$numberDecimal", .numberDecimal)]
+
         init?(_ key: UnsafeBufferPointer<UInt8>) {
-            switch String(decoding: key, as: UTF8.self) {
-            case "$oid": self = .oid
-            case "$date": self = .date
-            case "$numberLong": self = .numberLong
-            case "$numberInt": self = .numberInt
-            case "$numberDouble": self = .numberDouble
-            case "$numberDecimal": self = .numberDecimal
-            default: return nil
+            guard let base = key.baseAddress else { return nil }
+            for (name, w) in Wrapper.names where name.utf8CodeUnitCount == key.count {
+                if memcmp(name.utf8Start, base, key.count) == 0 { self = w; return }
             }
+            return nil
         }
     }
 
-    /// The JSON text replacing a wrapper whose value is `value` (a string with its quotes, or a number), or
-    /// nil when the value does not have the wrapper's form (then the object is left as written).
-    static func replacement(for w: Wrapper, value: UnsafeBufferPointer<UInt8>,
-                            kind: JSONKind) -> (text: [UInt8], kind: JSONKind)? {
+    /// Appends the JSON text replacing a wrapper whose value is `value` (a string with its quotes, or a
+    /// number) and returns its kind, or returns nil (appending nothing) when the value does not have the
+    /// wrapper's form (then the object is left as written).
+    static func appendReplacement(for w: Wrapper, value: UnsafeBufferPointer<UInt8>, kind: JSONKind,
+                                  to out: inout [UInt8]) -> JSONKind? {
         switch w {
         case .oid:
             guard kind == .string else { return nil }
-            return (Array(value), .string)
+            out.append(contentsOf: value)
+            return .string
         case .numberLong, .numberInt:
             guard kind == .string, value.count >= 3 else { return nil }
             let inner = UnsafeBufferPointer(rebasing: value[1..<(value.count - 1)])
             guard isJSONInteger(inner) else { return nil }
-            return (Array(inner), .number)
+            out.append(contentsOf: inner)
+            return .number
         case .numberDouble, .numberDecimal:
-            guard kind == .string, value.count >= 2 else { return kind == .number ? (Array(value), .number) : nil }
+            if kind == .number { out.append(contentsOf: value); return .number }
+            guard kind == .string, value.count >= 2 else { return nil }
             let inner = UnsafeBufferPointer(rebasing: value[1..<(value.count - 1)])
+            if isJSONNumber(inner) { out.append(contentsOf: inner); return .number }
             switch String(decoding: inner, as: UTF8.self) {
-            case "Infinity", "+Infinity": return (Array("9e999".utf8), .number)
-            case "-Infinity": return (Array("-9e999".utf8), .number)
-            case "NaN", "-NaN": return (Array("null".utf8), .null)
-            default:
-                guard isJSONNumber(inner) else { return nil }
-                return (Array(inner), .number)
+            case "Infinity", "+Infinity": out.append(contentsOf: "9e999".utf8); return .number
+            case "-Infinity": out.append(contentsOf: "-9e999".utf8); return .number
+            case "NaN", "-NaN": out.append(contentsOf: "null".utf8); return .null
+            default: return nil
             }
         case .date:
-            let text: String?
             if kind == .number {
-                text = parseJSONInteger(value).flatMap(isoText(epochMilliseconds:))
-            } else if kind == .string, value.count >= 2 {
-                text = isoText(dateString: UnsafeBufferPointer(rebasing: value[1..<(value.count - 1)]))
-            } else {
-                text = nil
+                guard let ms = parseJSONInteger(value) else { return nil }
+                return appendDate(epochMilliseconds: ms, to: &out) ? .string : nil
             }
-            guard let text else { return nil }
-            return (Array(("\"" + text + "\"").utf8), .string)
+            guard kind == .string, value.count >= 2,
+                  let ms = epochMilliseconds(dateString: UnsafeBufferPointer(rebasing: value[1..<(value.count - 1)])),
+                  appendDate(epochMilliseconds: ms, to: &out) else { return nil }
+            return .string
         }
+    }
+
+    /// Appends `"YYYY-MM-DD HH:MM:SS.fff"` (with quotes) for years 1...9999; false (appending nothing) outside.
+    static func appendDate(epochMilliseconds ms: Int64, to out: inout [UInt8]) -> Bool {
+        // 253402300800000 = 10000-01-01; -62135596800000 = 0001-01-01.
+        guard ms >= -62_135_596_800_000, ms < 253_402_300_800_000 else { return false }
+        let s = ms >= 0 ? ms / 1000 : (ms - 999) / 1000
+        let frac = Int(ms - s * 1000)
+        let days = s >= 0 ? s / 86_400 : (s - 86_399) / 86_400
+        let rem = Int(s - days * 86_400)
+        let (y, m, d) = civilFromDays(days)
+        func put(_ v: Int, _ width: Int) {
+            var div = 1
+            for _ in 1..<width { div *= 10 }
+            var x = v
+            while div > 0 { out.append(UInt8(48 + x / div)); x %= div; div /= 10 }
+        }
+        out.append(0x22)
+        put(y, 4); out.append(0x2D); put(m, 2); out.append(0x2D); put(d, 2); out.append(0x20)
+        put(rem / 3600, 2); out.append(0x3A); put(rem % 3600 / 60, 2); out.append(0x3A); put(rem % 60, 2)
+        out.append(0x2E); put(frac, 3)
+        out.append(0x22)
+        return true
     }
 
     /// `YYYY-MM-DD HH:MM:SS.fff` (UTC) of milliseconds since 1970, for years 1...9999.
     public static func isoText(epochMilliseconds ms: Int64) -> String? {
-        // 253402300800000 = 10000-01-01; -62135596800000 = 0001-01-01.
-        guard ms >= -62_135_596_800_000, ms < 253_402_300_800_000 else { return nil }
-        let s = ms >= 0 ? ms / 1000 : (ms - 999) / 1000
-        let frac = Int(ms - s * 1000)
-        return CivilDateTime(epochSeconds: s, nanosecond: frac * 1_000_000).isoMillis
+        var out: [UInt8] = []
+        guard appendDate(epochMilliseconds: ms, to: &out) else { return nil }
+        return String(decoding: out.dropFirst().dropLast(), as: UTF8.self)
     }
 
     /// An ISO-8601 date string (`2026-11-14T00:30:00.000Z`, `...+01:00`, `...+0100`, or without a zone)
     /// converted to UTC `YYYY-MM-DD HH:MM:SS.fff`; nil when it is not such text.
     public static func isoText(dateString b: UnsafeBufferPointer<UInt8>) -> String? {
+        epochMilliseconds(dateString: b).flatMap { isoText(epochMilliseconds: $0) }
+    }
+
+    /// Milliseconds since 1970 (UTC) of an ISO-8601 date string; nil when it is not one.
+    static func epochMilliseconds(dateString b: UnsafeBufferPointer<UInt8>) -> Int64? {
         var count = b.count
         var offsetSeconds = 0
         guard count >= 10 else { return nil }
@@ -85,10 +113,11 @@ public enum ExtendedJSON {
             var k = count - 1
             while k > 10, isDigit(b[k]) || b[k] == UInt8(ascii: ":") { k -= 1 }
             if k > 10, b[k] == UInt8(ascii: "+") || b[k] == UInt8(ascii: "-") {
-                let digits = b[(k + 1)..<count].filter(isDigit)
+                var digits: [Int] = []
+                for c in b[(k + 1)..<count] where isDigit(c) { digits.append(Int(c - 48)) }
                 guard digits.count == 4 || digits.count == 2 else { return nil }
-                let h = Int(digits[0] - 48) * 10 + Int(digits[1] - 48)
-                let m = digits.count == 4 ? Int(digits[2] - 48) * 10 + Int(digits[3] - 48) : 0
+                let h = digits[0] * 10 + digits[1]
+                let m = digits.count == 4 ? digits[2] * 10 + digits[3] : 0
                 guard h < 24, m < 60 else { return nil }
                 offsetSeconds = (h * 3600 + m * 60) * (b[k] == UInt8(ascii: "-") ? -1 : 1)
                 count = k
@@ -96,9 +125,7 @@ public enum ExtendedJSON {
         }
         guard let dt = CivilDateTime.parse(bytes: UnsafeBufferPointer(rebasing: b[0..<count])) else { return nil }
         let utc = dt.epochSeconds - Int64(offsetSeconds)
-        let out = CivilDateTime(epochSeconds: utc, nanosecond: dt.nanosecond)
-        guard out.year >= 1, out.year <= 9999 else { return nil }
-        return out.isoMillis
+        return utc * 1000 + Int64(dt.nanosecond / 1_000_000)
     }
 }
 

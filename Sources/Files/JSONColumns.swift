@@ -55,7 +55,7 @@ public enum JSONColumns {
         case .number:
             let isInteger: Bool
             if m.replacement >= 0 {
-                isInteger = r.scanner.replacements[m.replacement].text.withUnsafeBufferPointer { parseJSONInteger($0) != nil }
+                isInteger = r.scanner.withText(of: r.scanner.replacements[m.replacement]) { parseJSONInteger($0) != nil }
             } else {
                 isInteger = parseJSONInteger(UnsafeBufferPointer(rebasing: r.buffer[m.value.start..<m.value.end])) != nil
             }
@@ -128,7 +128,7 @@ extension JSONDocumentReader {
         let m = members[mi]
         if m.replacement >= 0, m.replacement < scanner.replacements.count {
             let r = scanner.replacements[m.replacement]
-            return r.text.withUnsafeBufferPointer { scalarValue(kind: r.kind, text: $0) }
+            return scanner.withText(of: r) { scalarValue(kind: r.kind, text: $0) }
         }
         switch m.kind {
         case .object, .array:
