@@ -37,7 +37,7 @@ let package = Package(
         .target(name: "LogsSQL", dependencies: ["Logs", "SQLiteKit", "StrataCommon"], swiftSettings: swift5),
         .target(name: "Cron", dependencies: ["StrataCommon"], swiftSettings: swift5),
         .target(name: "CronSQL", dependencies: ["Cron", "SQLiteKit", "StrataCommon"], swiftSettings: swift5),
-        .target(name: "Files", dependencies: ["StrataCommon"], swiftSettings: swift5),
+        .target(name: "Files", dependencies: ["StrataCommon", "CZlib"], swiftSettings: swift5),
         .target(name: "FilesSQL", dependencies: ["Files", "SQLiteKit", "StrataCommon", "Vectors"], swiftSettings: swift5),
 
         .target(name: "StrataExtension",

@@ -1,7 +1,23 @@
-// The SQL surface of the Files domain, registered in one place with its flags.
-// (Scaffolding: the issue that owns this domain fills it in.)
+// The SQL surface of the Files domain, registered in one place with its flags. Every reader opens files
+// named in its arguments, so every one is DIRECTONLY: refused inside views, triggers and schema.
 import SQLiteKit
 
 public enum FileReaders {
-    public static func register(on db: Connection) throws {}
+    public static func register(on db: Connection) throws {
+        // JSON lines / JSON array files (plain or gzip), MongoDB Extended JSON unwrapped.
+        try db.createModule(VirtualTableModule(name: "read_jsonl", kind: .eponymousOnly, directOnly: true) { _, _ in
+            ReadJSONLTable() })
+        try db.createModule(VirtualTableModule(name: "jsonl", kind: .creatable, directOnly: true) { _, args in
+            try JSONLTable(args) })
+        // CSV / TSV (RFC 4180).
+        try db.createModule(VirtualTableModule(name: "read_csv", kind: .eponymousOnly, directOnly: true) { _, _ in
+            ReadCSVTable() })
+        try db.createModule(VirtualTableModule(name: "csv_file", kind: .creatable, directOnly: true) { _, args in
+            try CSVFileTable(args) })
+        // NumPy .npy and .npz (np.save / np.savez / np.savez_compressed).
+        try db.createModule(VirtualTableModule(name: "read_npy", kind: .eponymousOnly, directOnly: true) { _, _ in
+            ReadNpyTable(signature: ReadNpyTable.npySignature) })
+        try db.createModule(VirtualTableModule(name: "read_npz", kind: .eponymousOnly, directOnly: true) { _, _ in
+            ReadNpyTable(signature: ReadNpyTable.npzSignature) })
+    }
 }

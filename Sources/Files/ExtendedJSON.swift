@@ -1,0 +1,167 @@
+// MongoDB Extended JSON (v2, relaxed and canonical, as `mongoexport` writes it) turned into plain values:
+//   {"$oid": "6553…"}                          → "6553…"                    (hex text)
+//   {"$date": "2026-11-14T00:30:00.000Z"}      → "2026-11-14 00:30:00.000"  (UTC, our ISO text convention)
+//   {"$date": {"$numberLong": "1763080200000"}} and legacy {"$date": 1763080200000} → the same ISO text
+//   {"$numberLong": "15"}, {"$numberInt": "15"} → 15
+//   {"$numberDouble": "1.5"}, {"$numberDecimal": "1.5"} → 1.5 ("Infinity" → 9e999, which SQLite reads as
+//   infinity; "NaN" → null)
+// Any other `$` object (`$binary`, `$timestamp`, `$regularExpression`, ...) is left as written.
+import Glibc
+import StrataCommon
+
+public enum ExtendedJSON {
+    enum Wrapper: Equatable {
+        case oid, date, numberLong, numberInt, numberDouble, numberDecimal
+
+        private static let names: [(StaticString, Wrapper)] = [
+            ("$oid", .oid), ("$date", .date), ("$numberLong", .numberLong), ("$numberInt", .numberInt),
+            ("$numberDouble", .numberDouble), ("$numberDecimal", .numberDecimal)]
+
+        init?(_ key: UnsafeBufferPointer<UInt8>) {
+            guard let base = key.baseAddress else { return nil }
+            for (name, w) in Wrapper.names where name.utf8CodeUnitCount == key.count {
+                if memcmp(name.utf8Start, base, key.count) == 0 { self = w; return }
+            }
+            return nil
+        }
+    }
+
+    /// Appends the JSON text replacing a wrapper whose value is `value` (a string with its quotes, or a
+    /// number) and returns its kind, or returns nil (appending nothing) when the value does not have the
+    /// wrapper's form (then the object is left as written).
+    static func appendReplacement(for w: Wrapper, value: UnsafeBufferPointer<UInt8>, kind: JSONKind,
+                                  to out: inout [UInt8]) -> JSONKind? {
+        switch w {
+        case .oid:
+            guard kind == .string else { return nil }
+            out.append(contentsOf: value)
+            return .string
+        case .numberLong, .numberInt:
+            guard kind == .string, value.count >= 3 else { return nil }
+            let inner = UnsafeBufferPointer(rebasing: value[1..<(value.count - 1)])
+            guard isJSONInteger(inner) else { return nil }
+            out.append(contentsOf: inner)
+            return .number
+        case .numberDouble, .numberDecimal:
+            if kind == .number { out.append(contentsOf: value); return .number }
+            guard kind == .string, value.count >= 2 else { return nil }
+            let inner = UnsafeBufferPointer(rebasing: value[1..<(value.count - 1)])
+            if isJSONNumber(inner) { out.append(contentsOf: inner); return .number }
+            switch String(decoding: inner, as: UTF8.self) {
+            case "Infinity", "+Infinity": out.append(contentsOf: "9e999".utf8); return .number
+            case "-Infinity": out.append(contentsOf: "-9e999".utf8); return .number
+            case "NaN", "-NaN": out.append(contentsOf: "null".utf8); return .null
+            default: return nil
+            }
+        case .date:
+            if kind == .number {
+                guard let ms = parseJSONInteger(value) else { return nil }
+                return appendDate(epochMilliseconds: ms, to: &out) ? .string : nil
+            }
+            guard kind == .string, value.count >= 2,
+                  let ms = epochMilliseconds(dateString: UnsafeBufferPointer(rebasing: value[1..<(value.count - 1)])),
+                  appendDate(epochMilliseconds: ms, to: &out) else { return nil }
+            return .string
+        }
+    }
+
+    /// Appends `"YYYY-MM-DD HH:MM:SS.fff"` (with quotes) for years 1...9999; false (appending nothing) outside.
+    static func appendDate(epochMilliseconds ms: Int64, to out: inout [UInt8]) -> Bool {
+        // 253402300800000 = 10000-01-01; -62135596800000 = 0001-01-01.
+        guard ms >= -62_135_596_800_000, ms < 253_402_300_800_000 else { return false }
+        let s = ms >= 0 ? ms / 1000 : (ms - 999) / 1000
+        let frac = Int(ms - s * 1000)
+        let days = s >= 0 ? s / 86_400 : (s - 86_399) / 86_400
+        let rem = Int(s - days * 86_400)
+        let (y, m, d) = civilFromDays(days)
+        func put(_ v: Int, _ width: Int) {
+            var div = 1
+            for _ in 1..<width { div *= 10 }
+            var x = v
+            while div > 0 { out.append(UInt8(48 + x / div)); x %= div; div /= 10 }
+        }
+        out.append(0x22)
+        put(y, 4); out.append(0x2D); put(m, 2); out.append(0x2D); put(d, 2); out.append(0x20)
+        put(rem / 3600, 2); out.append(0x3A); put(rem % 3600 / 60, 2); out.append(0x3A); put(rem % 60, 2)
+        out.append(0x2E); put(frac, 3)
+        out.append(0x22)
+        return true
+    }
+
+    /// `YYYY-MM-DD HH:MM:SS.fff` (UTC) of milliseconds since 1970, for years 1...9999.
+    public static func isoText(epochMilliseconds ms: Int64) -> String? {
+        var out: [UInt8] = []
+        guard appendDate(epochMilliseconds: ms, to: &out) else { return nil }
+        return String(decoding: out.dropFirst().dropLast(), as: UTF8.self)
+    }
+
+    /// An ISO-8601 date string (`2026-11-14T00:30:00.000Z`, `...+01:00`, `...+0100`, or without a zone)
+    /// converted to UTC `YYYY-MM-DD HH:MM:SS.fff`; nil when it is not such text.
+    public static func isoText(dateString b: UnsafeBufferPointer<UInt8>) -> String? {
+        epochMilliseconds(dateString: b).flatMap { isoText(epochMilliseconds: $0) }
+    }
+
+    /// Milliseconds since 1970 (UTC) of an ISO-8601 date string; nil when it is not one.
+    static func epochMilliseconds(dateString b: UnsafeBufferPointer<UInt8>) -> Int64? {
+        var count = b.count
+        var offsetSeconds = 0
+        guard count >= 10 else { return nil }
+        if b[count - 1] == UInt8(ascii: "Z") || b[count - 1] == UInt8(ascii: "z") {
+            count -= 1
+        } else if count > 16 {
+            // A numeric offset: ±HH:MM, ±HHMM or ±HH after the time.
+            var k = count - 1
+            while k > 10, isDigit(b[k]) || b[k] == UInt8(ascii: ":") { k -= 1 }
+            if k > 10, b[k] == UInt8(ascii: "+") || b[k] == UInt8(ascii: "-") {
+                var digits: [Int] = []
+                for c in b[(k + 1)..<count] where isDigit(c) { digits.append(Int(c - 48)) }
+                guard digits.count == 4 || digits.count == 2 else { return nil }
+                let h = digits[0] * 10 + digits[1]
+                let m = digits.count == 4 ? digits[2] * 10 + digits[3] : 0
+                guard h < 24, m < 60 else { return nil }
+                offsetSeconds = (h * 3600 + m * 60) * (b[k] == UInt8(ascii: "-") ? -1 : 1)
+                count = k
+            }
+        }
+        guard let dt = CivilDateTime.parse(bytes: UnsafeBufferPointer(rebasing: b[0..<count])) else { return nil }
+        let utc = dt.epochSeconds - Int64(offsetSeconds)
+        return utc * 1000 + Int64(dt.nanosecond / 1_000_000)
+    }
+}
+
+/// `-?[0-9]+` without leading zeros (JSON's integer grammar).
+func isJSONInteger(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+    var k = 0
+    if k < b.count, b[k] == UInt8(ascii: "-") { k += 1 }
+    guard k < b.count else { return false }
+    if b[k] == UInt8(ascii: "0") { return k + 1 == b.count }
+    while k < b.count { guard isDigit(b[k]) else { return false }; k += 1 }
+    return true
+}
+
+/// The whole of `b` is one JSON number.
+public func isJSONNumber(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+    var k = 0
+    let n = b.count
+    if k < n, b[k] == UInt8(ascii: "-") { k += 1 }
+    guard k < n else { return false }
+    if b[k] == UInt8(ascii: "0") {
+        k += 1
+    } else if isDigit(b[k]) {
+        while k < n, isDigit(b[k]) { k += 1 }
+    } else {
+        return false
+    }
+    if k < n, b[k] == UInt8(ascii: ".") {
+        k += 1
+        guard k < n, isDigit(b[k]) else { return false }
+        while k < n, isDigit(b[k]) { k += 1 }
+    }
+    if k < n, b[k] == UInt8(ascii: "e") || b[k] == UInt8(ascii: "E") {
+        k += 1
+        if k < n, b[k] == UInt8(ascii: "+") || b[k] == UInt8(ascii: "-") { k += 1 }
+        guard k < n, isDigit(b[k]) else { return false }
+        while k < n, isDigit(b[k]) { k += 1 }
+    }
+    return k == n
+}

@@ -1,0 +1,168 @@
+// The documents of one JSON file, in order: a JSON-lines file (one document per line; blank lines skipped)
+// or a JSON array file (`mongoexport --jsonArray`, detected by a leading `[`), plain or gzip-compressed.
+// Each document is validated and scanned for Extended JSON wrappers; memory holds one document (or one
+// line) at a time, whatever the file size. A malformed document is an error naming the file and line.
+import StrataCommon
+
+public final class JSONDocumentReader {
+    public let path: String
+    public let scanner: JSONScanner
+    public private(set) var isArrayFile = false
+
+    /// The current document: its buffer, its span in it, and the line where it starts (1-based).
+    public private(set) var buffer = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
+    public private(set) var span = JSONSpan(0, 0)
+    public private(set) var line = 0
+
+    private var lines: LineReader?
+    private var array: StreamBuffer?
+    private enum ArrayState { case start, first, afterElement, element, done }
+    private var state = ArrayState.start
+    private var arrayLine = 1
+
+    public init(path: String, collectMembers: Bool = false, unwrapExtendedJSON: Bool = true) throws {
+        self.path = path
+        scanner = JSONScanner(unwrapExtendedJSON: unwrapExtendedJSON, collectMembers: collectMembers)
+        do {
+            isArrayFile = try JSONDocumentReader.startsWithBracket(path)
+            if isArrayFile {
+                array = StreamBuffer(stream: try FileStream(path: path))
+            } else {
+                lines = try LineReader(path: path)
+            }
+        } catch let e as FileError {
+            throw FilesError(e)
+        }
+    }
+
+    /// Whether the first byte after a BOM and whitespace is `[`.
+    private static func startsWithBracket(_ path: String) throws -> Bool {
+        let s = try FileStream(path: path)
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        var first = true
+        while true {
+            let n = try chunk.withUnsafeMutableBytes { try s.read(into: $0) }
+            if n == 0 { return false }
+            var k = 0
+            if first, n >= 3, chunk[0] == 0xEF, chunk[1] == 0xBB, chunk[2] == 0xBF { k = 3 }
+            first = false
+            while k < n, isSpace(chunk[k]) { k += 1 }
+            if k < n { return chunk[k] == UInt8(ascii: "[") }
+        }
+    }
+
+    /// Advances to the next document; false at the end of the file.
+    public func next() throws -> Bool {
+        do {
+            if let lines { return try nextLine(lines) }
+            if let array { return try nextElement(array) }
+            return false
+        } catch let e as FileError {
+            throw FilesError(e)
+        }
+    }
+
+    /// The current document as SQL should see it (Extended JSON unwrapped).
+    public func withDocumentText<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        try scanner.withRendered(buffer, span, body)
+    }
+
+    private func nextLine(_ lines: LineReader) throws -> Bool {
+        while let l = try lines.next() {
+            var b = l.bytes
+            if l.number == 1, b.count >= 3, b[0] == 0xEF, b[1] == 0xBB, b[2] == 0xBF {
+                b = UnsafeBufferPointer(rebasing: b[3...])
+            }
+            if b.allSatisfy(isSpace) { continue }
+            do {
+                span = try scanner.scanDocument(b)
+            } catch let e as JSONSyntaxError {
+                throw FilesError("'\(path)' line \(l.number): \(e.message)")
+            }
+            buffer = b
+            line = l.number
+            return true
+        }
+        return false
+    }
+
+    private func nextElement(_ s: StreamBuffer) throws -> Bool {
+        while true {
+            // Skip whitespace, counting lines.
+            var b = s.bytes
+            var k = 0
+            if state == .start, b.count >= 3, b[0] == 0xEF, b[1] == 0xBB, b[2] == 0xBF { k = 3 }
+            while k < b.count, isSpace(b[k]) {
+                if b[k] == 0x0A { arrayLine += 1 }
+                k += 1
+            }
+            s.start += k
+            b = s.bytes
+            if b.isEmpty {
+                if try s.fill(what: "a document at line \(arrayLine) of '\(path)'") { continue }
+                if state == .done { return false }
+                throw FilesError("'\(path)' line \(arrayLine): unexpected end of file inside the JSON array")
+            }
+            let c = b[0]
+            switch state {
+            case .start:
+                guard c == UInt8(ascii: "[") else { throw FilesError("'\(path)' line \(arrayLine): expected '['") }
+                s.start += 1
+                state = .first
+                continue
+            case .first, .afterElement:
+                if c == UInt8(ascii: "]") { s.start += 1; state = .done; continue }
+                if state == .afterElement {
+                    guard c == UInt8(ascii: ",") else {
+                        throw FilesError("'\(path)' line \(arrayLine): expected ',' or ']' between documents")
+                    }
+                    s.start += 1
+                    state = .element
+                    continue
+                }
+            case .element:
+                break
+            case .done:
+                throw FilesError("'\(path)' line \(arrayLine): unexpected '\(printable(c))' after the JSON array")
+            }
+            // A document: scan it, reading more when it runs past the buffer.
+            do {
+                span = try scanner.scanValue(b, from: 0, isFinal: s.isAtEOF)
+            } catch let e as JSONSyntaxError {
+                if e.incomplete {
+                    if try s.fill(what: "the document at line \(arrayLine) of '\(path)'") { continue }
+                    // At EOF now: rescan as final to get the real message.
+                    continue
+                }
+                let errLine = arrayLine + countNewlines(UnsafeBufferPointer(rebasing: b[0..<min(e.offset, b.count)]))
+                throw FilesError("'\(path)' line \(errLine): \(e.message.replacingColumn())")
+            }
+            buffer = b
+            line = arrayLine
+            arrayLine += countNewlines(UnsafeBufferPointer(rebasing: b[span.start..<span.end]))
+            s.start += span.end
+            state = .afterElement
+            return true
+        }
+    }
+}
+
+private extension String {
+    /// Column numbers of a scanner message count from the document start, which means little inside an
+    /// array file; drop them there.
+    func replacingColumn() -> String {
+        guard let r = range(of: " at column ", options: .backwards) else { return self }
+        return String(self[..<r.lowerBound])
+    }
+
+    func range(of needle: String, options: BackwardsOption) -> Range<Index>? {
+        var i = endIndex
+        while i > startIndex {
+            i = index(before: i)
+            if self[i...].hasPrefix(needle) { return i..<index(i, offsetBy: needle.count) }
+        }
+        return nil
+    }
+
+    enum BackwardsOption { case backwards }
+}

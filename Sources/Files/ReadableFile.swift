@@ -1,0 +1,111 @@
+// A file opened for positioned reads (pread), and a window over a byte range of it that serves an array's
+// rows. Deliberately not mmap: a file rewritten while it is read (np.save truncates before writing) would
+// make touching a mapped page raise SIGBUS inside the host process; with pread a shrunken file is an
+// ordinary error. Memory stays at one window (256 KiB growing to 8 MiB on sequential reads, or one row
+// if larger), whatever the file size.
+import Glibc
+
+public final class ReadableFile {
+    public let path: String
+    /// Size when opened.
+    public let size: Int
+    private let fd: Int32
+
+    public init(path: String) throws {
+        self.path = path
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw FilesError(systemMessage("open", path)) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else {
+            let e = FilesError(systemMessage("stat", path))
+            close(fd)
+            throw e
+        }
+        guard (st.st_mode & S_IFMT) != S_IFDIR else {
+            close(fd)
+            throw FilesError("cannot read '\(path)': is a directory")
+        }
+        self.fd = fd
+        size = Int(st.st_size)
+    }
+
+    deinit { close(fd) }
+
+    /// Fills `buffer` from `offset`; throws when the file ends first (it shrank since it was opened).
+    public func read(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws {
+        guard let base = buffer.baseAddress else { return }
+        var done = 0
+        while done < buffer.count {
+            let n = pread(fd, base + done, buffer.count - done, off_t(offset + done))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw FilesError(systemMessage("read", path))
+            }
+            if n == 0 { throw FilesError("'\(path)' is shorter than when it was opened (changed while being read)") }
+            done += n
+        }
+    }
+
+    /// `count` bytes at `offset` as an array (for headers and directories).
+    public func bytes(at offset: Int, count: Int) throws -> [UInt8] {
+        guard offset >= 0, count >= 0, offset <= size, count <= size - offset else {
+            throw FilesError("read past the end of '\(path)'")
+        }
+        var out = [UInt8](repeating: 0, count: count)
+        try out.withUnsafeMutableBytes { try read(at: offset, into: $0) }
+        return out
+    }
+}
+
+/// `count` data bytes starting at file offset `origin`, read through a window.
+final class FileWindowData: NpyDataSource {
+    let file: ReadableFile
+    let origin: Int
+    let count: Int
+    private var window: UnsafeMutableRawPointer
+    private var capacity = 256 << 10
+    private var windowStart = 0
+    private var windowEnd = 0
+    static let maxWindow = 8 << 20
+
+    init(file: ReadableFile, origin: Int, count: Int) {
+        self.file = file
+        self.origin = origin
+        self.count = count
+        window = .allocate(byteCount: capacity, alignment: 64)
+    }
+
+    deinit { window.deallocate() }
+
+    var isRandomAccess: Bool { true }
+
+    func bytes(at offset: Int, count n: Int) throws -> UnsafeRawPointer {
+        guard offset >= 0, n >= 0, offset <= count, n <= count - offset else {
+            throw FilesError("read past the end of the data")
+        }
+        if offset >= windowStart, offset + n <= windowEnd { return UnsafeRawPointer(window + (offset - windowStart)) }
+        // Sequential reading widens the window; a jump keeps it as is.
+        if offset == windowEnd, capacity < FileWindowData.maxWindow { grow(to: min(capacity * 2, FileWindowData.maxWindow)) }
+        if n > capacity { grow(to: n) }
+        let len = min(capacity, count - offset)
+        windowStart = offset
+        windowEnd = offset
+        try file.read(at: origin + offset, into: UnsafeMutableRawBufferPointer(start: window, count: len))
+        windowEnd = offset + len
+        return UnsafeRawPointer(window)
+    }
+
+    private func grow(to size: Int) {
+        window.deallocate()
+        window = .allocate(byteCount: size, alignment: 64)
+        capacity = size
+        windowStart = 0
+        windowEnd = 0
+    }
+}
+
+func systemMessage(_ verb: String, _ path: String) -> String {
+    let code = errno
+    let reason = strerror(code).map { String(cString: $0) } ?? "error \(code)"
+    return "cannot \(verb) '\(path)': \(reason)"
+}

@@ -1,0 +1,185 @@
+// JSON documents as rows. `read_jsonl(pattern)` yields each document's file, line and text;
+// `CREATE VIRTUAL TABLE t USING jsonl('file.jsonl' [, sample=N])` declares one column per top-level key
+// found in the first N documents (types inferred), plus HIDDEN `doc`, `path` and `line`.
+import Files
+import SQLiteKit
+import StrataCommon
+
+/// Walks the documents of several files in order.
+final class JSONFilesWalker {
+    let paths: [String]
+    let collectMembers: Bool
+    private var fileIndex = -1
+    private(set) var reader: JSONDocumentReader?
+    private(set) var isAtEnd = false
+    private(set) var rowid: Int64 = 0
+
+    init(paths: [String], collectMembers: Bool) {
+        self.paths = paths
+        self.collectMembers = collectMembers
+    }
+
+    /// Moves to the next document, opening the next file when one runs out.
+    func advance() throws {
+        while true {
+            if let r = reader, try translatingErrors({ try r.next() }) {
+                rowid += 1
+                return
+            }
+            fileIndex += 1
+            guard fileIndex < paths.count else {
+                reader = nil
+                isAtEnd = true
+                return
+            }
+            let path = paths[fileIndex]
+            reader = try translatingErrors { try JSONDocumentReader(path: path, collectMembers: collectMembers) }
+        }
+    }
+}
+
+// MARK: - read_jsonl
+
+final class ReadJSONLTable: VirtualTable {
+    static let signature = TableFunctionSignature(
+        name: "read_jsonl",
+        columns: ["path TEXT -- the file the document came from",
+                  "line INTEGER -- line where the document starts (1-based)",
+                  "doc TEXT -- the document as JSON text, MongoDB Extended JSON unwrapped"],
+        parameters: [.init("pattern")])
+
+    var declaration: String { Self.signature.declaration }
+    func bestIndex(_ info: IndexInfo) throws -> PlanOutcome { try fullScanPlan(info, signature: Self.signature) }
+    func openCursor() throws -> VirtualTableCursor { ReadJSONLCursor() }
+}
+
+final class ReadJSONLCursor: VirtualTableCursor {
+    private var walker = JSONFilesWalker(paths: [], collectMembers: false)
+
+    func filter(indexNumber: Int32, indexString: String?, arguments: SQLArguments) throws {
+        let values = ReadJSONLTable.signature.parameterValues(mask: indexNumber, arguments: arguments)
+        walker = JSONFilesWalker(paths: try expandPaths(values[0], parameter: "pattern"), collectMembers: false)
+        try walker.advance()
+    }
+
+    func next() throws { try walker.advance() }
+    var isAtEnd: Bool { walker.isAtEnd }
+
+    func column(_ index: Int32, context: SQLContext) throws {
+        guard let r = walker.reader else { return context.resultNull() }
+        switch index {
+        case 0: context.result(r.path)
+        case 1: context.result(r.line)
+        case 2: r.withDocumentText { context.result(utf8: $0) }
+        default: context.resultNull()
+        }
+    }
+
+    func rowid() throws -> Int64 { walker.rowid }
+}
+
+// MARK: - jsonl (creatable)
+
+final class JSONLTable: VirtualTable {
+    let paths: [String]
+    let columns: [JSONColumn]
+    let docColumn: String, pathColumn: String, lineColumn: String
+
+    init(_ args: ModuleArguments) throws {
+        guard let first = args.arguments.first, !first.isEmpty else {
+            throw SQLError("usage: CREATE VIRTUAL TABLE t USING jsonl('file.jsonl' [, sample=N])")
+        }
+        var sample = JSONColumns.defaultSampleSize
+        for raw in args.rawArguments.dropFirst() {
+            for (key, value) in try translatingErrors({ try parseOptionList(raw) }) {
+                switch key {
+                case "sample":
+                    guard let n = Int(value), n > 0, n <= 1_000_000 else {
+                        throw SQLError("sample must be a number of documents from 1 to 1000000, not '\(value)'")
+                    }
+                    sample = n
+                default:
+                    throw SQLError("unknown option '\(key)' (options: sample)")
+                }
+            }
+        }
+        let paths = try translatingErrors { try Glob.expand(first) }
+        let cols = try translatingErrors { try JSONColumns.infer(paths: paths, sample: sample) }
+        self.paths = paths
+        columns = cols
+        let names = cols.map(\.name)
+        docColumn = systemColumnName("doc", avoiding: names)
+        pathColumn = systemColumnName("path", avoiding: names)
+        lineColumn = systemColumnName("line", avoiding: names)
+    }
+
+    var declaration: String {
+        var defs = columns.map { c in
+            quotedIdentifier(c.name) + (c.type == .any ? "" : " " + c.type.rawValue)
+        }
+        defs.append(quotedIdentifier(docColumn) + " TEXT HIDDEN")
+        defs.append(quotedIdentifier(pathColumn) + " TEXT HIDDEN")
+        defs.append(quotedIdentifier(lineColumn) + " INTEGER HIDDEN")
+        return "CREATE TABLE x(" + defs.joined(separator: ", ") + ")"
+    }
+
+    func bestIndex(_ info: IndexInfo) throws -> PlanOutcome {
+        info.estimatedCost = 1_000_000
+        info.estimatedRows = 100_000
+        return .ok
+    }
+
+    func openCursor() throws -> VirtualTableCursor { JSONLCursor(self) }
+}
+
+final class JSONLCursor: VirtualTableCursor {
+    let table: JSONLTable
+    let matcher: JSONColumnMatcher
+    private var walker: JSONFilesWalker
+    private var matched = false
+
+    init(_ t: JSONLTable) {
+        table = t
+        matcher = JSONColumnMatcher(columns: t.columns)
+        walker = JSONFilesWalker(paths: t.paths, collectMembers: true)
+    }
+
+    func filter(indexNumber: Int32, indexString: String?, arguments: SQLArguments) throws {
+        walker = JSONFilesWalker(paths: table.paths, collectMembers: true)
+        try walker.advance()
+        matched = false
+    }
+
+    func next() throws {
+        try walker.advance()
+        matched = false
+    }
+
+    var isAtEnd: Bool { walker.isAtEnd }
+
+    func column(_ index: Int32, context: SQLContext) throws {
+        guard let r = walker.reader else { return context.resultNull() }
+        let n = table.columns.count
+        let i = Int(index)
+        if i < n {
+            if !matched { matcher.match(r); matched = true }
+            let type = table.columns[i].type
+            switch r.value(ofMember: matcher.memberOfColumn[i]) {
+            case .null: context.resultNull()
+            case .integer(let v): type == .real ? context.result(Double(v)) : context.result(v)
+            case .real(let v): context.result(v)
+            case .text(let s): context.result(s)
+            case .json(let s): context.result(s)
+            }
+            return
+        }
+        switch i - n {
+        case 0: r.withDocumentText { context.result(utf8: $0) }
+        case 1: context.result(r.path)
+        case 2: context.result(r.line)
+        default: context.resultNull()
+        }
+    }
+
+    func rowid() throws -> Int64 { walker.rowid }
+}

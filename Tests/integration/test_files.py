@@ -1,0 +1,497 @@
+"""Files readers against the tools that write the files: numpy.save/savez/savez_compressed, Python's csv
+writer, and JSON lines in the Extended JSON that mongoexport writes. Every file is made at test time and
+every expected value is computed here from the data that was written, never copied from Strata's output.
+"""
+import csv
+import datetime as dt
+import gzip
+import io
+import json
+import math
+import sqlite3
+
+import numpy as np
+import pytest
+
+from conftest import connect, error_of
+
+
+@pytest.fixture
+def tmp(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # paths are resolved against the process's current directory
+    return tmp_path
+
+
+def f32_rows(arr):
+    """What read_npy's vector column must hold: each row of the first axis, C-order, as float32 bytes."""
+    a = np.asarray(arr)
+    return [np.ascontiguousarray(a[i]).astype("<f4").ravel().tobytes() for i in range(a.shape[0])]
+
+
+# ---------------------------------------------------------------- .npy
+
+FLOAT_DTYPES = ["f2", "f4", "f8"]
+INT_DTYPES = ["i1", "i2", "i4", "i8", "u1", "u2", "u4", "u8"]
+
+
+def sample(dtype, shape, seed=3):
+    rng = np.random.default_rng(seed)
+    kind = np.dtype(dtype).kind
+    if kind == "f":
+        return (rng.standard_normal(shape) * 10).astype(dtype)
+    if kind == "b":
+        return rng.integers(0, 2, shape).astype(dtype)
+    info = np.iinfo(np.dtype(dtype))
+    lo, hi = max(info.min, -(2**62)), min(info.max, 2**62)
+    a = rng.integers(lo, hi, shape, dtype=np.int64 if info.min < 0 else np.uint64, endpoint=True).astype(dtype)
+    a.flat[0] = info.max  # the extremes survive the conversion
+    a.flat[-1] = info.min
+    return a
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("endian", ["<", ">"])
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES + INT_DTYPES + ["b1"])
+def test_npy_2d_rows_are_float32_vectors(tmp, dtype, endian, order):
+    arr = np.asarray(sample(endian + dtype if dtype != "b1" else "?", (7, 5)), order=order)
+    np.save("a.npy", arr)
+    assert np.load("a.npy").flags.f_contiguous == (order == "F")
+    db = connect()
+    rows = db.execute("select i, vector, value from read_npy('a.npy')").fetchall()
+    assert [r[0] for r in rows] == list(range(7))
+    assert [r[1] for r in rows] == f32_rows(arr)
+    assert all(r[2] is None for r in rows)
+
+
+@pytest.mark.parametrize("version", [(1, 0), (2, 0), (3, 0)])
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_npy_format_versions(tmp, version, order):
+    arr = np.asarray(sample("<f4", (4, 3)), order=order)
+    with open("v.npy", "wb") as f:
+        np.lib.format.write_array(f, arr, version=version)
+    with open("v.npy", "rb") as f:
+        assert f.read(8)[6] == version[0]
+    db = connect()
+    assert [r[0] for r in db.execute("select vector from read_npy('v.npy')")] == f32_rows(arr)
+
+
+@pytest.mark.parametrize("endian", ["<", ">"])
+@pytest.mark.parametrize("dtype", INT_DTYPES + ["b1"])
+def test_npy_1d_integers_are_exact(tmp, dtype, endian):
+    arr = sample(endian + dtype if dtype != "b1" else "?", (50,))
+    np.save("v.npy", arr)
+    db = connect()
+    rows = db.execute("select i, vector, value from read_npy('v.npy')").fetchall()
+    expected = [int(x) for x in arr]
+    got = [r[2] for r in rows]
+    if dtype == "u8":  # above 2**63-1 a uint64 comes back as REAL
+        expected = [x if x < 2**63 else float(x) for x in expected]
+    assert got == expected
+    assert [r[0] for r in rows] == list(range(50))
+    assert all(r[1] is None for r in rows)
+
+
+@pytest.mark.parametrize("endian", ["<", ">"])
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+def test_npy_1d_floats(tmp, dtype, endian):
+    arr = sample(endian + dtype, (40,))
+    arr[3] = np.inf
+    arr[4] = -0.0
+    np.save("v.npy", arr)
+    got = [r[0] for r in connect().execute("select value from read_npy('v.npy')")]
+    assert got == [float(x) for x in arr]
+
+
+def test_npy_higher_dimensions_flatten_each_row_in_c_order(tmp):
+    arr = sample("<f8", (4, 3, 2))
+    for order in ("C", "F"):
+        np.save("n.npy", np.asarray(arr, order=order))
+        got = [r[0] for r in connect().execute("select vector from read_npy('n.npy')")]
+        assert got == f32_rows(arr)
+
+
+def test_npy_scalar_and_empty_arrays(tmp):
+    np.save("s.npy", np.float64(2.5))
+    assert connect().execute("select i, value from read_npy('s.npy')").fetchall() == [(0, 2.5)]
+    np.save("e.npy", np.zeros((0, 8), np.float32))
+    assert connect().execute("select count(*) from read_npy('e.npy')").fetchone() == (0,)
+    np.save("w.npy", np.zeros((3, 0), np.float32))
+    assert connect().execute("select length(vector) from read_npy('w.npy')").fetchall() == [(0,), (0,), (0,)]
+
+
+def test_npy_vectors_feed_cosine_distance(tmp):
+    rng = np.random.default_rng(5)
+    emb = rng.standard_normal((200, 64)).astype(np.float32)
+    q = rng.standard_normal(64).astype(np.float32)
+    np.save("emb.npy", emb)
+    db = connect()
+    got = db.execute("select i, cosine_distance(vector, ?) d from read_npy('emb.npy') order by d limit 5",
+                     (q.tobytes(),)).fetchall()
+    e64, q64 = emb.astype(np.float64), q.astype(np.float64)
+    dist = 1 - (e64 @ q64) / (np.linalg.norm(e64, axis=1) * np.linalg.norm(q64))
+    assert [r[0] for r in got] == list(np.argsort(dist)[:5])
+    for i, d in got:
+        assert d == pytest.approx(dist[i], abs=1e-5)
+
+
+def test_npy_row_constraints_are_pushed_down(tmp):
+    arr = sample("<f4", (100, 4))
+    np.save("a.npy", arr)
+    db = connect()
+    assert db.execute("select vector from read_npy('a.npy') where i = 42").fetchall() == [(f32_rows(arr)[42],)]
+    assert [r[0] for r in db.execute("select i from read_npy('a.npy') where i > 95")] == [96, 97, 98, 99]
+    assert [r[0] for r in db.execute("select i from read_npy('a.npy') where i >= 2.5 and i < 5")] == [3, 4]
+    assert [r[0] for r in db.execute("select i from read_npy('a.npy') where i = '7'")] == [7]
+    assert db.execute("select count(*) from read_npy('a.npy') where i < -3").fetchone() == (0,)
+    plan = " ".join(str(r) for r in db.execute("explain query plan select * from read_npy('a.npy') where i = 3"))
+    assert "i=?" in plan
+
+
+def npy_error(sql):
+    return error_of(connect(), sql)
+
+
+def test_npy_errors_name_the_file_and_reason(tmp):
+    np.save("obj.npy", np.array([{"a": 1}, None], dtype=object), allow_pickle=True)
+    assert npy_error("select * from read_npy('obj.npy')") == \
+        "read_npy: 'obj.npy': object arrays are not supported (dtype '|O'; Strata never unpickles)"
+    np.save("c.npy", np.zeros(3, np.complex64))
+    assert npy_error("select * from read_npy('c.npy')") == "read_npy: 'c.npy': complex dtypes are not supported (dtype '<c8')"
+    np.save("st.npy", np.zeros(3, dtype=[("a", "<f4"), ("b", "<i4")]))
+    assert npy_error("select * from read_npy('st.npy')") == "read_npy: 'st.npy': structured dtypes are not supported"
+    np.save("u.npy", np.array(["x", "yy"]))
+    assert "string dtypes are not supported" in npy_error("select * from read_npy('u.npy')")
+    np.save("full.npy", np.ones((10, 4), np.float32))
+    data = open("full.npy", "rb").read()
+    open("trunc.npy", "wb").write(data[:-5])
+    assert npy_error("select * from read_npy('trunc.npy')") == \
+        "read_npy: 'trunc.npy': data is truncated: shape (10, 4) of <f4 needs 160 bytes, the file holds 155 after the header"
+    open("magic.npy", "wb").write(b"PK\x03\x04" + data[4:])
+    assert npy_error("select * from read_npy('magic.npy')") == "read_npy: 'magic.npy': not a .npy file (bad magic)"
+    open("v9.npy", "wb").write(data[:6] + b"\x09\x00" + data[8:])
+    assert npy_error("select * from read_npy('v9.npy')") == "read_npy: 'v9.npy': unsupported .npy format version 9.0"
+    open("hdr.npy", "wb").write(data[:10] + data[10:].replace(b"'shape': (10, 4)", b"'shape': [10, 4]", 1))
+    assert npy_error("select * from read_npy('hdr.npy')").startswith("read_npy: 'hdr.npy': bad header:")
+    open("short.npy", "wb").write(data[:30])
+    assert npy_error("select * from read_npy('short.npy')") == \
+        "read_npy: 'short.npy': bad header: truncated (the file ends inside the header)"
+    assert npy_error("select * from read_npy('missing.npy')") == \
+        "read_npy: cannot open 'missing.npy': No such file or directory"
+    assert npy_error("select * from read_npy()").startswith("read_npy: missing argument 'path'")
+    assert npy_error("select * from read_npy(42)") == "read_npy: path must be a file path (text)"
+
+
+def test_npy_rewritten_while_read_is_an_error_not_a_crash(tmp):
+    """np.save truncates before writing: a reader must see an error, never SIGBUS (why .npy is not mmapped)."""
+    np.save("live.npy", np.ones((4000, 1000), np.float32))  # 16 MB: more than one read window
+    db = connect()
+    cur = db.execute("select i, length(vector) from read_npy('live.npy')")
+    assert cur.fetchmany(10) == [(i, 4000) for i in range(10)]
+    np.save("live.npy", np.ones((2, 2), np.float32))
+    with pytest.raises(sqlite3.OperationalError) as e:
+        cur.fetchall()
+    assert str(e.value) == "read_npy: 'live.npy' is shorter than when it was opened (changed while being read)"
+
+
+# ---------------------------------------------------------------- .npz
+
+def test_npz_stored_and_compressed(tmp):
+    a = sample("<f4", (6, 3))
+    b = sample(">f8", (4, 2))
+    c = np.arange(5, dtype=np.int16)
+    f = np.asfortranarray(sample("<f2", (3, 4)))
+    np.savez("s.npz", a, b, named=c, fort=f)
+    np.savez_compressed("z.npz", a, b, named=c, fort=f)
+    for path in ("s.npz", "z.npz"):
+        names = list(np.load(path).files)
+        db = connect()
+        rows = db.execute(f"select array, i, vector, value from read_npz('{path}')").fetchall()
+        expected = []
+        for name in names:
+            arr = np.load(path)[name]
+            if arr.ndim >= 2:
+                expected += [(name, i, v, None) for i, v in enumerate(f32_rows(arr))]
+            else:
+                expected += [(name, i, None, int(x)) for i, x in enumerate(arr)]
+        assert rows == expected
+        assert db.execute(f"select count(*), min(i), max(i) from read_npz('{path}', 'named')").fetchone() == (5, 0, 4)
+        assert db.execute(f"select count(*) from read_npz('{path}', 'arr_1.npy')").fetchone() == (4,)
+        assert error_of(db, f"select * from read_npz('{path}', 'nope')") == \
+            f"read_npz: '{path}' has no array 'nope' (arrays: {', '.join(names)})"
+
+
+def test_npz_large_compressed_member_streams(tmp):
+    big = sample("<f4", (3000, 700))  # 8.4 MB: larger than the inflate window
+    np.savez_compressed("big.npz", emb=big, ids=np.arange(3000, dtype=np.int64))
+    db = connect()
+    got = db.execute("select vector from read_npz('big.npz', 'emb')").fetchall()
+    assert [r[0] for r in got] == f32_rows(big)
+    assert db.execute("select vector from read_npz('big.npz', 'emb') where i = 2999").fetchone()[0] == f32_rows(big)[2999]
+    assert db.execute("select sum(value) from read_npz('big.npz', 'ids')").fetchone() == (sum(range(3000)),)
+
+
+def test_npz_errors(tmp):
+    np.savez_compressed("z.npz", emb=np.ones((100, 16), np.float32))
+    data = bytearray(open("z.npz", "rb").read())
+    # Corrupt one byte of the compressed stream: zlib or the CRC check must notice.
+    data[80] ^= 0xFF
+    open("bad.npz", "wb").write(bytes(data))
+    msg = error_of(connect(), "select count(*) from read_npz('bad.npz')")
+    assert msg.startswith("read_npz: 'bad.npz': member 'emb.npy'"), msg
+    open("notzip.npz", "wb").write(b"hello world, this is not a zip archive at all")
+    assert error_of(connect(), "select * from read_npz('notzip.npz')") == \
+        "read_npz: 'notzip.npz': not a zip archive (no end-of-central-directory record)"
+    np.savez("obj.npz", o=np.array([1, "x"], dtype=object))
+    assert error_of(connect(), "select * from read_npz('obj.npz')") == \
+        "read_npz: 'obj.npz': member 'o.npy': object arrays are not supported (dtype '|O'; Strata never unpickles)"
+
+
+# ---------------------------------------------------------------- JSON lines (mongoexport-style)
+
+def oid(n):
+    return f"{0x6553 << 80 | n:024x}"
+
+
+def make_records(n=60):
+    """Plain records and how mongoexport writes them (relaxed Extended JSON v2, as in `mongoexport`)."""
+    base = dt.datetime(2026, 11, 14, 0, 30, tzinfo=dt.timezone.utc)
+    plain, extended = [], []
+    for k in range(n):
+        t = base + dt.timedelta(minutes=17 * k, milliseconds=123 * k)
+        ms = int(t.timestamp() * 1000)
+        iso = t.strftime("%Y-%m-%d %H:%M:%S.") + f"{t.microsecond // 1000:03d}"
+        score = round(0.5 + 0.4 * math.sin(k), 4)
+        p = {"_id": oid(k), "model": f"m{k % 3}", "score": score, "n": 10**12 + k, "small": k,
+             "ts": iso, "ts2": iso, "tags": ["a", f"t{k}"], "meta": {"created": iso, "count": k, "ok": k % 2 == 0},
+             "note": "naïve ☃ \"quoted\"\n" if k % 5 == 0 else None, "flag": k % 2 == 0, "dec": 1.25 + k}
+        e = {"_id": {"$oid": oid(k)}, "model": p["model"], "score": score,
+             "n": {"$numberLong": str(p["n"])}, "small": {"$numberInt": str(k)},
+             "ts": {"$date": t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"},
+             "ts2": {"$date": {"$numberLong": str(ms)}},
+             "tags": ["a", f"t{k}"],
+             "meta": {"created": {"$date": t.astimezone(dt.timezone(dt.timedelta(hours=5, minutes=30))).isoformat(
+                 timespec="milliseconds")}, "count": {"$numberInt": str(k)}, "ok": k % 2 == 0},
+             "note": p["note"], "flag": p["flag"], "dec": {"$numberDecimal": str(1.25 + k)}}
+        plain.append(p)
+        extended.append(e)
+    return plain, extended
+
+
+def test_jsonl_unwraps_extended_json(tmp):
+    plain, ext = make_records()
+    with open("p.jsonl", "w") as f:
+        for e in ext:
+            f.write(json.dumps(e, ensure_ascii=False) + "\n")
+    rows = connect().execute("select path, line, doc from read_jsonl('p.jsonl')").fetchall()
+    assert [r[1] for r in rows] == list(range(1, len(plain) + 1))
+    assert all(r[0] == "p.jsonl" for r in rows)
+    assert [json.loads(r[2]) for r in rows] == plain
+
+
+def test_jsonl_special_numbers_and_untouched_wrappers(tmp):
+    docs = ['{"a": {"$numberDouble": "Infinity"}, "b": {"$numberDouble": "-Infinity"}, "c": {"$numberDouble": "NaN"}}',
+            '{"x": {"$binary": {"base64": "AAE=", "subType": "00"}}, "y": {"$oid": "abc", "extra": 1}}',
+            '{"d": {"$date": "1969-12-31T23:59:59.999Z"}, "e": {"$date": -1}, "f": {"$numberLong": "007"}}']
+    open("s.jsonl", "w").write("\n".join(docs) + "\n")
+    db = connect()
+    got = [json.loads(r[0]) for r in db.execute("select doc from read_jsonl('s.jsonl')")]
+    assert got[0] == {"a": math.inf, "b": -math.inf, "c": None}
+    assert got[1] == json.loads(docs[1])  # not one of the unwrapped forms: left as written
+    assert got[2] == {"d": "1969-12-31 23:59:59.999", "e": "1969-12-31 23:59:59.999", "f": {"$numberLong": "007"}}
+    assert db.execute("select doc ->> '$.a' > 1e308 from read_jsonl('s.jsonl') limit 1").fetchone() == (1,)
+
+
+def test_json_array_file_and_gzip(tmp):
+    plain, ext = make_records(25)
+    text = json.dumps(ext, indent=2, ensure_ascii=False)
+    open("arr.json", "w").write("\ufeff" + text)
+    with gzip.open("p.jsonl.gz", "wt") as f:
+        for e in ext:
+            f.write(json.dumps(e) + "\n")
+    db = connect()
+    rows = db.execute("select line, doc from read_jsonl('arr.json')").fetchall()
+    assert [json.loads(r[1]) for r in rows] == plain
+    starts = [i + 1 for i, l in enumerate(text.split("\n")) if l == "  {"]
+    assert [r[0] for r in rows] == starts
+    assert [json.loads(r[0]) for r in db.execute("select doc from read_jsonl('p.jsonl.gz')")] == plain
+    # A glob reads both, in name order.
+    assert db.execute("select count(*), count(distinct path) from read_jsonl('*.json*')").fetchone() == (50, 2)
+
+
+def test_jsonl_errors_name_file_and_line(tmp):
+    open("bad.jsonl", "w").write('{"a": 1}\n\n{"a": 2,}\n')
+    assert error_of(connect(), "select * from read_jsonl('bad.jsonl')") == \
+        "read_jsonl: 'bad.jsonl' line 3: expected a string key at column 9"
+    open("bad2.jsonl", "w").write('{"a": 1}\n{"a": "unterminated}\n')
+    assert error_of(connect(), "select * from read_jsonl('bad2.jsonl')").startswith(
+        "read_jsonl: 'bad2.jsonl' line 2: unexpected end of input")
+    open("bad.json", "w").write('[\n {"a": 1},\n {"a": tru}\n]')
+    assert error_of(connect(), "select * from read_jsonl('bad.json')") == \
+        "read_jsonl: 'bad.json' line 3: unexpected '}' (expected 'true')"
+    open("deep.jsonl", "w").write("[" * 5000 + "]" * 5000 + "\n")
+    assert "nesting deeper than 1000" in error_of(connect(), "select * from read_jsonl('deep.jsonl')")
+    assert error_of(connect(), "select * from read_jsonl('nothing*.jsonl')") == \
+        "read_jsonl: no files match 'nothing*.jsonl'"
+
+
+def test_jsonl_table_infers_columns(tmp):
+    plain, ext = make_records()
+    with open("p.jsonl", "w") as f:
+        for e in ext:
+            f.write(json.dumps(e) + "\n")
+    db = connect()
+    db.execute("create virtual table preds using jsonl('p.jsonl')")
+    cols = db.execute("select name, type, hidden from pragma_table_xinfo('preds')").fetchall()
+    assert cols == [("_id", "TEXT", 0), ("model", "TEXT", 0), ("score", "REAL", 0), ("n", "INTEGER", 0),
+                    ("small", "INTEGER", 0), ("ts", "TEXT", 0), ("ts2", "TEXT", 0), ("tags", "JSON", 0),
+                    ("meta", "JSON", 0), ("note", "TEXT", 0), ("flag", "INTEGER", 0), ("dec", "REAL", 0),
+                    ("doc", "TEXT", 1), ("path", "TEXT", 1), ("line", "INTEGER", 1)]
+    rows = db.execute("select _id, model, score, n, small, ts, ts2, tags, meta, note, flag, dec, doc, line "
+                      "from preds").fetchall()
+    assert len(rows) == len(plain)
+    for k, (r, p) in enumerate(zip(rows, plain)):
+        assert r[:7] == (p["_id"], p["model"], p["score"], p["n"], p["small"], p["ts"], p["ts2"])
+        assert json.loads(r[7]) == p["tags"] and json.loads(r[8]) == p["meta"]
+        assert r[9:12] == (p["note"], int(p["flag"]), p["dec"])
+        assert json.loads(r[12]) == p and r[13] == k + 1
+    assert db.execute("select typeof(score), typeof(n), typeof(dec) from preds limit 1").fetchone() == \
+        ("real", "integer", "real")
+    assert db.execute("select count(*) from preds where meta ->> 'ok'").fetchone() == (sum(p["meta"]["ok"] for p in plain),)
+
+
+def test_jsonl_table_sample_mixed_and_missing_keys(tmp):
+    lines = [{"a": 1, "b": "x"}, {"a": 2.5, "c": [1]}, {"a": 3, "b": 4, "doc": "mine"}]
+    open("m.jsonl", "w").write("\n".join(json.dumps(l) for l in lines) + "\n")
+    db = connect()
+    db.execute("create virtual table m using jsonl('m.jsonl')")
+    assert db.execute("select name, type from pragma_table_xinfo('m')").fetchall() == \
+        [("a", "REAL"), ("b", ""), ("c", "JSON"), ("doc", "TEXT"), ("_doc", "TEXT"), ("path", "TEXT"), ("line", "INTEGER")]
+    assert db.execute("select a, b, c, doc from m").fetchall() == \
+        [(1.0, "x", None, None), (2.5, None, "[1]", None), (3.0, 4, None, "mine")]
+    db.execute("create virtual table m1 using jsonl('m.jsonl', sample=1)")
+    assert [r[0] for r in db.execute("select name from pragma_table_info('m1')")] == ["a", "b"]
+    assert error_of(db, "create virtual table m2 using jsonl('m.jsonl', sample=0)").startswith("jsonl: sample must be")
+    assert error_of(db, "create virtual table m3 using jsonl('m.jsonl', bogus=1)") == "jsonl: unknown option 'bogus' (options: sample)"
+
+
+# ---------------------------------------------------------------- CSV
+
+AWKWARD = [
+    ["id", "text", "score", "when"],
+    [1, 'he said "hi", then left', 0.5, "2026-11-14"],
+    [2, "multi\nline\r\nfield", -3, ""],
+    [3, "", 1e-7, "comma, inside"],
+    [4, "trailing space ", 12345678901234567890, "x"],
+    [5, "ünïcødé ☃", "007", '"quoted"'],
+]
+
+
+def expected_json_value(text, quoted):
+    """The rule of read_csv's `row`: quoted → string; unquoted empty → null; unquoted JSON number → number."""
+    if quoted:
+        return text
+    if text == "":
+        return None
+    try:
+        v = json.loads(text)
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            return v
+    except ValueError:
+        pass
+    return text
+
+
+@pytest.mark.parametrize("quoting", [csv.QUOTE_MINIMAL, csv.QUOTE_ALL, csv.QUOTE_NONNUMERIC])
+@pytest.mark.parametrize("delimiter,ext", [(",", "csv"), ("\t", "tsv"), (";", "txt")])
+@pytest.mark.parametrize("bom", [False, True])
+def test_read_csv_matches_python_csv(tmp, quoting, delimiter, ext, bom):
+    path = f"r.{ext}"
+    with open(path, "w", newline="", encoding="utf-8-sig" if bom else "utf-8") as f:
+        csv.writer(f, delimiter=delimiter, quoting=quoting).writerows(AWKWARD)
+    raw = open(path, encoding="utf-8-sig").read()
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        records = list(csv.reader(f, delimiter=delimiter))
+    header, data = records[0], records[1:]
+    db = connect()
+    opts = "" if ext in ("csv", "tsv") else ", 'delimiter=;'"
+    rows = db.execute(f"select path, line, row from read_csv('{path}'{opts})").fetchall()
+    assert len(rows) == len(data)
+    # Which fields were quoted: Python's writer decides; recover it from the raw text of each record.
+    for (p, line, row), rec, src in zip(rows, data, AWKWARD[1:]):
+        got = json.loads(row)
+        assert list(got) == header
+        for name, text, value in zip(header, rec, src):
+            quoted = quoting == csv.QUOTE_ALL or (quoting == csv.QUOTE_NONNUMERIC and not isinstance(value, (int, float))) \
+                or (quoting == csv.QUOTE_MINIMAL and (any(c in text for c in delimiter + '"\r\n')))
+            assert got[name] == expected_json_value(text, quoted), (name, text)
+    # Lines: where each record starts in the file.
+    logical = []
+    buf = io.StringIO(raw, newline="")
+    physical = 1
+    reader = csv.reader(buf, delimiter=delimiter)
+    for rec in reader:
+        logical.append(physical)
+        physical = reader.line_num + 1
+    assert [r[1] for r in rows] == logical[1:]
+
+
+def test_csv_file_table_types_and_options(tmp):
+    with open("t.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["id", "name", "score", "zip", "mixed", "id"])
+        for k in range(1, 21):
+            w.writerow([k, f"n{k}", k / 4, f"{k:05d}", k if k % 2 else f"x{k}", -k])
+        w.writerow([99, "", "", "", "", ""])
+    db = connect()
+    db.execute("create virtual table t using csv_file('t.csv')")
+    assert db.execute("select name, type, hidden from pragma_table_xinfo('t')").fetchall() == [
+        ("id", "INTEGER", 0), ("name", "TEXT", 0), ("score", "REAL", 0), ("zip", "TEXT", 0), ("mixed", "", 0),
+        ("id_2", "INTEGER", 0), ("path", "TEXT", 1), ("line", "INTEGER", 1)]
+    rows = db.execute("select id, name, score, zip, mixed, id_2, line from t").fetchall()
+    for k in range(1, 21):
+        assert rows[k - 1] == (k, f"n{k}", k / 4, f"{k:05d}", k if k % 2 else f"x{k}", -k, k + 1)
+    assert rows[-1] == (99, None, None, None, None, None, 22)
+    assert db.execute("select typeof(score) from t where id = 4").fetchone() == ("real",)
+
+    open("h.txt", "w").write("1;'a;b';2\n3;'it''s';4\n")
+    db.execute("create virtual table h using csv_file('h.txt', header=false, delimiter=';', quote=\"'\")")
+    assert db.execute("select name from pragma_table_info('h')").fetchall() == [("c1",), ("c2",), ("c3",)]
+    assert db.execute("select * from h").fetchall() == [(1, "a;b", 2), (3, "it's", 4)]
+    assert db.execute("select row from read_csv('h.txt', '{\"header\": false, \"delimiter\": \";\", \"quote\": \"''\"}')"
+                      ).fetchall() == [('{"c1":1,"c2":"a;b","c3":2}',), ('{"c1":3,"c2":"it\'s","c3":4}',)]
+
+
+def test_csv_ragged_records_and_errors(tmp):
+    open("rg.csv", "w").write("a,b\n1\n2,3,4\n")
+    db = connect()
+    assert [json.loads(r[0]) for r in db.execute("select row from read_csv('rg.csv')")] == \
+        [{"a": 1, "b": None}, {"a": 2, "b": 3, "c3": 4}]
+    open("uq.csv", "w").write('a,b\n1,2\n3,"never closed\n4,5\n')
+    assert error_of(db, "select * from read_csv('uq.csv')") == "read_csv: 'uq.csv' line 3: unterminated quoted field"
+    assert error_of(db, "select * from read_csv('uq.csv', 'delimiter=ab')") == \
+        "read_csv: delimiter must be one ASCII character (or '\\t'), not 'ab'"
+    assert error_of(db, "select * from read_csv('uq.csv', 'colour=red')") == \
+        "read_csv: unknown option 'colour' (options: header, delimiter, quote)"
+    assert error_of(db, "create virtual table x using csv_file('nope.csv')") == \
+        "csv_file: cannot open 'nope.csv': No such file or directory"
+
+
+# ---------------------------------------------------------------- privileges and surface
+
+def test_readers_are_direct_only(tmp):
+    np.save("a.npy", np.ones((2, 2), np.float32))
+    open("a.jsonl", "w").write('{"a": 1}\n')
+    open("a.csv", "w").write("a\n1\n")
+    db = connect()
+    for src in ("read_npy('a.npy')", "read_jsonl('a.jsonl')", "read_csv('a.csv')"):
+        db.execute(f"create view v as select * from {src}")
+        assert "unsafe use of" in error_of(db, "select * from v")
+        db.execute("drop view v")
+    db.execute("create virtual table j using jsonl('a.jsonl')")
+    db.execute("create view vj as select * from j")
+    assert "unsafe use of" in error_of(db, "select * from vj")
+
+
+def test_modules_registered():
+    names = {r[0] for r in connect().execute("select name from pragma_module_list")}
+    assert {"read_jsonl", "jsonl", "read_csv", "csv_file", "read_npy", "read_npz"} <= names
