@@ -297,18 +297,21 @@ public final class PythonLineParser: LineParser {
             return false
         }
         guard nextIndex < items.count else { return attempt(b.count, &head) }
+        // A padded field (`%(levelname)-8s`) fills at least its width.
+        let minEnd = pos + it.width
+        guard minEnd <= b.count else { return false }
         let next = items[nextIndex]
         if next.attribute == nil {
             let lit = literal(next)
             if attr == .message {
                 var before = b.count
-                while let at = findLastLiteral(b, lit, from: pos, before: before) {
+                while let at = findLastLiteral(b, lit, from: minEnd, before: before) {
                     if attempt(at, &head) { return true }
                     guard budget > 0 else { return false }
                     before = at + lit.count - 1
                 }
             } else {
-                var from = pos
+                var from = minEnd
                 while let at = findLiteral(b, lit, from: from) {
                     if attempt(at, &head) { return true }
                     guard budget > 0 else { return false }
@@ -318,7 +321,7 @@ public final class PythonLineParser: LineParser {
             return false
         }
         // Another field follows directly: end at a space (or the end of the line).
-        var from = pos + 1
+        var from = max(pos + 1, minEnd)
         while let at = findByte(b, 0x20, from: from) {
             if attempt(at, &head) { return true }
             guard budget > 0 else { return false }
