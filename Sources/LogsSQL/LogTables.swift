@@ -1,7 +1,46 @@
-// The SQL surface of the Logs domain, registered in one place with its flags.
-// (Scaffolding: the issue that owns this domain fills it in.)
+// The SQL surface of the Logs domain, registered in one place with its flags. Everything here reads files
+// named in its arguments, so every module is DIRECTONLY: a view or trigger in an untrusted database cannot
+// use it to read files.
+//   read_log(files [, format [, datefmt]])   eponymous table-valued function: one row per log record
+//   log_file(files [, format [, datefmt]])    CREATE VIRTUAL TABLE app USING log_file(...): the same, named
+//   log_formats(files [, format [, datefmt]]) what `auto` (or the given format) chose for each file
+import Logs
 import SQLiteKit
 
 public enum LogTables {
-    public static func register(on db: Connection) throws {}
+    public static func register(on db: Connection) throws {
+        try db.createModule(VirtualTableModule(name: "read_log", kind: .eponymousOnly, directOnly: true) { _, _ in
+            LogTable(source: .arguments, name: "read_log")
+        })
+        try db.createModule(VirtualTableModule(name: "log_file", kind: .creatable, directOnly: true) { _, args in
+            try LogTable(source: .fixed(LogSource(moduleArguments: args.arguments)), name: "log_file")
+        })
+        try db.createModule(VirtualTableModule(name: "log_formats", kind: .eponymousOnly, directOnly: true) { _, _ in
+            LogFormatsTable()
+        })
+    }
+}
+
+/// Where a table's files and format come from: its `CREATE VIRTUAL TABLE` arguments, or each query's arguments.
+struct LogSource {
+    var files: String
+    var format: String?
+    var datefmt: String?
+    /// Compiled once for a fixed source.
+    var spec: LogFormatSpec
+
+    init(files: String, format: String?, datefmt: String?) throws {
+        guard !files.isEmpty else { throw SQLError("empty path") }
+        self.files = files
+        self.format = format
+        self.datefmt = datefmt
+        do { spec = try LogFormatSpec.parse(format, datefmt: datefmt) } catch { throw SQLError(error.message) }
+    }
+
+    init(moduleArguments a: [String]) throws {
+        guard (1...3).contains(a.count) else {
+            throw SQLError("usage: CREATE VIRTUAL TABLE name USING log_file('path or glob' [, 'format' [, 'datefmt']])")
+        }
+        try self.init(files: a[0], format: a.count > 1 && !a[1].isEmpty ? a[1] : nil, datefmt: a.count > 2 ? a[2] : nil)
+    }
 }

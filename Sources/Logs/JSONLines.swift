@@ -1,0 +1,307 @@
+// JSON lines with no format file: each line that is a JSON object starts a record. Common keys become columns
+// — time (`ts`, `time`, `timestamp`, `@timestamp`, `asctime`, `datetime`, `created`: ISO text or epoch seconds /
+// milliseconds), level (`level`, `levelname`, `severity`, `loglevel`, `lvl`, or a numeric `levelno`), message
+// (`message`, `msg`), logger (`logger`, `name`, `logger_name`), pid (`pid`, `process`) — and every other member
+// lands in `fields` with its JSON value copied as written (nested objects and arrays included).
+
+enum JSONRole { case time, level, levelNumber, message, logger, pid }
+
+/// Recognised keys: lower-case ASCII.
+private let roleNames: [(String, JSONRole)] = [
+    ("ts", .time), ("time", .time), ("timestamp", .time), ("@timestamp", .time), ("asctime", .time),
+    ("datetime", .time), ("created", .time),
+    ("level", .level), ("levelname", .level), ("severity", .level), ("loglevel", .level), ("lvl", .level),
+    ("levelno", .levelNumber),
+    ("message", .message), ("msg", .message),
+    ("logger", .logger), ("name", .logger), ("logger_name", .logger),
+    ("pid", .pid), ("process", .pid),
+]
+private let roleKeys: [(key: [UInt8], role: JSONRole)] = roleNames.map { (Array($0.0.utf8), $0.1) }
+
+public final class JSONLineParser: LineParser {
+    let reference: YearReference
+    public let fieldNames: [String] = []
+
+    public init(reference: YearReference) { self.reference = reference }
+
+    public func parseHead(_ line: UnsafeBufferPointer<UInt8>, into head: inout RecordHead) -> Bool {
+        head.reset()
+        let b = line
+        var i = JSON.skipSpace(b, 0)
+        guard i < b.count, b[i] == 0x7B else { return false }
+        i = JSON.skipSpace(b, i + 1)
+        var seen: UInt8 = 0  // bit per role already taken
+        if i < b.count, b[i] == 0x7D {
+            return JSON.skipSpace(b, i + 1) == b.count
+        }
+        while true {
+            guard let key = JSON.string(b, i) else { return false }
+            i = JSON.skipSpace(b, key.end)
+            guard i < b.count, b[i] == 0x3A else { return false }
+            i = JSON.skipSpace(b, i + 1)
+            guard let value = JSON.value(b, i) else { return false }
+            let vs = Span(i, value.end)
+            if !assign(b, key, value.kind, vs, &seen, &head) {
+                head.extras.append(ExtraField(name: .key(Span(key.contentStart, key.contentEnd)), value: vs, kind: .jsonValue))
+            }
+            i = JSON.skipSpace(b, value.end)
+            guard i < b.count else { return false }
+            if b[i] == 0x2C { i = JSON.skipSpace(b, i + 1); continue }
+            guard b[i] == 0x7D else { return false }
+            return JSON.skipSpace(b, i + 1) == b.count
+        }
+    }
+
+    /// Puts a member into its column; false when it belongs in `fields`.
+    private func assign(_ b: Bytes, _ key: JSON.StringToken, _ kind: JSON.Kind, _ v: Span, _ seen: inout UInt8,
+                        _ head: inout RecordHead) -> Bool {
+        guard !key.hasEscapes, key.contentEnd - key.contentStart <= 11, let role = roleOf(b, key) else { return false }
+        let bit: UInt8
+        switch role {
+        case .time: bit = 1
+        case .level, .levelNumber: bit = 2
+        case .message: bit = 4
+        case .logger: bit = 8
+        case .pid: bit = 16
+        }
+        guard seen & bit == 0 else { return false }
+        let inner = Span(Int(v.start) + 1, Int(v.end) - 1)
+        switch role {
+        case .time:
+            if kind == .string {
+                guard let t = parseAnyTime(sub(b, Int(inner.start), Int(inner.end)), reference: reference) else { return false }
+                head.time = t
+            } else if kind == .number {
+                guard let t = JSON.epoch(sub(b, Int(v.start), Int(v.end))) else { return false }
+                head.time = t
+            } else {
+                return false
+            }
+            head.hasTime = true
+        case .level:
+            if kind == .string {
+                head.level = LogLevel.recognise(sub(b, Int(inner.start), Int(inner.end)))
+                head.levelText = inner
+                head.levelKind = .jsonString
+            } else if kind == .number, let n = someDigits(b, Int(v.start)), n.end == Int(v.end) {
+                head.level = LogLevel.fromPythonNumber(n.value)
+                head.levelText = v
+            } else {
+                return false
+            }
+        case .levelNumber:
+            guard kind == .number, let n = someDigits(b, Int(v.start)), n.end == Int(v.end) else { return false }
+            head.level = LogLevel.fromPythonNumber(n.value)
+            head.levelText = v
+        case .message:
+            if kind == .string { head.message = inner; head.messageKind = .jsonString }
+            else { head.message = v; head.messageKind = .text }
+        case .logger:
+            guard kind == .string else { return false }
+            head.logger = inner
+            head.loggerKind = .jsonString
+        case .pid:
+            guard kind == .number, let n = someDigits(b, Int(v.start), maxDigits: 18), n.end == Int(v.end) else { return false }
+            head.pid = n.value
+            head.hasPid = true
+        }
+        seen |= bit
+        return true
+    }
+
+    private func roleOf(_ b: Bytes, _ key: JSON.StringToken) -> JSONRole? {
+        let n = key.contentEnd - key.contentStart
+        outer: for entry in roleKeys where entry.key.count == n {
+            for k in 0..<n where lower(b[key.contentStart + k]) != entry.key[k] { continue outer }
+            return entry.role
+        }
+        return nil
+    }
+}
+
+/// A small JSON scanner over bytes: enough to find members and skip values, with nesting bounded.
+public enum JSON {
+    public enum Kind { case string, number, object, array, literal }
+
+    public struct StringToken {
+        /// Index of the opening quote.
+        var start: Int { contentStart - 1 }
+        var contentStart: Int
+        var contentEnd: Int
+        /// Index after the closing quote.
+        var end: Int
+        var hasEscapes: Bool
+    }
+
+    static let maxDepth = 512
+
+    @inline(__always)
+    static func skipSpace(_ b: Bytes, _ i: Int) -> Int {
+        var j = i
+        while j < b.count, b[j] == 0x20 || b[j] == 0x09 || b[j] == 0x0A || b[j] == 0x0D { j += 1 }
+        return j
+    }
+
+    /// A string literal starting at `i` (which must be a quote).
+    static func string(_ b: Bytes, _ i: Int) -> StringToken? {
+        guard i < b.count, b[i] == 0x22 else { return nil }
+        var j = i + 1
+        var esc = false
+        while j < b.count {
+            let c = b[j]
+            if c == 0x22 { return StringToken(contentStart: i + 1, contentEnd: j, end: j + 1, hasEscapes: esc) }
+            if c == 0x5C { esc = true; j += 2; continue }
+            if c < 0x20 { return nil }
+            j += 1
+        }
+        return nil
+    }
+
+    /// Any value at `i`: its end and kind. Objects and arrays are skipped by bracket counting (strings respected).
+    static func value(_ b: Bytes, _ i: Int) -> (end: Int, kind: Kind)? {
+        guard i < b.count else { return nil }
+        let c = b[i]
+        switch c {
+        case 0x22:
+            guard let s = string(b, i) else { return nil }
+            return (s.end, .string)
+        case 0x7B, 0x5B:
+            var depth = 0
+            var j = i
+            while j < b.count {
+                let d = b[j]
+                if d == 0x22 {
+                    guard let s = string(b, j) else { return nil }
+                    j = s.end
+                    continue
+                }
+                if d == 0x7B || d == 0x5B {
+                    depth += 1
+                    guard depth <= maxDepth else { return nil }
+                } else if d == 0x7D || d == 0x5D {
+                    depth -= 1
+                    if depth == 0 { return (j + 1, c == 0x7B ? .object : .array) }
+                }
+                j += 1
+            }
+            return nil
+        case 0x74: return literal(b, i, "true")
+        case 0x66: return literal(b, i, "false")
+        case 0x6E: return literal(b, i, "null")
+        default:
+            var j = i
+            if j < b.count, b[j] == 0x2D { j += 1 }
+            let d = j
+            while j < b.count, isDigit(b[j]) { j += 1 }
+            guard j > d else { return nil }
+            if j < b.count, b[j] == 0x2E {
+                j += 1
+                let f = j
+                while j < b.count, isDigit(b[j]) { j += 1 }
+                guard j > f else { return nil }
+            }
+            if j < b.count, b[j] | 0x20 == 0x65 {
+                j += 1
+                if j < b.count, b[j] == 0x2B || b[j] == 0x2D { j += 1 }
+                let e = j
+                while j < b.count, isDigit(b[j]) { j += 1 }
+                guard j > e else { return nil }
+            }
+            return (j, .number)
+        }
+    }
+
+    private static func literal(_ b: Bytes, _ i: Int, _ word: StaticString) -> (end: Int, kind: Kind)? {
+        let n = word.utf8CodeUnitCount
+        guard i + n <= b.count else { return nil }
+        for k in 0..<n where b[i + k] != word.utf8Start[k] { return nil }
+        return (i + n, .literal)
+    }
+
+    /// An epoch number (JSON syntax) as a time.
+    static func epoch(_ b: Bytes) -> LogTime? {
+        if let (t, end) = parseEpochNumber(b, 0), end == b.count { return t }
+        guard let d = Double(String(decoding: b, as: UTF8.self)) else { return nil }
+        return epochTime(double: d)
+    }
+
+    /// Decodes the inside of a JSON string (escapes resolved; bad escapes become U+FFFD) and appends it.
+    public static func unescape(_ b: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
+        var i = 0
+        while i < b.count {
+            let c = b[i]
+            guard c == 0x5C, i + 1 < b.count else { out.append(c); i += 1; continue }
+            let e = b[i + 1]
+            i += 2
+            switch e {
+            case 0x22, 0x5C, 0x2F: out.append(e)
+            case 0x62: out.append(0x08)
+            case 0x66: out.append(0x0C)
+            case 0x6E: out.append(0x0A)
+            case 0x72: out.append(0x0D)
+            case 0x74: out.append(0x09)
+            case 0x75:
+                guard var cp = hex4(b, i) else { appendScalar(0xFFFD, &out); continue }
+                i += 4
+                if cp >= 0xD800, cp < 0xDC00 {
+                    if i + 6 <= b.count, b[i] == 0x5C, b[i + 1] == 0x75, let lo = hex4(b, i + 2), lo >= 0xDC00, lo < 0xE000 {
+                        cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00)
+                        i += 6
+                    } else {
+                        cp = 0xFFFD
+                    }
+                } else if cp >= 0xDC00, cp < 0xE000 {
+                    cp = 0xFFFD
+                }
+                appendScalar(cp, &out)
+            default:
+                appendScalar(0xFFFD, &out)
+            }
+        }
+    }
+
+    private static func hex4(_ b: Bytes, _ i: Int) -> UInt32? {
+        guard i + 4 <= b.count else { return nil }
+        var v: UInt32 = 0
+        for k in i..<(i + 4) {
+            let c = b[k]
+            let d: UInt8
+            if isDigit(c) { d = c - 0x30 } else if (c | 0x20) >= 0x61, (c | 0x20) <= 0x66 { d = (c | 0x20) - 0x61 + 10 } else { return nil }
+            v = v << 4 | UInt32(d)
+        }
+        return v
+    }
+
+    static func appendScalar(_ cp: UInt32, _ out: inout [UInt8]) {
+        let s = Unicode.Scalar(cp) ?? "\u{FFFD}"
+        out.append(contentsOf: UTF8.encode(s) ?? [0xEF, 0xBF, 0xBD])
+    }
+
+    /// Appends `b` as a JSON string literal (quotes and escapes added).
+    public static func appendQuoted(_ b: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
+        out.append(0x22)
+        for c in b {
+            switch c {
+            case 0x22: out.append(0x5C); out.append(0x22)
+            case 0x5C: out.append(0x5C); out.append(0x5C)
+            case 0x0A: out.append(0x5C); out.append(0x6E)
+            case 0x0D: out.append(0x5C); out.append(0x72)
+            case 0x09: out.append(0x5C); out.append(0x74)
+            case 0..<0x20:
+                let hex: [UInt8] = Array("0123456789abcdef".utf8)
+                out.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hex[Int(c >> 4)], hex[Int(c & 15)]])
+            default: out.append(c)
+            }
+        }
+        out.append(0x22)
+    }
+}
+
+extension UTF8 {
+    /// The UTF-8 bytes of one scalar.
+    static func encode(_ s: Unicode.Scalar) -> [UInt8]? {
+        var out: [UInt8] = []
+        UTF8.encode(s) { out.append($0) }
+        return out
+    }
+}

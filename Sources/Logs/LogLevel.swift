@@ -1,0 +1,98 @@
+// Log levels normalised to Python's five names, from whatever a log wrote: Python level names and numbers,
+// syslog severities (numeric and named) and common aliases (WARN, FATAL, err, notice, trace...).
+// Unknown names are kept as written (`LogLevel.other`), so nothing is silently relabelled.
+
+public enum LogLevel: UInt8, Sendable, CaseIterable {
+    /// The format has no level, or the record has none.
+    case none = 0
+    case debug, info, warning, error, critical
+    /// A name that is none of the above (kept as written in the record).
+    case other
+
+    /// The normalised SQL text; nil for `.none` and `.other`.
+    public var name: StaticString? {
+        switch self {
+        case .debug: return "DEBUG"
+        case .info: return "INFO"
+        case .warning: return "WARNING"
+        case .error: return "ERROR"
+        case .critical: return "CRITICAL"
+        case .none, .other: return nil
+        }
+    }
+
+    public var nameText: String? { name.map { $0.description } }
+
+    /// Python's numeric levels (10 DEBUG ... 50 CRITICAL); values between round down, as `logging` names them.
+    public static func fromPythonNumber(_ n: Int64) -> LogLevel {
+        switch n {
+        case ..<10: return .debug   // NOTSET and custom low levels read as debug-ish
+        case 10..<20: return .debug
+        case 20..<30: return .info
+        case 30..<40: return .warning
+        case 40..<50: return .error
+        default: return .critical
+        }
+    }
+
+    /// A syslog severity 0...7 (RFC 5424 §6.2.1).
+    public static func fromSyslogSeverity(_ s: Int) -> LogLevel {
+        switch s {
+        case 0, 1, 2: return .critical   // emerg, alert, crit
+        case 3: return .error
+        case 4: return .warning
+        case 5, 6: return .info          // notice, info
+        case 7: return .debug
+        default: return .none
+        }
+    }
+
+    /// Recognises a level name (ASCII, any case). Returns `.other` for names it does not know and `.none`
+    /// for empty text.
+    public static func recognise(_ b: UnsafeBufferPointer<UInt8>) -> LogLevel {
+        let n = b.count
+        guard n > 0 else { return .none }
+        guard n <= 11 else { return .other }
+        // Pack the upper-cased letters into an integer: one comparison per known name.
+        var key: UInt64 = 0
+        var tail: UInt64 = 0  // bytes 9...11 for the long names
+        for i in 0..<n {
+            var c = b[i]
+            if c >= 0x61 && c <= 0x7A { c -= 0x20 }
+            if i < 8 { key |= UInt64(c) << (8 * UInt64(i)) } else { tail |= UInt64(c) << (8 * UInt64(i - 8)) }
+        }
+        if n > 8 {
+            if n == 9 && key == pack("EMERGENC") && tail == 0x59 { return .critical }          // EMERGENCY
+            if n == 11 && key == pack("INFORMAT") && tail == pack("ION") { return .info }      // INFORMATION
+            return .other
+        }
+        for entry in levelNameTable where entry.key == key { return entry.level }
+        return .other
+    }
+
+    public static func recognise(_ s: String) -> LogLevel {
+        var t = s
+        return t.withUTF8 { recognise($0) }
+    }
+}
+
+/// Packs up to 8 ASCII bytes little-endian, the same way `recognise` packs its input.
+@inline(__always)
+func pack(_ s: StaticString) -> UInt64 {
+    var key: UInt64 = 0
+    let n = min(8, s.utf8CodeUnitCount)
+    let p = s.utf8Start
+    for i in 0..<n { key |= UInt64(p[i]) << (8 * UInt64(i)) }
+    return key
+}
+
+/// Known names, packed; the most frequent first (the scan looks a level up once per record).
+private let levelNameTable: [(key: UInt64, level: LogLevel)] = [
+    (pack("INFO"), .info), (pack("DEBUG"), .debug), (pack("WARNING"), .warning), (pack("ERROR"), .error),
+    (pack("CRITICAL"), .critical), (pack("WARN"), .warning), (pack("ERR"), .error), (pack("FATAL"), .critical),
+    (pack("NOTICE"), .info), (pack("TRACE"), .debug), (pack("CRIT"), .critical), (pack("EMERG"), .critical),
+    (pack("ALERT"), .critical), (pack("PANIC"), .critical), (pack("SEVERE"), .error), (pack("INF"), .info),
+    (pack("WRN"), .warning), (pack("DBG"), .debug), (pack("TRC"), .debug), (pack("CRT"), .critical),
+    (pack("FTL"), .critical), (pack("VERBOSE"), .debug), (pack("FINE"), .debug), (pack("FINER"), .debug),
+    (pack("FINEST"), .debug), (pack("INFORM"), .info), (pack("ERRO"), .error),
+]

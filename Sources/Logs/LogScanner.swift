@@ -1,0 +1,222 @@
+// The scan behind read_log/log_file: files in name order, each with its format (detected or given), records
+// filtered by level and time before anything else is built, and `ts` ranges answered by binary search on plain
+// files (gzip streams cannot seek: they are scanned). The scan verifies the order it relies on: probes of the
+// search must be in time order, and so must every record read in the window; when they are not, the rest of the
+// file is scanned too (rows then come out of file order, never missing).
+import Glibc
+import StrataCommon
+
+public struct LogScanError: Error, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+public final class LogScanner {
+    public let files: [String]
+    public let spec: LogFormatSpec
+    public let filter: LogFilter
+
+    public private(set) var fileIndex = -1
+    public private(set) var path = ""
+    public private(set) var reader: RecordReader?
+    public private(set) var choice: FormatChoice?
+
+    /// Statistics, for tests and EXPLAIN-minded users: records split, files searched by time.
+    public private(set) var recordsRead = 0
+    public private(set) var binarySearches = 0
+    public private(set) var orderFallbacks = 0
+
+    private struct Segment { var from: Int64; var to: Int64 }
+    private var segments: [Segment] = []
+    private var segment = Segment(from: 0, to: .max)
+    private var windowed = false
+    private var disorder = false
+    private var lastTime: LogTime? = nil
+    private var lineBase: Int? = 0
+    private var levelSets: [LogFilter.CompiledLevels]
+    private var tsText = [UInt8](repeating: 0, count: LogTime.textLength)
+    private var upperBound: TimeBound?
+    private var lowerBound: TimeBound?
+    private var finished = false
+
+    public init(files: [String], spec: LogFormatSpec, filter: LogFilter) {
+        self.files = files
+        self.spec = spec
+        self.filter = filter
+        levelSets = filter.compiledLevels()
+        upperBound = filter.upperBound
+        lowerBound = filter.lowerBound
+        finished = filter.isEmpty
+    }
+
+    /// Advances to the next record that passes the filter; false when every file is done.
+    public func next() throws -> Bool {
+        while !finished {
+            guard let r = reader else {
+                try openNextFile()
+                continue
+            }
+            guard try r.next(), r.recordOffset < segment.to else {
+                try nextSegment()
+                continue
+            }
+            recordsRead &+= 1
+            if accepts(r) { return true }
+        }
+        return false
+    }
+
+    @inline(__always)
+    private func accepts(_ r: RecordReader) -> Bool {
+        if !levelSets.isEmpty {
+            if r.isHeadless { return false }
+            for set in levelSets where !levelMatches(set, r) { return false }
+        }
+        if !filter.timeBounds.isEmpty {
+            guard !r.isHeadless, r.head.hasTime else { return false }
+            let t = r.head.time
+            if windowed, !disorder {
+                if let last = lastTime, t < last {
+                    disorder = true
+                    noteDisorder()
+                }
+                lastTime = t
+            }
+            return tsText.withUnsafeMutableBufferPointer { p in
+                guard let base = p.baseAddress else { return false }
+                t.write(to: base)
+                let ts = UnsafeBufferPointer(p)
+                for b in filter.timeBounds where !b.holds(ts) { return false }
+                return true
+            }
+        }
+        return true
+    }
+
+    @inline(__always)
+    private func levelMatches(_ set: LogFilter.CompiledLevels, _ r: RecordReader) -> Bool {
+        let level = r.head.level
+        if level != .other { return set.mask & (1 << level.rawValue) != 0 }
+        guard !set.others.isEmpty else { return false }
+        var text: [UInt8] = []
+        withHeadBytes(r) { b in
+            let s = r.head.levelText
+            guard s.isPresent, Int(s.end) <= b.count else { return }
+            text = sub(b, Int(s.start), Int(s.end)).map { $0 >= 0x61 && $0 <= 0x7A ? $0 - 0x20 : $0 }
+        }
+        return set.others.contains(text)
+    }
+
+    /// The bytes the head's spans point into: the first line, or the parser's repaired copy.
+    public func withHeadBytes<R>(_ r: RecordReader, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        if let alt = r.head.alternate { return alt.withUnsafeBufferPointer(body) }
+        return body(sub(r.record, 0, r.firstLineLength))
+    }
+
+    /// Line number of the current record's first line (counts the lines before a searched window on demand).
+    public func lineNumber() throws -> Int {
+        guard let r = reader else { return 0 }
+        if lineBase == nil {
+            lineBase = try countNewlines(r.stream, upTo: segment.from)
+        }
+        return (lineBase ?? 0) + r.relativeLine
+    }
+
+    // MARK: - files and segments
+
+    private func openNextFile() throws {
+        reader = nil
+        choice = nil
+        fileIndex += 1
+        guard fileIndex < files.count else { finished = true; return }
+        let p = files[fileIndex]
+        path = p
+        guard filter.acceptsPath(p) else { return try openNextFile() }
+        let stream = try FileStream(path: p)
+        let reference = yearReference(modificationTime: stream.modificationTime)
+        let r = RecordReader(stream: stream)
+        let sample = try r.sample(minimum: 64 << 10)
+        let complete = !stream.isCompressed && Int64(sample.count) >= stream.sizeAtOpen
+        guard let c = FormatDetector.detect(sample, spec: spec, reference: reference, isComplete: complete) else {
+            if case .auto = spec {
+                throw LogScanError("cannot detect the format of '\(p)': none of its first lines fits a known log format (pass one: \(LogFormatSpec.usage))")
+            }
+            throw LogScanError("no line among the first \(FormatDetector.sampleLines) of '\(p)' fits the format \(describe(spec))")
+        }
+        r.parser = c.parser
+        choice = c
+        reader = r
+        segments = []
+        windowed = false
+        disorder = false
+        lastTime = nil
+        lineBase = 0
+        segment = Segment(from: 0, to: .max)
+        if filter.hasTimeBounds, !stream.isCompressed, lowerBound != nil || upperBound != nil {
+            let search = TimeSearch(stream: stream, parser: c.parser)
+            do {
+                var from: Int64 = 0
+                var to = Int64.max
+                if let lb = lowerBound {
+                    from = try search.firstOffset { lb.holds($0) }
+                }
+                if let ub = upperBound {
+                    to = try search.firstOffset { !ub.holds($0) }
+                }
+                if try search.probesAreOrdered() {
+                    binarySearches += 1
+                    windowed = true
+                    segment = Segment(from: from, to: max(from, to))
+                    if from > 0 {
+                        try r.seek(to: from)
+                        lineBase = nil
+                    }
+                } else {
+                    orderFallbacks += 1
+                }
+            } catch is TimeSearch.GaveUp {
+                orderFallbacks += 1
+            }
+        }
+    }
+
+    /// The window turned out unordered: the rest of the file after it and the part before it are read too.
+    private func noteDisorder() {
+        orderFallbacks += 1
+        if segment.to != .max { segments.append(Segment(from: segment.to, to: .max)) }
+        if segment.from > 0 { segments.append(Segment(from: 0, to: segment.from)) }
+        windowed = false
+    }
+
+    private func nextSegment() throws {
+        guard let r = reader, !segments.isEmpty else {
+            reader = nil
+            return
+        }
+        segment = segments.removeFirst()
+        try r.seek(to: segment.from)
+        lineBase = segment.from == 0 ? 0 : nil
+    }
+
+    private func describe(_ spec: LogFormatSpec) -> String {
+        switch spec {
+        case .auto: return "auto"
+        case .python(let p): return "'\(p.source)'"
+        case .syslog(let f): return f?.rawValue ?? "syslog"
+        case .jsonl: return "jsonl"
+        case .regex(let r): return "'regex:\(r.source)'"
+        }
+    }
+}
+
+/// The year and month of a file's modification time in local time (the reference for year-less timestamps).
+public func yearReference(modificationTime: Int64) -> YearReference {
+    var t = time_t(modificationTime)
+    var parts = tm()
+    guard localtime_r(&t, &parts) != nil else {
+        let c = CivilDateTime(epochSeconds: modificationTime)
+        return YearReference(year: c.year, month: c.month)
+    }
+    return YearReference(year: Int(parts.tm_year) + 1900, month: Int(parts.tm_mon) + 1)
+}

@@ -1,1 +1,0 @@
-// The pure Logs core: knows nothing of SQLite. (Scaffolding; see the Logs issue.)

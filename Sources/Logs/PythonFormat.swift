@@ -1,0 +1,332 @@
+// A Python `logging` format string (`'%(asctime)s [%(levelname)s] %(name)s: %(message)s'`, as passed to
+// `logging.basicConfig(format=...)`) compiled into a sequence of literal and field matchers over bytes, with an
+// optional `datefmt` in `time.strftime` syntax. Every LogRecord attribute is understood: asctime, created and
+// msecs make `ts`; levelname/levelno make `level`; name → logger; process → pid; message → message; all others
+// (funcName, lineno, thread, custom `extra=` keys...) go to `fields`. `{`-style formats (`{asctime} {message}`)
+// are accepted too.
+
+/// The LogRecord attributes a format can name, and what each becomes.
+enum PyAttribute: UInt8, Sendable {
+    case asctime, created, msecs, relativeCreated, levelname, levelno, name, message, process
+    /// Another attribute: text or a number in `fields`.
+    case extraText, extraInteger, extraFloat
+
+    static func of(_ name: String, conversion: UInt8) -> PyAttribute {
+        switch name {
+        case "asctime": return .asctime
+        case "created": return .created
+        case "msecs": return .msecs
+        case "relativeCreated": return .relativeCreated
+        case "levelname": return .levelname
+        case "levelno": return .levelno
+        case "name": return .name
+        case "message": return .message
+        case "process": return .process
+        case "lineno", "thread": return .extraInteger
+        default:
+            switch conversion {
+            case UInt8(ascii: "d"), UInt8(ascii: "i"), UInt8(ascii: "u"): return .extraInteger
+            case UInt8(ascii: "f"), UInt8(ascii: "F"), UInt8(ascii: "e"), UInt8(ascii: "E"), UInt8(ascii: "g"),
+                 UInt8(ascii: "G"): return .extraFloat
+            default: return .extraText
+            }
+        }
+    }
+}
+
+struct PyItem: Sendable {
+    /// A literal (`attribute == nil`) or a field.
+    var attribute: PyAttribute?
+    var literalStart = 0
+    var literalCount = 0
+    var width = 0
+    var leftAlign = false
+    var conversion: UInt8 = UInt8(ascii: "s")
+    /// Index into `fieldNames` for extras.
+    var nameIndex = -1
+}
+
+/// A compiled format, shareable between files (a parser per file adds the year reference).
+public struct PythonFormat: Sendable {
+    public let source: String
+    public let datefmt: StrftimeFormat?
+    let items: [PyItem]
+    let pool: [UInt8]
+    public let fieldNames: [String]
+    /// Whether records carry a time (asctime, created or an epoch-only msecs does not count).
+    public let hasTime: Bool
+
+    public init(_ format: String, datefmt: String? = nil) throws(LogFormatError) {
+        source = format
+        self.datefmt = try datefmt.map { f throws(LogFormatError) in try StrftimeFormat(f) }
+        var items: [PyItem] = []
+        var pool: [UInt8] = []
+        var names: [String] = []
+        let u = Array(format.utf8)
+        let braceStyle = !format.contains("%(") && format.contains("{")
+
+        func addLiteral(_ c: UInt8) {
+            if let last = items.last, last.attribute == nil, last.literalStart + last.literalCount == pool.count {
+                items[items.count - 1].literalCount += 1
+            } else {
+                items.append(PyItem(attribute: nil, literalStart: pool.count, literalCount: 1))
+            }
+            pool.append(c)
+        }
+        func addField(_ name: String, width: Int, leftAlign: Bool, conversion: UInt8) throws(LogFormatError) {
+            guard !name.isEmpty else { throw LogFormatError("format '\(format)': empty attribute name") }
+            let attr = PyAttribute.of(name, conversion: conversion)
+            if let prev = items.last, prev.attribute == .message {
+                // The message is free text: what follows it must be literal text to find where it ends.
+                throw LogFormatError("format '\(format)': %(message)s must be followed by literal text or end the format")
+            }
+            var item = PyItem(attribute: attr, width: width, leftAlign: leftAlign, conversion: conversion)
+            if attr == .extraText || attr == .extraInteger || attr == .extraFloat || attr == .relativeCreated {
+                if let k = names.firstIndex(of: name) { item.nameIndex = k } else { item.nameIndex = names.count; names.append(name) }
+            }
+            items.append(item)
+        }
+
+        var i = 0
+        if braceStyle {
+            while i < u.count {
+                let c = u[i]
+                if c == UInt8(ascii: "{") {
+                    if i + 1 < u.count, u[i + 1] == UInt8(ascii: "{") { addLiteral(c); i += 2; continue }
+                    guard let close = u[i...].firstIndex(of: UInt8(ascii: "}")) else {
+                        throw LogFormatError("format '\(format)': unclosed '{'")
+                    }
+                    let inner = String(decoding: u[(i + 1)..<close], as: UTF8.self)
+                    let parts = inner.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+                    let name = String(parts.first ?? "")
+                    var spec = parts.count > 1 ? Array(parts[1].utf8) : []
+                    var left = false
+                    if let f = spec.first, f == UInt8(ascii: "<") || f == UInt8(ascii: ">") || f == UInt8(ascii: "^") {
+                        left = f == UInt8(ascii: "<"); spec.removeFirst()
+                    }
+                    var width = 0
+                    while let f = spec.first, isDigit(f) { width = min(1000, width * 10 + Int(f - 0x30)); spec.removeFirst() }
+                    if let f = spec.first, f == UInt8(ascii: ".") { spec.removeFirst(); while let g = spec.first, isDigit(g) { spec.removeFirst() } }
+                    let conv = spec.first ?? UInt8(ascii: "s")
+                    try addField(name, width: width, leftAlign: left, conversion: conv)
+                    i = close + 1
+                } else if c == UInt8(ascii: "}") {
+                    if i + 1 < u.count, u[i + 1] == c { i += 1 }
+                    addLiteral(c); i += 1
+                } else {
+                    addLiteral(c); i += 1
+                }
+            }
+        } else {
+            while i < u.count {
+                let c = u[i]
+                guard c == UInt8(ascii: "%") else { addLiteral(c); i += 1; continue }
+                guard i + 1 < u.count else { throw LogFormatError("format '\(format)' ends with a lone '%'") }
+                if u[i + 1] == UInt8(ascii: "%") { addLiteral(c); i += 2; continue }
+                guard u[i + 1] == UInt8(ascii: "(") else {
+                    throw LogFormatError("format '\(format)': '%' must start %(attribute)s or be doubled as %%")
+                }
+                guard let close = u[(i + 2)...].firstIndex(of: UInt8(ascii: ")")) else {
+                    throw LogFormatError("format '\(format)': unclosed '%('")
+                }
+                let name = String(decoding: u[(i + 2)..<close], as: UTF8.self)
+                var j = close + 1
+                var left = false
+                while j < u.count, "#0- +".utf8.contains(u[j]) { if u[j] == UInt8(ascii: "-") { left = true }; j += 1 }
+                var width = 0
+                while j < u.count, isDigit(u[j]) { width = min(1000, width * 10 + Int(u[j] - 0x30)); j += 1 }
+                if j < u.count, u[j] == UInt8(ascii: ".") { j += 1; while j < u.count, isDigit(u[j]) { j += 1 } }
+                guard j < u.count, "diouxXeEfFgGcrsa".utf8.contains(u[j]) else {
+                    throw LogFormatError("format '\(format)': %(\(name)) needs a conversion such as 's' or 'd'")
+                }
+                try addField(name, width: width, leftAlign: left, conversion: u[j])
+                i = j + 1
+            }
+        }
+        guard items.contains(where: { $0.attribute != nil }) else {
+            throw LogFormatError("format '\(format)' names no LogRecord attribute (such as %(message)s)")
+        }
+        self.items = items
+        self.pool = pool
+        fieldNames = names
+        hasTime = items.contains { $0.attribute == .asctime || $0.attribute == .created }
+    }
+
+    public var attributeNames: [String] { fieldNames }
+}
+
+/// A `PythonFormat` applied to one file.
+public final class PythonLineParser: LineParser {
+    public let format: PythonFormat
+    let reference: YearReference
+    /// Auto-detection mode: level names must be known ones, logger names single words.
+    let strict: Bool
+    public var fieldNames: [String] { format.fieldNames }
+    private var budget = 0
+    private let items: UnsafeMutableBufferPointer<PyItem>
+    private let pool: UnsafeMutableBufferPointer<UInt8>
+
+    public init(_ format: PythonFormat, reference: YearReference, strict: Bool = false) {
+        self.format = format
+        self.reference = reference
+        self.strict = strict
+        items = .allocate(capacity: max(1, format.items.count))
+        _ = items.initialize(from: format.items)
+        pool = .allocate(capacity: max(1, format.pool.count))
+        _ = pool.initialize(from: format.pool)
+    }
+
+    deinit {
+        items.deallocate()
+        pool.deallocate()
+    }
+
+    public func parseHead(_ line: UnsafeBufferPointer<UInt8>, into head: inout RecordHead) -> Bool {
+        head.reset()
+        budget = 256
+        return match(0, 0, line, &head)
+    }
+
+    @inline(__always)
+    private func literal(_ it: PyItem) -> Bytes {
+        Bytes(start: pool.baseAddress.map { $0 + it.literalStart }, count: it.literalCount)
+    }
+
+    private func match(_ k: Int, _ pos: Int, _ b: Bytes, _ head: inout RecordHead) -> Bool {
+        guard k < items.count else { return pos == b.count }
+        let it = items[k]
+        guard let attr = it.attribute else {
+            let lit = literal(it)
+            guard hasLiteral(b, pos, lit) else { return false }
+            return match(k + 1, pos + lit.count, b, &head)
+        }
+        switch attr {
+        case .asctime:
+            let r: (LogTime, Int)?
+            if let f = format.datefmt { r = f.match(b, pos, reference) } else { r = parseISOTime(b, pos) }
+            guard let (t, end) = r else { return false }
+            head.time = t
+            head.hasTime = true
+            return match(k + 1, end, b, &head)
+        case .created, .msecs, .relativeCreated, .levelno, .process, .extraInteger, .extraFloat:
+            guard let (s, e, digitsEnd) = number(b, pos, it) else { return false }
+            let saved = head.extras.count
+            switch attr {
+            case .created:
+                guard let (t, end) = parseEpochNumber(b, s), end == digitsEnd else { return false }
+                head.time = t
+                head.hasTime = true
+            case .msecs:
+                guard let whole = someDigits(b, s, maxDigits: 4), whole.value < 1000 else { return false }
+                var nanos = Int(whole.value) * 1_000_000
+                if whole.end < digitsEnd, let f = fractionDigits(b, whole.end + 1) { nanos += f.nanos / 1000 }
+                head.time.nanosecond = Int32(nanos)
+            case .levelno:
+                guard let v = someDigits(b, s, maxDigits: 9) else { return false }
+                head.level = LogLevel.fromPythonNumber(v.value)
+                head.levelText = Span(s, digitsEnd)
+            case .process:
+                guard let v = someDigits(b, s, maxDigits: 18), v.end == digitsEnd else { return false }
+                head.pid = v.value
+                head.hasPid = true
+            default:
+                head.extras.append(ExtraField(name: .fixed(it.nameIndex), value: Span(s, digitsEnd), kind: .number))
+            }
+            if match(k + 1, e, b, &head) { return true }
+            if head.extras.count > saved { head.extras.removeSubrange(saved...) }
+            return false
+        case .levelname, .name, .message, .extraText:
+            return text(k, it, attr, pos, b, &head)
+        }
+    }
+
+    /// A number field at `pos` with its padding: (digits start, field end, digits end).
+    private func number(_ b: Bytes, _ pos: Int, _ it: PyItem) -> (Int, Int, Int)? {
+        var j = pos
+        if !it.leftAlign { while j < b.count, b[j] == 0x20, j - pos < 20 { j += 1 } }
+        let s = j
+        if j < b.count, b[j] == 0x2D { j += 1 }
+        let digits = j
+        while j < b.count, isDigit(b[j]) { j += 1 }
+        guard j > digits else { return nil }
+        let float = it.attribute == .created || it.attribute == .relativeCreated || it.attribute == .extraFloat
+            || (it.attribute == .msecs && it.conversion != UInt8(ascii: "d"))
+        if float, j + 1 < b.count, b[j] == 0x2E, isDigit(b[j + 1]) {
+            j += 1
+            while j < b.count, isDigit(b[j]) { j += 1 }
+        }
+        let digitsEnd = j
+        if it.leftAlign { while j < b.count, b[j] == 0x20, j - pos < it.width { j += 1 } }
+        return (s, j, digitsEnd)
+    }
+
+    /// A text field: tries the places where it could end (before the next literal, at a space before another
+    /// field, or at the end of the line), the message from the right and the others from the left.
+    private func text(_ k: Int, _ it: PyItem, _ attr: PyAttribute, _ pos: Int, _ b: Bytes,
+                      _ head: inout RecordHead) -> Bool {
+        let nextIndex = k + 1
+        let saved = head.extras.count
+        func attempt(_ end: Int, _ head: inout RecordHead) -> Bool {
+            budget -= 1
+            guard budget > 0 else { return false }
+            var s = pos, e = end
+            if it.width > 0 || attr == .levelname {
+                if it.leftAlign || attr == .levelname { while e > s, b[e - 1] == 0x20 { e -= 1 } }
+                if !it.leftAlign || attr == .levelname { while s < e, b[s] == 0x20 { s += 1 } }
+            }
+            switch attr {
+            case .levelname:
+                guard e > s else { return false }
+                let lv = LogLevel.recognise(sub(b, s, e))
+                if strict {
+                    guard lv != .other, findByte(sub(b, s, e), 0x20, from: 0) == nil else { return false }
+                }
+                head.level = lv
+                head.levelText = Span(s, e)
+            case .name:
+                if strict { guard e > s, findByte(sub(b, s, e), 0x20, from: 0) == nil else { return false } }
+                head.logger = Span(s, e)
+            case .message:
+                head.message = Span(s, e)
+            default:
+                if strict, e == s { return false }
+                head.extras.append(ExtraField(name: .fixed(it.nameIndex), value: Span(s, e), kind: .text))
+            }
+            if match(nextIndex, end, b, &head) { return true }
+            if head.extras.count > saved { head.extras.removeSubrange(saved...) }
+            return false
+        }
+        guard nextIndex < items.count else { return attempt(b.count, &head) }
+        // A padded field (`%(levelname)-8s`) fills at least its width.
+        let minEnd = pos + it.width
+        guard minEnd <= b.count else { return false }
+        let next = items[nextIndex]
+        if next.attribute == nil {
+            let lit = literal(next)
+            if attr == .message {
+                var before = b.count
+                while let at = findLastLiteral(b, lit, from: minEnd, before: before) {
+                    if attempt(at, &head) { return true }
+                    guard budget > 0 else { return false }
+                    before = at + lit.count - 1
+                }
+            } else {
+                var from = minEnd
+                while let at = findLiteral(b, lit, from: from) {
+                    if attempt(at, &head) { return true }
+                    guard budget > 0 else { return false }
+                    from = at + 1
+                }
+            }
+            return false
+        }
+        // Another field follows directly: end at a space (or the end of the line).
+        var from = max(pos + 1, minEnd)
+        while let at = findByte(b, 0x20, from: from) {
+            if attempt(at, &head) { return true }
+            guard budget > 0 else { return false }
+            from = at + 1
+        }
+        return attempt(b.count, &head)
+    }
+}

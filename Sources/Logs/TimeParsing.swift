@@ -1,0 +1,114 @@
+// Timestamps in the shapes logs write them: ISO-8601 and Python's default `asctime` (`2026-11-20 02:00:01,123`),
+// epoch numbers (seconds, milliseconds, micro- or nanoseconds), and RFC 3164's `Nov 20 02:00:01`.
+// Offsets (`Z`, `+01:00`) are read and dropped: `ts` is the wall-clock time as the log wrote it.
+
+/// `YYYY-MM-DD[ T]HH:MM:SS[(.|,)fraction][Z|±HH[:]MM]` at `i`. `requireT`: only the `T` separator.
+/// Returns the time and the index after it (after the zone when one is there).
+@inline(__always)
+func parseISOTime(_ b: Bytes, _ i: Int, requireT: Bool = false, allowZone: Bool = true,
+                  allowNoSeconds: Bool = false) -> (LogTime, Int)? {
+    guard i >= 0, i + 16 <= b.count else { return nil }
+    guard let y = fixedDigits(b, i, 4), b[i + 4] == 0x2D, let mo = fixedDigits(b, i + 5, 2), b[i + 7] == 0x2D,
+          let d = fixedDigits(b, i + 8, 2) else { return nil }
+    let sep = b[i + 10]
+    guard sep == 0x54 || (!requireT && sep == 0x20) else { return nil }
+    guard let h = fixedDigits(b, i + 11, 2), b[i + 13] == 0x3A, let mi = fixedDigits(b, i + 14, 2) else { return nil }
+    var j = i + 16
+    var s = 0
+    if j < b.count, b[j] == 0x3A {
+        guard let sec = fixedDigits(b, j + 1, 2) else { return nil }
+        s = sec
+        j += 3
+    } else if !allowNoSeconds {
+        return nil
+    }
+    var nanos = 0
+    if j + 1 < b.count, b[j] == 0x2E || b[j] == 0x2C, isDigit(b[j + 1]) {
+        guard let f = fractionDigits(b, j + 1) else { return nil }
+        nanos = f.nanos
+        j = f.end
+    }
+    if allowZone, j < b.count {
+        if b[j] == 0x5A {
+            j += 1
+        } else if (b[j] == 0x2B || b[j] == 0x2D), fixedDigits(b, j + 1, 2) != nil {
+            if j + 3 < b.count, b[j + 3] == 0x3A, fixedDigits(b, j + 4, 2) != nil { j += 6 }
+            else if fixedDigits(b, j + 3, 2) != nil { j += 5 }
+            else { j += 3 }
+        }
+    }
+    let t = LogTime(year: y, month: mo, day: d, hour: h, minute: mi, second: s, nanosecond: nanos)
+    guard t.isValid else { return nil }
+    return (t, j)
+}
+
+/// An epoch number (integer or decimal) at `i`, scaled by its size: < 1e11 seconds, < 1e14 milliseconds,
+/// < 1e17 microseconds, else nanoseconds. Returns the time and the end index.
+func parseEpochNumber(_ b: Bytes, _ i: Int) -> (LogTime, Int)? {
+    guard let whole = someDigits(b, i, maxDigits: 19) else { return nil }
+    var j = whole.end
+    var fracNanos = 0
+    if j + 1 < b.count, b[j] == 0x2E, isDigit(b[j + 1]), let f = fractionDigits(b, j + 1) {
+        fracNanos = f.nanos
+        j = f.end
+    }
+    guard let t = epochTime(whole: whole.value, fractionNanos: fracNanos) else { return nil }
+    return (t, j)
+}
+
+/// Whole units plus a fraction (in nanoseconds of one unit), unit chosen by magnitude.
+func epochTime(whole: Int64, fractionNanos: Int) -> LogTime? {
+    let v = whole
+    if v < 100_000_000_000 {
+        return LogTime(epochSeconds: v, nanosecond: Int64(fractionNanos))
+    } else if v < 100_000_000_000_000 {
+        return LogTime(epochSeconds: v / 1000, nanosecond: (v % 1000) * 1_000_000 + Int64(fractionNanos / 1000))
+    } else if v < 100_000_000_000_000_000 {
+        return LogTime(epochSeconds: v / 1_000_000, nanosecond: (v % 1_000_000) * 1000 + Int64(fractionNanos / 1_000_000))
+    } else {
+        return LogTime(epochSeconds: v / 1_000_000_000, nanosecond: v % 1_000_000_000)
+    }
+}
+
+/// A double epoch value (JSON numbers with exponents), scaled like `epochTime`.
+func epochTime(double v: Double) -> LogTime? {
+    guard v.isFinite, v >= 0, v < 9.2e18 else { return nil }
+    var seconds = v
+    if v >= 1e17 { seconds = v / 1e9 } else if v >= 1e14 { seconds = v / 1e6 } else if v >= 1e11 { seconds = v / 1e3 }
+    let whole = seconds.rounded(.down)
+    let nanos = Int64(((seconds - whole) * 1e9).rounded(.down))
+    return LogTime(epochSeconds: Int64(whole), nanosecond: max(0, min(999_999_999, nanos)))
+}
+
+/// RFC 3164 `Mmm dd HH:MM:SS` (day space- or zero-padded, optional fraction) at `i`, year from `ref`.
+func parseBSDTime(_ b: Bytes, _ i: Int, _ ref: YearReference) -> (LogTime, Int)? {
+    guard i >= 0, i + 15 <= b.count, let mo = monthAbbreviation(b, i), b[i + 3] == 0x20 else { return nil }
+    let d: Int
+    if b[i + 4] == 0x20, isDigit(b[i + 5]) { d = Int(b[i + 5] &- 0x30) }
+    else if let dd = fixedDigits(b, i + 4, 2) { d = dd } else { return nil }
+    guard b[i + 6] == 0x20, let h = fixedDigits(b, i + 7, 2), b[i + 9] == 0x3A, let mi = fixedDigits(b, i + 10, 2),
+          b[i + 12] == 0x3A, let s = fixedDigits(b, i + 13, 2) else { return nil }
+    var j = i + 15
+    var nanos = 0
+    if j + 1 < b.count, b[j] == 0x2E, let f = fractionDigits(b, j + 1) { nanos = f.nanos; j = f.end }
+    let t = LogTime(year: ref.year(forMonth: mo), month: mo, day: d, hour: h, minute: mi, second: s, nanosecond: nanos)
+    guard t.isValid else { return nil }
+    return (t, j)
+}
+
+/// Any of the shapes above filling a whole value (JSON time strings, regex `ts` groups without a datefmt).
+public func parseAnyTime(_ b: UnsafeBufferPointer<UInt8>, reference: YearReference) -> LogTime? {
+    var s = 0, e = b.count
+    while s < e, isSpace(b[s]) { s += 1 }
+    while e > s, isSpace(b[e - 1]) { e -= 1 }
+    let v = sub(b, s, e)
+    if let (t, end) = parseISOTime(v, 0, allowNoSeconds: true), end == v.count { return t }
+    if v.count == 10, let y = fixedDigits(v, 0, 4), v[4] == 0x2D, let m = fixedDigits(v, 5, 2), v[7] == 0x2D,
+       let d = fixedDigits(v, 8, 2) {
+        let t = LogTime(year: y, month: m, day: d)
+        return t.isValid ? t : nil
+    }
+    if let (t, end) = parseBSDTime(v, 0, reference), end == v.count { return t }
+    if let (t, end) = parseEpochNumber(v, 0), end == v.count { return t }
+    return nil
+}

@@ -1,0 +1,137 @@
+// Binary search over byte offsets for `ts` ranges on a plain file: probe an offset, skip to the next line the
+// format reads as a head with a time, compare its `ts` text. A one-hour window of a 500 MB file costs ~30 small
+// preads instead of reading 500 MB. Every probe is remembered: if their times are not in file order the
+// search reports the file as unordered and the caller scans everything (slower, still correct).
+import StrataCommon
+
+final class TimeSearch {
+    let stream: FileStream
+    let parser: LineParser
+    private var head = RecordHead()
+    private var window: [UInt8]
+    private var probes: [(offset: Int64, time: LogTime)] = []
+    /// How far one probe may walk looking for a head (past a long traceback); beyond it the search gives up.
+    static let maxProbeWalk: Int64 = 8 << 20
+    static let windowSize = 16 << 10
+
+    init(stream: FileStream, parser: LineParser) {
+        self.stream = stream
+        self.parser = parser
+        window = [UInt8](repeating: 0, count: Self.windowSize)
+    }
+
+    struct GaveUp: Error {}
+
+    /// The first line start at or after `offset` that the format reads as a head with a time.
+    func probe(_ offset: Int64) throws -> (offset: Int64, time: LogTime)? {
+        let size = stream.sizeAtOpen
+        guard offset < size else { return nil }
+        var lineStart = offset
+        if offset > 0 {
+            // The line containing offset-1 ends somewhere at or after offset-1; the next line starts after it.
+            guard let nl = try findNewline(from: offset - 1, limit: offset - 1 + Self.maxProbeWalk) else { return nil }
+            lineStart = nl + 1
+        }
+        while lineStart < size {
+            guard lineStart - offset <= Self.maxProbeWalk else { throw GaveUp() }
+            let n = try window.withUnsafeMutableBytes { try stream.read(at: lineStart, into: $0) }
+            guard n > 0 else { return nil }
+            let found: (Int64, LogTime)?? = window.withUnsafeBufferPointer { w in
+                let w = sub(w, 0, n)
+                let nl = findByte(w, 0x0A, from: 0)
+                var e = nl ?? n  // a line longer than the window: its first bytes are parsed
+                if e > 0, w[e - 1] == 0x0D { e -= 1 }
+                if parser.parseHead(sub(w, 0, e), into: &head), head.hasTime { return .some((lineStart, head.time)) }
+                return nl == nil ? .some(nil) : nil
+            }
+            if let f = found {
+                if let (o, t) = f {
+                    probes.append((o, t))
+                    return (o, t)
+                }
+                // The line runs past the window: skip to its end.
+                guard let nl = try findNewline(from: lineStart, limit: lineStart + Self.maxProbeWalk) else { return nil }
+                lineStart = nl + 1
+                continue
+            }
+            // Advance to the next line inside the window.
+            let nl: Int = window.withUnsafeBufferPointer { findByte(sub($0, 0, n), 0x0A, from: 0) ?? n }
+            lineStart += Int64(nl + 1)
+        }
+        return nil
+    }
+
+    private func findNewline(from: Int64, limit: Int64) throws -> Int64? {
+        var pos = from
+        while pos < stream.sizeAtOpen {
+            guard pos <= limit else { throw GaveUp() }
+            let n = try window.withUnsafeMutableBytes { try stream.read(at: pos, into: $0) }
+            guard n > 0 else { return nil }
+            if let k = window.withUnsafeBufferPointer({ findByte(sub($0, 0, n), 0x0A, from: 0) }) { return pos + Int64(k) }
+            pos += Int64(n)
+        }
+        return nil
+    }
+
+    /// The smallest line-start offset whose record (and every later one, in an ordered file) has
+    /// `isPast(ts)`; the file size when none has.
+    func firstOffset(where isPast: (UnsafeBufferPointer<UInt8>) -> Bool) throws -> Int64 {
+        var lo: Int64 = 0
+        var hi = stream.sizeAtOpen
+        var text = [UInt8](repeating: 0, count: LogTime.textLength)
+        func past(_ t: LogTime) -> Bool {
+            text.withUnsafeMutableBufferPointer { p in
+                guard let base = p.baseAddress else { return false }
+                t.write(to: base)
+                return isPast(UnsafeBufferPointer(p))
+            }
+        }
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2
+            guard let r = try probe(mid) else { hi = mid; continue }
+            if past(r.time) { hi = mid } else { lo = r.offset + 1 }
+        }
+        return try probe(lo)?.offset ?? stream.sizeAtOpen
+    }
+
+    /// Probes the first and last records too, then checks that every probe so far is in time order.
+    func probesAreOrdered() throws -> Bool {
+        _ = try probe(0)
+        _ = try probe(max(0, stream.sizeAtOpen - Int64(Self.windowSize) * 4))
+        let sorted = probes.sorted { $0.offset < $1.offset }
+        for i in sorted.indices.dropFirst() where sorted[i].time < sorted[i - 1].time { return false }
+        return true
+    }
+}
+
+/// Newlines in the first `length` bytes of a plain file (for line numbers after a binary search).
+func countNewlines(_ stream: FileStream, upTo length: Int64) throws -> Int {
+    var buf = [UInt8](repeating: 0, count: 1 << 20)
+    var pos: Int64 = 0
+    var count = 0
+    while pos < length {
+        let want = Int(min(Int64(buf.count), length - pos))
+        let n = try buf.withUnsafeMutableBytes { try stream.read(at: pos, into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<want])) }
+        guard n > 0 else { break }
+        count += buf.withUnsafeBufferPointer { countByte(0x0A, sub($0, 0, n)) }
+        pos += Int64(n)
+    }
+    return count
+}
+
+/// Occurrences of `c`, eight bytes at a time (exact: no false positives from borrows).
+func countByte(_ c: UInt8, _ b: UnsafeBufferPointer<UInt8>) -> Int {
+    guard let base = b.baseAddress else { return 0 }
+    let pattern = UInt64(c) &* 0x0101_0101_0101_0101
+    let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+    var i = 0
+    var n = 0
+    while i + 8 <= b.count {
+        let x = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self) ^ pattern
+        let t = ~(((x & low7) &+ low7) | x | low7)
+        n += t.nonzeroBitCount
+        i += 8
+    }
+    while i < b.count { if base[i] == c { n += 1 }; i += 1 }
+    return n
+}

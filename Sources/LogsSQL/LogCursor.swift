@@ -1,0 +1,220 @@
+// A scan of read_log/log_file: turns the plan's arguments into a `LogFilter`, runs a `LogScanner`, and builds
+// only the columns SQLite asks for, from byte spans of the current record (text is checked for UTF-8 and
+// repaired when invalid; JSON strings are unescaped; CRLF line ends are dropped).
+import Logs
+import SQLiteKit
+import StrataCommon
+
+final class LogCursor: VirtualTableCursor {
+    let table: LogTable
+    private var scanner: LogScanner?
+    private var atEnd = true
+    private var scratch: [UInt8] = []
+    private var tsBuffer = [UInt8](repeating: 0, count: LogTime.textLength)
+
+    init(table: LogTable) { self.table = table }
+
+    func filter(indexNumber: Int32, indexString: String?, arguments: SQLArguments) throws {
+        scanner = nil
+        atEnd = true
+        let source: LogSource
+        var next = 0
+        switch table.source {
+        case .fixed(let s):
+            source = s
+        case .arguments:
+            let values = LogSchema.signature.parameterValues(mask: indexNumber & 0xFF, arguments: arguments)
+            next = values.compactMap { $0 }.count
+            guard let files = values[0], !files.isNull else { throw SQLError("files must be a path or a glob, not NULL") }
+            func optionalText(_ v: SQLArgument?) -> String? { v.flatMap { $0.isNull ? nil : $0.text } }
+            source = try LogSource(files: files.text, format: optionalText(values[1]), datefmt: optionalText(values[2]))
+        }
+        var filter = LogFilter()
+        for p in LogTable.pushdowns(from: indexString) {
+            guard next < arguments.count else { break }
+            let v = arguments[next]
+            next += 1
+            switch p {
+            case .tsEq, .tsGt, .tsGe, .tsLt, .tsLe:
+                if v.isNull { filter.isEmpty = true; continue }
+                // A number compared with TEXT ts is left to SQLite (no bound here: conservative).
+                guard v.type == .text else { continue }
+                let op: TimeBoundOperator
+                switch p {
+                case .tsEq: op = .eq
+                case .tsGt: op = .gt
+                case .tsGe: op = .ge
+                case .tsLt: op = .lt
+                default: op = .le
+                }
+                filter.timeBounds.append(TimeBound(op, v.text))
+            case .levelEq:
+                if v.isNull { filter.isEmpty = true; continue }
+                filter.levels.append([v.text])
+            case .levelIn:
+                guard let list = v.inListValues() else { continue }
+                filter.levels.append(list.compactMap { $0 == .null ? nil : $0.description })
+            case .pathEq:
+                if v.isNull { filter.isEmpty = true; continue }
+                filter.paths.append([v.text])
+            }
+        }
+        let files: [String]
+        do { files = try Glob.expand(source.files) } catch { throw SQLError(error.message) }
+        let s = LogScanner(files: files, spec: source.spec, filter: filter)
+        scanner = s
+        try advance()
+    }
+
+    private func advance() throws {
+        guard let s = scanner else { atEnd = true; return }
+        do {
+            atEnd = try !s.next()
+        } catch let e as FileError {
+            throw SQLError(e.message)
+        } catch let e as LogScanError {
+            throw SQLError(e.message)
+        }
+    }
+
+    func next() throws { try advance() }
+
+    var isAtEnd: Bool { atEnd }
+
+    func rowid() throws -> Int64 {
+        guard let s = scanner, let r = s.reader else { return 0 }
+        return Int64(s.fileIndex) << 44 | (r.recordOffset & ((1 << 44) - 1))
+    }
+
+    func column(_ index: Int32, context ctx: SQLContext) throws {
+        guard let s = scanner, let r = s.reader, let col = LogColumn(rawValue: index) else { return ctx.resultNull() }
+        let head = r.head
+        switch col {
+        case .path:
+            ctx.result(s.path)
+        case .line:
+            do { ctx.result(try s.lineNumber()) } catch let e as FileError { throw SQLError(e.message) }
+        case .ts:
+            guard !r.isHeadless, head.hasTime else { return ctx.resultNull() }
+            tsBuffer.withUnsafeMutableBufferPointer { p in
+                guard let base = p.baseAddress else { return }
+                head.time.write(to: base)
+                ctx.result(utf8: UnsafeBufferPointer(p))
+            }
+        case .level:
+            guard !r.isHeadless else { return ctx.resultNull() }
+            if let name = head.level.name { return ctx.result(static: name) }
+            guard head.level == .other else { return ctx.resultNull() }
+            resultSpan(s, r, head.levelText, head.levelKind, ctx)
+        case .logger:
+            guard !r.isHeadless else { return ctx.resultNull() }
+            resultSpan(s, r, head.logger, head.loggerKind, ctx)
+        case .pid:
+            guard !r.isHeadless, head.hasPid else { return ctx.resultNull() }
+            ctx.result(head.pid)
+        case .message:
+            guard !r.isHeadless else { return ctx.resultNull() }
+            resultSpan(s, r, head.message, head.messageKind, ctx)
+        case .detail:
+            if r.isHeadless { return resultText(r.record, ctx) }
+            guard r.lineCount > 1 else { return ctx.resultNull() }
+            // The first line ends with "\n" or "\r\n" right after firstLineLength.
+            var start = r.firstLineLength
+            if start < r.record.count, r.record[start] == 0x0D { start += 1 }
+            start += 1
+            guard start <= r.record.count else { return ctx.resultNull() }
+            resultText(UnsafeBufferPointer(rebasing: r.record[start...]), ctx)
+        case .raw:
+            resultText(r.record, ctx)
+        case .fields:
+            guard !r.isHeadless, !head.extras.isEmpty else { return ctx.resultNull() }
+            buildFields(s, r)
+            scratch.withUnsafeBufferPointer { resultChecked($0, ctx) }
+        }
+    }
+
+    // MARK: - values
+
+    private func resultSpan(_ s: LogScanner, _ r: RecordReader, _ span: Span, _ kind: ValueKind, _ ctx: SQLContext) {
+        guard span.isPresent else { return ctx.resultNull() }
+        s.withHeadBytes(r) { b in
+            guard Int(span.end) <= b.count else { return ctx.resultNull() }
+            let v = UnsafeBufferPointer(rebasing: b[Int(span.start)..<Int(span.end)])
+            if kind == .jsonString, v.contains(0x5C) {
+                scratch.removeAll(keepingCapacity: true)
+                JSON.unescape(v, into: &scratch)
+                scratch.withUnsafeBufferPointer { resultChecked($0, ctx) }
+            } else {
+                resultChecked(v, ctx)
+            }
+        }
+    }
+
+    /// Multi-line text: CRLF line ends become LF.
+    private func resultText(_ b: UnsafeBufferPointer<UInt8>, _ ctx: SQLContext) {
+        guard b.contains(0x0D) else { return resultChecked(b, ctx) }
+        scratch.removeAll(keepingCapacity: true)
+        for (i, c) in b.enumerated() where !(c == 0x0D && i + 1 < b.count && b[i + 1] == 0x0A) { scratch.append(c) }
+        scratch.withUnsafeBufferPointer { resultChecked($0, ctx) }
+    }
+
+    /// Valid UTF-8 goes through as is; anything else is repaired with U+FFFD.
+    private func resultChecked(_ b: UnsafeBufferPointer<UInt8>, _ ctx: SQLContext) {
+        if isValidUTF8(b) { ctx.result(utf8: b) } else { ctx.result(repairedText(b)) }
+    }
+
+    /// `{"name": value, ...}` from the head's extra fields, into `scratch`.
+    private func buildFields(_ s: LogScanner, _ r: RecordReader) {
+        scratch.removeAll(keepingCapacity: true)
+        scratch.append(0x7B)
+        let names = r.parser?.fieldNames ?? []
+        s.withHeadBytes(r) { b in
+            for (k, f) in r.head.extras.enumerated() {
+                if k > 0 { scratch.append(0x2C) }
+                switch f.name {
+                case .fixed(let i):
+                    let n = i >= 0 && i < names.count ? names[i] : "field\(i)"
+                    var t = n
+                    t.withUTF8 { JSON.appendQuoted($0, into: &scratch) }
+                case .key(let span):
+                    scratch.append(0x22)
+                    if span.isPresent, Int(span.end) <= b.count { scratch.append(contentsOf: b[Int(span.start)..<Int(span.end)]) }
+                    scratch.append(0x22)
+                }
+                scratch.append(0x3A)
+                if f.kind == .integer {
+                    scratch.append(contentsOf: String(f.integer).utf8)
+                    continue
+                }
+                guard f.value.isPresent, Int(f.value.end) <= b.count else {
+                    scratch.append(contentsOf: "null".utf8)
+                    continue
+                }
+                let v = UnsafeBufferPointer(rebasing: b[Int(f.value.start)..<Int(f.value.end)])
+                switch f.kind {
+                case .text: JSON.appendQuoted(v, into: &scratch)
+                case .jsonValue: scratch.append(contentsOf: v)
+                case .jsonString:
+                    scratch.append(0x22); scratch.append(contentsOf: v); scratch.append(0x22)
+                case .number: appendNumber(v)
+                case .integer: break
+                }
+            }
+        }
+        scratch.append(0x7D)
+    }
+
+    /// A number the format matched, as a JSON number (leading zeros dropped) or, failing that, a string.
+    private func appendNumber(_ v: UnsafeBufferPointer<UInt8>) {
+        let text = String(decoding: v, as: UTF8.self)
+        if let i = Int64(text) { scratch.append(contentsOf: String(i).utf8); return }
+        if let d = Double(text), d.isFinite {
+            var t = text
+            while t.hasPrefix("0"), t.count > 1, !t.hasPrefix("0.") { t.removeFirst() }
+            if t.hasPrefix("-0"), t.count > 2, !t.hasPrefix("-0.") { t = "-" + t.dropFirst(2) }
+            scratch.append(contentsOf: t.utf8)
+            return
+        }
+        JSON.appendQuoted(v, into: &scratch)
+    }
+}

@@ -1,0 +1,82 @@
+// log_formats(files [, format [, datefmt]]): for each file, the format read_log uses — detected (`auto`) or
+// given — with how many of the first lines it read as record heads. A file nothing fits shows NULL format.
+import Logs
+import SQLiteKit
+import StrataCommon
+
+final class LogFormatsTable: VirtualTable {
+    static let signature = TableFunctionSignature(
+        name: "log_formats",
+        columns: [
+            "path TEXT -- the file",
+            "format TEXT -- the format read_log uses for it (pass it back as read_log's format), NULL when none fits",
+            "kind TEXT -- python, rfc3164, rsyslog, rfc5424, jsonl or regex",
+            "sampled_lines INTEGER -- non-empty lines looked at (the first 200 at most)",
+            "matched_lines INTEGER -- how many of them start a record in that format",
+        ],
+        parameters: [.init("files"), .init("format_arg", required: false), .init("datefmt", required: false)])
+
+    var declaration: String { Self.signature.declaration }
+
+    func bestIndex(_ info: IndexInfo) throws -> PlanOutcome {
+        guard let b = try Self.signature.bindParameters(info) else { return .unusable }
+        info.indexNumber = b.mask
+        info.estimatedCost = 100
+        info.estimatedRows = 10
+        return .ok
+    }
+
+    func openCursor() throws -> VirtualTableCursor { LogFormatsCursor() }
+}
+
+final class LogFormatsCursor: VirtualTableCursor {
+    struct Row { var path: String; var format: String?; var kind: String?; var sampled: Int; var matched: Int }
+    var rows: [Row] = []
+    var i = 0
+
+    func filter(indexNumber: Int32, indexString: String?, arguments: SQLArguments) throws {
+        rows = []
+        i = 0
+        let v = LogFormatsTable.signature.parameterValues(mask: indexNumber & 0xFF, arguments: arguments)
+        guard let files = v[0], !files.isNull else { throw SQLError("files must be a path or a glob, not NULL") }
+        let format = v[1].flatMap { $0.isNull ? nil : $0.text }
+        let datefmt = v[2].flatMap { $0.isNull ? nil : $0.text }
+        let spec: LogFormatSpec
+        do { spec = try LogFormatSpec.parse(format, datefmt: datefmt) } catch { throw SQLError(error.message) }
+        let paths: [String]
+        do { paths = try Glob.expand(files.text) } catch { throw SQLError(error.message) }
+        for p in paths {
+            do {
+                let stream = try FileStream(path: p)
+                let reader = RecordReader(stream: stream)
+                let sample = try reader.sample(minimum: 64 << 10)
+                let complete = !stream.isCompressed && Int64(sample.count) >= stream.sizeAtOpen
+                let ref = yearReference(modificationTime: stream.modificationTime)
+                if let c = FormatDetector.detect(sample, spec: spec, reference: ref, isComplete: complete) {
+                    rows.append(Row(path: p, format: c.format, kind: c.kind, sampled: c.sampledLines, matched: c.matchedLines))
+                } else {
+                    rows.append(Row(path: p, format: nil, kind: nil, sampled: min(FormatDetector.sampleLines, 1), matched: 0))
+                }
+            } catch {
+                throw SQLError(error.message)
+            }
+        }
+    }
+
+    func next() throws { i += 1 }
+    var isAtEnd: Bool { i >= rows.count }
+    func rowid() throws -> Int64 { Int64(i) }
+
+    func column(_ index: Int32, context: SQLContext) throws {
+        guard i < rows.count else { return context.resultNull() }
+        let r = rows[i]
+        switch index {
+        case 0: context.result(r.path)
+        case 1: r.format.map { context.result($0) } ?? context.resultNull()
+        case 2: r.kind.map { context.result($0) } ?? context.resultNull()
+        case 3: context.result(r.sampled)
+        case 4: context.result(r.matched)
+        default: context.resultNull()
+        }
+    }
+}

@@ -1,0 +1,17 @@
+// Text results straight from bytes (a slice of a read buffer), without building a Swift String first:
+// the hot path of file-backed virtual tables. SQLite copies the bytes (SQLITE_TRANSIENT).
+import CSQLite
+
+extension SQLContext {
+    /// A TEXT result from UTF-8 bytes the caller has checked. Copied by SQLite.
+    public func result(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+        guard bytes.count <= Int(Int32.max) else { return strata_result_error_toobig(raw) }
+        guard let p = bytes.baseAddress, !bytes.isEmpty else { return strata_result_text(raw, "", 0) }
+        p.withMemoryRebound(to: CChar.self, capacity: bytes.count) { strata_result_text(raw, $0, Int32(bytes.count)) }
+    }
+
+    /// A TEXT result from a static string (no copy on the Swift side).
+    public func result(static text: StaticString) {
+        result(utf8: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+}
