@@ -42,6 +42,7 @@ public enum VectorFunctions {
             ctx.result(try withVectorPair(args, ctx) { try innerProduct($0, $1) })
         }
         try db.createAggregate("vec_avg", argumentCount: 1, flags: .pure, state: VectorMean.self)
+        try db.createModule(KNNMatchTable.module)  // knn_match: eponymous, DIRECTONLY (reads named tables)
     }
 }
 
