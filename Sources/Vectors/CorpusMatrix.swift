@@ -10,6 +10,8 @@ public final class CorpusMatrix {
     public let dimensions: Int
     /// `rows × dimensions` floats, row-major (a one-float placeholder when `rows == 0`).
     let data: UnsafeMutablePointer<Float>
+    /// Length of the mapping holding `data` (0 when it came from malloc).
+    private let mappedBytes: Int
     /// The id of each row, in source order.
     public let ids: [Int64]
     /// |x|² per row, rounded to float32 (computed in float64).
@@ -44,7 +46,8 @@ public final class CorpusMatrix {
         }
         let n = builder.count
         let d = builder.dimensions
-        guard let data = builder.take() else { throw KNNError.outOfMemory(bytes: 4) }
+        guard let (data, mapped) = builder.take() else { throw KNNError.outOfMemory(bytes: 4) }
+        self.mappedBytes = mapped
         self.rows = n
         self.dimensions = n == 0 ? 0 : d
         self.data = data
@@ -53,8 +56,7 @@ public final class CorpusMatrix {
         var inv = [Float](repeating: 0, count: n)
         var maxNorm = 0.0
         var minNorm = Double.infinity
-        for i in 0..<n {
-            let s = squaredNorm(VectorView(unchecked: data + i &* d, count: d))
+        for (i, s) in builder.squaredNorms.enumerated() where i < n {
             sq[i] = Float(s)
             let norm = s.squareRoot()
             inv[i] = norm > 0 ? Float(1 / norm) : .nan
@@ -82,7 +84,9 @@ public final class CorpusMatrix {
         }
     }
 
-    deinit { free(data) }
+    deinit {
+        if mappedBytes > 0 { _ = munmap(data, mappedBytes) } else { free(data) }
+    }
 
     /// Row `i` (0 ≤ i < rows) as a view.
     @inline(__always)
@@ -129,6 +133,8 @@ private struct Builder {
     var capacity = 0
     var data: UnsafeMutablePointer<Float>?
     var ids: [Int64] = []
+    /// |x|² of each row in float64, computed while the row is hot in cache.
+    var squaredNorms: [Double] = []
 
     init(name: String) { self.name = name }
 
@@ -141,39 +147,70 @@ private struct Builder {
         guard count < CorpusMatrix.maxRows else { throw KNNError.tooManyRows(CorpusMatrix.maxRows) }
         if count == capacity { try grow() }
         guard let data else { throw KNNError.outOfMemory(bytes: 0) }
-        (data + count &* dimensions).withMemoryRebound(to: UInt8.self, capacity: dimensions &* 4) { dst in
-            dst.update(from: v.base.assumingMemoryBound(to: UInt8.self), count: dimensions &* 4)
+        let dst = data + count &* dimensions
+        UnsafeMutableRawPointer(dst).copyMemory(from: v.base, byteCount: dimensions &* 4)
+        // Sources hand over unvalidated floats: a finite float32 row always has a finite float64 norm.
+        let s = rowSquaredNorm(dst, dimensions)
+        guard s.isFinite else {
+            let bad = (0..<dimensions).first { !dst[$0].isFinite } ?? 0
+            throw KNNError.badRow(corpus: name, id: id, reason: VectorError.nonFinite(index: bad).description)
         }
+        squaredNorms.append(s)
         ids.append(id)
         count &+= 1
     }
 
+    /// Bytes of address space reserved with mmap (0 when the block came from malloc).
+    var mapped = 0
+
+    /// Room for more rows. The first time, reserves a large range of address space (MAP_NORESERVE: pages
+    /// cost memory only once written) with transparent huge pages, so growing never copies and a 150 MB
+    /// corpus takes a few hundred page faults instead of tens of thousands. Falls back to realloc.
     private mutating func grow() throws {
+        let rowBytes = dimensions &* 4
+        if data == nil, rowBytes > 0 {
+            let reserve = min(1 << 38, CorpusMatrix.maxRows &* rowBytes)
+            let p = mmap(nil, reserve, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
+            if let p, p != UnsafeMutableRawPointer(bitPattern: -1) {
+                _ = madvise(p, reserve, Int32(MADV_HUGEPAGE))
+                data = p.assumingMemoryBound(to: Float.self)
+                mapped = reserve
+                capacity = reserve / rowBytes
+                return
+            }
+        }
+        guard mapped == 0 else { throw KNNError.outOfMemory(bytes: mapped) }
         let newCapacity = max(1024, capacity &* 2)
-        let (floats, o1) = newCapacity.multipliedReportingOverflow(by: dimensions)
-        let (bytes, o2) = floats.multipliedReportingOverflow(by: 4)
-        guard !o1, !o2 else { throw KNNError.outOfMemory(bytes: Int.max) }
+        let (bytes, overflow) = newCapacity.multipliedReportingOverflow(by: rowBytes)
+        guard !overflow else { throw KNNError.outOfMemory(bytes: Int.max) }
         guard let p = realloc(data, bytes) else { throw KNNError.outOfMemory(bytes: bytes) }
         data = p.assumingMemoryBound(to: Float.self)
         capacity = newCapacity
-        ids.reserveCapacity(newCapacity)
     }
 
-    /// Hands the block over (trimmed to size; a one-float block for no rows); the builder no longer owns it.
-    mutating func take() -> UnsafeMutablePointer<Float>? {
-        defer { data = nil }
+    /// Hands the block over, trimmed to size (a one-float block for no rows), and the mapped length to
+    /// unmap (0: free with `free`). The builder no longer owns it.
+    mutating func take() -> (UnsafeMutablePointer<Float>, mapped: Int)? {
+        defer { data = nil; mapped = 0 }
         guard let data, count > 0 else {
-            free(data)
-            return malloc(4)?.assumingMemoryBound(to: Float.self)
+            release()
+            return malloc(4).map { ($0.assumingMemoryBound(to: Float.self), 0) }
         }
         let bytes = count &* dimensions &* 4
-        if count < capacity, let p = realloc(data, bytes) { return p.assumingMemoryBound(to: Float.self) }
-        return data
+        if mapped > 0 {
+            let page = max(4096, sysconf(Int32(_SC_PAGESIZE)))
+            let used = (bytes &+ page &- 1) / page &* page
+            if used < mapped { _ = munmap(UnsafeMutableRawPointer(data) + used, mapped &- used) }
+            return (data, min(used, mapped))
+        }
+        if count < capacity, let p = realloc(data, bytes) { return (p.assumingMemoryBound(to: Float.self), 0) }
+        return (data, 0)
     }
 
     /// Frees a block that was not taken (after an error).
     mutating func release() {
-        free(data)
+        if mapped > 0, let data { _ = munmap(data, mapped) } else { free(data) }
         data = nil
+        mapped = 0
     }
 }

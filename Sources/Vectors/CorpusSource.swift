@@ -5,7 +5,8 @@
 /// A stream of identified vectors. Rows whose vector is nil (SQL NULL) are skipped by the engine.
 public protocol CorpusSource {
     /// Calls `body` once per row. The `VectorView` is borrowed: valid only during that call.
-    /// Throws `KNNError.badRow` for a row that is not a vector (the engine reports dimension mismatches).
+    /// Throws `KNNError.badRow` for a row that is not a vector. The values need not be checked for NaN or
+    /// infinity, nor rows for equal dimensions: the engine does both while packing, and names the row.
     func forEachRow(_ body: (_ id: Int64, _ vector: VectorView?) throws -> Void) throws
 }
 
@@ -84,11 +85,7 @@ public struct MatrixCorpus: CorpusSource {
         guard !overflow else { return }
         for i in 0..<n {
             let id = ids?[i] ?? Int64(i) &+ 1
-            let view = VectorView(unchecked: base + i &* stride, count: dimensions)
-            if let bad = firstNonFinite(view.base, dimensions) {
-                throw KNNError.badRow(corpus: "matrix", id: id, reason: VectorError.nonFinite(index: bad).description)
-            }
-            try body(id, view)
+            try body(id, VectorView(unchecked: base + i &* stride, count: dimensions))
         }
     }
 }

@@ -257,47 +257,45 @@ private func scoreSingle(_ corpus: CorpusMatrix, _ q: UnsafePointer<Float>?, met
     guard let q, let y = out.baseAddress else { return }
     let d = corpus.dimensions
     let alpha = metric.alpha
-    guard let subset else {
+    let n = out.count
+    if subset == nil && KNNThreads.useSgemv {
         cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(corpus.rows), Int32(d), alpha,
                     corpus.data, Int32(d), q, 1, 0, y, 1)
-        corpus.inverseNorms.withUnsafeBufferPointer { inv in
-            corpus.squaredNorms.withUnsafeBufferPointer { sq in
-                transform(y, out.count, metric: metric, inverse: inv.baseAddress, squared: sq.baseAddress)
+    } else {
+        // Parts of at least 8192 rows, so thread start-up stays small next to the scan.
+        let parts = max(1, min(KNNThreads.count, n / 8192))
+        let per = (n &+ parts &- 1) / parts
+        subset.withUnsafeBufferPointerIfAny { indices in
+            KNNThreads.run(parts: parts) { part in
+                let first = part &* per
+                let count = min(per, n &- first)
+                guard count > 0 else { return }
+                scoreRows(corpus.data, dimensions: d, indices: indices, first: first, count: count,
+                          query: q, alpha: alpha, into: y + first)
             }
         }
-        return
     }
-    let block = min(KNNEngine.gatherRows, subset.count)
-    let buffer = UnsafeMutablePointer<Float>.allocate(capacity: max(1, block &* d))
-    let aux = UnsafeMutablePointer<Float>.allocate(capacity: max(1, block))
-    defer { buffer.deallocate(); aux.deallocate() }
-    var start = 0
-    while start < subset.count {
-        let count = min(block, subset.count &- start)
-        gather(corpus, subset, start, count, into: buffer, aux: aux, metric: metric)
-        cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(count), Int32(d), alpha, buffer, Int32(d), q, 1, 0, y + start, 1)
-        let keys = y + start
-        switch metric {
-        case .cosine: for j in 0..<count { keys[j] *= aux[j] }
-        case .l2: for j in 0..<count { keys[j] += aux[j] }
-        case .dot: break
+    corpus.inverseNorms.withUnsafeBufferPointer { inv in
+        corpus.squaredNorms.withUnsafeBufferPointer { sq in
+            guard let invBase = inv.baseAddress, let sqBase = sq.baseAddress else { return }
+            switch (metric, subset) {
+            case (.cosine, nil): for j in 0..<n { y[j] *= invBase[j] }
+            case (.l2, nil): for j in 0..<n { y[j] += sqBase[j] }
+            case (.cosine, let rows?): for j in 0..<n { y[j] *= invBase[Int(rows[j])] }
+            case (.l2, let rows?): for j in 0..<n { y[j] += sqBase[Int(rows[j])] }
+            case (.dot, _): break
+            }
         }
-        start &+= count
     }
 }
 
-/// alpha·x·q → key, in place, for rows 0..<n of the corpus.
-private func transform(_ y: UnsafeMutablePointer<Float>, _ n: Int, metric: Metric,
-                       inverse: UnsafePointer<Float>?, squared: UnsafePointer<Float>?) {
-    switch metric {
-    case .cosine:
-        guard let inverse else { return }
-        for j in 0..<n { y[j] *= inverse[j] }
-    case .l2:
-        guard let squared else { return }
-        for j in 0..<n { y[j] += squared[j] }
-    case .dot:
-        break
+extension Optional where Wrapped == [Int32] {
+    /// The array's base pointer, or nil for no array.
+    func withUnsafeBufferPointerIfAny<R>(_ body: (UnsafePointer<Int32>?) -> R) -> R {
+        switch self {
+        case .none: return body(nil)
+        case .some(let a): return a.withUnsafeBufferPointer { body($0.baseAddress) }
+        }
     }
 }
 

@@ -145,11 +145,16 @@ struct TableColumnSource: CorpusSource {
                 try body(id, nil)
             case .blob:
                 try st.withBlobBytes(at: 1) { bytes in
-                    let v: VectorView
-                    do { v = try VectorView(blob: bytes) } catch {
-                        throw KNNError.badRow(corpus: name, id: id, reason: String(describing: error))
+                    // Length checks here; NaN/Inf are found by the engine while it computes norms.
+                    let problem: VectorError?
+                    if bytes.count % 4 != 0 { problem = .blobLength(bytes.count) }
+                    else if bytes.isEmpty { problem = .empty }
+                    else if bytes.count / 4 > Vector.maxDimensions { problem = .tooManyDimensions(bytes.count / 4) }
+                    else { problem = nil }
+                    guard problem == nil, let base = bytes.baseAddress else {
+                        throw KNNError.badRow(corpus: name, id: id, reason: (problem ?? .empty).description)
                     }
-                    try body(id, v)
+                    try body(id, VectorView(unchecked: base, count: bytes.count / 4))
                 }
             case .text:
                 let values: [Float]
