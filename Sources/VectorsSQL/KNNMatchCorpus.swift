@@ -178,6 +178,9 @@ struct CompiledFilter {
     let statement: Statement
 
     init(_ connection: Connection, table: ResolvedColumn, expression: String) throws {
+        guard !expression.trimmingSpaces.isEmpty else { throw SQLError("invalid filter: empty expression") }
+        // A ')' that closes more than it opened would end our WHERE clause early (`1) UNION SELECT (2`).
+        guard parenthesesStayOpen(expression) else { throw SQLError("invalid filter: must be a single expression") }
         // The newline keeps a trailing `--` comment from swallowing the closing parenthesis.
         let sql = "SELECT rowid FROM \(table.quotedTable) WHERE (\(expression)\n)"
         let utf8 = Array(sql.utf8CString)
@@ -215,4 +218,42 @@ struct CompiledFilter {
         }
         return out
     }
+}
+
+/// Whether no `)` in `sql` (outside strings, quoted names and comments) closes a parenthesis it did not open.
+func parenthesesStayOpen(_ sql: String) -> Bool {
+    let b = Array(sql.utf8)
+    var depth = 0
+    var i = 0
+    while i < b.count {
+        let c = b[i]
+        switch c {
+        case UInt8(ascii: "'"), UInt8(ascii: "\""), UInt8(ascii: "`"), UInt8(ascii: "["):
+            let close = c == UInt8(ascii: "[") ? UInt8(ascii: "]") : c
+            i += 1
+            while i < b.count {
+                if b[i] == close {
+                    // A doubled quote is an escaped quote inside the token ([...] has no escape).
+                    if close != UInt8(ascii: "]"), i + 1 < b.count, b[i + 1] == close { i += 2; continue }
+                    break
+                }
+                i += 1
+            }
+        case UInt8(ascii: "-") where i + 1 < b.count && b[i + 1] == UInt8(ascii: "-"):
+            while i < b.count, b[i] != 0x0A { i += 1 }
+        case UInt8(ascii: "/") where i + 1 < b.count && b[i + 1] == UInt8(ascii: "*"):
+            i += 2
+            while i + 1 < b.count, !(b[i] == UInt8(ascii: "*") && b[i + 1] == UInt8(ascii: "/")) { i += 1 }
+            i += 1
+        case UInt8(ascii: "("):
+            depth += 1
+        case UInt8(ascii: ")"):
+            depth -= 1
+            if depth < 0 { return false }
+        default:
+            break
+        }
+        i += 1
+    }
+    return true
 }
