@@ -51,6 +51,7 @@ public enum VectorFunctions {
             }
         }
         try db.createAggregate("vec_avg", argumentCount: 1, flags: .pure, state: VectorMean.self)
+        try db.createModule(KNNMatchTable.module)  // knn_match: eponymous, DIRECTONLY (reads named tables)
     }
 }
 

@@ -1,0 +1,286 @@
+#!/usr/bin/env python3
+"""knn_match against its peers, on the same data, in one run.
+
+Builds N x 384 float32 vectors (default N = 100,000) in a SQLite file, then times:
+  Strata knn_match   one query warm, first query on a fresh connection (cache build), a batch of 1,000
+                     queries, a filter matching 1% of rows (indexed column), and each metric;
+  floors             a bare `SELECT sum(length(embedding))` scan, Debian OpenBLAS cblas_sgemv / cblas_sgemm
+                     on the same shapes (called through ctypes: the library Strata links), and cblas_sdot(X, X)
+                     as a read-bandwidth probe;
+  NumPy              X @ q + argpartition (and Q @ X.T + argpartition for the batch; NumPy's own OpenBLAS);
+  faiss              IndexFlatIP on normalised rows (cosine), one query and the batch;
+  sqlite-vec 0.1.9   vec0 KNN (`MATCH ... AND k = 10`, cosine) in the same file, and a plain BLOB scan with
+                     vec_distance_cosine.
+Prints medians and ratios, and checks the targets of issue 3.
+
+Self-contained: outside its venv it creates one (KNN_BENCH_VENV, default <repo>/.build-knn-venv, from
+/usr/bin/python3, whose sqlite3 can load extensions), installs numpy, faiss-cpu and sqlite-vec==0.1.9 from
+PyPI, and re-runs itself there. The library comes from STRATA_LIB (default <repo>/.build/release/libstrata).
+
+    python3 Benchmarks/peers/knn.py [--n 100000] [--repeat 15] [--queries 1000] [--skip-vec0]
+"""
+import argparse
+import ctypes
+import os
+import pathlib
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+VENV = pathlib.Path(os.environ.get("KNN_BENCH_VENV", ROOT / ".build-knn-venv"))
+LIB = pathlib.Path(os.environ.get("STRATA_LIB", ROOT / ".build" / "release" / "libstrata"))
+D = 384
+K = 10
+
+
+def ensure_venv():
+    try:
+        import faiss  # noqa: F401
+        import numpy  # noqa: F401
+        import sqlite_vec  # noqa: F401
+        return
+    except ImportError:
+        pass
+    py = VENV / "bin" / "python"
+    if pathlib.Path(sys.prefix).resolve() == VENV.resolve():
+        sys.exit(f"{VENV} lacks numpy/faiss-cpu/sqlite-vec; remove it and re-run")
+    if not py.exists():
+        print(f"creating {VENV} (numpy, faiss-cpu, sqlite-vec==0.1.9) ...", flush=True)
+        subprocess.check_call(["/usr/bin/python3", "-m", "venv", str(VENV)])
+        subprocess.check_call([str(py), "-m", "pip", "install", "-q", "numpy", "faiss-cpu", "sqlite-vec==0.1.9"])
+    os.execv(str(py), [str(py), __file__, *sys.argv[1:]])
+
+
+ensure_venv()
+
+import sqlite3  # noqa: E402
+
+import faiss  # noqa: E402
+import numpy as np  # noqa: E402
+import sqlite_vec  # noqa: E402
+
+
+def median_ms(fn, repeat, warmup=1):
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t) * 1000)
+    return statistics.median(times)
+
+
+def strata(path):
+    conn = sqlite3.connect(path)
+    conn.enable_load_extension(True)
+    conn.load_extension(str(LIB))
+    return conn
+
+
+def build_database(path, X, Q, with_vec0):
+    """The corpus table (id, cat = id % 100 indexed, embedding BLOB), the query table, and vec0."""
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("CREATE TABLE docs(id INTEGER PRIMARY KEY, cat INTEGER, embedding BLOB)")
+    conn.executemany("INSERT INTO docs VALUES (?, ?, ?)",
+                     ((i + 1, (i + 1) % 100, X[i].tobytes()) for i in range(len(X))))
+    conn.execute("CREATE INDEX docs_cat ON docs(cat)")
+    conn.execute("CREATE TABLE queries(id INTEGER PRIMARY KEY, embedding BLOB)")
+    conn.executemany("INSERT INTO queries VALUES (?, ?)", ((i + 1, Q[i].tobytes()) for i in range(len(Q))))
+    if with_vec0:
+        conn.enable_load_extension(True)
+        sqlite_vec.load(conn)
+        conn.execute(f"CREATE VIRTUAL TABLE vec_items USING vec0(embedding float[{D}] distance_metric=cosine)")
+        conn.executemany("INSERT INTO vec_items(rowid, embedding) VALUES (?, ?)",
+                         ((i + 1, X[i].tobytes()) for i in range(len(X))))
+    conn.commit()
+    conn.close()
+
+
+class OpenBLAS:
+    """Debian's OpenBLAS, the library libstrata links, called directly."""
+    RowMajor, NoTrans, Trans = 101, 111, 112
+
+    def __init__(self):
+        self.lib = ctypes.CDLL("libopenblas.so.0")
+        f, i, p = ctypes.c_float, ctypes.c_int, ctypes.c_void_p
+        self.lib.cblas_sgemv.argtypes = [i, i, i, i, f, p, i, p, i, f, p, i]
+        self.lib.cblas_sgemm.argtypes = [i, i, i, i, i, i, f, p, i, p, i, f, p, i]
+        self.lib.cblas_sdot.argtypes = [i, p, i, p, i]
+        self.lib.cblas_sdot.restype = f
+        self.lib.openblas_get_num_threads.restype = i
+
+    def sgemv(self, X, q, y):
+        n, d = X.shape
+        self.lib.cblas_sgemv(self.RowMajor, self.NoTrans, n, d, 1.0, X.ctypes.data, d, q.ctypes.data, 1, 0.0,
+                             y.ctypes.data, 1)
+
+    def sgemm(self, Q, X, C):
+        m, d = Q.shape
+        n = X.shape[0]
+        self.lib.cblas_sgemm(self.RowMajor, self.NoTrans, self.Trans, m, n, d, 1.0, Q.ctypes.data, d,
+                             X.ctypes.data, d, 0.0, C.ctypes.data, n)
+
+    def sdot(self, X):
+        flat = X.reshape(-1)
+        return self.lib.cblas_sdot(flat.size, flat.ctypes.data, 1, flat.ctypes.data, 1)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, default=100_000)
+    ap.add_argument("--queries", type=int, default=1000)
+    ap.add_argument("--repeat", type=int, default=15)
+    ap.add_argument("--skip-vec0", action="store_true")
+    ap.add_argument("--dir", default=os.environ.get("KNN_BENCH_DIR", os.path.join(tempfile.gettempdir(), "strata-knn-bench")))
+    args = ap.parse_args()
+    if not pathlib.Path(str(LIB) + ".so").exists():
+        sys.exit(f"no {LIB}.so: build it (swift build -c release) or set STRATA_LIB")
+
+    rng = np.random.default_rng(42)
+    X = rng.standard_normal((args.n, D), dtype=np.float32)
+    Q = rng.standard_normal((args.queries, D), dtype=np.float32)
+    q = Q[0]
+    os.makedirs(args.dir, exist_ok=True)
+    path = os.path.join(args.dir, f"knn-{args.n}-{args.queries}{'' if args.skip_vec0 else '-vec0'}.db")
+    if not os.path.exists(path):
+        print(f"building {path} ...", flush=True)
+        t = time.perf_counter()
+        build_database(path + ".tmp", X, Q, not args.skip_vec0)
+        os.replace(path + ".tmp", path)
+        for suffix in ("-wal", "-shm"):
+            if os.path.exists(path + ".tmp" + suffix):
+                os.remove(path + ".tmp" + suffix)
+        print(f"  built in {time.perf_counter() - t:.1f} s", flush=True)
+
+    blas = OpenBLAS()
+    threads = blas.lib.openblas_get_num_threads()
+    print(f"N = {args.n:,} x {D} float32, {args.queries} batch queries, k = {K}; "
+          f"OpenBLAS threads {threads} (OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}); "
+          f"faiss threads {faiss.omp_get_max_threads()}; SQLite {sqlite3.sqlite_version}")
+    rows = []  # (group, name, ms)
+
+    def record(group, name, ms):
+        rows.append((group, name, ms))
+        print(f"  {group:<8} {name:<58} {ms:10.2f} ms", flush=True)
+
+    R = args.repeat
+    qb = q.tobytes()
+    single_sql = f"SELECT id, distance FROM knn_match('docs.embedding', ?, {K})"
+
+    # --- cold: a fresh connection, so the packed corpus is built from SQLite pages (OS page cache warm).
+    def cold_query():
+        c = strata(path)
+        c.execute(single_sql, (qb,)).fetchall()
+        c.close()
+
+    def scan_sum():
+        c = sqlite3.connect(path)
+        c.execute("SELECT sum(length(embedding)) FROM docs").fetchall()
+        c.close()
+
+    record("floor", "SELECT sum(length(embedding)) (fresh connection)", median_ms(scan_sum, 5))
+    record("strata", "first query, fresh connection (cache build)", median_ms(cold_query, 5))
+
+    conn = strata(path)
+    conn.execute(single_sql, (qb,)).fetchall()  # warm the cache
+    plan = conn.execute("EXPLAIN QUERY PLAN " + single_sql.replace("?", "x''"),).fetchall()
+    print("  plan:", plan[0][3])
+    record("strata", "one query, warm (cosine)", median_ms(lambda: conn.execute(single_sql, (qb,)).fetchall(), R))
+    for metric in ("l2", "dot"):
+        sql = f"SELECT id, distance FROM knn_match('docs.embedding', ?, {K}, '{metric}')"
+        record("strata", f"one query, warm ({metric})", median_ms(lambda: conn.execute(sql, (qb,)).fetchall(), R))
+    filt = f"SELECT id, distance FROM knn_match('docs.embedding', ?, {K}, 'cosine', 'cat = 7')"
+    record("strata", "one query, filter cat = 7 (1% of rows, indexed)",
+           median_ms(lambda: conn.execute(filt, (qb,)).fetchall(), R))
+    batch_sql = f"SELECT query_id, id, distance FROM knn_match('docs.embedding', 'queries.embedding', {K})"
+    record("strata", f"batch of {args.queries} queries", median_ms(lambda: conn.execute(batch_sql).fetchall(), 5))
+    record("strata", "cosine_distance() scan ORDER BY LIMIT (scalar function)", median_ms(
+        lambda: conn.execute(f"SELECT id FROM docs ORDER BY cosine_distance(embedding, ?) LIMIT {K}", (qb,)).fetchall(),
+        3))
+
+    # --- floors: the BLAS calls Strata makes, bare, on the same shapes.
+    y = np.empty(args.n, dtype=np.float32)
+    record("floor", "cblas_sgemv (Debian OpenBLAS, ctypes)", median_ms(lambda: blas.sgemv(X, q, y), R))
+    sdot_ms = median_ms(lambda: blas.sdot(X), R)
+    bandwidth = X.nbytes / (sdot_ms / 1000) / 1e9
+    record("floor", f"cblas_sdot(X, X) read probe ({bandwidth:.1f} GB/s)", sdot_ms)
+    C = np.empty((args.queries, args.n), dtype=np.float32)
+    record("floor", f"cblas_sgemm {args.queries}x{args.n}x{D} (Debian OpenBLAS)", median_ms(lambda: blas.sgemm(Q, X, C), 3))
+    del C
+
+    # --- NumPy (its own bundled OpenBLAS).
+    norms = np.linalg.norm(X, axis=1, keepdims=True)
+    Xn = X / norms
+    Qn = Q / np.linalg.norm(Q, axis=1, keepdims=True)
+    qn = Qn[0]
+
+    def np_single():
+        s = Xn @ qn
+        top = np.argpartition(-s, K)[:K]
+        return top[np.argsort(-s[top])]
+
+    def np_batch():
+        s = Qn @ Xn.T
+        return np.argpartition(-s, K, axis=1)[:, :K]
+
+    record("numpy", "X @ q + argpartition (normalised rows)", median_ms(np_single, R))
+    record("numpy", f"Q @ X.T + argpartition, {args.queries} queries", median_ms(np_batch, 3))
+
+    # --- faiss.
+    index = faiss.IndexFlatIP(D)
+    index.add(Xn)
+    record("faiss", "IndexFlatIP one query", median_ms(lambda: index.search(qn[None, :], K), R))
+    record("faiss", f"IndexFlatIP {args.queries} queries", median_ms(lambda: index.search(Qn, K), 3))
+
+    # --- sqlite-vec.
+    vconn = sqlite3.connect(path)
+    vconn.enable_load_extension(True)
+    sqlite_vec.load(vconn)
+    if not args.skip_vec0:
+        vsql = f"SELECT rowid, distance FROM vec_items WHERE embedding MATCH ? AND k = {K}"
+        record("vec", "vec0 MATCH k=10 cosine (file database)", median_ms(lambda: vconn.execute(vsql, (qb,)).fetchall(), R))
+    record("vec", "vec_distance_cosine BLOB scan ORDER BY LIMIT", median_ms(
+        lambda: vconn.execute(f"SELECT id FROM docs ORDER BY vec_distance_cosine(embedding, ?) LIMIT {K}", (qb,)).fetchall(),
+        3))
+
+    # --- agreement: Strata's ids equal NumPy's on this data.
+    got = [r[0] for r in conn.execute(single_sql, (qb,)).fetchall()]
+    want = [int(i) + 1 for i in np_single()]
+    print(f"  ids agree with NumPy: {got == want}")
+
+    ms = {name: v for _, name, v in rows}
+    warm = ms["one query, warm (cosine)"]
+    print("\nratios (Strata's time / peer's time; < 1 means Strata is faster):")
+    for group, name, v in rows:
+        if group != "strata":
+            print(f"  one query warm / {name:<58} {warm / v:8.2f}")
+    floor_ms = X.nbytes / 1e6 / bandwidth
+    batch = ms[f"batch of {args.queries} queries"]
+    sgemm = ms[f"cblas_sgemm {args.queries}x{args.n}x{D} (Debian OpenBLAS)"]
+    faiss_batch = ms[f"IndexFlatIP {args.queries} queries"]
+    cold = ms["first query, fresh connection (cache build)"]
+    scan = ms["SELECT sum(length(embedding)) (fresh connection)"]
+    filtered = ms["one query, filter cat = 7 (1% of rows, indexed)"]
+    print("\ntargets (issue 3):")
+
+    def target(text, ok):
+        print(f"  [{'met' if ok else 'MISSED'}] {text}")
+
+    target(f"one query warm {warm:.2f} ms <= 1.5 x floor {floor_ms:.2f} ms (N*d*4 / {bandwidth:.1f} GB/s) "
+           f"-> {warm / floor_ms:.2f}x", warm <= 1.5 * floor_ms)
+    if not args.skip_vec0:
+        vec0 = ms["vec0 MATCH k=10 cosine (file database)"]
+        target(f"one query >= 5x faster than vec0: {vec0 / warm:.1f}x", vec0 / warm >= 5)
+    target(f"batch {batch:.0f} ms <= 1.3 x bare sgemm {sgemm:.0f} ms -> {batch / sgemm:.2f}x", batch <= 1.3 * sgemm)
+    target(f"batch faster than faiss ({faiss_batch:.0f} ms) -> {faiss_batch / batch:.2f}x", batch < faiss_batch)
+    target(f"first query {cold:.1f} ms <= 2 x scan {scan:.1f} ms -> {cold / scan:.2f}x", cold <= 2 * scan)
+    target(f"1% filter >= 20x faster than unfiltered: {warm / filtered:.1f}x", warm / filtered >= 20)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,216 @@
+// The packed corpus knn_match scores against: one contiguous row-major float32 matrix (what BLAS wants),
+// the rows' ids, and norms precomputed once (|x|² for l2, 1/|x| for cosine). Built from any `CorpusSource`,
+// immutable afterwards, so one instance can be shared by a cache and by queries on several threads.
+import Glibc
+
+public final class CorpusMatrix {
+    /// Rows kept (sources' NULL rows are skipped).
+    public let rows: Int
+    /// Dimensions of every row; 0 when the corpus has no rows.
+    public let dimensions: Int
+    /// `rows × dimensions` floats, row-major (a one-float placeholder when `rows == 0`).
+    let data: UnsafeMutablePointer<Float>
+    /// Length of the mapping holding `data` (0 when it came from malloc).
+    private let mappedBytes: Int
+    /// The id of each row, in source order.
+    public let ids: [Int64]
+    /// |x|² per row, rounded to float32 (computed in float64).
+    let squaredNorms: [Float]
+    /// 1/|x| per row; NaN for an all-zero row, which has no cosine distance and is never a cosine match.
+    let inverseNorms: [Float]
+    /// The largest |x| over all rows (error bounds of the float32 scores depend on it).
+    let maxNorm: Double
+    /// The smallest non-zero |x| (+∞ when none): tiny rows make float32 scores underflow.
+    let minPositiveNorm: Double
+    /// Whether `ids` is strictly ascending (then ids are found by binary search; else through `idIndex`).
+    let idsAscending: Bool
+    private let idIndex: [Int64: Int32]
+
+    /// Rows are capped so that row indices fit `Int32` (BLAS takes 32-bit sizes).
+    public static let maxRows = Int(Int32.max)
+
+    /// Bytes held (for the cache's memory cap).
+    public var byteCount: Int {
+        rows &* (dimensions &* 4 &+ 16) &+ (idsAscending ? 0 : rows &* 24)
+    }
+
+    /// Packs every non-nil row of `source`. `name` appears in errors (`rowid 7 of docs.embedding ...`).
+    /// With `dimensions`, every row must have that many (else the first row sets the count).
+    public init(source: CorpusSource, name: String, dimensions expected: Int? = nil) throws {
+        var builder = Builder(name: name)
+        if let expected, expected > 0 { builder.dimensions = expected }
+        defer { builder.release() }
+        try source.forEachRow { id, vector in
+            guard let vector else { return }
+            try builder.append(id: id, vector)
+        }
+        let n = builder.count
+        let d = builder.dimensions
+        guard let (data, mapped) = builder.take() else { throw KNNError.outOfMemory(bytes: 4) }
+        self.mappedBytes = mapped
+        self.rows = n
+        self.dimensions = n == 0 ? 0 : d
+        self.data = data
+        self.ids = builder.ids
+        var sq = [Float](repeating: 0, count: n)
+        var inv = [Float](repeating: 0, count: n)
+        var maxNorm = 0.0
+        var minNorm = Double.infinity
+        for (i, s) in builder.squaredNorms.enumerated() where i < n {
+            sq[i] = Float(s)
+            let norm = s.squareRoot()
+            inv[i] = norm > 0 ? Float(1 / norm) : .nan
+            maxNorm = max(maxNorm, norm)
+            if norm > 0 { minNorm = min(minNorm, norm) }
+        }
+        self.squaredNorms = sq
+        self.inverseNorms = inv
+        self.maxNorm = maxNorm
+        self.minPositiveNorm = minNorm
+        var ascending = true
+        let ids = builder.ids
+        if n > 1 {
+            for i in 1..<n where ids[i] <= ids[i &- 1] { ascending = false; break }
+        }
+        self.idsAscending = ascending
+        if ascending {
+            self.idIndex = [:]
+        } else {
+            var index: [Int64: Int32] = [:]
+            index.reserveCapacity(n)
+            // The first row wins for a repeated id.
+            for (i, id) in ids.enumerated() where index[id] == nil { index[id] = Int32(truncatingIfNeeded: i) }
+            self.idIndex = index
+        }
+    }
+
+    deinit {
+        if mappedBytes > 0 { _ = munmap(data, mappedBytes) } else { free(data) }
+    }
+
+    /// Row `i` (0 ≤ i < rows) as a view.
+    @inline(__always)
+    func row(_ i: Int) -> VectorView {
+        VectorView(unchecked: UnsafeRawPointer(data + i &* dimensions), count: dimensions)
+    }
+
+    /// Row `i` copied out (for callers outside the engine, e.g. tests).
+    public func vector(at i: Int) -> [Float]? {
+        guard i >= 0, i < rows else { return nil }
+        return row(i).toArray()
+    }
+
+    /// The row holding `id`, or nil when the corpus has no such row (e.g. its vector was NULL).
+    public func rowIndex(ofID id: Int64) -> Int? {
+        if !idsAscending { return idIndex[id].map { Int($0) } }
+        var lo = 0, hi = rows
+        while lo < hi {
+            let mid = lo &+ (hi &- lo) / 2
+            if ids[mid] < id { lo = mid &+ 1 } else { hi = mid }
+        }
+        return lo < rows && ids[lo] == id ? lo : nil
+    }
+
+    /// Row indices of `ids` that exist in the corpus, ascending and without repeats (a filter's row set).
+    public func rowIndices<S: Sequence>(ofIDs ids: S) -> [Int32] where S.Element == Int64 {
+        var out: [Int32] = []
+        for id in ids {
+            if let r = rowIndex(ofID: id) { out.append(Int32(truncatingIfNeeded: r)) }
+        }
+        out.sort()
+        var unique: [Int32] = []
+        unique.reserveCapacity(out.count)
+        for r in out where unique.last != r { unique.append(r) }
+        return unique
+    }
+}
+
+/// Grows one malloc'd block geometrically (realloc moves large blocks by remapping pages, not copying).
+private struct Builder {
+    let name: String
+    var dimensions = 0
+    var count = 0
+    var capacity = 0
+    var data: UnsafeMutablePointer<Float>?
+    var ids: [Int64] = []
+    /// |x|² of each row in float64, computed while the row is hot in cache.
+    var squaredNorms: [Double] = []
+
+    init(name: String) { self.name = name }
+
+    mutating func append(id: Int64, _ v: VectorView) throws {
+        if dimensions == 0 {
+            dimensions = v.count
+        } else if v.count != dimensions {
+            throw KNNError.rowDimensions(corpus: name, id: id, found: v.count, expected: dimensions)
+        }
+        guard count < CorpusMatrix.maxRows else { throw KNNError.tooManyRows(CorpusMatrix.maxRows) }
+        if count == capacity { try grow() }
+        guard let data else { throw KNNError.outOfMemory(bytes: 0) }
+        let dst = data + count &* dimensions
+        UnsafeMutableRawPointer(dst).copyMemory(from: v.base, byteCount: dimensions &* 4)
+        // Sources hand over unvalidated floats: a finite float32 row always has a finite float64 norm.
+        let s = rowSquaredNorm(dst, dimensions)
+        guard s.isFinite else {
+            let bad = (0..<dimensions).first { !dst[$0].isFinite } ?? 0
+            throw KNNError.badRow(corpus: name, id: id, reason: VectorError.nonFinite(index: bad).description)
+        }
+        squaredNorms.append(s)
+        ids.append(id)
+        count &+= 1
+    }
+
+    /// Bytes of address space reserved with mmap (0 when the block came from malloc).
+    var mapped = 0
+
+    /// Room for more rows. The first time, reserves a large range of address space (MAP_NORESERVE: pages
+    /// cost memory only once written) with transparent huge pages, so growing never copies and a 150 MB
+    /// corpus takes a few hundred page faults instead of tens of thousands. Falls back to realloc.
+    private mutating func grow() throws {
+        let rowBytes = dimensions &* 4
+        if data == nil, rowBytes > 0 {
+            let reserve = min(1 << 38, CorpusMatrix.maxRows &* rowBytes)
+            let p = mmap(nil, reserve, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
+            if let p, p != UnsafeMutableRawPointer(bitPattern: -1) {
+                _ = madvise(p, reserve, Int32(MADV_HUGEPAGE))
+                data = p.assumingMemoryBound(to: Float.self)
+                mapped = reserve
+                capacity = reserve / rowBytes
+                return
+            }
+        }
+        guard mapped == 0 else { throw KNNError.outOfMemory(bytes: mapped) }
+        let newCapacity = max(1024, capacity &* 2)
+        let (bytes, overflow) = newCapacity.multipliedReportingOverflow(by: rowBytes)
+        guard !overflow else { throw KNNError.outOfMemory(bytes: Int.max) }
+        guard let p = realloc(data, bytes) else { throw KNNError.outOfMemory(bytes: bytes) }
+        data = p.assumingMemoryBound(to: Float.self)
+        capacity = newCapacity
+    }
+
+    /// Hands the block over, trimmed to size (a one-float block for no rows), and the mapped length to
+    /// unmap (0: free with `free`). The builder no longer owns it.
+    mutating func take() -> (UnsafeMutablePointer<Float>, mapped: Int)? {
+        defer { data = nil; mapped = 0 }
+        guard let data, count > 0 else {
+            release()
+            return malloc(4).map { ($0.assumingMemoryBound(to: Float.self), 0) }
+        }
+        let bytes = count &* dimensions &* 4
+        if mapped > 0 {
+            let page = max(4096, sysconf(Int32(_SC_PAGESIZE)))
+            let used = (bytes &+ page &- 1) / page &* page
+            if used < mapped { _ = munmap(UnsafeMutableRawPointer(data) + used, mapped &- used) }
+            return (data, min(used, mapped))
+        }
+        if count < capacity, let p = realloc(data, bytes) { return (p.assumingMemoryBound(to: Float.self), 0) }
+        return (data, 0)
+    }
+
+    /// Frees a block that was not taken (after an error).
+    mutating func release() {
+        if mapped > 0, let data { _ = munmap(data, mapped) } else { free(data) }
+        data = nil
+        mapped = 0
+    }
+}

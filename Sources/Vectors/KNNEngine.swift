@@ -1,0 +1,391 @@
+// Exact k-nearest-neighbour search over a packed `CorpusMatrix`. One query: BLAS `sgemv` scores every row,
+// a bounded heap finds the k-th best score without sorting N. A batch: blocked `sgemm` over query × corpus
+// tiles, each tile scanned into per-query bounded heaps while it is hot, so memory stays O(tile).
+//
+// Exactness: float32 scores only *select*. Every float32 key is within a proven bound `tol` of the exact key
+// (|error| ≤ γ·|x||q| for a float32 dot product of d terms, γ ≈ d·2⁻²⁴, doubled for safety), so the true top k
+// lie among the rows whose float32 key is ≤ (k-th float32 key) + 2·tol. Those candidates are rescored in
+// float64 (the kernels of `Kernels.swift`, which agree with NumPy's float64 to ~1e-12) and the final order is
+// (distance, id). A batch keeps k + slack candidates per query; when the slack itself lies within the bound
+// (many near-ties), that query is redone on the single-query path, which keeps every candidate.
+import CBLAS
+
+public enum KNNEngine {
+    /// Largest k accepted by the SQL binding (results are materialised per query).
+    public static let maxK = 100_000
+
+    /// Floats in one batch score tile (queries × corpus rows); 1 Mi floats = 4 MiB.
+    nonisolated(unsafe) static var tileFloats = 1 << 20
+    /// Corpus rows gathered per block when a filter selects scattered rows.
+    static let gatherRows = 4096
+
+    /// The k nearest rows of `corpus` to `query` (restricted to `rows`, ascending row indices, when given),
+    /// best first. Empty for a zero query under cosine (its angle is undefined) or an empty corpus.
+    public static func search(_ corpus: CorpusMatrix, query: VectorView, k: Int, metric: Metric,
+                              rows subset: [Int32]? = nil) throws -> [Neighbor] {
+        let n = subset?.count ?? corpus.rows
+        guard k > 0, n > 0 else { return [] }
+        guard query.count == corpus.dimensions else {
+            throw KNNError.queryDimensions(found: query.count, expected: corpus.dimensions)
+        }
+        guard let prep = PreparedQuery(query, metric: metric, corpus: corpus) else { return [] }
+        if prep.exactOnly { return bruteForce(corpus, query: query, k: k, metric: metric, rows: subset) }
+
+        var keys = [Float](repeating: 0, count: n)
+        keys.withUnsafeMutableBufferPointer { out in
+            prep.scoring.withUnsafeBufferPointer { q in
+                scoreSingle(corpus, q.baseAddress, metric: metric, rows: subset, into: out)
+            }
+        }
+        var heap = CandidateHeap(capacity: min(k, n))
+        keys.withUnsafeBufferPointer { kb in
+            var thr = heap.threshold
+            for j in 0..<n where kb[j] <= thr {
+                heap.offer(kb[j], Int32(truncatingIfNeeded: j))
+                thr = heap.threshold
+            }
+        }
+        // Every row within 2·tol of the k-th key may belong to the exact top k.
+        let limit: Float = heap.count == heap.capacity && heap.capacity == k ? heap.threshold + 2 * prep.tolerance : .infinity
+        var top = TopK(k: k)
+        keys.withUnsafeBufferPointer { kb in
+            for j in 0..<n where kb[j] <= limit {
+                let row = subset.map { Int($0[j]) } ?? j
+                if let d = exactDistance(corpus.row(row), query, metric) {
+                    top.insert(Neighbor(id: corpus.ids[row], distance: d))
+                }
+            }
+        }
+        return top.sorted()
+    }
+
+    /// How many queries one batch block should hold for a given k (bounds heap and output memory).
+    public static func queryBlockSize(k: Int) -> Int {
+        let perQuery = max(1, k &+ slack(k))
+        return max(1, min(1024, (1 << 22) / perQuery))
+    }
+
+    /// The k nearest rows for each query row in `range` of `queries`, computed as one blocked product.
+    /// Result i belongs to query row `range.lowerBound + i`.
+    public static func searchBatch(_ corpus: CorpusMatrix, queries: CorpusMatrix, range: Range<Int>, k: Int,
+                                   metric: Metric, rows subset: [Int32]? = nil) throws -> [[Neighbor]] {
+        let range = range.clamped(to: 0..<queries.rows)
+        let n = subset?.count ?? corpus.rows
+        let qn = range.count
+        guard qn > 0 else { return [] }
+        guard k > 0, n > 0 else { return Array(repeating: [], count: qn) }
+        let d = corpus.dimensions
+        guard queries.dimensions == d else {
+            throw KNNError.queryDimensions(found: queries.dimensions, expected: d)
+        }
+
+        // Scoring vectors of the block, packed for sgemm (zero rows for queries handled elsewhere).
+        var preps: [PreparedQuery?] = []
+        var packed = [Float](repeating: 0, count: qn &* d)
+        packed.withUnsafeMutableBufferPointer { dst in
+            for i in 0..<qn {
+                let p = PreparedQuery(queries.row(range.lowerBound &+ i), metric: metric, corpus: corpus)
+                preps.append(p)
+                if let p, !p.exactOnly, let base = dst.baseAddress {
+                    p.scoring.withUnsafeBufferPointer { src in
+                        if let s = src.baseAddress { (base + i &* d).update(from: s, count: d) }
+                    }
+                }
+            }
+        }
+
+        let capacity = min(n, k &+ slack(k))
+        var heaps = [CandidateHeap](repeating: CandidateHeap(capacity: capacity), count: qn)
+        let blockRows = max(16, min(n, (tileFloats / qn) & ~15))
+        var tile = [Float](repeating: 0, count: qn &* blockRows)
+        var gathered = subset == nil ? [] : [Float](repeating: 0, count: blockRows &* d)
+        var aux = [Float](repeating: 0, count: blockRows)
+        let alpha = metric.alpha
+
+        var start = 0
+        while start < n {
+            let count = min(blockRows, n &- start)
+            packed.withUnsafeBufferPointer { q in
+                tile.withUnsafeMutableBufferPointer { t in
+                    gathered.withUnsafeMutableBufferPointer { g in
+                        aux.withUnsafeMutableBufferPointer { a in
+                            guard let qp = q.baseAddress, let tp = t.baseAddress, let ap = a.baseAddress else { return }
+                            let block: UnsafePointer<Float>
+                            if let subset {
+                                guard let gp = g.baseAddress else { return }
+                                gather(corpus, subset, start, count, into: gp, aux: ap, metric: metric)
+                                block = UnsafePointer(gp)
+                            } else {
+                                block = UnsafePointer(corpus.data + start &* d)
+                                fillAux(corpus, start, count, into: ap, metric: metric)
+                            }
+                            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
+                                        Int32(qn), Int32(count), Int32(d), alpha,
+                                        qp, Int32(d), block, Int32(d), 0, tp, Int32(blockRows))
+                            let base = Int32(truncatingIfNeeded: start)
+                            for i in 0..<qn where preps[i].map({ !$0.exactOnly }) ?? false {
+                                let row = UnsafePointer(tp + i &* blockRows)
+                                switch metric {
+                                case .cosine: scanRow(CosineKey.self, row, count, ap, base, &heaps[i])
+                                case .l2: scanRow(L2Key.self, row, count, ap, base, &heaps[i])
+                                case .dot: scanRow(DotKey.self, row, count, ap, base, &heaps[i])
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            start &+= count
+        }
+
+        var results: [[Neighbor]] = []
+        results.reserveCapacity(qn)
+        for i in 0..<qn {
+            let query = queries.row(range.lowerBound &+ i)
+            guard let prep = preps[i] else { results.append([]); continue }
+            if prep.exactOnly {
+                results.append(bruteForce(corpus, query: query, k: k, metric: metric, rows: subset))
+                continue
+            }
+            let items = heaps[i].sortedItems()
+            var limit = Float.infinity
+            if items.count >= k {
+                limit = items[k &- 1].key + 2 * prep.tolerance
+                // The kept slack does not clear the bound: rows beyond it might tie. Redo this query exactly.
+                if items.count == capacity, capacity < n, let last = items.last, last.key <= limit {
+                    results.append(try search(corpus, query: query, k: k, metric: metric, rows: subset))
+                    continue
+                }
+            }
+            var top = TopK(k: k)
+            for item in items where item.key <= limit {
+                let row = subset.map { Int($0[Int(item.row)]) } ?? Int(item.row)
+                if let dist = exactDistance(corpus.row(row), query, metric) {
+                    top.insert(Neighbor(id: corpus.ids[row], distance: dist))
+                }
+            }
+            results.append(top.sorted())
+        }
+        return results
+    }
+
+    /// Extra candidates kept per query in a batch, to absorb float32 near-ties without a redo.
+    @inline(__always)
+    static func slack(_ k: Int) -> Int { 16 &+ k / 8 }
+
+    /// Float64 scan of every row: for queries whose magnitudes would overflow or underflow float32 scores.
+    static func bruteForce(_ corpus: CorpusMatrix, query: VectorView, k: Int, metric: Metric,
+                           rows subset: [Int32]?) -> [Neighbor] {
+        var top = TopK(k: k)
+        let n = subset?.count ?? corpus.rows
+        for j in 0..<n {
+            let row = subset.map { Int($0[j]) } ?? j
+            if let d = exactDistance(corpus.row(row), query, metric) {
+                top.insert(Neighbor(id: corpus.ids[row], distance: d))
+            }
+        }
+        return top.sorted()
+    }
+}
+
+/// The exact distance (float64) of the result, with the same definitions as the scalar SQL functions.
+@inline(__always)
+func exactDistance(_ x: VectorView, _ q: VectorView, _ metric: Metric) -> Double? {
+    switch metric {
+    case .cosine:
+        let s = pairSums(x, q)
+        guard s.normA > 0, s.normB > 0 else { return nil }
+        return 1 - min(1, max(-1, s.dot / (s.normA.squareRoot() * s.normB.squareRoot())))
+    case .l2:
+        return squaredL2(x, q).squareRoot()
+    case .dot:
+        return -dot(x, q)
+    }
+}
+
+extension Metric {
+    /// The factor BLAS applies to x·q so that the scan only adds or multiplies: keys grow with distance.
+    var alpha: Float {
+        switch self {
+        case .cosine, .dot: return -1
+        case .l2: return -2
+        }
+    }
+}
+
+/// A query turned into what the float32 scan needs: the vector BLAS multiplies by (unit length for cosine),
+/// and the bound on the error of its float32 keys.
+struct PreparedQuery {
+    let scoring: [Float]
+    let tolerance: Float
+    /// Scores could overflow or underflow float32: use the float64 scan.
+    let exactOnly: Bool
+
+    /// Nil when the query can match nothing (a zero vector under cosine).
+    init?(_ q: VectorView, metric: Metric, corpus: CorpusMatrix) {
+        let qNorm = norm(q)
+        let d = Double(q.count)
+        let gamma = (d + 16) * 0x1p-23 + 4e-7
+        let scale: Double
+        switch metric {
+        case .cosine:
+            guard qNorm > 0 else { return nil }
+            scoring = (0..<q.count).map { Float(Double(q[$0]) / qNorm) }
+            scale = 1
+        case .dot:
+            scoring = q.toArray()
+            scale = corpus.maxNorm * qNorm
+        case .l2:
+            scoring = q.toArray()
+            scale = (corpus.maxNorm + qNorm) * (corpus.maxNorm + qNorm)
+        }
+        // float32 keys are safe between these magnitudes (with headroom for alpha = -2 and sums).
+        if metric == .cosine {
+            exactOnly = corpus.maxNorm >= 1e36 || corpus.minPositiveNorm < 1e-18
+        } else {
+            exactOnly = scale != 0 && !(scale > 1e-25 && scale < 1e36)
+        }
+        tolerance = Float(gamma * max(scale, 0))
+    }
+}
+
+// MARK: - scoring
+
+/// Keys for a single query into `out` (one per row of `subset`, or per corpus row).
+private func scoreSingle(_ corpus: CorpusMatrix, _ q: UnsafePointer<Float>?, metric: Metric, rows subset: [Int32]?,
+                         into out: UnsafeMutableBufferPointer<Float>) {
+    guard let q, let y = out.baseAddress else { return }
+    let d = corpus.dimensions
+    let alpha = metric.alpha
+    let n = out.count
+    if subset == nil && KNNThreads.useSgemv {
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(corpus.rows), Int32(d), alpha,
+                    corpus.data, Int32(d), q, 1, 0, y, 1)
+    } else {
+        // Parts of at least 8192 rows, so thread start-up stays small next to the scan.
+        let parts = max(1, min(KNNThreads.count, n / 8192))
+        let per = (n &+ parts &- 1) / parts
+        subset.withUnsafeBufferPointerIfAny { indices in
+            KNNThreads.run(parts: parts) { part in
+                let first = part &* per
+                let count = min(per, n &- first)
+                guard count > 0 else { return }
+                scoreRows(corpus.data, dimensions: d, indices: indices, first: first, count: count,
+                          query: q, alpha: alpha, into: y + first)
+            }
+        }
+    }
+    corpus.inverseNorms.withUnsafeBufferPointer { inv in
+        corpus.squaredNorms.withUnsafeBufferPointer { sq in
+            guard let invBase = inv.baseAddress, let sqBase = sq.baseAddress else { return }
+            switch (metric, subset) {
+            case (.cosine, nil): for j in 0..<n { y[j] *= invBase[j] }
+            case (.l2, nil): for j in 0..<n { y[j] += sqBase[j] }
+            case (.cosine, let rows?): for j in 0..<n { y[j] *= invBase[Int(rows[j])] }
+            case (.l2, let rows?): for j in 0..<n { y[j] += sqBase[Int(rows[j])] }
+            case (.dot, _): break
+            }
+        }
+    }
+}
+
+extension Optional where Wrapped == [Int32] {
+    /// The array's base pointer, or nil for no array.
+    func withUnsafeBufferPointerIfAny<R>(_ body: (UnsafePointer<Int32>?) -> R) -> R {
+        switch self {
+        case .none: return body(nil)
+        case .some(let a): return a.withUnsafeBufferPointer { body($0.baseAddress) }
+        }
+    }
+}
+
+/// Copies rows `subset[start..<start+count]` into `buffer` and their per-row key term into `aux`.
+private func gather(_ corpus: CorpusMatrix, _ subset: [Int32], _ start: Int, _ count: Int,
+                    into buffer: UnsafeMutablePointer<Float>, aux: UnsafeMutablePointer<Float>, metric: Metric) {
+    let d = corpus.dimensions
+    subset.withUnsafeBufferPointer { s in
+        for j in 0..<count {
+            let row = Int(s[start &+ j])
+            (buffer + j &* d).update(from: corpus.data + row &* d, count: d)
+            switch metric {
+            case .cosine: aux[j] = corpus.inverseNorms[row]
+            case .l2: aux[j] = corpus.squaredNorms[row]
+            case .dot: aux[j] = 0
+            }
+        }
+    }
+}
+
+/// The per-row key term of contiguous rows `start..<start+count`.
+private func fillAux(_ corpus: CorpusMatrix, _ start: Int, _ count: Int, into aux: UnsafeMutablePointer<Float>,
+                     metric: Metric) {
+    switch metric {
+    case .cosine:
+        corpus.inverseNorms.withUnsafeBufferPointer { src in
+            if let s = src.baseAddress { aux.update(from: s + start, count: count) }
+        }
+    case .l2:
+        corpus.squaredNorms.withUnsafeBufferPointer { src in
+            if let s = src.baseAddress { aux.update(from: s + start, count: count) }
+        }
+    case .dot:
+        break
+    }
+}
+
+// MARK: - the tile scan
+
+/// How a metric turns alpha·x·q (from BLAS) and a per-row term into a key that grows with distance.
+protocol KeyTransform {
+    static func keys(_ s: SIMD16<Float>, _ aux: SIMD16<Float>) -> SIMD16<Float>
+    static func key(_ s: Float, _ aux: Float) -> Float
+}
+
+/// cosine: −(x·q̂)/|x| = distance − 1.
+enum CosineKey: KeyTransform {
+    @inline(__always) static func keys(_ s: SIMD16<Float>, _ aux: SIMD16<Float>) -> SIMD16<Float> { s * aux }
+    @inline(__always) static func key(_ s: Float, _ aux: Float) -> Float { s * aux }
+}
+
+/// l2: |x|² − 2x·q = distance² − |q|².
+enum L2Key: KeyTransform {
+    @inline(__always) static func keys(_ s: SIMD16<Float>, _ aux: SIMD16<Float>) -> SIMD16<Float> { s + aux }
+    @inline(__always) static func key(_ s: Float, _ aux: Float) -> Float { s + aux }
+}
+
+/// dot: −x·q = distance.
+enum DotKey: KeyTransform {
+    @inline(__always) static func keys(_ s: SIMD16<Float>, _ aux: SIMD16<Float>) -> SIMD16<Float> { s }
+    @inline(__always) static func key(_ s: Float, _ aux: Float) -> Float { s }
+}
+
+/// Offers one tile row to a heap. Sixteen keys are compared with the threshold at once; only lanes that beat
+/// it reach the heap, so a scan past the first few blocks is a stream of vector compares.
+@inline(__always)
+func scanRow<T: KeyTransform>(_ kind: T.Type, _ scores: UnsafePointer<Float>, _ count: Int,
+                              _ aux: UnsafePointer<Float>, _ base: Int32, _ heap: inout CandidateHeap) {
+    var thr = heap.threshold
+    var j = 0
+    let raw = UnsafeRawPointer(scores)
+    let rawAux = UnsafeRawPointer(aux)
+    while j &+ 16 <= count {
+        let s = raw.loadUnaligned(fromByteOffset: j &* 4, as: SIMD16<Float>.self)
+        let a = rawAux.loadUnaligned(fromByteOffset: j &* 4, as: SIMD16<Float>.self)
+        let keys = T.keys(s, a)
+        if any(keys .<= SIMD16<Float>(repeating: thr)) {
+            for l in 0..<16 where keys[l] <= thr {
+                heap.offer(keys[l], base &+ Int32(truncatingIfNeeded: j &+ l))
+                thr = heap.threshold
+            }
+        }
+        j &+= 16
+    }
+    while j < count {
+        let key = T.key(scores[j], aux[j])
+        if key <= thr {
+            heap.offer(key, base &+ Int32(truncatingIfNeeded: j))
+            thr = heap.threshold
+        }
+        j &+= 1
+    }
+}

@@ -1,0 +1,303 @@
+// knn_match(corpus, query, k [, metric [, filter]]): exact k-nearest-neighbour search as an eponymous
+// table-valued function. This file is the SQL face only: it parses the arguments, gets the packed corpus
+// (cached per connection, see KNNCache.swift), evaluates the filter into a row set, and runs `KNNEngine`.
+// DIRECTONLY: it reads tables named in its arguments.
+import SQLiteKit
+import Vectors
+
+final class KNNMatchTable: VirtualTable {
+    static let signature = TableFunctionSignature(
+        name: "knn_match",
+        columns: [
+            "query_id INTEGER -- rowid of the query row (batch); NULL for a single query vector",
+            "id INTEGER -- rowid of the corpus row",
+            "distance REAL -- cosine: 1 - cos; l2: Euclidean; dot: -(inner product). Smaller is closer",
+            "rank INTEGER -- 1..k by distance per query, ties broken by the smaller id",
+        ],
+        parameters: [.init("corpus"), .init("query"), .init("k"),
+                     .init("metric", required: false), .init("filter", required: false)])
+
+    /// DIRECTONLY: it reads the tables its arguments name, so it must not run from views or triggers.
+    static let module = VirtualTableModule(name: "knn_match", kind: .eponymousOnly, directOnly: true) { db, _ in
+        KNNMatchTable(connection: db)
+    }
+
+    let connection: Connection
+    /// This connection's token in the process-wide corpus cache.
+    let owner: Int
+
+    init(connection: Connection) {
+        self.connection = connection
+        self.owner = CorpusCache.shared.makeOwner()
+    }
+
+    var declaration: String { Self.signature.declaration }
+
+    func disconnect() { CorpusCache.shared.removeAll(owner: owner) }
+
+    func openCursor() throws -> VirtualTableCursor { KNNMatchCursor(table: self) }
+
+    // MARK: planning
+
+    func bestIndex(_ info: IndexInfo) throws -> PlanOutcome {
+        guard let binding = try Self.signature.bindParameters(info) else { return .unusable }
+        info.indexNumber = binding.mask
+        // Values the planner already knows (literals), to describe the plan in EXPLAIN QUERY PLAN.
+        let first = Self.signature.firstParameterColumn
+        var known: [SQLValue?] = Array(repeating: nil, count: Self.signature.parameters.count)
+        for c in info.constraints where c.isUsable && c.op == .eq && c.column >= first {
+            let i = Int(c.column - first)
+            if i < known.count, known[i] == nil, let v = info.rightHandValue(c) { known[i] = v.value }
+        }
+        let given = { (i: Int) in binding.mask & (1 << Int32(i)) != 0 }
+
+        var plan: [String] = []
+        if case .text(let spec)? = known[0] {
+            plan.append("corpus \(spec) (\(isCached(spec) ? "cached" : "not cached"))")
+        } else {
+            plan.append("corpus ?")
+        }
+        var single = false
+        switch known[1] {
+        case .blob?: plan.append("single query vector"); single = true
+        case .text(let t)?:
+            if t.trimmingSpaces.hasPrefix("[") {
+                plan.append("single query vector"); single = true
+            } else {
+                plan.append("batch of queries from \(t) (blocked sgemm)")
+            }
+        default: plan.append("query ?")
+        }
+        if case .integer(let k)? = known[2] { plan.append("k=\(k)") } else { plan.append("k=?") }
+        if !given(3) { plan.append("metric cosine") } else if case .text(let m)? = known[3] {
+            plan.append("metric \(m)")
+        } else {
+            plan.append("metric ?")
+        }
+        if !given(4) { plan.append("no filter") } else if case .text(let f)? = known[4] {
+            plan.append("filter (\(f))")
+        } else {
+            plan.append("filter ?")
+        }
+        info.setIndexString(plan.joined(separator: ", "))
+
+        info.orderByConsumed = Self.consumes(info.orderBy, single: single)
+        if case .integer(let k)? = known[2], k > 0 { info.estimatedRows = min(k, Int64(KNNEngine.maxK)) } else {
+            info.estimatedRows = 10
+        }
+        info.estimatedCost = 1000
+        return .ok
+    }
+
+    /// Rows come out by query_id (ascending rowids of the query table; all NULL for one vector), then by rank,
+    /// which is (distance, id) order. Any ORDER BY that is a prefix of that order needs no sort.
+    static func consumes(_ orderBy: [OrderTerm], single: Bool) -> Bool {
+        guard !orderBy.isEmpty, orderBy.allSatisfy({ !$0.descending }) else { return false }
+        var cols = orderBy.map(\.column)
+        if cols.first == 0 { cols.removeFirst() } else if !single { return false }
+        return cols.isEmpty || cols == [3] || cols == [2] || cols == [2, 1]
+    }
+
+    /// Whether a plan-time corpus name has a cached matrix (freshness is checked when the query runs).
+    private func isCached(_ spec: String) -> Bool {
+        guard let parts = splitQualifiedName(spec), parts.count == 2 || parts.count == 3 else { return false }
+        let names = parts.count == 3 ? [parts.joined(separator: ".")]
+                                     : ["main." + parts.joined(separator: "."), "temp." + parts.joined(separator: ".")]
+        return names.contains { CorpusCache.shared.contains(.init(owner: owner, name: $0.asciiLowercased)) }
+    }
+
+    // MARK: data
+
+    /// The packed corpus, from the cache when nothing can have changed since it was built.
+    func corpus(for column: ResolvedColumn) throws -> CorpusMatrix {
+        let key = CorpusCache.Key(owner: owner, name: column.key)
+        let stamp = try connection.corpusStamp(schema: column.schema)
+        if let m = CorpusCache.shared.lookup(key, stamp: stamp) { return m }
+        let m = try CorpusMatrix(source: TableColumnSource(connection: connection, column: column), name: column.display)
+        // Inside an explicit transaction a later ROLLBACK could undo what we read, and no counter would show
+        // it: such builds serve this query only.
+        if connection.isAutocommit { CorpusCache.shared.store(key, stamp: stamp, matrix: m) }
+        return m
+    }
+}
+
+final class KNNMatchCursor: VirtualTableCursor {
+    let table: KNNMatchTable
+
+    // The rows ready to return.
+    private var queryIDs: [Int64?] = []
+    private var neighbors: [Neighbor] = []
+    private var ranks: [Int] = []
+    private var position = 0
+    private var rowNumber: Int64 = 1
+
+    /// A batch still being computed, block by block of queries.
+    private struct Batch {
+        var corpus: CorpusMatrix
+        var queries: CorpusMatrix
+        var next: Int
+        var k: Int
+        var metric: Metric
+        var subset: [Int32]?
+    }
+    private var batch: Batch?
+
+    init(table: KNNMatchTable) { self.table = table }
+
+    func filter(indexNumber: Int32, indexString: String?, arguments: SQLArguments) throws {
+        queryIDs = []; neighbors = []; ranks = []; position = 0; rowNumber = 1; batch = nil
+        let values = KNNMatchTable.signature.parameterValues(mask: indexNumber & 0xFF, arguments: arguments)
+        let db = table.connection
+
+        guard let corpusArg = values[0], corpusArg.type == .text else {
+            throw SQLError("corpus must be 'table.column' or 'schema.table.column', got \(describe(values[0]))")
+        }
+        let k = try parseK(values[2])
+        let metric = try parseMetric(values[3])
+        let column = try db.resolveColumn(corpusArg.text, role: "corpus")
+        let filter: CompiledFilter?
+        if let f = values[4], f.type != .null {
+            filter = try CompiledFilter(db, table: column, expression: f.text)
+        } else {
+            filter = nil
+        }
+
+        enum Query { case none, vector([Float]), table(ResolvedColumn) }
+        let query: Query
+        switch values[1]?.type ?? .null {
+        case .null:
+            query = .none
+        case .blob:
+            query = .vector(try values[1].map { arg in
+                try arg.withBlobBytes { bytes in try vectorError { try VectorView(blob: bytes).toArray() } }
+            } ?? [])
+        case .text:
+            let text = values[1]?.text ?? ""
+            if text.trimmingSpaces.hasPrefix("[") {
+                query = .vector(try vectorError { try values[1]?.withTextBytes { try parseJSONVector($0) } ?? [] })
+            } else {
+                query = .table(try db.resolveColumn(text, role: "query"))
+            }
+        case .integer, .real:
+            throw SQLError("query must be a vector (float32 BLOB or JSON array text) or 'table.column', got "
+                           + (values[1]?.type.sqlName ?? "NULL"))
+        }
+        if case .none = query { return }
+
+        let corpus = try knnErrors { try table.corpus(for: column) }
+        let subset = try filter.map { corpus.rowIndices(ofIDs: try $0.rowids()) }
+
+        switch query {
+        case .none:
+            return
+        case .vector(let v):
+            let found = try knnErrors {
+                try v.withVectorView { try KNNEngine.search(corpus, query: $0, k: k, metric: metric, rows: subset) }
+            }
+            append(queryID: nil, found)
+        case .table(let q):
+            let expected = corpus.rows > 0 ? corpus.dimensions : nil
+            let queries = try knnErrors {
+                try CorpusMatrix(source: TableColumnSource(connection: db, column: q), name: q.display, dimensions: expected)
+            }
+            batch = Batch(corpus: corpus, queries: queries, next: 0, k: k, metric: metric, subset: subset)
+            try fillFromBatch()
+        }
+    }
+
+    /// Computes query blocks until some rows are ready or the batch is done.
+    private func fillFromBatch() throws {
+        while position >= neighbors.count, var b = batch, b.next < b.queries.rows {
+            let end = min(b.queries.rows, b.next &+ KNNEngine.queryBlockSize(k: b.k))
+            let results = try knnErrors {
+                try KNNEngine.searchBatch(b.corpus, queries: b.queries, range: b.next..<end, k: b.k,
+                                          metric: b.metric, rows: b.subset)
+            }
+            queryIDs = []; neighbors = []; ranks = []; position = 0
+            for (i, found) in results.enumerated() { append(queryID: b.queries.ids[b.next &+ i], found) }
+            b.next = end
+            batch = b.next < b.queries.rows ? b : nil
+        }
+    }
+
+    private func append(queryID: Int64?, _ found: [Neighbor]) {
+        for (i, n) in found.enumerated() {
+            queryIDs.append(queryID)
+            neighbors.append(n)
+            ranks.append(i &+ 1)
+        }
+    }
+
+    func next() throws {
+        position &+= 1
+        rowNumber &+= 1
+        if position >= neighbors.count { try fillFromBatch() }
+    }
+
+    var isAtEnd: Bool { position >= neighbors.count }
+
+    func column(_ index: Int32, context: SQLContext) throws {
+        guard position < neighbors.count else { return context.resultNull() }
+        switch index {
+        case 0:
+            if let q = queryIDs[position] { context.result(q) } else { context.resultNull() }
+        case 1: context.result(neighbors[position].id)
+        case 2: context.result(neighbors[position].distance)
+        case 3: context.result(ranks[position])
+        default: context.resultNull()
+        }
+    }
+
+    func rowid() throws -> Int64 { rowNumber }
+}
+
+// MARK: - argument parsing
+
+private func describe(_ a: SQLArgument?) -> String {
+    guard let a else { return "NULL" }
+    switch a.type {
+    case .null: return "NULL"
+    case .integer: return String(a.int64)
+    case .real: return String(a.double)
+    case .text: return "'\(a.text)'"
+    case .blob: return "a blob"
+    }
+}
+
+private func parseK(_ a: SQLArgument?) throws -> Int {
+    let maxK = KNNEngine.maxK
+    let bad = SQLError("k must be an integer between 1 and \(maxK), got \(describe(a))")
+    guard let a else { throw bad }
+    switch a.type {
+    case .integer:
+        let v = a.int64
+        guard v >= 1, v <= Int64(maxK) else { throw bad }
+        return Int(v)
+    case .real:
+        let v = a.double
+        guard v >= 1, v <= Double(maxK), v == v.rounded() else { throw bad }
+        return Int(v)
+    default:
+        throw bad
+    }
+}
+
+private func parseMetric(_ a: SQLArgument?) throws -> Metric {
+    guard let a, a.type != .null else { return .cosine }
+    let names = "(expected 'cosine', 'l2' or 'dot')"
+    guard a.type == .text else { throw SQLError("unknown metric \(describe(a)) \(names)") }
+    guard let m = Metric(rawValue: a.text.trimmingSpaces.asciiLowercased) else {
+        throw SQLError("unknown metric '\(a.text)' \(names)")
+    }
+    return m
+}
+
+/// Vector decoding errors of the query argument as SQL errors (`query: empty vector`).
+private func vectorError<R>(_ body: () throws -> R) throws -> R {
+    do { return try body() } catch let e as VectorError { throw SQLError("query: \(e)") }
+}
+
+/// Engine errors as SQL errors.
+private func knnErrors<R>(_ body: () throws -> R) throws -> R {
+    do { return try body() } catch let e as KNNError { throw SQLError(e.description) }
+}

@@ -1,0 +1,259 @@
+// knn_match's view of the database: resolving 'schema.table.column' names the way SQLite resolves table
+// names, streaming a column as a `CorpusSource`, the cache's validity stamp, and turning a filter expression
+// into the set of matching rowids. Everything goes through SQLiteKit statements on the calling connection.
+import SQLiteKit
+import Vectors
+
+/// A column named in knn_match's arguments, resolved to the schema that holds its table.
+struct ResolvedColumn {
+    var schema: String
+    var table: String
+    var column: String
+    /// As the user wrote it (for messages).
+    var display: String
+
+    /// The cache key: case-folded, since SQLite names are case-insensitive.
+    var key: String { "\(schema).\(table).\(column)".asciiLowercased }
+
+    var quotedTable: String { "\(quoteIdentifier(schema)).\(quoteIdentifier(table))" }
+}
+
+/// `"name"` with embedded double quotes doubled.
+func quoteIdentifier(_ s: String) -> String { "\"" + s.replacingAll("\"", with: "\"\"") + "\"" }
+
+extension String {
+    var asciiLowercased: String {
+        String(decoding: utf8.map { $0 >= 65 && $0 <= 90 ? $0 &+ 32 : $0 }, as: UTF8.self)
+    }
+
+    func replacingAll(_ target: Character, with replacement: String) -> String {
+        var out = ""
+        for c in self { if c == target { out += replacement } else { out.append(c) } }
+        return out
+    }
+}
+
+/// Splits `a.b.c` into parts; a part may be double-quoted (`"my.table".col`, `""` inside for a quote).
+/// Nil when the text is not dot-separated names.
+func splitQualifiedName(_ text: String) -> [String]? {
+    var parts: [String] = []
+    var chars = Array(text.trimmingSpaces)[...]
+    while true {
+        var part = ""
+        if chars.first == "\"" {
+            chars = chars.dropFirst()
+            var closed = false
+            while let c = chars.first {
+                chars = chars.dropFirst()
+                if c == "\"" {
+                    if chars.first == "\"" { part.append("\""); chars = chars.dropFirst() } else { closed = true; break }
+                } else {
+                    part.append(c)
+                }
+            }
+            guard closed else { return nil }
+        } else {
+            while let c = chars.first, c != "." { part.append(c); chars = chars.dropFirst() }
+            part = part.trimmingSpaces
+        }
+        guard !part.isEmpty else { return nil }
+        parts.append(part)
+        guard let next = chars.first else { break }
+        guard next == "." else { return nil }
+        chars = chars.dropFirst()
+    }
+    return parts
+}
+
+extension String {
+    var trimmingSpaces: String {
+        var s = Substring(self)
+        while let f = s.first, f.isWhitespace { s = s.dropFirst() }
+        while let l = s.last, l.isWhitespace { s = s.dropLast() }
+        return String(s)
+    }
+}
+
+extension Connection {
+    /// Schemas in the order SQLite searches an unqualified table name: temp, main, then attached ones.
+    func schemaSearchOrder() throws -> [String] {
+        let st = try prepare("PRAGMA database_list")
+        var names: [String] = []
+        while try st.step() { names.append(st.text(at: 1)) }
+        let rest = names.filter { $0 != "main" && $0 != "temp" }
+        return ["temp", "main"] + rest
+    }
+
+    /// Resolves `'table.column'` or `'schema.table.column'`; `role` names the argument in errors.
+    func resolveColumn(_ spec: String, role: String) throws -> ResolvedColumn {
+        guard let parts = splitQualifiedName(spec), parts.count == 2 || parts.count == 3 else {
+            throw SQLError("\(role) must be 'table.column' or 'schema.table.column', got '\(spec)'")
+        }
+        let table = parts[parts.count - 2], column = parts[parts.count - 1]
+        let schemas: [String]
+        if parts.count == 3 {
+            let all = try schemaSearchOrder()
+            guard let s = all.first(where: { $0.asciiLowercased == parts[0].asciiLowercased }) else {
+                throw SQLError("no such database: \(parts[0])")
+            }
+            schemas = [s]
+        } else {
+            schemas = try schemaSearchOrder()
+        }
+        for schema in schemas {
+            let st = try prepare("PRAGMA \(quoteIdentifier(schema)).table_xinfo(\(quoteIdentifier(table)))")
+            var columns: [String] = []
+            while try st.step() { columns.append(st.text(at: 1)) }
+            guard !columns.isEmpty else { continue }
+            guard let found = columns.first(where: { $0.asciiLowercased == column.asciiLowercased }) else {
+                throw SQLError("no such column: \(table).\(column)")
+            }
+            return ResolvedColumn(schema: schema, table: table, column: found, display: spec.trimmingSpaces)
+        }
+        throw SQLError("no such table: \(parts.count == 3 ? "\(parts[0]).\(table)" : table)")
+    }
+
+    /// What must be unchanged for a cached corpus to be current: this connection's change counter (any write
+    /// it made, to any table), and the schema's data version (commits by other connections) and schema
+    /// version (DROP/CREATE/ALTER).
+    func corpusStamp(schema: String) throws -> CorpusCache.Stamp {
+        let q = quoteIdentifier(schema)
+        func pragma(_ name: String) throws -> Int64 {
+            guard case .integer(let v)? = try scalar("PRAGMA \(q).\(name)") else { return -1 }
+            return v
+        }
+        return [totalChanges, try pragma("data_version"), try pragma("schema_version")]
+    }
+}
+
+/// Streams `SELECT rowid, column FROM table ORDER BY rowid` as vectors (float32 BLOBs or JSON text).
+struct TableColumnSource: CorpusSource {
+    let connection: Connection
+    let column: ResolvedColumn
+
+    func forEachRow(_ body: (Int64, VectorView?) throws -> Void) throws {
+        let sql = "SELECT rowid, \(quoteIdentifier(column.column)) FROM \(column.quotedTable) ORDER BY rowid"
+        let st: Statement
+        do { st = try connection.prepare(sql) } catch {
+            throw SQLError("cannot read \(column.display): \(SQLError.from(error).message)")
+        }
+        let name = column.display
+        while try st.step() {
+            let id = st.int64(at: 0)
+            switch st.type(at: 1) {
+            case .null:
+                try body(id, nil)
+            case .blob:
+                try st.withBlobBytes(at: 1) { bytes in
+                    // Length checks here; NaN/Inf are found by the engine while it computes norms.
+                    let problem: VectorError?
+                    if bytes.count % 4 != 0 { problem = .blobLength(bytes.count) }
+                    else if bytes.isEmpty { problem = .empty }
+                    else if bytes.count / 4 > Vector.maxDimensions { problem = .tooManyDimensions(bytes.count / 4) }
+                    else { problem = nil }
+                    guard problem == nil, let base = bytes.baseAddress else {
+                        throw KNNError.badRow(corpus: name, id: id, reason: (problem ?? .empty).description)
+                    }
+                    try body(id, VectorView(unchecked: base, count: bytes.count / 4))
+                }
+            case .text:
+                let values: [Float]
+                do {
+                    var text = st.text(at: 1)
+                    values = try text.withUTF8 { try parseJSONVector($0) }
+                } catch let e as VectorError {
+                    throw KNNError.badRow(corpus: name, id: id, reason: e.description)
+                }
+                try values.withVectorView { try body(id, $0) }
+            case .integer, .real:
+                throw KNNError.badRow(corpus: name, id: id,
+                                      reason: VectorError.wrongType(st.type(at: 1).sqlName).description)
+            }
+        }
+    }
+}
+
+/// A compiled filter: `SELECT rowid FROM table WHERE (expression)`, checked to be one read-only statement.
+struct CompiledFilter {
+    let statement: Statement
+
+    init(_ connection: Connection, table: ResolvedColumn, expression: String) throws {
+        guard !expression.trimmingSpaces.isEmpty else { throw SQLError("invalid filter: empty expression") }
+        // A ')' that closes more than it opened would end our WHERE clause early (`1) UNION SELECT (2`).
+        guard parenthesesStayOpen(expression) else { throw SQLError("invalid filter: must be a single expression") }
+        // The newline keeps a trailing `--` comment from swallowing the closing parenthesis.
+        let sql = "SELECT rowid FROM \(table.quotedTable) WHERE (\(expression)\n)"
+        let utf8 = Array(sql.utf8CString)
+        let first: Statement?
+        let next: Int
+        do {
+            (first, next) = try utf8.withUnsafeBufferPointer { buf in
+                try connection.prepareNext(buf, from: 0)
+            }
+        } catch {
+            throw SQLError("invalid filter: \(SQLError.from(error).message)")
+        }
+        guard let first else { throw SQLError("invalid filter: empty expression") }
+        // The text after the statement (the NUL terminator aside) must hold no second statement.
+        let rest: Statement?
+        do {
+            rest = try utf8.withUnsafeBufferPointer { buf in
+                try connection.prepareNext(UnsafeBufferPointer(rebasing: buf[..<max(0, buf.count - 1)]), from: next).statement
+            }
+        } catch {
+            throw SQLError("invalid filter: must be a single expression")
+        }
+        guard rest == nil, first.isReadOnly, first.columnCount == 1 else {
+            throw SQLError("invalid filter: must be a single expression")
+        }
+        statement = first
+    }
+
+    /// The rowids of matching rows.
+    func rowids() throws -> [Int64] {
+        statement.reset()
+        var out: [Int64] = []
+        while try statement.step() {
+            if statement.type(at: 0) != .null { out.append(statement.int64(at: 0)) }
+        }
+        return out
+    }
+}
+
+/// Whether no `)` in `sql` (outside strings, quoted names and comments) closes a parenthesis it did not open.
+func parenthesesStayOpen(_ sql: String) -> Bool {
+    let b = Array(sql.utf8)
+    var depth = 0
+    var i = 0
+    while i < b.count {
+        let c = b[i]
+        switch c {
+        case UInt8(ascii: "'"), UInt8(ascii: "\""), UInt8(ascii: "`"), UInt8(ascii: "["):
+            let close = c == UInt8(ascii: "[") ? UInt8(ascii: "]") : c
+            i += 1
+            while i < b.count {
+                if b[i] == close {
+                    // A doubled quote is an escaped quote inside the token ([...] has no escape).
+                    if close != UInt8(ascii: "]"), i + 1 < b.count, b[i + 1] == close { i += 2; continue }
+                    break
+                }
+                i += 1
+            }
+        case UInt8(ascii: "-") where i + 1 < b.count && b[i + 1] == UInt8(ascii: "-"):
+            while i < b.count, b[i] != 0x0A { i += 1 }
+        case UInt8(ascii: "/") where i + 1 < b.count && b[i + 1] == UInt8(ascii: "*"):
+            i += 2
+            while i + 1 < b.count, !(b[i] == UInt8(ascii: "*") && b[i + 1] == UInt8(ascii: "/")) { i += 1 }
+            i += 1
+        case UInt8(ascii: "("):
+            depth += 1
+        case UInt8(ascii: ")"):
+            depth -= 1
+            if depth < 0 { return false }
+        default:
+            break
+        }
+        i += 1
+    }
+    return true
+}

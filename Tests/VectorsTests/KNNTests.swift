@@ -1,0 +1,312 @@
+// The knn core on plain values: top-k selection, the packed corpus, the cache, and the engine (single and
+// batch, filtered or not, every metric) against a naive float64 brute force written here.
+import Testing
+@testable import Vectors
+
+/// A small deterministic generator (SplitMix64), so failures reproduce.
+struct SeededRandom {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func float() -> Float { Float(next() >> 40) / Float(1 << 24) * 2 - 1 }
+    mutating func int(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+    mutating func vector(_ d: Int) -> [Float] { (0..<d).map { _ in float() } }
+}
+
+/// The reference: every distance in float64 by the textbook formula, sorted by (distance, id).
+func bruteForce(_ ids: [Int64], _ vectors: [[Float]?], _ q: [Float], k: Int, metric: Metric,
+                allowed: Set<Int64>? = nil) -> [Neighbor] {
+    var all: [Neighbor] = []
+    for (id, v) in zip(ids, vectors) {
+        guard let v, allowed?.contains(id) ?? true else { continue }
+        var dot = 0.0, nx = 0.0, nq = 0.0, l2 = 0.0
+        for i in 0..<v.count {
+            let x = Double(v[i]), y = Double(q[i])
+            dot += x * y; nx += x * x; nq += y * y; l2 += (x - y) * (x - y)
+        }
+        let d: Double
+        switch metric {
+        case .cosine:
+            guard nx > 0, nq > 0 else { continue }
+            d = 1 - min(1, max(-1, dot / (nx.squareRoot() * nq.squareRoot())))
+        case .l2: d = l2.squareRoot()
+        case .dot: d = -dot
+        }
+        all.append(Neighbor(id: id, distance: d))
+    }
+    all.sort { $0.distance < $1.distance || ($0.distance == $1.distance && $0.id < $1.id) }
+    return Array(all.prefix(k))
+}
+
+func expectSame(_ got: [Neighbor], _ want: [Neighbor], _ note: String = "",
+                sourceLocation: SourceLocation = #_sourceLocation) {
+    #expect(got.map(\.id) == want.map(\.id), "\(note)", sourceLocation: sourceLocation)
+    guard got.count == want.count else { return }
+    for (g, w) in zip(got, want) {
+        #expect(abs(g.distance - w.distance) <= 1e-9 * max(1, abs(w.distance)), "\(note) id \(g.id)",
+                sourceLocation: sourceLocation)
+    }
+}
+
+@Suite struct TopKTests {
+    @Test func keepsTheSmallestWithTiesBySmallerID() {
+        var rng = SeededRandom(state: 1)
+        for k in [1, 2, 5, 50, 200] {
+            var top = TopK(k: k)
+            var all: [Neighbor] = []
+            for i in 0..<300 {
+                // Few distinct distances: many ties.
+                let n = Neighbor(id: Int64(rng.int(1000)) * 1000 + Int64(i), distance: Double(rng.int(20)))
+                all.append(n)
+                top.insert(n)
+            }
+            let want = Array(all.sorted(by: Neighbor.precedes).prefix(k))
+            #expect(top.sorted() == want)
+        }
+    }
+
+    @Test func ignoresNaNAndZeroK() {
+        var top = TopK(k: 2)
+        top.insert(Neighbor(id: 1, distance: .nan))
+        top.insert(Neighbor(id: 2, distance: 3))
+        #expect(top.sorted() == [Neighbor(id: 2, distance: 3)])
+        var none = TopK(k: 0)
+        none.insert(Neighbor(id: 1, distance: 0))
+        #expect(none.sorted().isEmpty)
+    }
+
+    @Test func candidateHeapMatchesSorting() {
+        var rng = SeededRandom(state: 2)
+        for capacity in [1, 3, 16, 100] {
+            var heap = CandidateHeap(capacity: capacity)
+            var all: [(Float, Int32)] = []
+            for i in 0..<500 {
+                let key = Float(rng.int(40)) - 20
+                all.append((key, Int32(i)))
+                heap.offer(key, Int32(i))
+            }
+            heap.offer(.nan, 9999)
+            let want = all.sorted { ($0.0, $0.1) < ($1.0, $1.1) }.prefix(capacity)
+            #expect(heap.sortedItems().map(\.row) == want.map(\.1))
+            #expect(heap.threshold == want.last?.0)
+        }
+    }
+}
+
+@Suite struct CorpusMatrixTests {
+    @Test func skipsNullRowsAndFindsIDs() throws {
+        let m = try CorpusMatrix(source: InMemoryCorpus(ids: [10, 20, 30, 40], vectors: [[1, 2], nil, [3, 4], [0, 0]]),
+                                 name: "t.v")
+        #expect(m.rows == 3 && m.dimensions == 2)
+        #expect(m.ids == [10, 30, 40])
+        #expect(m.rowIndex(ofID: 30) == 1)
+        #expect(m.rowIndex(ofID: 20) == nil)
+        #expect(m.rowIndices(ofIDs: [40, 20, 10, 40, 99]) == [0, 2])
+        #expect(m.vector(at: 1) == [3, 4])
+    }
+
+    @Test func unorderedIDsAreFound() throws {
+        let m = try CorpusMatrix(source: InMemoryCorpus(ids: [5, -3, 9], vectors: [[1], [2], [3]]), name: "m")
+        #expect(m.rowIndex(ofID: -3) == 1)
+        #expect(m.rowIndex(ofID: 9) == 2)
+        #expect(m.rowIndex(ofID: 4) == nil)
+    }
+
+    @Test func wrongDimensionsNameTheRow() {
+        #expect(throws: KNNError.rowDimensions(corpus: "docs.e", id: 3, found: 3, expected: 2)) {
+            try CorpusMatrix(source: InMemoryCorpus(vectors: [[1, 2], nil, [1, 2, 3]]), name: "docs.e")
+        }
+        #expect(throws: KNNError.rowDimensions(corpus: "q", id: 1, found: 2, expected: 4)) {
+            try CorpusMatrix(source: InMemoryCorpus(vectors: [[1, 2]]), name: "q", dimensions: 4)
+        }
+    }
+
+    @Test func emptyCorpus() throws {
+        let m = try CorpusMatrix(source: InMemoryCorpus(vectors: [nil, nil]), name: "e")
+        #expect(m.rows == 0)
+        let found = try [Float](repeating: 1, count: 3).withVectorView {
+            try KNNEngine.search(m, query: $0, k: 5, metric: .cosine)
+        }
+        #expect(found.isEmpty)
+    }
+
+    @Test func growsPastInitialCapacity() throws {
+        var rng = SeededRandom(state: 3)
+        let vectors: [[Float]?] = (0..<2500).map { _ in rng.vector(5) }
+        let m = try CorpusMatrix(source: InMemoryCorpus(vectors: vectors), name: "g")
+        #expect(m.rows == 2500)
+        #expect(m.vector(at: 2499) == vectors[2499])
+        #expect(m.vector(at: 1024) == vectors[1024])
+    }
+
+    @Test func matrixSourceReadsRows() throws {
+        let flat: [Float] = [1, 2, 3, 4, 5, 6]
+        let m = try flat.withUnsafeBytes { raw in
+            try CorpusMatrix(source: MatrixCorpus(base: raw.baseAddress!, rows: 3, dimensions: 2), name: "npy")
+        }
+        #expect(m.ids == [1, 2, 3])
+        #expect(m.vector(at: 2) == [5, 6])
+    }
+}
+
+@Suite struct EngineTests {
+    func corpus(_ seed: UInt64, rows: Int, d: Int, nullEvery: Int = 0) -> (ids: [Int64], vectors: [[Float]?]) {
+        var rng = SeededRandom(state: seed)
+        let ids = (0..<rows).map { Int64($0) * 3 + 1 }
+        let vectors: [[Float]?] = (0..<rows).map { i in nullEvery > 0 && i % nullEvery == 0 ? nil : rng.vector(d) }
+        return (ids, vectors)
+    }
+
+    @Test(arguments: Metric.allCases)
+    func singleMatchesBruteForce(metric: Metric) throws {
+        for (rows, d) in [(1, 1), (37, 3), (500, 17), (2000, 64)] {
+            let c = corpus(UInt64(rows * 31 + d), rows: rows, d: d, nullEvery: 7)
+            let m = try CorpusMatrix(source: InMemoryCorpus(ids: c.ids, vectors: c.vectors), name: "c")
+            var rng = SeededRandom(state: 99)
+            for k in [1, 5, 64, rows + 10] {
+                let q = rng.vector(d)
+                let got = try q.withVectorView { try KNNEngine.search(m, query: $0, k: k, metric: metric) }
+                expectSame(got, bruteForce(c.ids, c.vectors, q, k: k, metric: metric), "rows \(rows) d \(d) k \(k)")
+            }
+        }
+    }
+
+    @Test(arguments: Metric.allCases)
+    func batchMatchesBruteForce(metric: Metric) throws {
+        let c = corpus(7, rows: 1500, d: 24, nullEvery: 11)
+        let m = try CorpusMatrix(source: InMemoryCorpus(ids: c.ids, vectors: c.vectors), name: "c")
+        var rng = SeededRandom(state: 5)
+        let qs: [[Float]?] = (0..<40).map { _ in rng.vector(24) }
+        let queries = try CorpusMatrix(source: InMemoryCorpus(vectors: qs), name: "q")
+        let saved = KNNEngine.tileFloats
+        defer { KNNEngine.tileFloats = saved }
+        for tile in [saved, 40 * 64] {  // one block, and many small blocks
+            KNNEngine.tileFloats = tile
+            for k in [1, 7, 300] {
+                let got = try KNNEngine.searchBatch(m, queries: queries, range: 0..<40, k: k, metric: metric)
+                #expect(got.count == 40)
+                for (i, g) in got.enumerated() {
+                    expectSame(g, bruteForce(c.ids, c.vectors, qs[i]!, k: k, metric: metric), "query \(i) k \(k)")
+                }
+            }
+        }
+    }
+
+    @Test(arguments: Metric.allCases)
+    func filteredSearchIsTheTopKAmongMatches(metric: Metric) throws {
+        let c = corpus(11, rows: 5000, d: 16)
+        let m = try CorpusMatrix(source: InMemoryCorpus(ids: c.ids, vectors: c.vectors), name: "c")
+        var rng = SeededRandom(state: 12)
+        let allowed = Set(c.ids.filter { _ in rng.int(100) == 0 })
+        let subset = m.rowIndices(ofIDs: allowed)
+        let q = rng.vector(16)
+        for k in [1, 10, allowed.count + 5] {
+            let want = bruteForce(c.ids, c.vectors, q, k: k, metric: metric, allowed: allowed)
+            let got = try q.withVectorView { try KNNEngine.search(m, query: $0, k: k, metric: metric, rows: subset) }
+            expectSame(got, want, "single k \(k)")
+            let qm = try CorpusMatrix(source: InMemoryCorpus(vectors: [q, q]), name: "q")
+            let batch = try KNNEngine.searchBatch(m, queries: qm, range: 0..<2, k: k, metric: metric, rows: subset)
+            expectSame(batch[1], want, "batch k \(k)")
+        }
+    }
+
+    @Test(arguments: Metric.allCases)
+    func exactTiesAreBrokenBySmallerID(metric: Metric) throws {
+        // 60 copies of one vector among noise: every copy ties; the smallest ids must win, in order.
+        var rng = SeededRandom(state: 21)
+        let dup = rng.vector(33)
+        var vectors: [[Float]?] = (0..<3000).map { _ in rng.vector(33) }
+        var dupIDs: [Int64] = []
+        for i in 0..<60 {
+            let at = (i * 47 + 13) % 3000
+            vectors[at] = dup
+            dupIDs.append(Int64(at) + 1)
+        }
+        let ids = (1...3000).map(Int64.init)
+        let m = try CorpusMatrix(source: InMemoryCorpus(ids: ids, vectors: vectors), name: "c")
+        let q = dup.map { $0 * 0.5 + 0.01 }
+        let qm = try CorpusMatrix(source: InMemoryCorpus(vectors: [q, dup]), name: "q")
+        for k in [1, 5, 59, 70] {
+            let want = bruteForce(ids, vectors, q, k: k, metric: metric)
+            expectSame(try q.withVectorView { try KNNEngine.search(m, query: $0, k: k, metric: metric) }, want, "k \(k)")
+            let batch = try KNNEngine.searchBatch(m, queries: qm, range: 0..<2, k: k, metric: metric)
+            expectSame(batch[0], want, "batch k \(k)")
+            expectSame(batch[1], bruteForce(ids, vectors, dup, k: k, metric: metric), "batch dup k \(k)")
+        }
+        if metric != .dot {
+            let first = try dup.withVectorView { try KNNEngine.search(m, query: $0, k: 3, metric: metric) }
+            #expect(first.map(\.id) == Array(dupIDs.sorted().prefix(3)))
+        }
+    }
+
+    @Test func zeroVectorsUnderCosine() throws {
+        let m = try CorpusMatrix(source: InMemoryCorpus(vectors: [[0, 0], [1, 0], [0, 1]]), name: "z")
+        let got = try [Float]([1, 0.1]).withVectorView { try KNNEngine.search(m, query: $0, k: 3, metric: .cosine) }
+        #expect(got.map(\.id) == [2, 3])  // the zero row has no angle
+        let zero = try [Float]([0, 0]).withVectorView { try KNNEngine.search(m, query: $0, k: 3, metric: .cosine) }
+        #expect(zero.isEmpty)
+        let l2 = try [Float]([0, 0]).withVectorView { try KNNEngine.search(m, query: $0, k: 3, metric: .l2) }
+        #expect(l2.map(\.id) == [1, 2, 3])
+    }
+
+    @Test func hugeAndTinyMagnitudesStayExact() throws {
+        var rng = SeededRandom(state: 8)
+        for scale in [Float(1e18), 1e-20] {
+            let vectors: [[Float]?] = (0..<200).map { _ in rng.vector(8).map { $0 * scale } }
+            let ids = (1...200).map(Int64.init)
+            let m = try CorpusMatrix(source: InMemoryCorpus(ids: ids, vectors: vectors), name: "h")
+            let q = rng.vector(8).map { $0 * scale }
+            for metric in Metric.allCases {
+                let got = try q.withVectorView { try KNNEngine.search(m, query: $0, k: 4, metric: metric) }
+                #expect(got.map(\.id) == bruteForce(ids, vectors, q, k: 4, metric: metric).map(\.id), "\(scale) \(metric)")
+            }
+        }
+    }
+
+    @Test func queryDimensionsMustMatch() throws {
+        let m = try CorpusMatrix(source: InMemoryCorpus(vectors: [[1, 2, 3]]), name: "c")
+        #expect(throws: KNNError.queryDimensions(found: 2, expected: 3)) {
+            try [Float]([1, 2]).withVectorView { try KNNEngine.search(m, query: $0, k: 1, metric: .l2) }
+        }
+    }
+}
+
+@Suite struct CacheTests {
+    func matrix(_ rows: Int) throws -> CorpusMatrix {
+        try CorpusMatrix(source: InMemoryCorpus(vectors: (0..<rows).map { _ in [Float](repeating: 1, count: 4) }), name: "m")
+    }
+
+    @Test func staleStampsMiss() throws {
+        let cache = CorpusCache(limit: 1 << 20)
+        let key = CorpusCache.Key(owner: 1, name: "main.t.v")
+        let m = try matrix(10)
+        cache.store(key, stamp: [1, 2], matrix: m)
+        #expect(cache.lookup(key, stamp: [1, 2]) === m)
+        #expect(cache.lookup(key, stamp: [1, 3]) == nil)
+        #expect(cache.lookup(key, stamp: [1, 2]) == nil)  // the stale entry was dropped
+        #expect(cache.byteCount == 0)
+    }
+
+    @Test func evictsLeastRecentlyUsedUnderTheCap() throws {
+        let one = try matrix(100)
+        let cache = CorpusCache(limit: one.byteCount * 2)
+        let a = CorpusCache.Key(owner: 1, name: "a"), b = CorpusCache.Key(owner: 1, name: "b")
+        let c = CorpusCache.Key(owner: 2, name: "c")
+        cache.store(a, stamp: [0], matrix: one)
+        cache.store(b, stamp: [0], matrix: try matrix(100))
+        _ = cache.lookup(a, stamp: [0])  // b is now the least recently used
+        cache.store(c, stamp: [0], matrix: try matrix(100))
+        #expect(cache.contains(a) && !cache.contains(b) && cache.contains(c))
+        #expect(cache.byteCount <= cache.limit)
+        #expect(!cache.store(CorpusCache.Key(owner: 1, name: "big"), stamp: [0], matrix: try matrix(1000)))
+        cache.removeAll(owner: 1)
+        #expect(!cache.contains(a) && cache.contains(c))
+        cache.limit = 0
+        #expect(cache.count == 0 && cache.byteCount == 0)
+    }
+}
