@@ -32,12 +32,26 @@ def strata_surface():
 DIRECTONLY = 0x80000
 
 
+# Modules that read nothing but their arguments: allowed in views (INNOCUOUS). Every other module reads files
+# or tables and must be refused there.
+PURE_MODULES = {"cron_schedule"}
+# Modules used through CREATE VIRTUAL TABLE (not table-valued functions), with arguments that create them.
+CREATABLE = {
+    "log_file": "'{root}/sql/demo/logs/retrain.log'",
+    "jsonl": "'{root}/sql/demo/predictions.jsonl'",
+    "csv_file": "'{csv}'",
+}
+
+
 def test_hostile_database_cannot_call_file_readers(tmp_path):
     """Views and triggers in an untrusted database that call DIRECTONLY functions or file-reading tables fail
-    with 'unsafe use' for a client that loaded Strata, whatever trusted_schema says."""
+    with 'unsafe use' for a client that loaded Strata, whatever trusted_schema says; pure ones keep working."""
     functions, modules = strata_surface()
+    assert set(CREATABLE) <= modules and PURE_MODULES <= modules
+    csv = tmp_path / "secret.csv"
+    csv.write_text("user,password\nroot,hunter2\n")
     path = tmp_path / "hostile.db"
-    setup = sqlite3.connect(path)  # made without the extension: the attacker's side
+    setup = connect(str(path))  # the attacker's side, with the extension, planting tables, views and triggers
     setup.execute("create table log(x)")
     planted = []
     for name, narg, flags in sorted(functions):
@@ -45,11 +59,17 @@ def test_hostile_database_cannot_call_file_readers(tmp_path):
             args = ", ".join(["'/etc/passwd'"] * max(narg, 1))
             setup.execute(f"create view v_{name} as select {name}({args}) as leaked")
             planted.append(f"v_{name}")
-    for name in sorted(modules):
-        setup.execute(f"create view m_{name} as select * from {name}('/etc/passwd')")
+    for name in sorted(modules - PURE_MODULES):
+        if name in CREATABLE:
+            setup.execute(f"create virtual table t_{name} using {name}("
+                          + CREATABLE[name].format(root=ROOT, csv=csv) + ")")
+            setup.execute(f"create view m_{name} as select * from t_{name}")
+        else:
+            setup.execute(f"create view m_{name} as select * from {name}('/etc/passwd')")
         planted.append(f"m_{name}")
-    setup.execute("create trigger t after insert on log begin select * from "
-                  + (sorted(modules)[0] if modules else "log") + "('/etc/passwd'); end")
+    setup.execute("create view pure_schedule as select * from cron_schedule('@daily', '2026-01-01', '2026-01-03')")
+    setup.execute("create view pure_vectors as select vec_dims('[1,2]') as d, cron_next('@daily', '2026-01-01') as n")
+    setup.execute("create trigger t after insert on log begin select * from read_log('/etc/passwd'); end")
     setup.commit()
     setup.close()
 
@@ -60,10 +80,11 @@ def test_hostile_database_cannot_call_file_readers(tmp_path):
             with pytest.raises(sqlite3.OperationalError) as e:
                 victim.execute(f"select * from {view}").fetchall()
             assert "unsafe use of" in str(e.value), (view, trusted, str(e.value))
-        if modules:
-            with pytest.raises(sqlite3.OperationalError) as e:
-                victim.execute("insert into log values (1)")
-            assert "unsafe use of" in str(e.value)
+        with pytest.raises(sqlite3.OperationalError) as e:
+            victim.execute("insert into log values (1)")
+        assert "unsafe use of" in str(e.value)
+        assert len(victim.execute("select * from pure_schedule").fetchall()) == 2
+        assert victim.execute("select * from pure_vectors").fetchall() == [(2, "2026-01-02 00:00:00")]
         victim.close()
 
 

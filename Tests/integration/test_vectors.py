@@ -166,8 +166,16 @@ EXPECTED_FUNCTIONS = {
     ("inner_product", 2, "s", PURE),
     ("vec_avg", 1, "a", PURE),
     ("vec_check", 1, "s", PURE),
+    ("cron_next", 2, "s", PURE),
+    ("cron_prev", 2, "s", PURE),
+    ("cron_describe", 1, "s", PURE),
 }
-EXPECTED_MODULES = set()
+EXPECTED_MODULES = {
+    "knn_match",                                      # vectors
+    "read_log", "log_file", "log_formats",            # logs
+    "crontab", "cron_schedule", "cron_history", "cron_runs",  # cron
+    "read_jsonl", "jsonl", "read_csv", "csv_file", "read_npy", "read_npz",  # files
+}
 
 
 def function_list(conn):
