@@ -73,6 +73,12 @@ public final class ResultPrinter {
         }
     }
 
+    /// Ends a result whose statement failed: rows already shown stay; an empty grid is not drawn.
+    public func abandon() {
+        if !settings.mode.streams && rows.isEmpty { return }
+        end()
+    }
+
     /// A whole result in any mode, as text.
     public static func render(_ r: ResultSet, settings: OutputSettings) -> String {
         switch settings.mode {

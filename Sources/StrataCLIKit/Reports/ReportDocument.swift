@@ -52,6 +52,11 @@ public final class ReportCollector: ResultObserver {
         if rows.count < rowLimit { rows.append(values) } else { truncated = true }
     }
 
+    /// A failed statement's partial result is left out of the report.
+    public func abandon() {
+        rows = []
+    }
+
     public func end() {
         document.blocks.append(.result(ResultSet(columns: columns, rows: rows), heading: lastHeading))
         lastHeading = nil

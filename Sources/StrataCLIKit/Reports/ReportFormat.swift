@@ -41,26 +41,26 @@ public enum ReportFormat: String, CaseIterable, Sendable {
     }
 
     static func text(_ doc: ReportDocument, width: Int?) -> String {
-        var parts: [String] = []
+        var out = ""
         let settings = OutputSettings(mode: .box, headers: true, width: width)
         for block in doc.blocks {
             switch block {
             case .heading(let h):
+                if !out.isEmpty { out += "\n" }
+                out += h.text + "\n"
                 let rule = h.level == 1 ? "═" : (h.level == 2 ? "─" : "")
-                var s = h.text + "\n"
-                if !rule.isEmpty { s += String(repeating: rule, count: max(3, TextWidth.of(h.text))) + "\n" }
-                parts.append(s)
+                if !rule.isEmpty { out += String(repeating: rule, count: max(3, TextWidth.of(h.text))) + "\n" }
             case .result(let r, _):
                 if BarChart.isChartable(r) {
-                    parts.append(BarChart.render(r, settings: settings))
+                    out += BarChart.render(r, settings: settings)
                 } else if r.rows.isEmpty {
-                    parts.append("(no rows)\n")
+                    out += "(no rows)\n"
                 } else {
-                    parts.append(Grid.render(r, settings: settings, style: .box))
+                    out += Grid.render(r, settings: settings, style: .box)
                 }
             }
         }
-        return parts.joined(separator: "\n")
+        return out
     }
 
     static func markdown(_ doc: ReportDocument) -> String {

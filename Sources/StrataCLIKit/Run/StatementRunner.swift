@@ -10,6 +10,12 @@ public protocol ResultObserver: AnyObject {
     func begin(columns: [String])
     func row(_ values: [SQLValue])
     func end()
+    /// The statement failed after `begin` (possibly after some rows).
+    func abandon()
+}
+
+extension ResultObserver {
+    public func abandon() { end() }
 }
 
 /// One failed statement: where it started and SQLite's message.
@@ -115,7 +121,7 @@ public final class StatementRunner {
                 observer.row((0..<n).map { st.value(at: $0) })
             }
         } catch {
-            observer.end()
+            observer.abandon()
             throw error
         }
         observer.end()

@@ -52,7 +52,8 @@ public final class Session {
             let input = reader.read(prompt: buffer.isEmpty ? "strata> " : "   ...> ")
             switch input {
             case .end:
-                if !SQLScanner.isTriviaOnly(buffer) {
+                // Batch input may end without a final `;`; at a terminal, Ctrl-D drops an unfinished statement.
+                if !interactive && !SQLScanner.isTriviaOnly(buffer) {
                     runSQL(buffer, source: source, firstLine: bufferLine)
                 }
                 return
@@ -186,6 +187,7 @@ final class PrinterObserver: ResultObserver {
     func begin(columns: [String]) { printer.begin(columns: columns) }
     func row(_ values: [SQLValue]) { printer.row(values) }
     func end() { printer.end() }
+    func abandon() { printer.abandon() }
 }
 
 extension SQLScanner {
