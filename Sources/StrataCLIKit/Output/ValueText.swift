@@ -9,6 +9,7 @@ public enum ValueText {
     public static func real(_ d: Double) -> String {
         if d.isNaN { return "NaN" }
         if d.isInfinite { return d < 0 ? "-Inf" : "Inf" }
+        if d == 0 { return "0.0" }  // SQLite prints -0.0 as 0.0 too
         var buffer = [CChar](repeating: 0, count: 40)
         let n = withVaList([d]) { args in
             buffer.withUnsafeMutableBufferPointer { vsnprintf($0.baseAddress, $0.count, "%.15g", args) }
