@@ -41,6 +41,10 @@ import Testing
         #expect(BarChart.barColumn(text) == nil)
         let one = ResultSet(columns: ["n"], rows: [[.integer(3)]])
         #expect(!BarChart.isChartable(one))
+        let wide = ResultSet(columns: ["a", "b", "c", "n"], rows: [[.text("x"), .text("y"), .text("z"), .integer(1)],
+                                                                   [.text("x"), .text("y"), .text("z"), .integer(2)]])
+        #expect(BarChart.barColumn(wide) == 3)
+        #expect(!BarChart.isChartable(wide))
     }
 
     @Test func barLengthsFollowTheValues() {

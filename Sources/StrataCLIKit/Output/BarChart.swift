@@ -16,10 +16,10 @@ public enum BarChart {
         return nil
     }
 
-    /// Whether a report result is a chart's worth: a column to chart, 2 to 200 rows, and some non-negative
-    /// value to draw.
+    /// Whether a report result is shaped like a chart: a column to chart with at most two label columns
+    /// beside it (wider results stay tables), 2 to 200 rows, and some positive value to draw.
     public static func isChartable(_ r: ResultSet) -> Bool {
-        guard let j = barColumn(r), (2...200).contains(r.rows.count) else { return false }
+        guard r.columns.count <= 3, let j = barColumn(r), (2...200).contains(r.rows.count) else { return false }
         return r.rows.contains { row in j < row.count && (ValueText.number(row[j]) ?? 0) > 0 }
     }
 

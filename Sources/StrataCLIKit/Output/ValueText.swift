@@ -206,6 +206,7 @@ public enum ValueText {
             case "|": out += "\\|"
             case "\n", "\r\n": out += "<br>"
             case "\r": break
+            case "\t": out += " "
             default: out.append(c)
             }
         }
