@@ -28,7 +28,7 @@ public final class ResultPrinter {
         case .csv where show: output.write(columns.map { ValueText.csvField($0) }.joined(separator: ",") + "\n")
         case .tsv where show: output.write(columns.map { ValueText.tsvField($0) }.joined(separator: "\t") + "\n")
         case .html: output.write(Markup.htmlStart(columns: columns, showHeaders: show))
-        case .line: lineNameWidth = columns.map { TextWidth.of($0) }.max() ?? 0
+        case .line: lineNameWidth = max(5, columns.map { TextWidth.of($0) }.max() ?? 0)  // as sqlite3
         default: break
         }
     }
