@@ -13,7 +13,7 @@ from conftest import CLI  # noqa: E402
 
 PROMPT = "strata> "
 LONG_QUERY = "with recursive r(i) as (select 1 union all select i + 1 from r) select count(*) from r;"
-ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]|\r")
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]|\r|\x07")
 
 
 def clean(text):
