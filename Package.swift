@@ -49,7 +49,8 @@ let package = Package(
         .executableTarget(name: "StrataCLI",
                           dependencies: ["StrataCLIKit", "StrataExtension", "CLineEdit"],
                           swiftSettings: swift5,
-                          linkerSettings: [.linkedLibrary("sqlite3")]),
+                          // -static-stdlib: no Swift runtime libraries to find and relocate at start-up.
+                          linkerSettings: [.linkedLibrary("sqlite3"), .unsafeFlags(["-static-stdlib"])]),
         .testTarget(name: "CLITests", dependencies: ["StrataCLIKit", "StrataTestSupport"], swiftSettings: swift5),
 
         .target(name: "StrataTestSupport", dependencies: ["StrataExtension"], path: "Tests/StrataTestSupport",
