@@ -175,10 +175,40 @@ def test_bar_mode_in_shell(home):
     quit_(child)
 
 
+def test_load_refuses_strata_and_reports_missing_files(home):
+    child = spawn(home, ":memory:")
+    assert "built into this shell" in run(child, ".load ./libstrata")
+    out = run(child, ".load /nonexistent/ext.so")
+    assert out.startswith("strata: ") and "nonexistent" in out
+    quit_(child)
+
+
+def test_headers_bold_on_terminal_unless_no_color(home):
+    child = spawn(home, ":memory:")
+    child.sendline("select 1 as n;")
+    child.expect_exact(PROMPT)
+    assert "\x1b[1mn\x1b[0m" in child.before
+    quit_(child)
+    env_home = home
+    os.environ["NO_COLOR"] = "1"
+    try:
+        child = spawn(env_home, ":memory:")
+    finally:
+        del os.environ["NO_COLOR"]
+    child.sendline("select 1 as n;")
+    child.expect_exact(PROMPT)
+    assert "\x1b[1m" not in child.before
+    quit_(child)
+
+
 def test_box_cut_to_terminal_width(home):
     child = spawn(home, ":memory:", columns=60)
     out = run(child, "select 1 as id, printf('%.200c', 'x') as wide, 'short' as s;")
     lines = [l for l in out.splitlines() if l.startswith(("┌", "│", "└", "├"))]
     assert lines and all(len(l) <= 60 for l in lines)
     assert "…" in out and "short" in out
+    child.setwinsize(40, 100)  # a resized window: the next table uses the new width
+    out = run(child, "select 1 as id, printf('%.200c', 'x') as wide, 'short' as s;")
+    lines = [l for l in out.splitlines() if l.startswith(("┌", "│", "└", "├"))]
+    assert max(len(l) for l in lines) == 100
     quit_(child)

@@ -137,10 +137,12 @@ public enum App {
         if let s = options.separator { settings.separator = s } else if settings.mode == .csv { settings.separator = "," }
         if let n = options.nullText { settings.nullText = n }
         settings.width = toTerminal ? env.terminalWidth() : nil
+        settings.color = toTerminal && getenv("NO_COLOR") == nil
 
         Interruption.install(terminate: !interactive)
         let session = Session(host: env.host, connection: connection, settings: settings, output: out.0)
         session.bail = options.bail
+        if toTerminal { session.terminalWidth = env.terminalWidth }
         session.readOnly = options.readOnly
         session.showProgress = env.stderrIsTerminal
         session.timeoutSeconds = options.timeout

@@ -53,11 +53,12 @@ public enum BarChart {
         let barWidth = settings.width.map { max(barMin, min(barMax, $0 - textWidth - 1)) } ?? barMax
         let peak = r.rows.compactMap { $0.count > chart ? ValueText.number($0[chart]).map(abs) : nil }.max() ?? 0
 
-        func line(_ values: [String], bar: String) -> String {
+        func line(_ values: [String], bar: String, header: Bool = false) -> String {
             var s = ""
             for j in 0..<n {
                 let v = TextWidth.truncate(values[j], to: widths[j])
-                s += TextWidth.pad(v, to: widths[j], right: numeric[j]) + "  "
+                let cell = TextWidth.pad(v, to: widths[j], right: numeric[j])
+                s += (header ? settings.bold(cell) : cell) + "  "
             }
             s += bar
             while s.hasSuffix(" ") { s.removeLast() }
@@ -65,7 +66,7 @@ public enum BarChart {
         }
         var out = ""
         if settings.showHeaders {
-            out += line(r.columns.map { TextWidth.singleLine($0) }, bar: "")
+            out += line(r.columns.map { TextWidth.singleLine($0) }, bar: "", header: true)
             out += line(widths.map { String(repeating: "─", count: $0) }, bar: "")
         }
         for (i, row) in r.rows.enumerated() {

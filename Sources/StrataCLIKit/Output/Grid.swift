@@ -28,17 +28,18 @@ public enum Grid {
         func rule(_ l: String, _ m: String, _ rr: String) -> String {
             l + widths.map { String(repeating: g.h, count: $0 + 2) }.joined(separator: m) + rr + "\n"
         }
-        func line(_ values: [String], alignNumbers: Bool) -> String {
+        func line(_ values: [String], alignNumbers: Bool, header: Bool = false) -> String {
             var s = g.v
             for j in 0..<n {
                 let v = TextWidth.truncate(values[j], to: widths[j])
-                s += " " + TextWidth.pad(v, to: widths[j], right: alignNumbers && numeric[j]) + " " + g.v
+                let cell = TextWidth.pad(v, to: widths[j], right: alignNumbers && numeric[j])
+                s += " " + (header ? settings.bold(cell) : cell) + " " + g.v
             }
             return s + "\n"
         }
         var out = rule(g.tl, g.tm, g.tr)
         if settings.showHeaders {
-            out += line(header, alignNumbers: true)
+            out += line(header, alignNumbers: true, header: true)
             out += rule(g.ml, g.mm, g.mr)
         }
         for row in cells { out += line(row, alignNumbers: true) }

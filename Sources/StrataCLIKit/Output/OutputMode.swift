@@ -41,6 +41,8 @@ public struct OutputSettings: Sendable {
     public var nullText = ""
     /// Terminal columns to fit box tables and bars into; nil when not writing to a terminal.
     public var width: Int?
+    /// Bold column names; only when writing to a terminal and NO_COLOR is unset.
+    public var color = false
 
     public init(mode: OutputMode, headers: Bool? = nil, separator: String = "|", nullText: String = "", width: Int? = nil) {
         self.mode = mode
@@ -51,6 +53,9 @@ public struct OutputSettings: Sendable {
     }
 
     public var showHeaders: Bool { headers ?? mode.headersByDefault }
+
+    /// `text` in bold when colours are on.
+    func bold(_ text: String) -> String { color ? "\u{1B}[1m" + text + "\u{1B}[0m" : text }
 }
 
 /// One finished result set.

@@ -29,6 +29,8 @@ public final class Session {
     /// Where `strata: ...` messages go (stderr; tests capture them).
     public var reportError: (String) -> Void = { printError($0) }
     public var readOnly = false
+    /// The terminal's current width, asked before each statement (the window may have been resized).
+    public var terminalWidth: (() -> Int?)?
     var completionCache: (version: Int64, names: CompletionNames)?
 
     public init(host: DatabaseHost, connection: Connection, settings: OutputSettings, output: TextOutput) {
@@ -106,7 +108,14 @@ public final class Session {
             self.output.flush()
             self.reportError("strata: " + e.located)
         }
-        let printer = ResultPrinter(settings: settings, output: output)
+        var shown = settings
+        if redirected {
+            shown.color = false  // a file gets neither colours nor cut values
+            shown.width = nil
+        } else if let width = terminalWidth {
+            shown.width = width()
+        }
+        let printer = ResultPrinter(settings: shown, output: output)
         let before = timer ? Self.times() : nil
         let failed = runner.run(sql, source: source, firstLine: firstLine, observer: PrinterObserver(printer))
         if control.wasTimedOut { timedOut = true }
