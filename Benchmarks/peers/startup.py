@@ -5,7 +5,8 @@ The budget is 30 ms (cron runs strata every minute for some users). Prints wall 
 runs) and the child's CPU time (user+sys from wait4, which contention from other processes distorts less),
 then the ratio to sqlite3. Usage:
     python3 Benchmarks/peers/startup.py [--runs N] [--strata PATH]
-Uses hyperfine too when it is installed (`--hyperfine`).
+Uses hyperfine too when it is installed (`--hyperfine`). `--export` adds a second table: printing a
+million rows (list and csv) beside sqlite3 doing the same, the cost per row of the output path.
 """
 import argparse
 import os
@@ -39,6 +40,7 @@ def main():
     ap.add_argument("--runs", type=int, default=200)
     ap.add_argument("--strata", default=os.environ.get("STRATA_CLI", str(ROOT / ".build" / "release" / "strata-cli")))
     ap.add_argument("--hyperfine", action="store_true")
+    ap.add_argument("--export", action="store_true")
     args = ap.parse_args()
     sqlite3 = shutil.which("sqlite3")
     peers = [("strata", [args.strata, ":memory:", "select 1"])]
@@ -56,6 +58,16 @@ def main():
     med = rows["strata"][0]
     print(f"budget: strata wall median {med:.1f} ms <= 30 ms: {'ok' if med <= 30 else 'OVER'}")
     print(f"load average: {os.getloadavg()[0]:.2f} (2 cores; other builds distort wall times)")
+    if args.export and sqlite3:
+        query = ("with recursive r(i) as (select 1 union all select i + 1 from r where i < 1000000) "
+                 "select i, i * 0.5, 'row ' || i from r;")
+        print(f"\n1,000,000 rows {'':<8} {'wall median':>12} {'cpu median':>11} {'vs sqlite3':>11}")
+        for flag in ["-list", "-csv"]:
+            ours = measure([args.strata, flag, ":memory:", query], 3)
+            theirs = measure([sqlite3, flag, ":memory:", query], 3)
+            for name, (walls, cpus) in [(f"strata {flag}", ours), (f"sqlite3 {flag}", theirs)]:
+                print(f"{name:<22} {statistics.median(walls):>9.0f} ms {statistics.median(cpus):>8.0f} ms "
+                      f"{statistics.median(cpus) / statistics.median(theirs[1]):>10.1f}x")
     if args.hyperfine and shutil.which("hyperfine"):
         subprocess.run(["hyperfine", "-N", "--warmup", "20", "--runs", str(args.runs),
                         f"{args.strata} :memory: 'select 1'", "sqlite3 :memory: 'select 1'"])

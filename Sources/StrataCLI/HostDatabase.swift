@@ -29,7 +29,10 @@ final class HostDatabase: DatabaseHost {
     func open(path: String, readOnly: Bool) throws -> Connection {
         _ = registerOnce
         var db: OpaquePointer?
+        // NOMUTEX: the CLI uses each connection from one thread (sqlite3_interrupt needs no mutex), and a
+        // serialized connection would lock a mutex on every sqlite3_column_* call of a million-row export.
         let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_URI
+            | SQLITE_OPEN_NOMUTEX
         let rc = sqlite3_open_v2(path, &db, flags, nil)
         guard rc == SQLITE_OK, let db else {
             let message = db.flatMap { sqlite3_errmsg($0) }.map { String(cString: $0) } ?? "cannot open database"

@@ -38,11 +38,23 @@ public final class ResultPrinter {
         let null = settings.nullText
         switch settings.mode {
         case .list:
-            output.write(values.map { ValueText.display($0, null: null) }.joined(separator: settings.separator) + "\n")
+            for (j, v) in values.enumerated() {
+                if j > 0 { output.write(settings.separator) }
+                output.write(ValueText.display(v, null: null))
+            }
+            output.write("\n")
         case .csv:
-            output.write(values.map { ValueText.csvField(ValueText.data($0, null: null)) }.joined(separator: ",") + "\n")
+            for (j, v) in values.enumerated() {
+                if j > 0 { output.write(",") }
+                output.write(ValueText.csvField(ValueText.data(v, null: null)))
+            }
+            output.write("\n")
         case .tsv:
-            output.write(values.map { ValueText.tsvField(ValueText.data($0, null: null)) }.joined(separator: "\t") + "\n")
+            for (j, v) in values.enumerated() {
+                if j > 0 { output.write("\t") }
+                output.write(ValueText.tsvField(ValueText.data(v, null: null)))
+            }
+            output.write("\n")
         case .json:
             output.write(count == 1 ? "[" : ",\n")
             output.write(jsonObject(values))

@@ -6,10 +6,79 @@ import SQLiteKit
 
 public enum ValueText {
     /// SQLite's `%!.15g`: 15 significant digits, and a `.0` on integral values so reals stay recognisable.
+    /// Built from Swift's shortest round-trip digits (no varargs printf per value: a million-row export
+    /// would spend most of its time there); only a 16th/17th digit pair on a rounding boundary asks printf.
     public static func real(_ d: Double) -> String {
         if d.isNaN { return "NaN" }
         if d.isInfinite { return d < 0 ? "-Inf" : "Inf" }
         if d == 0 { return "0.0" }  // SQLite prints -0.0 as 0.0 too
+        // Subnormals carry fewer than 15 digits of precision: their shortest form is not their %.15g.
+        if abs(d) < Double.leastNormalMagnitude { return printfReal(d) }
+        guard var (digits, exponent) = decimalDigits(abs(d)) else { return printfReal(d) }
+        if digits.count > 15 {
+            let tail = Int(digits[15]) * 10 + (digits.count > 16 ? Int(digits[16]) : 0)
+            if (49...51).contains(tail) { return printfReal(d) }  // too close to call from the shortest form
+            var head = Array(digits[0..<15])
+            if tail >= 50 {
+                var i = 14
+                while i >= 0 {
+                    if head[i] == 9 { head[i] = 0; i -= 1 } else { head[i] += 1; break }
+                }
+                if i < 0 { head.insert(1, at: 0); head.removeLast(); exponent += 1 }
+            }
+            digits = head
+        }
+        while digits.count > 1, digits.last == 0 { digits.removeLast() }
+        var out = d < 0 ? "-" : ""
+        let zero = UInt8(ascii: "0")
+        func text(_ ds: ArraySlice<UInt8>) -> String { String(decoding: ds.map { $0 + zero }, as: UTF8.self) }
+        if exponent < -4 || exponent >= 15 {
+            out += text(digits[0..<1]) + "." + (digits.count > 1 ? text(digits[1...]) : "0")
+            let e = abs(exponent)
+            out += (exponent < 0 ? "e-" : "e+") + (e < 10 ? "0" : "") + String(e)
+        } else if exponent >= 0 {
+            let intCount = exponent + 1
+            if digits.count <= intCount {
+                out += text(digits[...]) + String(repeating: "0", count: intCount - digits.count) + ".0"
+            } else {
+                out += text(digits[0..<intCount]) + "." + text(digits[intCount...])
+            }
+        } else {
+            out += "0." + String(repeating: "0", count: -exponent - 1) + text(digits[...])
+        }
+        return out
+    }
+
+    /// The significant decimal digits of a positive finite double's shortest round-trip form, and the
+    /// power of ten of the first digit.
+    static func decimalDigits(_ d: Double) -> (digits: [UInt8], exponent: Int)? {
+        let s = Array(d.description.utf8)
+        var digits: [UInt8] = []
+        var pointAt: Int?
+        var i = 0
+        while i < s.count, s[i] != UInt8(ascii: "e") {
+            let c = s[i]
+            if c == UInt8(ascii: ".") { pointAt = digits.count } else if c >= 48 && c <= 57 { digits.append(c - 48) } else { return nil }
+            i += 1
+        }
+        var exp10 = 0
+        if i < s.count {
+            var j = i + 1
+            var negative = false
+            if j < s.count, s[j] == UInt8(ascii: "-") || s[j] == UInt8(ascii: "+") { negative = s[j] == UInt8(ascii: "-"); j += 1 }
+            var e = 0
+            while j < s.count { guard s[j] >= 48 && s[j] <= 57, e < 10_000 else { return nil }; e = e * 10 + Int(s[j] - 48); j += 1 }
+            exp10 = negative ? -e : e
+        }
+        var point = pointAt ?? digits.count
+        while let f = digits.first, f == 0, digits.count > 1 { digits.removeFirst(); point -= 1 }
+        while digits.count > 1, digits.last == 0 { digits.removeLast() }
+        guard !digits.isEmpty, digits.first != 0 else { return nil }
+        return (digits, point - 1 + exp10)
+    }
+
+    /// printf's own `%.15g` (the slow path), with SQLite's `.0`.
+    static func printfReal(_ d: Double) -> String {
         var buffer = [CChar](repeating: 0, count: 40)
         let n = withVaList([d]) { args in
             buffer.withUnsafeMutableBufferPointer { vsnprintf($0.baseAddress, $0.count, "%.15g", args) }
@@ -17,11 +86,7 @@ public enum ValueText {
         guard n > 0 else { return d.description }
         var s = String(decoding: buffer.prefix(Int(n)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
         if !s.contains(".") {
-            if let e = s.firstIndex(of: "e") {
-                s.insert(contentsOf: ".0", at: e)
-            } else {
-                s += ".0"
-            }
+            if let e = s.firstIndex(of: "e") { s.insert(contentsOf: ".0", at: e) } else { s += ".0" }
         }
         return s
     }
@@ -139,8 +204,8 @@ public enum ValueText {
 
     /// RFC 4180: quote fields holding the separator, quotes or line breaks.
     public static func csvField(_ s: String, separator: Character = ",") -> String {
-        guard s.contains(where: { $0 == separator || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" })
-        else { return s }
+        let sep = separator.asciiValue ?? UInt8(ascii: ",")
+        guard s.utf8.contains(where: { $0 == sep || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) else { return s }
         var out = "\""
         for c in s { if c == "\"" { out += "\"\"" } else { out.append(c) } }
         return out + "\""
@@ -148,7 +213,7 @@ public enum ValueText {
 
     /// TSV (as PostgreSQL's text format): tab, newline, carriage return and backslash escaped.
     public static func tsvField(_ s: String) -> String {
-        guard s.unicodeScalars.contains(where: { $0 == "\t" || $0 == "\n" || $0 == "\r" || $0 == "\\" }) else { return s }
+        guard s.utf8.contains(where: { $0 == 0x09 || $0 == 0x0A || $0 == 0x0D || $0 == 0x5C }) else { return s }
         var out = ""
         for u in s.unicodeScalars {
             switch u {
