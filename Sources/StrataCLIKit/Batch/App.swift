@@ -69,7 +69,11 @@ public enum App {
         }
         do {
             let c = try env.host.open(path: options.database ?? ":memory:", readOnly: options.readOnly)
-            c.setBusyTimeout(milliseconds: options.busyTimeout)
+            // Waiting for a locked database counts against --timeout too (the progress handler that enforces
+            // it does not run while SQLite sleeps in its busy handler).
+            var busy = options.busyTimeout
+            if let t = options.timeout { busy = min(busy, Int32(clamping: Int64(min(t * 1000, 2e9)))) }
+            c.setBusyTimeout(milliseconds: busy)
             return .success((lock, c))
         } catch {
             printError("strata: " + SQLError.from(error).message)
