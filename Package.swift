@@ -45,11 +45,15 @@ let package = Package(
                 swiftSettings: swift5),
         .target(name: "StrataLoadable", dependencies: ["StrataExtension"], swiftSettings: swift5,
                 linkerSettings: [.unsafeFlags(["-static-stdlib"])]),
+        // The CLI: StrataCLIKit holds the shell, renderers, reports and batch logic (unit-tested by CLITests);
+        // the executable adds HostDatabase (opens databases) and the libedit line editor.
+        .target(name: "StrataCLIKit", dependencies: ["SQLiteKit"], swiftSettings: swift5),
         .executableTarget(name: "StrataCLI",
-                          dependencies: ["StrataExtension", "CLineEdit",
-                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          dependencies: ["StrataCLIKit", "StrataExtension", "CLineEdit"],
                           swiftSettings: swift5,
-                          linkerSettings: [.linkedLibrary("sqlite3")]),
+                          // -static-stdlib: no Swift runtime libraries to find and relocate at start-up.
+                          linkerSettings: [.linkedLibrary("sqlite3"), .unsafeFlags(["-static-stdlib"])]),
+        .testTarget(name: "CLITests", dependencies: ["StrataCLIKit", "StrataTestSupport"], swiftSettings: swift5),
 
         .target(name: "StrataTestSupport", dependencies: ["StrataExtension"], path: "Tests/StrataTestSupport",
                 swiftSettings: swift5, linkerSettings: [.linkedLibrary("sqlite3")]),

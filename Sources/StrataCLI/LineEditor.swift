@@ -1,0 +1,104 @@
+// The interactive shell's line input on libedit (BSD-licensed) through its readline-compatible API:
+// line editing, history kept in ~/.strata_history, and tab completion of dot commands, keywords, table and
+// column names and function names (names come from the session; file names after .open/.read/.load).
+import CLineEdit
+import Glibc
+import StrataCLIKit
+
+final class LineEditor: LineReader {
+    /// The editor completion callbacks read (libedit's callbacks carry no context pointer).
+    nonisolated(unsafe) static var current: LineEditor?
+
+    let session: Session
+    private let historyPath: String?
+    private var lastEntry = ""
+
+    init(session: Session) {
+        self.session = session
+        if let home = getenv("HOME").map({ String(cString: $0) }), !home.isEmpty {
+            historyPath = home + "/.strata_history"
+        } else {
+            historyPath = nil
+        }
+        rl_readline_name = UnsafePointer(strdup("strata"))
+        _ = rl_initialize()
+        stifle_history(2_000)
+        if let historyPath { _ = read_history(historyPath) }
+        rl_attempted_completion_function = { text, start, _ in
+            LineEditor.current?.completions(text, start: Int(start))
+        }
+        LineEditor.current = self
+    }
+
+    var isInteractive: Bool { true }
+
+    func read(prompt: String) -> LineInput {
+        Interruption.clear()
+        guard let line = readline(prompt) else {
+            if Interruption.pending > 0 {
+                Interruption.clear()
+                writeStderr("^C\n")
+                return .interrupted
+            }
+            writeStderr("\n")
+            return .end
+        }
+        defer { free(line) }
+        if Interruption.pending > 0 {
+            Interruption.clear()
+            return .interrupted
+        }
+        return .line(String(cString: line))
+    }
+
+    func remember(_ entry: String) {
+        let flat = entry.split(separator: "\n").joined(separator: " ")
+        guard !flat.isEmpty, flat != lastEntry else { return }
+        lastEntry = flat
+        _ = add_history(flat)
+        if let historyPath { _ = write_history(historyPath) }
+    }
+
+    private func writeStderr(_ s: String) {
+        var b = Array(s.utf8)
+        b.withUnsafeMutableBytes { _ = write(2, $0.baseAddress, $0.count) }
+    }
+
+    /// libedit's completion hook: a malloc'd, NULL-terminated array whose first entry is the common prefix,
+    /// or nil to fall back to file-name completion.
+    func completions(_ text: UnsafePointer<CChar>?, start: Int) -> UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? {
+        let word = text.map { String(cString: $0) } ?? ""
+        var before = ""
+        if let buffer = rl_line_buffer {
+            let bytes = Array(String(cString: buffer).utf8)
+            before = String(decoding: bytes.prefix(max(0, min(start, bytes.count))), as: UTF8.self)
+        }
+        guard let candidates = session.complete(before: before, word: word) else { return nil }
+        rl_attempted_completion_over = 1
+        guard !candidates.isEmpty else { return nil }
+        if candidates.count == 1, candidates[0].hasSuffix("(") || candidates[0].hasSuffix(".") {
+            rl_completion_append_character = 0
+        } else {
+            rl_completion_append_character = 0x20
+        }
+        let common = Self.commonPrefix(candidates)
+        let count = candidates.count + 2
+        guard let array = malloc(MemoryLayout<UnsafeMutablePointer<CChar>?>.stride * count)?
+            .bindMemory(to: UnsafeMutablePointer<CChar>?.self, capacity: count) else { return nil }
+        array[0] = strdup(common)
+        for (i, c) in candidates.enumerated() { array[i + 1] = strdup(c) }
+        array[count - 1] = nil
+        return array
+    }
+
+    static func commonPrefix(_ items: [String]) -> String {
+        guard var prefix = items.first.map({ Array($0) }) else { return "" }
+        for item in items.dropFirst() {
+            let a = Array(item)
+            var n = 0
+            while n < prefix.count, n < a.count, String(prefix[n]).lowercased() == String(a[n]).lowercased() { n += 1 }
+            prefix = Array(prefix.prefix(n))
+        }
+        return String(prefix)
+    }
+}

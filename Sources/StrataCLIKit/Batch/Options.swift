@@ -1,0 +1,178 @@
+// The command line: `strata [OPTIONS] [DB] [SQL...]` and `strata run REPORT.sql [OPTIONS]`. Hand-written
+// rather than swift-argument-parser: sqlite3 habits need single-dash spellings (`-csv`, `-header`), the
+// first positional is either a database or the `run` subcommand, and the parser pulled Foundation into a
+// binary that cron starts every minute (start-up time is a budget here).
+
+public struct UsageError: Error, Equatable {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+}
+
+public struct Options: Equatable {
+    public enum Command: Equatable {
+        /// Run SQL arguments, or stdin, or the interactive shell.
+        case sql
+        /// `strata run REPORT.sql`.
+        case report(String)
+        case help
+        case version
+    }
+
+    public var command: Command = .sql
+    public var database: String?
+    public var sql: [String] = []
+    public var mode: OutputMode?
+    public var reportFormat: ReportFormat?
+    public var headers: Bool?
+    public var separator: String?
+    public var nullText: String?
+    public var parameters: [Assignment] = []
+    public var output: String?
+    public var bail = false
+    public var timeout: Double?
+    public var lock: String?
+    public var busyTimeout: Int32 = 5_000
+    public var readOnly = false
+    /// Commands (dot commands or SQL) run before the rest (`--cmd`).
+    public var commands: [String] = []
+    /// nil: decide by whether stdin is a terminal.
+    public var interactive: Bool?
+
+    public struct Assignment: Equatable {
+        public var name: String
+        public var value: String
+    }
+
+    public init() {}
+
+    /// Options that take a value (long names without dashes).
+    static let valued: Set<String> = ["mode", "format", "separator", "null", "nullvalue", "param", "output", "o",
+                                      "timeout", "lock", "busy-timeout", "db", "cmd"]
+
+    public static func parse(_ arguments: [String]) throws -> Options {
+        var o = Options()
+        var positional: [String] = []
+        var i = 0
+        var onlyPositional = false
+        while i < arguments.count {
+            let arg = arguments[i]
+            i += 1
+            if onlyPositional || !arg.hasPrefix("-") || arg == "-" {
+                positional.append(arg)
+                continue
+            }
+            if arg == "--" { onlyPositional = true; continue }
+            // --name=value, --name value, -name value (sqlite3's spelling)
+            var name = arg.hasPrefix("--") ? String(arg.dropFirst(2)) : String(arg.dropFirst())
+            var inlineValue: String?
+            if let eq = name.firstIndex(of: "=") {
+                inlineValue = String(name[name.index(after: eq)...])
+                name = String(name[..<eq])
+            }
+            func value() throws -> String {
+                if let v = inlineValue { return v }
+                guard i < arguments.count else { throw UsageError("option \(arg) needs a value") }
+                i += 1
+                return arguments[i - 1]
+            }
+            if let m = OutputMode(rawValue: name) ?? (name == "tabs" ? .tsv : (name == "column" ? .table : nil)) {
+                o.mode = m
+                continue
+            }
+            switch name {
+            case "mode":
+                let v = try value()
+                guard let m = OutputMode(name: v) else { throw UsageError("unknown mode '\(v)' (modes: \(OutputMode.names))") }
+                o.mode = m
+            case "format":
+                let v = try value()
+                if let f = ReportFormat(name: v) { o.reportFormat = f }
+                if let m = OutputMode(name: v) { o.mode = m } else if v.lowercased() == "text" { o.mode = .box }
+                if ReportFormat(name: v) == nil && OutputMode(name: v) == nil {
+                    throw UsageError("unknown format '\(v)' (reports: \(ReportFormat.names); output modes: \(OutputMode.names))")
+                }
+            case "header", "headers": o.headers = true
+            case "no-header", "no-headers", "noheader": o.headers = false
+            case "separator": o.separator = try value()
+            case "null", "nullvalue": o.nullText = try value()
+            case "param", "p":
+                let v = try value()
+                guard let (n, val) = ParameterValue.assignment(v) else { throw UsageError("--param needs NAME=VALUE, not '\(v)'") }
+                o.parameters.append(Assignment(name: n, value: val))
+            case "output", "o": o.output = try value()
+            case "bail": o.bail = true
+            case "timeout":
+                let v = try value()
+                guard let t = Double(v), t.isFinite, t > 0 else { throw UsageError("--timeout needs a number of seconds > 0, not '\(v)'") }
+                o.timeout = t
+            case "lock": o.lock = try value()
+            case "busy-timeout":
+                let v = try value()
+                guard let ms = Int32(v), ms >= 0 else { throw UsageError("--busy-timeout needs milliseconds >= 0, not '\(v)'") }
+                o.busyTimeout = ms
+            case "db": o.database = try value()
+            case "readonly", "read-only": o.readOnly = true
+            case "cmd": o.commands.append(try value())
+            case "interactive", "i": o.interactive = true
+            case "batch": o.interactive = false
+            case "version", "V": o.command = .version
+            case "help", "h": o.command = .help
+            default: throw UsageError("unknown option \(arg) (see strata --help)")
+            }
+        }
+        if o.command == .help || o.command == .version { return o }
+        if positional.first == "run" {
+            guard positional.count >= 2 else { throw UsageError("run needs a report file: strata run REPORT.sql") }
+            o.command = .report(positional[1])
+            if positional.count > 2 {
+                throw UsageError("unexpected argument '\(positional[2])' after the report (give the database with --db)")
+            }
+            return o
+        }
+        if let first = positional.first {
+            if o.database != nil {
+                o.sql = positional
+            } else {
+                o.database = first
+                o.sql = Array(positional.dropFirst())
+            }
+        }
+        return o
+    }
+
+    public static let help = """
+        strata — SQLite with Strata's vector, log, cron and file functions.
+
+        Usage:
+          strata [OPTIONS] [DB] [SQL...]        run SQL (arguments, or stdin), or the shell on a terminal
+          strata run REPORT.sql [OPTIONS]       run a report file
+
+        Output (shell and batch):
+          --box --table --csv --tsv --json --jsonl --markdown --html --line --list --bar
+          --mode MODE            the same by name
+          --header/--no-header   column names on or off
+          --separator SEP        column separator of list mode (default |)
+          --null TEXT            text for NULL
+
+        Reports:
+          --db DB                database to run against (default: in memory)
+          --param NAME=VALUE     binds :NAME (repeatable; also for plain SQL)
+          --format FORMAT        text, markdown, html, csv, json (default: from --output's
+                                 extension, else text)
+
+        Batch and cron:
+          --output FILE          write to FILE atomically (temp file + rename on success)
+          --bail                 stop at the first failing statement
+          --timeout SECONDS      interrupt a run that takes longer
+          --lock FILE            exit 75 at once if another run holds FILE
+          --busy-timeout MS      wait this long for a locked database (default 5000)
+          --readonly             open the database read-only
+          --cmd COMMAND          run a dot command or SQL first (repeatable)
+
+        Exit status: 0 ok, 1 a statement failed, 2 usage error, 75 locked, 124 timed out,
+        130 interrupted (SIGINT), 143 terminated (SIGTERM).
+        sqlite3 spellings work too (-csv, -header, -bail, -cmd, -separator, -nullvalue).
+        A database file named `run` is given as ./run.
+
+        """
+}

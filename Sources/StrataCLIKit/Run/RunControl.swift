@@ -1,0 +1,93 @@
+// What may stop a running statement, checked from SQLite's progress handler: Ctrl-C (SIGINT/SIGTERM set a
+// flag and interrupt the connection), a --timeout deadline, and on a terminal the progress line that a
+// statement running longer than a second shows on stderr.
+import Glibc
+import SQLiteKit
+
+/// Set from signal handlers: the number of SIGINT/SIGTERM seen and the connection to interrupt.
+public enum Interruption {
+    nonisolated(unsafe) public static var pending: Int32 = 0
+    nonisolated(unsafe) public static var signal: Int32 = 0
+    nonisolated(unsafe) public static var connection: OpaquePointer?
+
+    /// Installs handlers for SIGINT (and SIGTERM when `terminate`) that interrupt the running statement.
+    public static func install(terminate: Bool) {
+        let handler: @convention(c) (Int32) -> Void = { sig in
+            Interruption.pending &+= 1
+            Interruption.signal = sig
+            if let db = Interruption.connection { Connection(handle: db).interrupt() }
+        }
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = handler
+        sigemptyset(&action.sa_mask)
+        action.sa_flags = 0  // no SA_RESTART: a blocking read returns EINTR
+        sigaction(SIGINT, &action, nil)
+        if terminate { sigaction(SIGTERM, &action, nil) }
+    }
+
+    public static func clear() { pending = 0 }
+}
+
+/// Monotonic time in seconds.
+public func monotonicSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+
+public final class RunControl {
+    public let connection: Connection
+    /// Absolute monotonic time (seconds) at which the run must stop (--timeout); nil for no limit.
+    public var deadline: Double?
+    /// The --timeout as given, for the message.
+    public var timeoutSeconds: Double?
+    public var progress: ProgressLine?
+    private var handler: ProgressHandler?
+    private var timedOut = false
+
+    public init(connection: Connection, deadline: Double?, timeoutSeconds: Double?, progress: ProgressLine?) {
+        self.connection = connection
+        self.deadline = deadline
+        self.timeoutSeconds = timeoutSeconds
+        self.progress = progress
+        Interruption.connection = connection.handle
+        handler = connection.setProgressHandler(every: 4_000) { [unowned self] in self.tick() }
+    }
+
+    deinit {
+        handler?.cancel()
+        if Interruption.connection == connection.handle { Interruption.connection = nil }
+    }
+
+    /// True when the run must stop (the progress handler then interrupts the statement).
+    private func tick() -> Bool {
+        if Interruption.pending > 0 { return true }
+        let now = monotonicSeconds()
+        if let d = deadline, now >= d { timedOut = true; return true }
+        progress?.update(now: now)
+        return false
+    }
+
+    public var shouldStop: Bool {
+        if Interruption.pending > 0 { return true }
+        if let d = deadline, monotonicSeconds() >= d { timedOut = true }
+        return timedOut
+    }
+
+    /// Why the run stopped, as the message to print; nil when it was not stopped.
+    public var stopReason: String? {
+        if timedOut { return "interrupted: --timeout" + (timeoutSeconds.map { " of " + Self.seconds($0) } ?? "") + " reached" }
+        if Interruption.pending > 0 { return "interrupted" }
+        return nil
+    }
+
+    public var wasTimedOut: Bool { timedOut }
+
+    static func seconds(_ t: Double) -> String {
+        t == t.rounded() && abs(t) < 1e15 ? "\(Int64(t)) s" : "\(t) s"
+    }
+
+    func statementStarted() { progress?.start(now: monotonicSeconds()) }
+    func statementFinished() { progress?.finish() }
+    func rowProduced() { progress?.rowProduced() }
+}
