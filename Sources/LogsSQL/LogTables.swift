@@ -9,6 +9,11 @@ import SQLiteKit
 
 public enum LogTables {
     public static func register(on db: Connection) throws {
+        try db.createFunction("log_shape", argumentCount: 1, flags: .pure) { ctx, args in
+            // Messages grouped by shape for error digests: numbers, ids and quoted values become placeholders.
+            guard !args[0].isNull else { return ctx.resultNull() }
+            ctx.result(MessageShape.of(args[0].text))
+        }
         try db.createModule(VirtualTableModule(name: "read_log", kind: .eponymousOnly, directOnly: true) { _, _ in
             LogTable(source: .arguments, name: "read_log")
         })
