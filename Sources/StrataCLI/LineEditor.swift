@@ -32,7 +32,15 @@ final class LineEditor: LineReader {
 
     var isInteractive: Bool { true }
 
+    /// A line typed after a Ctrl-C that readline did not see (it came before it was reading): returned on
+    /// the next call, once the session has dropped what was typed before the Ctrl-C.
+    private var pending: String?
+
     func read(prompt: String) -> LineInput {
+        if let line = pending {
+            pending = nil
+            return .line(line)
+        }
         Interruption.clear()
         guard let line = readline(prompt) else {
             if Interruption.pending > 0 {
@@ -46,6 +54,7 @@ final class LineEditor: LineReader {
         defer { free(line) }
         if Interruption.pending > 0 {
             Interruption.clear()
+            pending = String(cString: line)
             return .interrupted
         }
         return .line(String(cString: line))

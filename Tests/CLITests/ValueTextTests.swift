@@ -16,12 +16,11 @@ import Testing
         }
     }
 
-    @Test func manyRealsPrintAsSQLiteDoes() throws {
+    @Test func manyRealsPrintAsPrintfDoes() {
         // Random doubles of every magnitude, and the 16-17 digit results of arithmetic, against glibc's
-        // printf("%.15g") for all, and against SQLite's own printf('%!.15g') where SQLite is exact: its
-        // long-double conversion drifts in the 15th digit beyond about 1e100 (2.58701273700021e+225 prints
-        // as 2.5870127370002e+225), where we follow glibc.
-        let db = try TestDatabase()
+        // printf("%.15g"), which rounds correctly. (SQLite's own printf converts through long double and can
+        // differ in the 15th digit for rare values, e.g. -3.69139078010559e-181 prints ...558e-181; the
+        // ordinary values of realsPrintAsSQLiteDoes match it exactly.)
         var generator = SystemRandomNumberGenerator()
         var values: [Double] = [1e15, 1e14, 999999999999999.9, 0.0001, 0.00001, 123456789012345.6, 9.9999999999999999e-5,
                                 0.1 * 3, 1.0 / 3, 2.0 / 3, 100.0 / 7, 1e-300, 5e-324, .greatestFiniteMagnitude]
@@ -31,14 +30,8 @@ import Testing
             if d.isFinite { values.append(d) }
             values.append(Double(Int.random(in: -1_000_000...1_000_000)) / Double(Int.random(in: 1...1000)))
         }
-        let st = try db.connection.prepare("SELECT printf('%!.15g', ?)")
         for v in values {
-            st.reset()
-            try st.bind(.real(v), at: 1)
-            _ = try st.step()
-            let expected = st.text(at: 0)
             #expect(ValueText.real(v) == ValueText.printfReal(v), "\(v)")
-            if abs(v) < 1e100 { #expect(ValueText.real(v) == expected, "\(v)") }
         }
     }
 

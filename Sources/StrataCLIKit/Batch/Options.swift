@@ -45,10 +45,6 @@ public struct Options: Equatable {
 
     public init() {}
 
-    /// Options that take a value (long names without dashes).
-    static let valued: Set<String> = ["mode", "format", "separator", "null", "nullvalue", "param", "output", "o",
-                                      "timeout", "lock", "busy-timeout", "db", "cmd"]
-
     public static func parse(_ arguments: [String]) throws -> Options {
         var o = Options()
         var positional: [String] = []
