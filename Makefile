@@ -4,7 +4,7 @@ VENV := .build-venv
 PY := $(VENV)/bin/python
 RELEASE := .build/release
 
-.PHONY: setup build demo test unit integration sanitize bench fuzz clean
+.PHONY: setup build demo demo-html test unit integration sanitize bench fuzz clean
 
 setup:
 	@bash scripts/setup.sh
@@ -13,8 +13,17 @@ build: setup
 	swift build -c release
 	@ln -sf strata-cli $(RELEASE)/strata
 
+REPORTS := jobs predictions search drift errors quality
+
+# The morning report on the bundled demo data (sql/demo/): every report in sql/, as text with charts.
 demo: build
-	$(RELEASE)/strata --box :memory: < sql/demo.sql
+	@for r in $(REPORTS); do $(RELEASE)/strata run sql/$$r.sql --format text || exit 1; echo; done
+
+# The same reports as self-contained HTML pages in .build/reports/.
+demo-html: build
+	@mkdir -p .build/reports
+	@for r in $(REPORTS); do $(RELEASE)/strata run sql/$$r.sql --output .build/reports/$$r.html || exit 1; done
+	@echo "open .build/reports/jobs.html (and the others) in a browser"
 
 unit: setup
 	swift test

@@ -19,9 +19,6 @@ let package = Package(
         // The pure vector core, for the benchmark package in Benchmarks/.
         .library(name: "StrataVectors", targets: ["Vectors"]),
     ],
-    dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-    ],
     targets: [
         .target(name: "CSQLite"),
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),

@@ -8,7 +8,8 @@ A week (2026-11-14 .. 2026-11-21) of an ML team's operations:
                      (embed refresh, 2026-11-18 09:15 started 09:23)
   logs/*.log         the jobs' own Python `logging` output; the failed night has a CUDA OOM traceback
   predictions.jsonl  prediction records as `mongoexport` writes them (extended JSON), with a few quality problems
-  docs.db            SQLite: documents' metadata and their embeddings (two weeks; the second has drifted)
+  docs.db            SQLite: documents' metadata and their embeddings (two weeks; the second has drifted and
+                     holds a zero vector, a norm outlier, a NaN and a vector of the wrong dimension count)
   docs_week1.npy, docs_week2.npy   the same embeddings as np.save writes them
 
 Usage: python sql/demo/make_demo.py   (needs numpy)
@@ -256,6 +257,10 @@ def write_embeddings():
         blob = week2[i].tobytes()
         if i == 99:
             blob = week2[i][:48].tobytes()   # wrong dimension count
+        if i == 149:
+            bad = week2[i].copy()
+            bad[5] = np.nan                   # a non-finite value
+            blob = bad.tobytes()
         db.execute("INSERT INTO embeddings VALUES (?, 2, ?)", (i + 1, blob))
     db.commit()
     db.execute("VACUUM")
