@@ -16,6 +16,7 @@ import StrataCommon
 public struct ScheduledJob: Sendable {
     public var schedule: CronSchedule
     public var user: String?
+    /// The command as the daemon logs it (`CrontabEntry.loggedCommand`); runs are matched on it.
     public var rawCommand: String
     public var command: String
     public var logPath: String?
