@@ -34,8 +34,13 @@ public struct CrontabEntry: Sendable {
     public var user: String?
     /// The command before the first unescaped `%`, with `\%` turned into `%`.
     public var command: String?
-    /// The command exactly as written (what the daemons log in `CMD (...)`).
+    /// The command exactly as the daemon stores it (`e->cmd`: in system crontabs everything after the one
+    /// blank that ends the user field), including any `%` part.
     public var rawCommand: String?
+    /// The command as the daemons write it into `CMD (...)` lines: `rawCommand` cut at the first unescaped
+    /// `%` (they cut it before logging), through their `mkprints` (control characters as `^X`, DEL as `^?`,
+    /// bytes above 0x7E as `\ooo`). Runs are matched on this text.
+    public var loggedCommand: String? { rawCommand.map { mkprints(splitPercent($0).command) } }
     /// What the job reads on stdin (text after the first `%`, later `%`s as newlines), or nil.
     public var stdin: String?
     /// The file stdout is redirected to with `>` or `>>`, as written.
@@ -102,6 +107,7 @@ public struct CrontabParser {
         // cronie's `-` prefix: do not log this job's runs.
         if u[i] == 0x2D, i + 1 < u.count, !isDigit(u[i + 1]) { i += 1 }
         let schedule: CronSchedule
+        var exact: Int?
         if u[i] == 0x40 {  // @shortcut
             schedule = try CronSchedule(parsing: word())
         } else {
@@ -116,7 +122,13 @@ public struct CrontabParser {
         }
         if kind == .system {
             guard i < u.count else { throw CronError("missing user and command after the schedule") }
-            e.user = word()
+            // The daemon's command starts after the single blank that ends the user name.
+            let s = i
+            while i < u.count, !isBlank(u[i]) { i += 1 }
+            e.user = String(decoding: u[s..<i], as: UTF8.self)
+            if i < u.count { i += 1 }
+            exact = i
+            while i < u.count, isBlank(u[i]) { i += 1 }
         } else {
             e.user = defaultUser
         }
@@ -126,7 +138,7 @@ public struct CrontabParser {
         let raw = String(decoding: u[i...], as: UTF8.self)
         let (command, stdin) = splitPercent(raw)
         e.schedule = schedule
-        e.rawCommand = raw
+        e.rawCommand = String(decoding: u[min(exact ?? i, i)...], as: UTF8.self)
         e.command = command
         e.stdin = stdin
         e.logPath = stdoutRedirection(command)
@@ -271,6 +283,25 @@ public func stdoutRedirection(_ command: String) -> String? {
         if fdIsStdout, !target.isEmpty { result = String(decoding: target, as: UTF8.self) }
     }
     return result
+}
+
+/// The daemons' `mkprints`: how a command appears in their log lines.
+public func mkprints(_ s: String) -> String {
+    var out: [UInt8] = []
+    out.reserveCapacity(s.utf8.count)
+    for c in s.utf8 {
+        if c < 0x20 {
+            out.append(0x5E); out.append(c + 0x40)
+        } else if c < 0x7F {
+            out.append(c)
+        } else if c == 0x7F {
+            out.append(0x5E); out.append(0x3F)
+        } else {
+            out.append(0x5C)
+            out.append(0x30 + (c >> 6)); out.append(0x30 + ((c >> 3) & 7)); out.append(0x30 + (c & 7))
+        }
+    }
+    return String(decoding: out, as: UTF8.self)
 }
 
 /// A JSON string literal.

@@ -16,6 +16,7 @@ import StrataCommon
 public struct ScheduledJob: Sendable {
     public var schedule: CronSchedule
     public var user: String?
+    /// The command as the daemon logs it (`CrontabEntry.loggedCommand`); runs are matched on it.
     public var rawCommand: String
     public var command: String
     public var logPath: String?
@@ -66,9 +67,11 @@ public struct RunMatcher {
         struct Slot { var time: Int64; var job: Int32; var run: Int32; var emitted: Bool }
         struct TimelineKey: Hashable { var user: String?; var command: String }
         var timelines: [TimelineKey: [Slot]] = [:]
+        var firstJob: [TimelineKey: Int] = [:]  // names the entry of a run even when it has no fire times (@reboot)
         var total = 0
-        for (k, job) in jobs.enumerated() where job.schedule.canFire {
+        for (k, job) in jobs.enumerated() {
             let key = TimelineKey(user: job.user, command: trimmedCommand(job.rawCommand))
+            if firstJob[key] == nil { firstJob[key] = k }
             var slots: [Slot] = []
             if let p = job.schedule.previous(before: start) {
                 slots.append(Slot(time: p.epochSeconds, job: Int32(truncatingIfNeeded: k), run: -1, emitted: false))
@@ -114,8 +117,8 @@ public struct RunMatcher {
                         assigned = true
                         break
                     }
-                } else if matchedJob == nil, let first = slots.first {
-                    matchedJob = (key, Int(first.job))
+                } else if matchedJob == nil, let first = firstJob[key] {
+                    matchedJob = (key, first)
                 }
             }
             if !assigned {

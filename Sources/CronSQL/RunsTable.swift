@@ -62,7 +62,7 @@ final class RunsCursor: VirtualTableCursor {
         var jobs: [ScheduledJob] = []
         for row in entries {
             let e = row.entry
-            guard let schedule = e.schedule, let raw = e.rawCommand, let command = e.command else { continue }
+            guard let schedule = e.schedule, let raw = e.loggedCommand, let command = e.command else { continue }
             jobs.append(ScheduledJob(schedule: schedule, user: e.user, rawCommand: raw, command: command,
                                      logPath: e.logPath, path: row.path, line: e.line))
         }

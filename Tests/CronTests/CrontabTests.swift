@@ -33,6 +33,17 @@ private func env(_ line: String) -> [String]? {
         #expect(bad?.error != nil && bad?.line == 8 && bad?.schedule == nil)
     }
 
+    @Test func loggedCommandIsWhatTheDaemonLogs() {
+        var system = CrontabParser(kind: .system)
+        let e = system.parse(line: "17 * * * * root\t\tcd / && run-parts x %in\\%put", number: 1)
+        #expect(e?.command == "cd / && run-parts x ")
+        #expect(e?.rawCommand == "\tcd / && run-parts x %in\\%put")
+        #expect(e?.loggedCommand == "^Icd / && run-parts x ")
+        var user = CrontabParser(kind: .user)
+        #expect(user.parse(line: "@daily   echo caf\u{e9} \\% done", number: 2)?.loggedCommand == "echo caf\\303\\251 % done")
+        #expect(mkprints("a\u{7f}b\u{1}") == "a^?b^A")
+    }
+
     @Test func malformedLines() {
         var p = CrontabParser(kind: .user)
         for line in ["61 * * * * x", "0 0 * *", "0 3 * * * * typo", "@sometimes x", "0 0 * * *"] {

@@ -190,6 +190,13 @@ def test_day_field_rule_follows_the_daemon_not_croniter(db):
     assert [fmt(it.get_next(dt.datetime)) for _ in range(len(ranged))] == ranged
 
 
+def test_forms_croniter_accepts_but_the_daemons_refuse(db):
+    start = dt.datetime(2024, 1, 1)
+    for expr in ["5/10 * * * *", "0 0 * * mon-sun", "0 0 5-2 * *", "0 0 L * *", "0 0 * * 1#2"]:
+        croniter(expr, start).get_next(dt.datetime)  # croniter takes it
+        assert error_of(db, "select cron_next(?, '2024-01-01')", (expr,)).startswith("cron_next: invalid schedule")
+
+
 def test_one_value_ranges(db):
     # The daemon sets just that value; croniter reads `5-5` as every minute (not used as an oracle here).
     assert [r[0] for r in db.execute("select fire_time from cron_schedule('5-5 0 * * *', '2024-01-01', '2024-01-02')")
@@ -516,6 +523,18 @@ def test_runs_and_crontab_join(db, tmp_path):
         (7, "/usr/local/bin/report.sh", "2024-03-05 04:00:00", "2024-03-06 04:00:00"),
         (8, "/usr/local/bin/warmup.sh", None, None),
     ]
+
+
+def test_reboot_runs_are_unscheduled_but_named(db, tmp_path):
+    log = tmp_path / "syslog"
+    log.write_text("Mar  5 00:10:00 web1 cron[300]: (CRON) INFO (Running @reboot jobs)\n"
+                   "Mar  5 00:10:01 web1 CRON[310]: (root) CMD (/usr/local/bin/warmup.sh)\n")
+    t = dt.datetime(2024, 3, 5, 6, tzinfo=dt.timezone.utc).timestamp()
+    os.utime(log, (t, t))
+    got = db.execute("select status, command, schedule, line from cron_runs(?, ?, '2024-03-05 00:00', '2024-03-05 00:30') "
+                     "where status <> 'missed'",
+                     (CRONTAB_FIXTURE, str(log))).fetchall()
+    assert got == [("unscheduled", "/usr/local/bin/warmup.sh", "@reboot", 8)]
 
 
 # ---------------------------------------------------------------- robustness
