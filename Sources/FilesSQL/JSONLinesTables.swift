@@ -164,7 +164,7 @@ final class JSONLCursor: VirtualTableCursor {
         if i < n {
             if !matched { matcher.match(r); matched = true }
             let type = table.columns[i].type
-            switch r.value(ofMember: matcher.memberOfColumn[i]) {
+            switch r.value(ofMember: matcher.memberIndex(column: i)) {
             case .null: context.resultNull()
             case .integer(let v): type == .real ? context.result(Double(v)) : context.result(v)
             case .real(let v): context.result(v)
