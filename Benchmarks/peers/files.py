@@ -79,17 +79,21 @@ def make_jsonl():
 
 
 CHILD = r"""
-import json, resource, sqlite3, sys, time
+import json, sqlite3, sys, time
 import numpy as np
 LIB, NPY, QUERY, JSONL = sys.argv[1:5]
 def strata():
     c = sqlite3.connect(":memory:"); c.enable_load_extension(True); c.load_extension(LIB); return c
 q = np.load(QUERY)
 t0 = time.perf_counter()
+c0 = time.process_time()
 result = None
 """ + "{body}" + r"""
 t = time.perf_counter() - t0
-print(json.dumps({"t": t, "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "r": result}))
+cpu = time.process_time() - c0
+# VmHWM is this process's own peak (ru_maxrss would carry the parent's peak across fork+exec).
+hwm = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:"))
+print(json.dumps({"t": t, "cpu": cpu, "rss": hwm, "r": result}))
 """
 
 WORKLOADS = {
@@ -136,7 +140,7 @@ result = [n, round(s / n, 6)]""",
 
 def run(name, repeat=3):
     code = CHILD.replace("{body}", WORKLOADS[name])
-    times, rss, result = [], 0, None
+    times, cpus, rss, result = [], [], 0, None
     for _ in range(repeat + 1):  # the first run warms the page cache and is not counted
         p = subprocess.run([sys.executable, "-c", code, str(LIB), str(NPY), str(QUERY), str(JSONL)],
                            capture_output=True, text=True)
@@ -144,20 +148,24 @@ def run(name, repeat=3):
             raise SystemExit(f"{name} failed:\n{p.stderr}")
         out = json.loads(p.stdout.strip().splitlines()[-1])
         times.append(out["t"])
+        cpus.append(out["cpu"])
         rss = max(rss, out["rss"])
         result = out["r"]
-    return statistics.median(times[1:]), rss / 1024, result
+    return statistics.median(times[1:]), statistics.median(cpus[1:]), rss / 1024, result
 
 
 def table(title, names, size_mb, baseline):
     rows = [(n, *run(n)) for n in names]
-    base = dict((n, t) for n, t, _, _ in rows)[baseline]
+    base = dict((n, t) for n, t, _, _, _ in rows)[baseline]
     print(f"\n## {title}\n")
-    print(f"| what | median | MB/s | peak RSS | vs {baseline} |")
-    print("| --- | ---: | ---: | ---: | ---: |")
-    for n, t, rss, _ in rows:
-        print(f"| {n} | {t:.3f} s | {size_mb / t:,.0f} | {rss:,.0f} MB | {t / base:.2f}x |")
-    return {n: r for n, _, _, r in rows}
+    print("CPU = user+sys seconds of the process (all its threads); MB/s per CPU-second is steadier than wall time")
+    print("on a shared machine. Peak RSS is the process's VmHWM (mapped file pages count for mmap readers).\n")
+    print(f"| what | wall (median) | MB/s | CPU | MB per CPU-s | peak RSS | wall vs {baseline} |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for n, t, cpu, rss, _ in rows:
+        print(f"| {n} | {t:.3f} s | {size_mb / t:,.0f} | {cpu:.3f} s | {size_mb / max(cpu, 1e-9):,.0f} | {rss:,.0f} MB "
+              f"| {t / base:.2f}x |")
+    return {n: r for n, _, _, _, r in rows}
 
 
 make_npy()

@@ -26,65 +26,64 @@ public enum ExtendedJSON {
         }
     }
 
-    /// Appends the JSON text replacing a wrapper whose value is `value` (a string with its quotes, or a
-    /// number) and returns its kind, or returns nil (appending nothing) when the value does not have the
-    /// wrapper's form (then the object is left as written).
-    static func appendReplacement(for w: Wrapper, value: UnsafeBufferPointer<UInt8>, kind: JSONKind,
-                                  to out: inout [UInt8]) -> JSONKind? {
+    /// What replaces a wrapper whose value is at `span` of `b` (a string with its quotes, or a number), or
+    /// nil when the value does not have the wrapper's form (then the object is left as written).
+    static func replacement(for w: Wrapper, value b: UnsafeBufferPointer<UInt8>, span: JSONSpan,
+                            kind: JSONKind) -> (JSONKind, JSONReplacement.Form)? {
+        let value = UnsafeBufferPointer(rebasing: b[span.start..<span.end])
+        let inner = JSONSpan(span.start + 1, span.end - 1)
+        let innerBytes = span.count >= 2 ? UnsafeBufferPointer(rebasing: b[inner.start..<inner.end]) : value
         switch w {
         case .oid:
             guard kind == .string else { return nil }
-            out.append(contentsOf: value)
-            return .string
+            return (.string, .verbatim(span))
         case .numberLong, .numberInt:
-            guard kind == .string, value.count >= 3 else { return nil }
-            let inner = UnsafeBufferPointer(rebasing: value[1..<(value.count - 1)])
-            guard isJSONInteger(inner) else { return nil }
-            out.append(contentsOf: inner)
-            return .number
+            guard kind == .string, span.count >= 3, isJSONInteger(innerBytes) else { return nil }
+            return (.number, .verbatim(inner))
         case .numberDouble, .numberDecimal:
-            if kind == .number { out.append(contentsOf: value); return .number }
-            guard kind == .string, value.count >= 2 else { return nil }
-            let inner = UnsafeBufferPointer(rebasing: value[1..<(value.count - 1)])
-            if isJSONNumber(inner) { out.append(contentsOf: inner); return .number }
-            switch String(decoding: inner, as: UTF8.self) {
-            case "Infinity", "+Infinity": out.append(contentsOf: "9e999".utf8); return .number
-            case "-Infinity": out.append(contentsOf: "-9e999".utf8); return .number
-            case "NaN", "-NaN": out.append(contentsOf: "null".utf8); return .null
+            if kind == .number { return (.number, .verbatim(span)) }
+            guard kind == .string, span.count >= 2 else { return nil }
+            if isJSONNumber(innerBytes) { return (.number, .verbatim(inner)) }
+            switch String(decoding: innerBytes, as: UTF8.self) {
+            case "Infinity", "+Infinity": return (.number, .special("9e999"))
+            case "-Infinity": return (.number, .special("-9e999"))
+            case "NaN", "-NaN": return (.null, .special("null"))
             default: return nil
             }
         case .date:
+            let ms: Int64?
             if kind == .number {
-                guard let ms = parseJSONInteger(value) else { return nil }
-                return appendDate(epochMilliseconds: ms, to: &out) ? .string : nil
+                ms = parseJSONInteger(value)
+            } else if kind == .string, span.count >= 2 {
+                ms = epochMilliseconds(dateString: innerBytes)
+            } else {
+                ms = nil
             }
-            guard kind == .string, value.count >= 2,
-                  let ms = epochMilliseconds(dateString: UnsafeBufferPointer(rebasing: value[1..<(value.count - 1)])),
-                  appendDate(epochMilliseconds: ms, to: &out) else { return nil }
-            return .string
+            guard let ms, ms >= minDate, ms < maxDate else { return nil }
+            return (.string, .date(ms))
         }
     }
 
+    /// 0001-01-01 and 10000-01-01 in milliseconds since 1970: the dates written as text.
+    static let minDate: Int64 = -62_135_596_800_000
+    static let maxDate: Int64 = 253_402_300_800_000
+
     /// Appends `"YYYY-MM-DD HH:MM:SS.fff"` (with quotes) for years 1...9999; false (appending nothing) outside.
     static func appendDate(epochMilliseconds ms: Int64, to out: inout [UInt8]) -> Bool {
-        // 253402300800000 = 10000-01-01; -62135596800000 = 0001-01-01.
-        guard ms >= -62_135_596_800_000, ms < 253_402_300_800_000 else { return false }
+        guard ms >= minDate, ms < maxDate else { return false }
         let s = ms >= 0 ? ms / 1000 : (ms - 999) / 1000
         let frac = Int(ms - s * 1000)
         let days = s >= 0 ? s / 86_400 : (s - 86_399) / 86_400
         let rem = Int(s - days * 86_400)
-        let (y, m, d) = civilFromDays(days)
-        func put(_ v: Int, _ width: Int) {
-            var div = 1
-            for _ in 1..<width { div *= 10 }
-            var x = v
-            while div > 0 { out.append(UInt8(48 + x / div)); x %= div; div /= 10 }
-        }
-        out.append(0x22)
-        put(y, 4); out.append(0x2D); put(m, 2); out.append(0x2D); put(d, 2); out.append(0x20)
-        put(rem / 3600, 2); out.append(0x3A); put(rem % 3600 / 60, 2); out.append(0x3A); put(rem % 60, 2)
-        out.append(0x2E); put(frac, 3)
-        out.append(0x22)
+        let (y, m, day) = civilFromDays(days)
+        let h = rem / 3600, mi = rem % 3600 / 60, sec = rem % 60
+        @inline(__always) func g(_ v: Int) -> UInt8 { UInt8(truncatingIfNeeded: 48 + v) }
+        let text: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                   UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0x22, g(y / 1000), g(y / 100 % 10), g(y / 10 % 10), g(y % 10), 0x2D, g(m / 10), g(m % 10), 0x2D,
+             g(day / 10), g(day % 10), 0x20, g(h / 10), g(h % 10), 0x3A, g(mi / 10), g(mi % 10), 0x3A,
+             g(sec / 10), g(sec % 10), 0x2E, g(frac / 100), g(frac / 10 % 10), g(frac % 10), 0x22)
+        withUnsafeBytes(of: text) { out.append(contentsOf: $0) }
         return true
     }
 

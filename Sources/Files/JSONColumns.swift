@@ -1,5 +1,6 @@
 // The columns of a JSON-lines table: top-level keys of the first documents (in first-seen order) with
 // inferred types, and per document the lookup from column to member and the member's SQL value.
+import Glibc
 
 public struct JSONColumn: Sendable {
     /// The key as it appears in documents (decoded).
@@ -55,7 +56,7 @@ public enum JSONColumns {
         case .number:
             let isInteger: Bool
             if m.replacement >= 0 {
-                isInteger = r.scanner.withText(of: r.scanner.replacements[m.replacement]) { parseJSONInteger($0) != nil }
+                isInteger = r.scanner.withText(of: r.scanner.replacements[m.replacement], in: r.buffer) { parseJSONInteger($0) != nil }
             } else {
                 isInteger = parseJSONInteger(UnsafeBufferPointer(rebasing: r.buffer[m.value.start..<m.value.end])) != nil
             }
@@ -65,45 +66,72 @@ public enum JSONColumns {
 }
 
 /// Maps the current document's members to columns (first occurrence of a key wins, as with SQLite's `->>`).
+/// Keys and the per-row result live in raw buffers: this runs once per row, so it avoids array copies.
 public final class JSONColumnMatcher {
     public let columns: [JSONColumn]
-    private let keyBytes: [[UInt8]]
-    /// Member index per column for the current document, -1 when absent.
-    public private(set) var memberOfColumn: [Int]
+    private let count: Int
+    private let keyBytes: UnsafeMutablePointer<UInt8>
+    private let keyOffsets: UnsafeMutablePointer<Int>   // count + 1 offsets into keyBytes
+    private let found: UnsafeMutablePointer<Int>         // member index per column, -1 when absent
 
     public init(columns: [JSONColumn]) {
         self.columns = columns
-        keyBytes = columns.map { Array($0.key.utf8) }
-        memberOfColumn = Array(repeating: -1, count: columns.count)
+        count = columns.count
+        let all = columns.flatMap { Array($0.key.utf8) }
+        keyBytes = .allocate(capacity: max(all.count, 1))
+        keyBytes.initialize(from: all, count: all.count)
+        keyOffsets = .allocate(capacity: count + 1)
+        var at = 0
+        for (k, c) in columns.enumerated() {
+            keyOffsets[k] = at
+            at += c.key.utf8.count
+        }
+        keyOffsets[count] = at
+        found = .allocate(capacity: max(count, 1))
+        found.initialize(repeating: -1, count: max(count, 1))
     }
 
+    deinit {
+        keyBytes.deallocate()
+        keyOffsets.deallocate()
+        found.deallocate()
+    }
+
+    /// The member index of column `c` in the last matched document, -1 when the key is absent.
+    public func memberIndex(column c: Int) -> Int { c >= 0 && c < count ? found[c] : -1 }
+
     public func match(_ reader: JSONDocumentReader) {
-        for c in memberOfColumn.indices { memberOfColumn[c] = -1 }
-        let members = reader.scanner.members
+        for c in 0..<count { found[c] = -1 }
+        guard count > 0 else { return }
         let b = reader.buffer
+        guard let base = b.baseAddress else { return }
         var hint = 0
-        for (mi, m) in members.enumerated() {
-            let c = find(m, in: b, hint: hint)
-            if c >= 0 {
-                if memberOfColumn[c] < 0 { memberOfColumn[c] = mi }
-                hint = c + 1
+        reader.scanner.withMembers { members in
+            for mi in 0..<members.count {
+                let m = members[mi]
+                let c: Int
+                if m.keyHasEscapes {
+                    let key = decodeJSONStringBody(UnsafeBufferPointer(rebasing: b[m.key.start..<m.key.end]))
+                    c = columns.firstIndex { $0.key == key } ?? -1
+                } else {
+                    c = find(base + m.key.start, m.key.count, hint: hint)
+                }
+                if c >= 0 {
+                    if found[c] < 0 { found[c] = mi }
+                    hint = c + 1
+                }
             }
         }
     }
 
-    private func find(_ m: JSONMember, in b: UnsafeBufferPointer<UInt8>, hint: Int) -> Int {
-        let raw = UnsafeBufferPointer(rebasing: b[m.key.start..<m.key.end])
-        if m.keyHasEscapes {
-            let key = decodeJSONStringBody(raw)
-            return columns.firstIndex { $0.key == key } ?? -1
-        }
-        let n = keyBytes.count
-        guard n > 0 else { return -1 }
+    private func find(_ key: UnsafePointer<UInt8>, _ length: Int, hint: Int) -> Int {
         // Documents usually repeat one key order: try the expected column first.
-        for step in 0..<n {
-            let c = (hint + step) % n
-            let k = keyBytes[c]
-            if k.count == raw.count, k.withUnsafeBufferPointer({ $0.elementsEqual(raw) }) { return c }
+        var c = hint >= count ? 0 : hint
+        for _ in 0..<count {
+            let s = keyOffsets[c]
+            if keyOffsets[c + 1] - s == length, memcmp(keyBytes + s, key, length) == 0 { return c }
+            c += 1
+            if c == count { c = 0 }
         }
         return -1
     }
@@ -123,12 +151,10 @@ public enum JSONMemberValue {
 extension JSONDocumentReader {
     /// The value of member `mi` of the current document.
     public func value(ofMember mi: Int) -> JSONMemberValue {
-        let members = scanner.members
-        guard mi >= 0, mi < members.count else { return .null }
-        let m = members[mi]
+        guard let m = scanner.member(mi) else { return .null }
         if m.replacement >= 0, m.replacement < scanner.replacements.count {
             let r = scanner.replacements[m.replacement]
-            return scanner.withText(of: r) { scalarValue(kind: r.kind, text: $0) }
+            return scanner.withText(of: r, in: buffer) { scalarValue(kind: r.kind, text: $0) }
         }
         switch m.kind {
         case .object, .array:

@@ -34,11 +34,21 @@ public struct JSONMember: Sendable {
     public var replacement: Int
 }
 
-/// An Extended JSON wrapper found at `span`, to be rendered as the arena bytes `text` (valid JSON of `kind`).
+/// An Extended JSON wrapper found at `span`, rendered as `form` (valid JSON of `kind`). The text is only
+/// produced when a document or value is rendered, so a scan that just counts or filters pays nothing for it.
 public struct JSONReplacement: Sendable {
     public var span: JSONSpan
-    public var text: Range<Int>
     public var kind: JSONKind
+    public var form: Form
+
+    public enum Form: Sendable {
+        /// These bytes of the scanned buffer, as they are (`"6553…"` of an `$oid`, `15` of a `$numberLong`).
+        case verbatim(JSONSpan)
+        /// A date: `"YYYY-MM-DD HH:MM:SS.fff"` of these milliseconds since 1970.
+        case date(Int64)
+        /// `9e999`, `-9e999` or `null` for `$numberDouble` Infinity, -Infinity and NaN.
+        case special(StaticString)
+    }
 }
 
 public struct JSONSyntaxError: Error, Equatable, CustomStringConvertible {
@@ -161,25 +171,43 @@ public final class JSONScanner {
     /// Record the members of a top-level object in `members`.
     public var collectMembers: Bool
 
-    public private(set) var members: [JSONMember] = []
-    public private(set) var replacements: [JSONReplacement] = []
-    /// The replacement texts, back to back.
-    public private(set) var arena: [UInt8] = []
+    /// Members of the last scanned top-level object (when `collectMembers`).
+    public var members: [JSONMember] { st.members }
+    /// Calls `body` with the members, without copying the array.
+    public func withMembers<R>(_ body: (UnsafeBufferPointer<JSONMember>) throws -> R) rethrows -> R {
+        try st.members.withUnsafeBufferPointer(body)
+    }
+
+    /// Member `i` of the last scanned top-level object.
+    public func member(_ i: Int) -> JSONMember? { i >= 0 && i < st.members.count ? st.members[i] : nil }
+
+    /// Extended JSON wrappers of the last scanned value, in document order.
+    public var replacements: [JSONReplacement] { st.replacements }
     /// Kind of the last scanned top-level value.
     public private(set) var kind: JSONKind = .null
 
-    private var stack: [Bool] = []     // true = object, false = array
+    private var st = Scan()
 
     public init(unwrapExtendedJSON: Bool = true, collectMembers: Bool = false) {
         self.unwrapExtendedJSON = unwrapExtendedJSON
         self.collectMembers = collectMembers
-        stack.reserveCapacity(64)
-        arena.reserveCapacity(256)
     }
 
-    /// Calls `body` with replacement `r`'s text.
-    public func withText<R>(of r: JSONReplacement, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
-        try arena.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[r.text])) }
+    /// Calls `body` with replacement `r`'s text; `bytes` is the buffer that was scanned.
+    public func withText<R>(of r: JSONReplacement, in bytes: UnsafeBufferPointer<UInt8>,
+                            _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        if case .verbatim(let v) = r.form { return try body(UnsafeBufferPointer(rebasing: bytes[v.start..<v.end])) }
+        var out: [UInt8] = []
+        appendText(of: r, from: bytes, to: &out)
+        return try out.withUnsafeBufferPointer { try body($0) }
+    }
+
+    func appendText(of r: JSONReplacement, from bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        switch r.form {
+        case .verbatim(let v): out.append(contentsOf: bytes[v.start..<v.end])
+        case .date(let ms): _ = ExtendedJSON.appendDate(epochMilliseconds: ms, to: &out)
+        case .special(let t): out.append(contentsOf: UnsafeBufferPointer(start: t.utf8Start, count: t.utf8CodeUnitCount))
+        }
     }
 
     /// Scans exactly one JSON document filling `bytes`, with optional whitespace around it.
@@ -198,20 +226,13 @@ public final class JSONScanner {
     /// With `isFinal` false, running out of bytes throws an error marked `incomplete`.
     public func scanValue(_ bytes: UnsafeBufferPointer<UInt8>, from: Int, isFinal: Bool) throws -> JSONSpan {
         guard let base = bytes.baseAddress, from < bytes.count else {
-            members.removeAll(keepingCapacity: true)
-            replacements.removeAll(keepingCapacity: true)
+            st.members.removeAll(keepingCapacity: true)
+            st.replacements.removeAll(keepingCapacity: true)
             throw JSONSyntaxError(message: "empty document", offset: from, incomplete: !isFinal)
         }
         var lx = Lexer(p: base, n: bytes.count, i: from, isFinal: isFinal)
-        // Work on local copies of the arrays (no exclusivity checks per append); put them back after.
-        var st = Scan(members: members, replacements: replacements, arena: arena, stack: stack)
-        members = []; replacements = []; arena = []; stack = []
-        defer {
-            members = st.members; replacements = st.replacements; arena = st.arena; stack = st.stack
-        }
         st.members.removeAll(keepingCapacity: true)
         st.replacements.removeAll(keepingCapacity: true)
-        st.arena.removeAll(keepingCapacity: true)
         st.stack.removeAll(keepingCapacity: true)
         lx.skipSpace()
         let start = lx.i
@@ -225,18 +246,17 @@ public final class JSONScanner {
     /// Calls `body` with the original bytes when nothing inside needs replacing.
     public func withRendered<R>(_ bytes: UnsafeBufferPointer<UInt8>, _ span: JSONSpan,
                                 _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        let reps = st.replacements
         var any = false
-        for r in replacements where r.span.start >= span.start && r.span.end <= span.end { any = true; break }
+        for r in reps where r.span.start >= span.start && r.span.end <= span.end { any = true; break }
         if !any { return try body(UnsafeBufferPointer(rebasing: bytes[span.start..<span.end])) }
         var out: [UInt8] = []
         out.reserveCapacity(span.count)
         var at = span.start
-        arena.withUnsafeBufferPointer { a in
-            for r in replacements where r.span.start >= at && r.span.end <= span.end {
-                out.append(contentsOf: bytes[at..<r.span.start])
-                out.append(contentsOf: a[r.text])
-                at = r.span.end
-            }
+        for r in reps where r.span.start >= at && r.span.end <= span.end {
+            out.append(contentsOf: bytes[at..<r.span.start])
+            appendText(of: r, from: bytes, to: &out)
+            at = r.span.end
         }
         out.append(contentsOf: bytes[at..<span.end])
         return try out.withUnsafeBufferPointer { try body($0) }
@@ -245,10 +265,9 @@ public final class JSONScanner {
 
 /// The state of one scan: what it records, and the state machine.
 private struct Scan {
-    var members: [JSONMember]
-    var replacements: [JSONReplacement]
-    var arena: [UInt8]
-    var stack: [Bool]
+    var members: [JSONMember] = []
+    var replacements: [JSONReplacement] = []
+    var stack: [Bool] = []
 
     /// Scans one value at `lx.i`; returns the kind of the top-level value.
     mutating func run(_ lx: inout Lexer, unwrap: Bool, collect: Bool) throws -> JSONKind {
@@ -367,41 +386,37 @@ private struct Scan {
         if stack.count == 1 { memberValueStart = lx.i }
     }
 
-    /// At `{`: when this object is exactly one known Extended JSON wrapper, consumes it, writes its
-    /// replacement text to the arena and returns the replacement; otherwise leaves the position unchanged
-    /// and returns nil (the ordinary scan then reads it, and reports any syntax error at its place).
-    private mutating func wrapper(_ lx: inout Lexer) throws -> JSONReplacement? {
+    /// At `{`: when this object is exactly one known Extended JSON wrapper, consumes it and returns the
+    /// replacement; otherwise leaves the position unchanged and returns nil (the ordinary scan then reads
+    /// it, and reports any syntax error at its place).
+    private func wrapper(_ lx: inout Lexer) throws -> JSONReplacement? {
         let open = lx.i
-        let arenaMark = arena.count
-        func giveUp(_ lx: inout Lexer) -> JSONReplacement? {
-            lx.i = open
-            arena.removeSubrange(arenaMark...)
-            return nil
-        }
         lx.i += 1
         lx.skipSpace()
-        guard lx.i + 1 < lx.n else {
-            if !lx.isFinal { throw lx.incomplete }
-            return giveUp(&lx)
+        guard lx.i + 1 < lx.n, lx.p[lx.i] == 0x22, lx.p[lx.i + 1] == UInt8(ascii: "$") else {
+            if lx.i + 1 >= lx.n, !lx.isFinal { throw lx.incomplete }
+            lx.i = open
+            return nil
         }
-        guard lx.p[lx.i] == 0x22, lx.p[lx.i + 1] == UInt8(ascii: "$") else { return giveUp(&lx) }
         let ks = lx.i + 1
         var j = ks
         while j < lx.n, lx.p[j] != 0x22, lx.p[j] != 0x5C, j - ks < 16 { j += 1 }
         if j >= lx.n, !lx.isFinal { throw lx.incomplete }
         guard j < lx.n, lx.p[j] == 0x22,
-              let w = ExtendedJSON.Wrapper(UnsafeBufferPointer(start: lx.p + ks, count: j - ks)) else { return giveUp(&lx) }
+              let w = ExtendedJSON.Wrapper(UnsafeBufferPointer(start: lx.p + ks, count: j - ks)) else { lx.i = open; return nil }
         lx.i = j + 1
         lx.skipSpace()
         guard lx.i < lx.n, lx.p[lx.i] == UInt8(ascii: ":") else {
             if lx.i >= lx.n, !lx.isFinal { throw lx.incomplete }
-            return giveUp(&lx)
+            lx.i = open
+            return nil
         }
         lx.i += 1
         lx.skipSpace()
         guard lx.i < lx.n else {
             if !lx.isFinal { throw lx.incomplete }
-            return giveUp(&lx)
+            lx.i = open
+            return nil
         }
         let vs = lx.i
         var valueKind = JSONKind.string
@@ -415,35 +430,34 @@ private struct Scan {
                 valueKind = .number
             case UInt8(ascii: "{") where w == .date:
                 // {"$date": {"$numberLong": "1700000000000"}}
-                guard let r = try wrapper(&lx), r.kind == .number else { return giveUp(&lx) }
+                guard let r = try wrapper(&lx), r.kind == .number else { lx.i = open; return nil }
                 nested = r
                 valueKind = .number
             default:
-                return giveUp(&lx)
+                lx.i = open
+                return nil
             }
         } catch let e as JSONSyntaxError {
             if e.incomplete { throw e }
-            return giveUp(&lx)
+            lx.i = open
+            return nil
         }
         let ve = lx.i
         lx.skipSpace()
         guard lx.i < lx.n, lx.p[lx.i] == UInt8(ascii: "}") else {
             if lx.i >= lx.n, !lx.isFinal { throw lx.incomplete }
-            return giveUp(&lx)
+            lx.i = open
+            return nil
         }
         lx.i += 1
-        let kind: JSONKind?
-        if let nested {
-            // The nested number's text is in the arena already: read it, drop it, write the date.
-            let ms = arena.withUnsafeBufferPointer { parseJSONInteger(UnsafeBufferPointer(rebasing: $0[nested.text])) }
-            arena.removeSubrange(nested.text.lowerBound...)
-            kind = ms.flatMap { ExtendedJSON.appendDate(epochMilliseconds: $0, to: &arena) ? .string : nil }
-        } else {
-            kind = ExtendedJSON.appendReplacement(for: w, value: UnsafeBufferPointer(start: lx.p + vs, count: ve - vs),
-                                                  kind: valueKind, to: &arena)
+        var value = JSONSpan(vs, ve)
+        if let nested, case .verbatim(let digits) = nested.form { value = digits }
+        guard let (kind, form) = ExtendedJSON.replacement(for: w, value: UnsafeBufferPointer(start: lx.p, count: lx.n),
+                                                          span: value, kind: valueKind) else {
+            lx.i = open
+            return nil
         }
-        guard let kind else { return giveUp(&lx) }
-        return JSONReplacement(span: JSONSpan(open, lx.i), text: arenaMark..<arena.count, kind: kind)
+        return JSONReplacement(span: JSONSpan(open, lx.i), kind: kind, form: form)
     }
 }
 

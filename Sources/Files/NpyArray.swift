@@ -58,6 +58,11 @@ public final class NpyArray {
     /// Where this array was read from, for messages (`x.npy`, `x.npz:emb.npy`).
     public let name: String
 
+    /// Largest row (a SQLite BLOB cannot exceed 1 GB by default either).
+    public static let maxRowBytes = 1 << 30
+    /// Largest Fortran-ordered array (those are read whole).
+    public static let maxFortranBytes = 2 << 30
+
     /// Opens a `.npy` file. Throws `FilesError` (naming the reason, not the path) on a bad header, an
     /// unsupported dtype or truncated data.
     public convenience init(path: String) throws {
@@ -97,7 +102,14 @@ public final class NpyArray {
             }
             rowWidth = w
         }
+        guard rowWidth <= NpyArray.maxRowBytes / h.dtype.itemSize else {
+            throw FilesError("rows of shape \(h.shapeText) are too large (over \(NpyArray.maxRowBytes >> 20) MiB each)")
+        }
         if h.fortranOrder, h.shape.count >= 2 {
+            guard h.dataByteCount <= NpyArray.maxFortranBytes else {
+                throw FilesError("Fortran-ordered arrays over \(NpyArray.maxFortranBytes >> 30) GiB are not supported "
+                                 + "(a row is spread over the whole file; save it with np.ascontiguousarray)")
+            }
             // A row of a Fortran-ordered array is spread over the whole data: read it whole, once.
             let buf = HeapBuffer(count: h.dataByteCount)
             let p = try source.bytes(at: 0, count: h.dataByteCount)

@@ -117,7 +117,8 @@ final class JSONLTable: VirtualTable {
         var defs = columns.map { c in
             quotedIdentifier(c.name) + (c.type == .any ? "" : " " + c.type.rawValue)
         }
-        defs.append(quotedIdentifier(docColumn) + " TEXT HIDDEN")
+        // With no keys found (an empty file, or documents that are not objects) `doc` is the visible column.
+        defs.append(quotedIdentifier(docColumn) + (columns.isEmpty ? " TEXT" : " TEXT HIDDEN"))
         defs.append(quotedIdentifier(pathColumn) + " TEXT HIDDEN")
         defs.append(quotedIdentifier(lineColumn) + " INTEGER HIDDEN")
         return "CREATE TABLE x(" + defs.joined(separator: ", ") + ")"
@@ -164,7 +165,7 @@ final class JSONLCursor: VirtualTableCursor {
         if i < n {
             if !matched { matcher.match(r); matched = true }
             let type = table.columns[i].type
-            switch r.value(ofMember: matcher.memberOfColumn[i]) {
+            switch r.value(ofMember: matcher.memberIndex(column: i)) {
             case .null: context.resultNull()
             case .integer(let v): type == .real ? context.result(Double(v)) : context.result(v)
             case .real(let v): context.result(v)

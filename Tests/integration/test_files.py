@@ -368,6 +368,9 @@ def test_jsonl_table_sample_mixed_and_missing_keys(tmp):
         [("a", "REAL"), ("b", ""), ("c", "JSON"), ("doc", "TEXT"), ("_doc", "TEXT"), ("path", "TEXT"), ("line", "INTEGER")]
     assert db.execute("select a, b, c, doc from m").fetchall() == \
         [(1.0, "x", None, None), (2.5, None, "[1]", None), (3.0, 4, None, "mine")]
+    open("scalars.jsonl", "w").write('1\n"x"\n')
+    db.execute("create virtual table sc using jsonl('scalars.jsonl')")
+    assert db.execute("select * from sc").fetchall() == [("1",), ('"x"',)]
     db.execute("create virtual table m1 using jsonl('m.jsonl', sample=1)")
     assert [r[0] for r in db.execute("select name from pragma_table_info('m1')")] == ["a", "b"]
     assert error_of(db, "create virtual table m2 using jsonl('m.jsonl', sample=0)").startswith("jsonl: sample must be")
