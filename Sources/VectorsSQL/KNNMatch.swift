@@ -108,16 +108,19 @@ final class KNNMatchTable: VirtualTable {
 
     // MARK: data
 
-    /// The packed corpus, from the cache when nothing can have changed since it was built.
-    func corpus(for column: ResolvedColumn) throws -> CorpusMatrix {
+    /// The packed corpus, from the cache when nothing can have changed since it was built. When it has to be
+    /// packed and `scoring` is given, the rows are scored against it on the way (`scores`, for that query).
+    func corpus(for column: ResolvedColumn, scoring: [Float]? = nil) throws -> (corpus: CorpusMatrix, scores: [Float]?) {
         let key = CorpusCache.Key(owner: owner, name: column.key)
         let stamp = try connection.corpusStamp(schema: column.schema)
-        if let m = CorpusCache.shared.lookup(key, stamp: stamp) { return m }
-        let m = try CorpusMatrix(source: TableColumnSource(connection: connection, column: column), name: column.display)
+        if let m = CorpusCache.shared.lookup(key, stamp: stamp) { return (m, nil) }
+        let source = TableColumnSource(connection: connection, column: column)
+        let (m, scores) = try scoring.map { try CorpusMatrix.packing(source, name: column.display, scoring: $0) }
+            ?? (try CorpusMatrix(source: source, name: column.display), nil)
         // Inside an explicit transaction a later ROLLBACK could undo what we read, and no counter would show
         // it: such builds serve this query only.
         if connection.isAutocommit { CorpusCache.shared.store(key, stamp: stamp, matrix: m) }
-        return m
+        return (m, scores)
     }
 }
 
@@ -184,7 +187,12 @@ final class KNNMatchCursor: VirtualTableCursor {
         }
         if case .none = query { return }
 
-        let corpus = try knnErrors { try table.corpus(for: column) }
+        // A single vector without a filter is scored while the corpus is packed, if it has to be.
+        var scoring: [Float]? = nil
+        if case .vector(let v) = query, filter == nil {
+            scoring = v.withVectorView { KNNEngine.scoringVector($0, metric: metric) }
+        }
+        let (corpus, scores) = try knnErrors { try table.corpus(for: column, scoring: scoring) }
         let subset = try filter.map { corpus.rowIndices(ofIDs: try $0.rowids()) }
 
         switch query {
@@ -192,7 +200,9 @@ final class KNNMatchCursor: VirtualTableCursor {
             return
         case .vector(let v):
             let found = try knnErrors {
-                try v.withVectorView { try KNNEngine.search(corpus, query: $0, k: k, metric: metric, rows: subset) }
+                try v.withVectorView {
+                    try KNNEngine.search(corpus, query: $0, k: k, metric: metric, rows: subset, precomputed: scores)
+                }
             }
             append(queryID: nil, found)
         case .table(let q):
