@@ -139,6 +139,9 @@ struct TableColumnSource: CorpusSource {
         }
         let name = column.display
         while try st.step() {
+            guard st.type(at: 0) == .integer else {
+                throw SQLError("\(column.display) has no rowids (a view? knn_match reads tables)")
+            }
             let id = st.int64(at: 0)
             switch st.type(at: 1) {
             case .null:

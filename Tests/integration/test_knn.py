@@ -399,6 +399,15 @@ def test_bad_corpus_rows_name_their_rowid(small, value, message):
     assert error_of(small, "SELECT * FROM knn_match('docs.e', '[1,2,3]', 1)") == message
 
 
+def test_views_and_without_rowid_tables_are_refused(small):
+    small.execute("CREATE VIEW v AS SELECT e FROM docs")
+    small.execute("CREATE TABLE w(k PRIMARY KEY, e) WITHOUT ROWID")
+    assert error_of(small, "SELECT * FROM knn_match('v.e', '[1,2,3]', 1)") == \
+        "knn_match: v.e has no rowids (a view? knn_match reads tables)"
+    assert error_of(small, "SELECT * FROM knn_match('w.e', '[1,2,3]', 1)") == \
+        "knn_match: cannot read w.e: no such column: rowid"
+
+
 def test_bad_query_rows_name_their_rowid(small):
     small.execute("INSERT INTO q(rowid, v) VALUES (8, ?)", (np.float32([1, 2]).tobytes(),))
     assert error_of(small, "SELECT * FROM knn_match('docs.e', 'q.v', 1)") == \
