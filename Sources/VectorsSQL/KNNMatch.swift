@@ -134,11 +134,11 @@ final class KNNMatchCursor: VirtualTableCursor {
     private var position = 0
     private var rowNumber: Int64 = 1
 
-    /// A batch still being computed, block by block of queries.
+    /// A batch still being computed, block by block of query rows read from the query table.
     private struct Batch {
         var corpus: CorpusMatrix
-        var queries: CorpusMatrix
-        var next: Int
+        var reader: ColumnReader
+        var name: String
         var k: Int
         var metric: Metric
         var subset: [Int32]?
@@ -206,27 +206,25 @@ final class KNNMatchCursor: VirtualTableCursor {
             }
             append(queryID: nil, found)
         case .table(let q):
-            let expected = corpus.rows > 0 ? corpus.dimensions : nil
-            let queries = try knnErrors {
-                try CorpusMatrix(source: TableColumnSource(connection: db, column: q), name: q.display, dimensions: expected)
-            }
-            batch = Batch(corpus: corpus, queries: queries, next: 0, k: k, metric: metric, subset: subset)
+            batch = Batch(corpus: corpus, reader: try ColumnReader(db, q), name: q.display, k: k, metric: metric,
+                          subset: subset)
             try fillFromBatch()
         }
     }
 
-    /// Computes query blocks until some rows are ready or the batch is done.
+    /// Reads and computes query blocks until some rows are ready or the query table is exhausted.
     private func fillFromBatch() throws {
-        while position >= neighbors.count, var b = batch, b.next < b.queries.rows {
-            let end = min(b.queries.rows, b.next &+ KNNEngine.queryBlockSize(k: b.k))
+        while position >= neighbors.count, let b = batch {
+            let expected = b.corpus.rows > 0 ? b.corpus.dimensions : nil
+            let block = ColumnReaderBlock(reader: b.reader, limit: KNNEngine.queryBlockSize(k: b.k))
+            let queries = try knnErrors { try CorpusMatrix(source: block, name: b.name, dimensions: expected) }
             let results = try knnErrors {
-                try KNNEngine.searchBatch(b.corpus, queries: b.queries, range: b.next..<end, k: b.k,
+                try KNNEngine.searchBatch(b.corpus, queries: queries, range: 0..<queries.rows, k: b.k,
                                           metric: b.metric, rows: b.subset)
             }
             queryIDs = []; neighbors = []; ranks = []; position = 0
-            for (i, found) in results.enumerated() { append(queryID: b.queries.ids[b.next &+ i], found) }
-            b.next = end
-            batch = b.next < b.queries.rows ? b : nil
+            for (i, found) in results.enumerated() { append(queryID: queries.ids[i], found) }
+            if b.reader.exhausted { batch = nil }
         }
     }
 
