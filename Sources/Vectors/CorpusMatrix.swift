@@ -36,14 +36,32 @@ public final class CorpusMatrix {
 
     /// Packs every non-nil row of `source`. `name` appears in errors (`rowid 7 of docs.embedding ...`).
     /// With `dimensions`, every row must have that many (else the first row sets the count).
-    public init(source: CorpusSource, name: String, dimensions expected: Int? = nil) throws {
+    public convenience init(source: CorpusSource, name: String, dimensions expected: Int? = nil) throws {
+        var scores: [Float]? = nil
+        try self.init(source: source, name: name, dimensions: expected, scoring: nil, scores: &scores)
+    }
+
+    /// Packs `source` and, while each row is still in cache, scores it against `scoring` (x·scoring per
+    /// row, in row order): the first query on a corpus then needs no second pass over the matrix.
+    /// `scores` is nil when the rows' dimensions differ from `scoring`'s.
+    public static func packing(_ source: CorpusSource, name: String, scoring: [Float])
+        throws -> (corpus: CorpusMatrix, scores: [Float]?) {
+        var scores: [Float]? = nil
+        let m = try CorpusMatrix(source: source, name: name, dimensions: nil, scoring: scoring, scores: &scores)
+        return (m, scores)
+    }
+
+    private init(source: CorpusSource, name: String, dimensions expected: Int?, scoring: [Float]?,
+                 scores: inout [Float]?) throws {
         var builder = Builder(name: name)
         if let expected, expected > 0 { builder.dimensions = expected }
+        builder.scoring = scoring
         defer { builder.release() }
         try source.forEachRow { id, vector in
             guard let vector else { return }
             try builder.append(id: id, vector)
         }
+        scores = builder.scoring == nil ? nil : builder.scores
         let n = builder.count
         let d = builder.dimensions
         guard let (data, mapped) = builder.take() else { throw KNNError.outOfMemory(bytes: 4) }
@@ -135,6 +153,11 @@ private struct Builder {
     var ids: [Int64] = []
     /// |x|² of each row in float64, computed while the row is hot in cache.
     var squaredNorms: [Double] = []
+    /// A query to score each row against while packing (dropped if its dimensions differ), and the scores.
+    var scoring: [Float]?
+    var scores: [Float] = []
+    /// Populates pages ahead of the writer on another thread, once the corpus is large enough to gain.
+    var prefaulter: Prefaulter?
 
     init(name: String) { self.name = name }
 
@@ -157,7 +180,28 @@ private struct Builder {
         }
         squaredNorms.append(s)
         ids.append(id)
+        if let q = scoring {
+            if q.count == dimensions {
+                q.withUnsafeBufferPointer { qb in
+                    guard let qp = qb.baseAddress else { return }
+                    var dot: Float = 0
+                    scoreRows(UnsafePointer(dst), dimensions: dimensions, indices: nil, first: 0, count: 1,
+                              query: qp, alpha: 1, into: &dot)
+                    scores.append(dot)
+                }
+            } else {
+                scoring = nil
+            }
+        }
         count &+= 1
+        if mapped > 0 && count & 1023 == 0 {
+            let written = count &* dimensions &* 4
+            if let prefaulter {
+                prefaulter.advance(to: written)
+            } else if written >= 8 << 20 {
+                prefaulter = Prefaulter(base: UnsafeMutableRawPointer(data), reserved: mapped, written: written)
+            }
+        }
     }
 
     /// Bytes of address space reserved with mmap (0 when the block came from malloc).
@@ -191,6 +235,8 @@ private struct Builder {
     /// Hands the block over, trimmed to size (a one-float block for no rows), and the mapped length to
     /// unmap (0: free with `free`). The builder no longer owns it.
     mutating func take() -> (UnsafeMutablePointer<Float>, mapped: Int)? {
+        prefaulter?.stop()
+        prefaulter = nil
         defer { data = nil; mapped = 0 }
         guard let data, count > 0 else {
             release()
@@ -209,8 +255,89 @@ private struct Builder {
 
     /// Frees a block that was not taken (after an error).
     mutating func release() {
+        prefaulter?.stop()
+        prefaulter = nil
         if mapped > 0, let data { _ = munmap(data, mapped) } else { free(data) }
         data = nil
         mapped = 0
+    }
+}
+
+/// A thread that asks the kernel to populate (zero and map) the pages the builder will write next, up to
+/// `lookahead` bytes ahead, so page zeroing overlaps the read of the source instead of stalling the writer.
+/// `MADV_POPULATE_WRITE` never changes page contents, so it cannot race with the writer's data.
+final class Prefaulter {
+    private let base: UnsafeMutableRawPointer
+    private let reserved: Int
+    private let lookahead = 32 << 20
+    private var written: Int
+    private var finished = false
+    // Heap-allocated: pthread objects must not move.
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let cond = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    private var thread: pthread_t?
+
+    init?(base: UnsafeMutableRawPointer, reserved: Int, written: Int) {
+        self.base = base
+        self.reserved = reserved
+        self.written = written
+        mutex.initialize(to: pthread_mutex_t())
+        cond.initialize(to: pthread_cond_t())
+        pthread_mutex_init(mutex, nil)
+        pthread_cond_init(cond, nil)
+        var tid = pthread_t()
+        let me = Unmanaged.passRetained(self).toOpaque()
+        guard pthread_create(&tid, nil, { arg in
+            guard let arg else { return nil }
+            Unmanaged<Prefaulter>.fromOpaque(arg).takeRetainedValue().run()
+            return nil
+        }, me) == 0 else {
+            Unmanaged<Prefaulter>.fromOpaque(me).release()
+            return nil
+        }
+        thread = tid
+    }
+
+    deinit {
+        pthread_mutex_destroy(mutex)
+        pthread_cond_destroy(cond)
+        mutex.deallocate()
+        cond.deallocate()
+    }
+
+    func advance(to bytes: Int) {
+        pthread_mutex_lock(mutex)
+        written = bytes
+        pthread_cond_signal(cond)
+        pthread_mutex_unlock(mutex)
+    }
+
+    /// Stops and joins the thread (before the builder unmaps anything).
+    func stop() {
+        pthread_mutex_lock(mutex)
+        finished = true
+        pthread_cond_signal(cond)
+        pthread_mutex_unlock(mutex)
+        if let t = thread { pthread_join(t, nil) }
+        thread = nil
+    }
+
+    private func run() {
+        let page = 2 << 20
+        var populated = (written / page) * page
+        while true {
+            pthread_mutex_lock(mutex)
+            while !finished && populated >= min(reserved, written &+ lookahead) {
+                pthread_cond_wait(cond, mutex)
+            }
+            let target = min(reserved, written &+ lookahead)
+            let done = finished
+            pthread_mutex_unlock(mutex)
+            if done || populated >= target { return }
+            let chunk = min(target &- populated, 8 << 20)
+            // MADV_POPULATE_WRITE (Linux 5.14+); on older kernels the first failure ends the thread.
+            guard madvise(base + populated, chunk, 23) == 0 else { return }
+            populated &+= chunk
+        }
     }
 }

@@ -8,8 +8,14 @@ import Glibc
 public final class CorpusCache: @unchecked Sendable {
     public static let shared = CorpusCache(limit: CorpusCache.configuredLimit())
 
-    /// 1 GiB unless `STRATA_KNN_CACHE_MB` (read once, at first use) says otherwise; 0 disables caching.
-    public static let defaultLimit = 1 << 30
+    /// 1 GiB or a quarter of physical memory, whichever is larger, unless `STRATA_KNN_CACHE_MB` (read once,
+    /// at first use) says otherwise; 0 disables caching.
+    public static let defaultLimit: Int = {
+        let pages = sysconf(Int32(_SC_PHYS_PAGES)), size = sysconf(Int32(_SC_PAGESIZE))
+        guard pages > 0, size > 0 else { return 1 << 30 }
+        let (bytes, overflow) = pages.multipliedReportingOverflow(by: size)
+        return overflow ? 1 << 30 : max(1 << 30, bytes / 4)
+    }()
 
     /// What identifies a validity state; equal stamps mean the data cannot have changed.
     public typealias Stamp = [Int64]

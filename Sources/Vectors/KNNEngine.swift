@@ -21,8 +21,10 @@ public enum KNNEngine {
 
     /// The k nearest rows of `corpus` to `query` (restricted to `rows`, ascending row indices, when given),
     /// best first. Empty for a zero query under cosine (its angle is undefined) or an empty corpus.
+    /// `precomputed`: x·scoringVector(query) for every corpus row, as `CorpusMatrix.packing` returns them for
+    /// the query that triggered the packing (ignored with a subset or a wrong count).
     public static func search(_ corpus: CorpusMatrix, query: VectorView, k: Int, metric: Metric,
-                              rows subset: [Int32]? = nil) throws -> [Neighbor] {
+                              rows subset: [Int32]? = nil, precomputed: [Float]? = nil) throws -> [Neighbor] {
         let n = subset?.count ?? corpus.rows
         guard k > 0, n > 0 else { return [] }
         guard query.count == corpus.dimensions else {
@@ -31,10 +33,17 @@ public enum KNNEngine {
         guard let prep = PreparedQuery(query, metric: metric, corpus: corpus) else { return [] }
         if prep.exactOnly { return bruteForce(corpus, query: query, k: k, metric: metric, rows: subset) }
 
-        var keys = [Float](repeating: 0, count: n)
-        keys.withUnsafeMutableBufferPointer { out in
-            prep.scoring.withUnsafeBufferPointer { q in
-                scoreSingle(corpus, q.baseAddress, metric: metric, rows: subset, into: out)
+        var keys: [Float]
+        if subset == nil, let pre = precomputed, pre.count == n {
+            let alpha = metric.alpha
+            keys = pre.map { alpha * $0 }
+            keys.withUnsafeMutableBufferPointer { applyRowTerms(corpus, metric: metric, rows: nil, to: $0) }
+        } else {
+            keys = [Float](repeating: 0, count: n)
+            keys.withUnsafeMutableBufferPointer { out in
+                prep.scoring.withUnsafeBufferPointer { q in
+                    scoreSingle(corpus, q.baseAddress, metric: metric, rows: subset, into: out)
+                }
             }
         }
         var heap = CandidateHeap(capacity: min(k, n))
@@ -57,6 +66,11 @@ public enum KNNEngine {
             }
         }
         return top.sorted()
+    }
+
+    /// The vector a query is scored with (unit length for cosine); nil when it can match nothing.
+    public static func scoringVector(_ query: VectorView, metric: Metric) -> [Float]? {
+        PreparedQuery.scoringVector(query, metric: metric)
     }
 
     /// How many queries one batch block should hold for a given k (bounds heap and output memory).
@@ -221,23 +235,25 @@ struct PreparedQuery {
     /// Scores could overflow or underflow float32: use the float64 scan.
     let exactOnly: Bool
 
+    static func scoringVector(_ q: VectorView, metric: Metric) -> [Float]? {
+        guard metric == .cosine else { return q.toArray() }
+        let qNorm = norm(q)
+        guard qNorm > 0 else { return nil }
+        return (0..<q.count).map { Float(Double(q[$0]) / qNorm) }
+    }
+
     /// Nil when the query can match nothing (a zero vector under cosine).
     init?(_ q: VectorView, metric: Metric, corpus: CorpusMatrix) {
+        guard let scoring = Self.scoringVector(q, metric: metric) else { return nil }
+        self.scoring = scoring
         let qNorm = norm(q)
         let d = Double(q.count)
         let gamma = (d + 16) * 0x1p-23 + 4e-7
         let scale: Double
         switch metric {
-        case .cosine:
-            guard qNorm > 0 else { return nil }
-            scoring = (0..<q.count).map { Float(Double(q[$0]) / qNorm) }
-            scale = 1
-        case .dot:
-            scoring = q.toArray()
-            scale = corpus.maxNorm * qNorm
-        case .l2:
-            scoring = q.toArray()
-            scale = (corpus.maxNorm + qNorm) * (corpus.maxNorm + qNorm)
+        case .cosine: scale = 1
+        case .dot: scale = corpus.maxNorm * qNorm
+        case .l2: scale = (corpus.maxNorm + qNorm) * (corpus.maxNorm + qNorm)
         }
         // float32 keys are safe between these magnitudes (with headroom for alpha = -2 and sums).
         if metric == .cosine {
@@ -275,6 +291,14 @@ private func scoreSingle(_ corpus: CorpusMatrix, _ q: UnsafePointer<Float>?, met
             }
         }
     }
+    applyRowTerms(corpus, metric: metric, rows: subset, to: out)
+}
+
+/// alpha·x·q → key in place: × 1/|x| for cosine, + |x|² for l2.
+private func applyRowTerms(_ corpus: CorpusMatrix, metric: Metric, rows subset: [Int32]?,
+                           to out: UnsafeMutableBufferPointer<Float>) {
+    guard let y = out.baseAddress else { return }
+    let n = out.count
     corpus.inverseNorms.withUnsafeBufferPointer { inv in
         corpus.squaredNorms.withUnsafeBufferPointer { sq in
             guard let invBase = inv.baseAddress, let sqBase = sq.baseAddress else { return }

@@ -108,16 +108,19 @@ final class KNNMatchTable: VirtualTable {
 
     // MARK: data
 
-    /// The packed corpus, from the cache when nothing can have changed since it was built.
-    func corpus(for column: ResolvedColumn) throws -> CorpusMatrix {
+    /// The packed corpus, from the cache when nothing can have changed since it was built. When it has to be
+    /// packed and `scoring` is given, the rows are scored against it on the way (`scores`, for that query).
+    func corpus(for column: ResolvedColumn, scoring: [Float]? = nil) throws -> (corpus: CorpusMatrix, scores: [Float]?) {
         let key = CorpusCache.Key(owner: owner, name: column.key)
         let stamp = try connection.corpusStamp(schema: column.schema)
-        if let m = CorpusCache.shared.lookup(key, stamp: stamp) { return m }
-        let m = try CorpusMatrix(source: TableColumnSource(connection: connection, column: column), name: column.display)
+        if let m = CorpusCache.shared.lookup(key, stamp: stamp) { return (m, nil) }
+        let source = TableColumnSource(connection: connection, column: column)
+        let (m, scores) = try scoring.map { try CorpusMatrix.packing(source, name: column.display, scoring: $0) }
+            ?? (try CorpusMatrix(source: source, name: column.display), nil)
         // Inside an explicit transaction a later ROLLBACK could undo what we read, and no counter would show
         // it: such builds serve this query only.
         if connection.isAutocommit { CorpusCache.shared.store(key, stamp: stamp, matrix: m) }
-        return m
+        return (m, scores)
     }
 }
 
@@ -131,11 +134,11 @@ final class KNNMatchCursor: VirtualTableCursor {
     private var position = 0
     private var rowNumber: Int64 = 1
 
-    /// A batch still being computed, block by block of queries.
+    /// A batch still being computed, block by block of query rows read from the query table.
     private struct Batch {
         var corpus: CorpusMatrix
-        var queries: CorpusMatrix
-        var next: Int
+        var reader: ColumnReader
+        var name: String
         var k: Int
         var metric: Metric
         var subset: [Int32]?
@@ -184,7 +187,12 @@ final class KNNMatchCursor: VirtualTableCursor {
         }
         if case .none = query { return }
 
-        let corpus = try knnErrors { try table.corpus(for: column) }
+        // A single vector without a filter is scored while the corpus is packed, if it has to be.
+        var scoring: [Float]? = nil
+        if case .vector(let v) = query, filter == nil {
+            scoring = v.withVectorView { KNNEngine.scoringVector($0, metric: metric) }
+        }
+        let (corpus, scores) = try knnErrors { try table.corpus(for: column, scoring: scoring) }
         let subset = try filter.map { corpus.rowIndices(ofIDs: try $0.rowids()) }
 
         switch query {
@@ -192,31 +200,31 @@ final class KNNMatchCursor: VirtualTableCursor {
             return
         case .vector(let v):
             let found = try knnErrors {
-                try v.withVectorView { try KNNEngine.search(corpus, query: $0, k: k, metric: metric, rows: subset) }
+                try v.withVectorView {
+                    try KNNEngine.search(corpus, query: $0, k: k, metric: metric, rows: subset, precomputed: scores)
+                }
             }
             append(queryID: nil, found)
         case .table(let q):
-            let expected = corpus.rows > 0 ? corpus.dimensions : nil
-            let queries = try knnErrors {
-                try CorpusMatrix(source: TableColumnSource(connection: db, column: q), name: q.display, dimensions: expected)
-            }
-            batch = Batch(corpus: corpus, queries: queries, next: 0, k: k, metric: metric, subset: subset)
+            batch = Batch(corpus: corpus, reader: try ColumnReader(db, q), name: q.display, k: k, metric: metric,
+                          subset: subset)
             try fillFromBatch()
         }
     }
 
-    /// Computes query blocks until some rows are ready or the batch is done.
+    /// Reads and computes query blocks until some rows are ready or the query table is exhausted.
     private func fillFromBatch() throws {
-        while position >= neighbors.count, var b = batch, b.next < b.queries.rows {
-            let end = min(b.queries.rows, b.next &+ KNNEngine.queryBlockSize(k: b.k))
+        while position >= neighbors.count, let b = batch {
+            let expected = b.corpus.rows > 0 ? b.corpus.dimensions : nil
+            let block = ColumnReaderBlock(reader: b.reader, limit: KNNEngine.queryBlockSize(k: b.k))
+            let queries = try knnErrors { try CorpusMatrix(source: block, name: b.name, dimensions: expected) }
             let results = try knnErrors {
-                try KNNEngine.searchBatch(b.corpus, queries: b.queries, range: b.next..<end, k: b.k,
+                try KNNEngine.searchBatch(b.corpus, queries: queries, range: 0..<queries.rows, k: b.k,
                                           metric: b.metric, rows: b.subset)
             }
             queryIDs = []; neighbors = []; ranks = []; position = 0
-            for (i, found) in results.enumerated() { append(queryID: b.queries.ids[b.next &+ i], found) }
-            b.next = end
-            batch = b.next < b.queries.rows ? b : nil
+            for (i, found) in results.enumerated() { append(queryID: queries.ids[i], found) }
+            if b.reader.exhausted { batch = nil }
         }
     }
 

@@ -132,17 +132,44 @@ struct TableColumnSource: CorpusSource {
     let column: ResolvedColumn
 
     func forEachRow(_ body: (Int64, VectorView?) throws -> Void) throws {
+        _ = try ColumnReader(connection, column).read(limit: .max, body)
+    }
+}
+
+/// An open scan of a column, read in pieces: a batch's query vectors are packed one block at a time, so
+/// memory stays bounded by the block, whatever the size of the query table.
+final class ColumnReader {
+    private let statement: Statement
+    private let column: ResolvedColumn
+    private(set) var exhausted = false
+
+    init(_ connection: Connection, _ column: ResolvedColumn) throws {
+        self.column = column
         let sql = "SELECT rowid, \(quoteIdentifier(column.column)) FROM \(column.quotedTable) ORDER BY rowid"
-        let st: Statement
-        do { st = try connection.prepare(sql) } catch {
+        do { statement = try connection.prepare(sql) } catch {
             throw SQLError("cannot read \(column.display): \(SQLError.from(error).message)")
         }
+    }
+
+    /// Hands rows to `body` until `limit` non-NULL vectors were read or the table ends (then `exhausted`).
+    @discardableResult
+    func read(limit: Int, _ body: (Int64, VectorView?) throws -> Void) throws -> Int {
+        var vectors = 0
+        let st = statement
         let name = column.display
-        while try st.step() {
+        while vectors < limit {
+            guard try st.step() else {
+                exhausted = true
+                break
+            }
+            guard st.type(at: 0) == .integer else {
+                throw SQLError("\(column.display) has no rowids (a view? knn_match reads tables)")
+            }
             let id = st.int64(at: 0)
             switch st.type(at: 1) {
             case .null:
                 try body(id, nil)
+                continue
             case .blob:
                 try st.withBlobBytes(at: 1) { bytes in
                     // Length checks here; NaN/Inf are found by the engine while it computes norms.
@@ -169,7 +196,19 @@ struct TableColumnSource: CorpusSource {
                 throw KNNError.badRow(corpus: name, id: id,
                                       reason: VectorError.wrongType(st.type(at: 1).sqlName).description)
             }
+            vectors &+= 1
         }
+        return vectors
+    }
+}
+
+/// The next `limit` vectors of a `ColumnReader`, as a source to pack.
+struct ColumnReaderBlock: CorpusSource {
+    let reader: ColumnReader
+    let limit: Int
+
+    func forEachRow(_ body: (Int64, VectorView?) throws -> Void) throws {
+        try reader.read(limit: limit, body)
     }
 }
 

@@ -144,6 +144,30 @@ func expectSame(_ got: [Neighbor], _ want: [Neighbor], _ note: String = "",
         #expect(m.vector(at: 1024) == vectors[1024])
     }
 
+    @Test func largeCorpusPacksIntact() throws {
+        // 12 MB: past the size where pages are populated ahead of the writer on another thread.
+        var rng = SeededRandom(state: 4)
+        let vectors: [[Float]?] = (0..<6000).map { _ in rng.vector(512) }
+        let m = try CorpusMatrix(source: InMemoryCorpus(vectors: vectors), name: "big")
+        for i in [0, 1023, 1024, 4095, 5999] { #expect(m.vector(at: i) == vectors[i]) }
+    }
+
+    @Test func packingScoresRowsOnTheWay() throws {
+        var rng = SeededRandom(state: 6)
+        let vectors: [[Float]?] = (0..<700).map { i in i % 9 == 0 ? nil : rng.vector(20) }
+        let ids = (1...700).map(Int64.init)
+        let q = rng.vector(20)
+        for metric in Metric.allCases {
+            let scoring = try #require(q.withVectorView { KNNEngine.scoringVector($0, metric: metric) })
+            let (m, scores) = try CorpusMatrix.packing(InMemoryCorpus(ids: ids, vectors: vectors), name: "p", scoring: scoring)
+            #expect(scores?.count == m.rows)
+            let fused = try q.withVectorView { try KNNEngine.search(m, query: $0, k: 9, metric: metric, precomputed: scores) }
+            expectSame(fused, bruteForce(ids, vectors, q, k: 9, metric: metric))
+        }
+        let (_, none) = try CorpusMatrix.packing(InMemoryCorpus(vectors: [[1, 2]]), name: "p", scoring: [1, 2, 3])
+        #expect(none == nil)
+    }
+
     @Test func matrixSourceReadsRows() throws {
         let flat: [Float] = [1, 2, 3, 4, 5, 6]
         let m = try flat.withUnsafeBytes { raw in

@@ -399,7 +399,39 @@ def test_bad_corpus_rows_name_their_rowid(small, value, message):
     assert error_of(small, "SELECT * FROM knn_match('docs.e', '[1,2,3]', 1)") == message
 
 
+def test_views_and_without_rowid_tables_are_refused(small):
+    small.execute("CREATE VIEW v AS SELECT e FROM docs")
+    small.execute("CREATE TABLE w(k PRIMARY KEY, e) WITHOUT ROWID")
+    assert error_of(small, "SELECT * FROM knn_match('v.e', '[1,2,3]', 1)") == \
+        "knn_match: v.e has no rowids (a view? knn_match reads tables)"
+    assert error_of(small, "SELECT * FROM knn_match('w.e', '[1,2,3]', 1)") == \
+        "knn_match: cannot read w.e: no such column: rowid"
+
+
 def test_bad_query_rows_name_their_rowid(small):
     small.execute("INSERT INTO q(rowid, v) VALUES (8, ?)", (np.float32([1, 2]).tobytes(),))
     assert error_of(small, "SELECT * FROM knn_match('docs.e', 'q.v', 1)") == \
         "knn_match: rowid 8 of q.v has 2 dimensions, expected 3"
+
+
+def test_cache_cap_from_the_environment(tmp_path):
+    """STRATA_KNN_CACHE_MB=0 disables caching (read once per process, so checked in a child process)."""
+    import os
+    import subprocess
+    import sys
+    from conftest import LIB
+    code = f"""
+import sqlite3, numpy as np
+c = sqlite3.connect(':memory:', isolation_level=None)
+c.enable_load_extension(True); c.load_extension({str(LIB)!r})
+c.execute('CREATE TABLE docs(e)')
+c.executemany('INSERT INTO docs VALUES (?)', [(np.float32([i, 1]).tobytes(),) for i in range(10)])
+print(c.execute("SELECT id FROM knn_match('docs.e', '[3, 1]', 2, 'l2')").fetchall())
+print(c.execute("EXPLAIN QUERY PLAN SELECT * FROM knn_match('docs.e', '[3, 1]', 2, 'l2')").fetchall()[0][3])
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**os.environ, "STRATA_KNN_CACHE_MB": "0"})
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0] == "[(4,), (3,)]"
+    assert "(not cached)" in lines[1]
