@@ -125,6 +125,7 @@ def run_reaped(cmd, stdin=None):
         p.stdin.close()
     out = p.stdout.read()
     err = p.stderr.read()
+    # Peak RSS comes from wait4 on this very child (not RUSAGE_CHILDREN, which keeps the maximum of all).
     _, status, usage = os.wait4(p.pid, 0)
     p.returncode = os.waitstatus_to_exitcode(status)
     secs = time.perf_counter() - t
@@ -185,13 +186,14 @@ def main():
                   f"count(*) FROM {csv} GROUP BY lv HAVING lv <> '' ORDER BY lv")
     duck_hour = (f"SELECT count(*) FROM {csv} WHERE line >= '{HOUR[0]}' AND line < '{HOUR[1]}' "
                  f"AND regexp_matches(line, '^\\S+ \\S+ \\[ERROR\\] ')")
-    duck = [sys.executable, "-c", "import duckdb, sys; print(duckdb.sql(sys.argv[1]).fetchall())"]
+    duck = [sys.executable, "-c", "import duckdb, sys; c = duckdb.connect(config={'enable_progress_bar': False}); "
+            "print(c.sql(sys.argv[1]).fetchall())"]
     lnav_level = ";SELECT log_level, count(*) FROM all_logs GROUP BY log_level"
     lnav_hour = (f";SELECT count(*) FROM all_logs WHERE log_level = 'error' AND log_time >= '{HOUR[0]}' "
                  f"AND log_time < '{HOUR[1]}'")
     sqlite_cli = ["sqlite3", ":memory:", f".load {lib}"]
 
-    run_reaped(["cat", f])  # into the page cache
+    subprocess.run(["cat", f], stdout=subprocess.DEVNULL, check=True)  # into the page cache
     rows = []
     s, m, o = measure(["wc", "-l", f], repeat)
     rows.append(("wc -l", s, m, o.split()[0] + " lines"))

@@ -30,6 +30,8 @@ public final class LogScanner {
     @exclusivity(unchecked) public private(set) var recordsRead = 0
     public private(set) var binarySearches = 0
     public private(set) var orderFallbacks = 0
+    /// Files whose levels were counted by two threads.
+    public internal(set) var parallelCounts = 0
 
     private struct Segment { var from: Int64; var to: Int64 }
     private var segments: [Segment] = []
@@ -127,8 +129,32 @@ public final class LogScanner {
 
     /// The bytes the head's spans point into: the first line, or the parser's repaired copy.
     public func withHeadBytes<R>(_ r: RecordReader, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        Self.withHeadBytes(r, body)
+    }
+
+    static func withHeadBytes<R>(_ r: RecordReader, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
         if let alt = r.current.pointee.alternate { return alt.withUnsafeBufferPointer(body) }
         return body(sub(r.record, 0, r.firstLineLength))
+    }
+
+    /// Files at least this big are counted by two threads (when nothing but the level is asked for).
+    public var parallelCountThreshold: Int64 = 64 << 20
+
+    /// Where a second thread should start counting the current file: the first record head after its middle.
+    /// Nil when the file is small, compressed, or the scan has filters to apply record by record.
+    func parallelSplit(_ r: RecordReader, _ c: FormatChoice) throws -> Int64? {
+        guard !hasLevelFilter, !hasTimeFilter, !r.stream.isCompressed, segments.isEmpty, segment.from == 0,
+              r.stream.sizeAtOpen >= parallelCountThreshold, r.recordOffset == 0 || r.relativeLine <= 1 else { return nil }
+        let search = TimeSearch(stream: r.stream, parser: c.makeParser())
+        guard let split = try? search.probe(r.stream.sizeAtOpen / 2, anyHead: true)?.offset,
+              split > r.recordOffset else { return nil }
+        return split
+    }
+
+    /// Leaves the current file (its rest is being read elsewhere).
+    func skipRestOfFile() {
+        reader = nil
+        segments = []
     }
 
     /// Line number of the current record's first line (counts the lines before a searched window on demand).

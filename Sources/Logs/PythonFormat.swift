@@ -163,6 +163,8 @@ public final class PythonLineParser: LineParser {
     let strict: Bool
     override public var fieldNames: [String] { format.fieldNames }
     private let datefmt: StrftimeFormat?
+    /// `datefmt == nil`, kept as a plain flag for the per-line path.
+    private let defaultTime: Bool
     private let items: UnsafeMutableBufferPointer<PyItem>
     private let pool: UnsafeMutableBufferPointer<UInt8>
 
@@ -171,6 +173,7 @@ public final class PythonLineParser: LineParser {
         self.reference = reference
         self.strict = strict
         datefmt = format.datefmt
+        defaultTime = format.datefmt == nil
         items = .allocate(capacity: max(1, format.items.count))
         _ = items.initialize(from: format.items)
         pool = .allocate(capacity: max(1, format.pool.count))
@@ -221,7 +224,7 @@ public final class PythonLineParser: LineParser {
                 continue
             }
             switch attr {
-            case .asctime where datefmt == nil:
+            case .asctime where defaultTime:
                 guard let (t, end) = parseISOTime(b, pos) else { return chose ? .undecided : .failed }
                 head.time = t
                 head.hasTime = true
@@ -288,7 +291,7 @@ public final class PythonLineParser: LineParser {
         switch attr {
         case .asctime:
             let r: (LogTime, Int)?
-            if datefmt == nil { r = parseISOTime(b, pos) } else { r = datefmt?.match(b, pos, reference) }
+            if defaultTime { r = parseISOTime(b, pos) } else { r = datefmt?.match(b, pos, reference) }
             guard let (t, end) = r else { return false }
             head.time = t
             head.hasTime = true

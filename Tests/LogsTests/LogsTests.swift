@@ -279,6 +279,30 @@ private func tempFile(_ contents: String, name: String = "t.log") throws -> Stri
         #expect(firstLine == 10_000 + 1429 + 1)
     }
 
+    @Test func levelCountsOnTwoThreadsMatchOneRecordAtATime() throws {
+        var text = "stray first line\n"
+        let names = ["INFO", "DEBUG", "ERROR", "Level 5", "WARNING", "CRITICAL"]
+        var expected: [String: Int] = ["": 1]
+        for i in 0..<30_000 {
+            let t = LogTime(epochSeconds: 1_795_000_000 + Int64(i))!.text.replacingOccurrences(of: ".", with: ",")
+            let name = names[(i * 7) % names.count]
+            text += "\(t) [\(name)] app: record \(i)\n"
+            if i % 5 == 0 { text += "Traceback (most recent call last):\n  File \"x\", line \(i)\n" }
+            expected[LogLevel.recognise(name).nameText ?? name, default: 0] += 1
+        }
+        let path = try tempFile(text)
+        let format = LogFormatSpec.python(try PythonFormat("%(asctime)s [%(levelname)s] %(name)s: %(message)s"))
+        let parallel = LogScanner(files: [path], spec: format, filter: LogFilter())
+        parallel.parallelCountThreshold = 0
+        let a = try parallel.countLevels()
+        let b = try LogScanner(files: [path], spec: format, filter: LogFilter()).countLevels()
+        #expect(a == b)
+        #expect(parallel.parallelCounts == 1)
+        var got: [String: Int] = [:]
+        for g in a.groups(descending: false) { got[g.text.map { String(decoding: $0, as: UTF8.self) } ?? ""] = g.count }
+        #expect(got == expected)
+    }
+
     @Test func newlineCounting() {
         let bytes: [UInt8] = Array("a\nbb\n\n\nccc\n".utf8) + [0x0A, 0x8A, 0x0B, 0x09]
         bytes.withUnsafeBufferPointer { #expect(countByte(0x0A, $0) == 6) }
