@@ -186,7 +186,7 @@ def main():
                   f"count(*) FROM {csv} GROUP BY lv HAVING lv <> '' ORDER BY lv")
     duck_hour = (f"SELECT count(*) FROM {csv} WHERE line >= '{HOUR[0]}' AND line < '{HOUR[1]}' "
                  f"AND regexp_matches(line, '^\\S+ \\S+ \\[ERROR\\] ')")
-    duck = [sys.executable, "-c", "import duckdb, sys; c = duckdb.connect(config={'enable_progress_bar': False}); "
+    duck = [sys.executable, "-c", "import duckdb, sys; c = duckdb.connect(); c.execute('PRAGMA disable_progress_bar'); "
             "print(c.sql(sys.argv[1]).fetchall())"]
     lnav_level = ";SELECT log_level, count(*) FROM all_logs GROUP BY log_level"
     lnav_hour = (f";SELECT count(*) FROM all_logs WHERE log_level = 'error' AND log_time >= '{HOUR[0]}' "

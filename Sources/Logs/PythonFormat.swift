@@ -56,6 +56,8 @@ public struct PythonFormat: Sendable {
     /// Whether records carry a time (asctime, created or an epoch-only msecs does not count).
     public let hasTime: Bool
 
+    public static let maxItems = 200
+
     public init(_ format: String, datefmt: String? = nil) throws(LogFormatError) {
         source = format
         self.datefmt = try datefmt.map { f throws(LogFormatError) in try StrftimeFormat(f) }
@@ -142,6 +144,10 @@ public struct PythonFormat: Sendable {
                 try addField(name, width: width, leftAlign: left, conversion: u[j])
                 i = j + 1
             }
+        }
+        // The matcher recurses once per item: keep that depth small whatever the input.
+        guard items.count <= Self.maxItems else {
+            throw LogFormatError("format '\(format)' has more than \(Self.maxItems) parts")
         }
         guard items.contains(where: { $0.attribute != nil }) else {
             throw LogFormatError("format '\(format)' names no LogRecord attribute (such as %(message)s)")

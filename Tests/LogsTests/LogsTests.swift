@@ -74,6 +74,11 @@ private func tempFile(_ contents: String, name: String = "t.log") throws -> Stri
         #expect(s.withUTF8 { parseAnyTime($0, reference: ref) }?.text == "2026-11-18 11:06:40.500")
         s = "1795000000123"
         #expect(s.withUTF8 { parseAnyTime($0, reference: ref) }?.text == "2026-11-18 11:06:40.123")
+        // Nanoseconds: 19 digits, more than an Int64 reads safely digit by digit.
+        s = "1795000000123456789"
+        #expect(s.withUTF8 { parseAnyTime($0, reference: ref) }?.text == "2026-11-18 11:06:40.123")
+        s = "99999999999999999999999999"
+        #expect(s.withUTF8 { parseAnyTime($0, reference: ref) } == nil)
     }
 
     @Test func strftimeFormats() throws {
@@ -146,6 +151,9 @@ private func tempFile(_ contents: String, name: String = "t.log") throws -> Stri
         #expect(throws: LogFormatError.self) { try PythonFormat("%(message)s%(name)s") }
         #expect(throws: LogFormatError.self) { try PythonFormat("50% %(message)s") }
         #expect((try? PythonFormat("100%% %(message)s")) != nil)
+        // The matcher recurses per part: formats with too many parts are refused, not run.
+        let huge = String(repeating: "%(name)s:", count: 150) + "%(message)s"
+        #expect(throws: LogFormatError.self) { try PythonFormat(huge) }
     }
 
     @Test func braceStyle() throws {
