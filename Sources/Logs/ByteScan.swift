@@ -55,7 +55,9 @@ func fractionDigits(_ b: Bytes, _ i: Int) -> (nanos: Int, end: Int)? {
 func hasLiteral(_ b: Bytes, _ i: Int, _ lit: Bytes) -> Bool {
     guard i >= 0, lit.count <= b.count - i else { return false }
     guard let bp = b.baseAddress, let lp = lit.baseAddress else { return lit.isEmpty }
-    return memcmp(bp + i, lp, lit.count) == 0
+    if lit.count > 16 { return memcmp(bp + i, lp, lit.count) == 0 }
+    for k in 0..<lit.count where bp[i + k] != lp[k] { return false }
+    return true
 }
 
 /// First occurrence of `lit` at or after `from` (and before `limit`), or nil.
@@ -64,7 +66,16 @@ func findLiteral(_ b: Bytes, _ lit: Bytes, from: Int, limit: Int? = nil) -> Int?
     let end = min(limit ?? b.count, b.count)
     guard let first = lit.first else { return from <= end ? from : nil }
     guard let base = b.baseAddress, from >= 0 else { return nil }
+    // Separators are usually a few bytes away: look there, eight bytes at a time, before calling memchr.
     var i = from
+    let near = min(end - lit.count + 1, from + 32)
+    while i < near {
+        guard let at = firstByte(first, base, i, near) else { break }
+        if lit.count == 1 || hasLiteral(b, at, lit) { return at }
+        i = at + 1
+    }
+    if near < from + 32 { return nil }
+    i = max(i, near)
     while i + lit.count <= end {
         guard let p = memchr(base + i, Int32(first), end - i) else { return nil }
         let at = base.distance(to: p.assumingMemoryBound(to: UInt8.self))
@@ -136,4 +147,28 @@ private func matchesLowercased(_ b: Bytes, _ i: Int, _ u: [UInt8]) -> Bool {
     guard i >= 0, i + u.count <= b.count else { return false }
     for k in 0..<u.count where lower(b[i + k]) != u[k] { return false }
     return true
+}
+
+/// First index in `from..<to` holding `c`, eight bytes per step (SWAR: the lowest flagged byte is exact).
+@inline(__always)
+func firstByte(_ c: UInt8, _ base: UnsafePointer<UInt8>, _ from: Int, _ to: Int) -> Int? {
+    var i = from
+    let pattern = UInt64(c) &* 0x0101_0101_0101_0101
+    while i &+ 8 <= to {
+        let x = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self) ^ pattern
+        let t = (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080
+        if t != 0 { return i &+ t.trailingZeroBitCount >> 3 }
+        i &+= 8
+    }
+    while i < to {
+        if base[i] == c { return i }
+        i &+= 1
+    }
+    return nil
+}
+
+/// Whether `from..<to` holds a space, eight bytes per step.
+@inline(__always)
+func hasSpace(_ base: UnsafePointer<UInt8>, _ from: Int, _ to: Int) -> Bool {
+    firstByte(0x20, base, from, to) != nil
 }

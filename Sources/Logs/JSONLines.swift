@@ -20,11 +20,10 @@ private let roleKeys: [(key: [UInt8], role: JSONRole)] = roleNames.map { (Array(
 
 public final class JSONLineParser: LineParser {
     let reference: YearReference
-    public let fieldNames: [String] = []
 
     public init(reference: YearReference) { self.reference = reference }
 
-    public func parseHead(_ line: UnsafeBufferPointer<UInt8>, into head: inout RecordHead) -> Bool {
+    override public func parseHead(_ line: UnsafeBufferPointer<UInt8>, into head: inout RecordHead) -> Bool {
         head.reset()
         let b = line
         var i = JSON.skipSpace(b, 0)

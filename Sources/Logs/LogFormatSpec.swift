@@ -41,6 +41,8 @@ public struct FormatChoice {
     public var sampledLines: Int
     public var matchedLines: Int
     public var parser: LineParser
+    /// Another parser of the same format, for a second thread.
+    public var makeParser: () -> LineParser
 }
 
 /// A candidate format: how to name it and how to build its parser.
@@ -134,9 +136,11 @@ public enum FormatDetector {
             if n > (best?.2 ?? 0) { best = (c, parser, n) }
         }
         if let (c, p, n) = best {
-            return FormatChoice(format: c.format, kind: c.kind, sampledLines: nonEmpty.count, matchedLines: n, parser: p)
+            return FormatChoice(format: c.format, kind: c.kind, sampledLines: nonEmpty.count, matchedLines: n, parser: p,
+                                makeParser: { c.make(reference) })
         }
         guard nonEmpty.isEmpty, let c = all.first else { return nil }
-        return FormatChoice(format: c.format, kind: c.kind, sampledLines: 0, matchedLines: 0, parser: c.make(reference))
+        return FormatChoice(format: c.format, kind: c.kind, sampledLines: 0, matchedLines: 0, parser: c.make(reference),
+                            makeParser: { c.make(reference) })
     }
 }

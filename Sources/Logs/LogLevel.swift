@@ -55,6 +55,13 @@ public enum LogLevel: UInt8, Sendable, CaseIterable {
         guard n <= 11 else { return .other }
         // Pack the upper-cased letters into an integer: one comparison per known name.
         var key: UInt64 = 0
+        // Names already in upper case (the usual) need no folding.
+        if n <= 8, let base = b.baseAddress {
+            for i in 0..<n { key |= UInt64(base[i]) << (8 &* UInt64(i)) }
+            let known = knownUpper(key)
+            if known != .other { return known }
+            key = 0
+        }
         var tail: UInt64 = 0  // bytes 9...11 for the long names
         for i in 0..<n {
             var c = b[i]
@@ -66,8 +73,28 @@ public enum LogLevel: UInt8, Sendable, CaseIterable {
             if n == 11 && key == pack("INFORMAT") && tail == pack("ION") { return .info }      // INFORMATION
             return .other
         }
-        for entry in levelNameTable where entry.key == key { return entry.level }
-        return .other
+        return knownUpper(key)
+    }
+
+    /// Known names as packed little-endian integers (the bytes of the name, upper case).
+    @inline(__always)
+    static func knownUpper(_ key: UInt64) -> LogLevel {
+        switch key {
+        case 0x4F464E49 /* INFO */, 0x454349544F4E /* NOTICE */, 0x464E49 /* INF */, 0x4D524F464E49 /* INFORM */:
+            return .info
+        case 0x4755424544 /* DEBUG */, 0x4543415254 /* TRACE */, 0x474244 /* DBG */, 0x45534F42524556 /* VERBOSE */,
+             0x454E4946 /* FINE */, 0x52454E4946 /* FINER */, 0x5453454E4946 /* FINEST */, 0x435254 /* TRC */:
+            return .debug
+        case 0x474E494E524157 /* WARNING */, 0x4E524157 /* WARN */, 0x4E5257 /* WRN */:
+            return .warning
+        case 0x524F525245 /* ERROR */, 0x525245 /* ERR */, 0x455245564553 /* SEVERE */, 0x4F525245 /* ERRO */:
+            return .error
+        case 0x4C41434954495243 /* CRITICAL */, 0x54495243 /* CRIT */, 0x4C41544146 /* FATAL */, 0x4752454D45 /* EMERG */,
+             0x5452454C41 /* ALERT */, 0x43494E4150 /* PANIC */, 0x545243 /* CRT */, 0x4C5446 /* FTL */:
+            return .critical
+        default:
+            return .other
+        }
     }
 
     public static func recognise(_ s: String) -> LogLevel {
@@ -85,14 +112,3 @@ func pack(_ s: StaticString) -> UInt64 {
     for i in 0..<n { key |= UInt64(p[i]) << (8 * UInt64(i)) }
     return key
 }
-
-/// Known names, packed; the most frequent first (the scan looks a level up once per record).
-private let levelNameTable: [(key: UInt64, level: LogLevel)] = [
-    (pack("INFO"), .info), (pack("DEBUG"), .debug), (pack("WARNING"), .warning), (pack("ERROR"), .error),
-    (pack("CRITICAL"), .critical), (pack("WARN"), .warning), (pack("ERR"), .error), (pack("FATAL"), .critical),
-    (pack("NOTICE"), .info), (pack("TRACE"), .debug), (pack("CRIT"), .critical), (pack("EMERG"), .critical),
-    (pack("ALERT"), .critical), (pack("PANIC"), .critical), (pack("SEVERE"), .error), (pack("INF"), .info),
-    (pack("WRN"), .warning), (pack("DBG"), .debug), (pack("TRC"), .debug), (pack("CRT"), .critical),
-    (pack("FTL"), .critical), (pack("VERBOSE"), .debug), (pack("FINE"), .debug), (pack("FINER"), .debug),
-    (pack("FINEST"), .debug), (pack("INFORM"), .info), (pack("ERRO"), .error),
-]

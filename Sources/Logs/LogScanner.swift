@@ -17,34 +17,47 @@ public final class LogScanner {
     public let spec: LogFormatSpec
     public let filter: LogFilter
 
-    public private(set) var fileIndex = -1
+    @exclusivity(unchecked) public private(set) var fileIndex = -1
     public private(set) var path = ""
-    public private(set) var reader: RecordReader?
+    public private(set) var reader: RecordReader? {
+        didSet { fastReader = reader }
+    }
+    /// `reader` for the loop, without reference counting per record.
+    private unowned(unsafe) var fastReader: RecordReader?
     public private(set) var choice: FormatChoice?
 
     /// Statistics, for tests and EXPLAIN-minded users: records split, files searched by time.
-    public private(set) var recordsRead = 0
+    @exclusivity(unchecked) public private(set) var recordsRead = 0
     public private(set) var binarySearches = 0
     public private(set) var orderFallbacks = 0
+    /// Files whose levels were counted by two threads.
+    public internal(set) var parallelCounts = 0
 
     private struct Segment { var from: Int64; var to: Int64 }
     private var segments: [Segment] = []
-    private var segment = Segment(from: 0, to: .max)
-    private var windowed = false
-    private var disorder = false
-    private var lastTime: LogTime? = nil
+    @exclusivity(unchecked) private var segment = Segment(from: 0, to: .max)
+    @exclusivity(unchecked) private var windowed = false
+    @exclusivity(unchecked) private var disorder = false
+    @exclusivity(unchecked) private var lastTime: LogTime? = nil
     private var lineBase: Int? = 0
-    private var levelSets: [LogFilter.CompiledLevels]
-    private var tsText = [UInt8](repeating: 0, count: LogTime.textLength)
+    private let levelSets: [LogFilter.CompiledLevels]
+    private let hasLevelFilter: Bool
+    private let hasTimeFilter: Bool
+    /// A single level set of normalised names only: one mask test per record.
+    private let simpleLevelMask: UInt8?
+    @exclusivity(unchecked) private var tsText = [UInt8](repeating: 0, count: LogTime.textLength)
     private var upperBound: TimeBound?
     private var lowerBound: TimeBound?
-    private var finished = false
+    @exclusivity(unchecked) private var finished = false
 
     public init(files: [String], spec: LogFormatSpec, filter: LogFilter) {
         self.files = files
         self.spec = spec
         self.filter = filter
         levelSets = filter.compiledLevels()
+        hasLevelFilter = !levelSets.isEmpty
+        hasTimeFilter = !filter.timeBounds.isEmpty
+        simpleLevelMask = levelSets.count == 1 && levelSets[0].others.isEmpty ? levelSets[0].mask : nil
         upperBound = filter.upperBound
         lowerBound = filter.lowerBound
         finished = filter.isEmpty
@@ -52,8 +65,10 @@ public final class LogScanner {
 
     /// Advances to the next record that passes the filter; false when every file is done.
     public func next() throws -> Bool {
+        var n = 0
+        defer { recordsRead &+= n }
         while !finished {
-            guard let r = reader else {
+            guard let r = fastReader else {
                 try openNextFile()
                 continue
             }
@@ -61,7 +76,7 @@ public final class LogScanner {
                 try nextSegment()
                 continue
             }
-            recordsRead &+= 1
+            n &+= 1
             if accepts(r) { return true }
         }
         return false
@@ -69,13 +84,17 @@ public final class LogScanner {
 
     @inline(__always)
     private func accepts(_ r: RecordReader) -> Bool {
-        if !levelSets.isEmpty {
+        if hasLevelFilter {
             if r.isHeadless { return false }
-            for set in levelSets where !levelMatches(set, r) { return false }
+            if let mask = simpleLevelMask {
+                if mask & (1 << r.current.pointee.level.rawValue) == 0 { return false }
+            } else {
+                for set in levelSets where !levelMatches(set, r) { return false }
+            }
         }
-        if !filter.timeBounds.isEmpty {
-            guard !r.isHeadless, r.head.hasTime else { return false }
-            let t = r.head.time
+        if hasTimeFilter {
+            guard !r.isHeadless, r.current.pointee.hasTime else { return false }
+            let t = r.current.pointee.time
             if windowed, !disorder {
                 if let last = lastTime, t < last {
                     disorder = true
@@ -96,12 +115,12 @@ public final class LogScanner {
 
     @inline(__always)
     private func levelMatches(_ set: LogFilter.CompiledLevels, _ r: RecordReader) -> Bool {
-        let level = r.head.level
+        let level = r.current.pointee.level
         if level != .other { return set.mask & (1 << level.rawValue) != 0 }
         guard !set.others.isEmpty else { return false }
         var text: [UInt8] = []
         withHeadBytes(r) { b in
-            let s = r.head.levelText
+            let s = r.current.pointee.levelText
             guard s.isPresent, Int(s.end) <= b.count else { return }
             text = sub(b, Int(s.start), Int(s.end)).map { $0 >= 0x61 && $0 <= 0x7A ? $0 - 0x20 : $0 }
         }
@@ -110,8 +129,32 @@ public final class LogScanner {
 
     /// The bytes the head's spans point into: the first line, or the parser's repaired copy.
     public func withHeadBytes<R>(_ r: RecordReader, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
-        if let alt = r.head.alternate { return alt.withUnsafeBufferPointer(body) }
+        Self.withHeadBytes(r, body)
+    }
+
+    static func withHeadBytes<R>(_ r: RecordReader, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        if let alt = r.current.pointee.alternate { return alt.withUnsafeBufferPointer(body) }
         return body(sub(r.record, 0, r.firstLineLength))
+    }
+
+    /// Files at least this big are counted by two threads (when nothing but the level is asked for).
+    public var parallelCountThreshold: Int64 = 64 << 20
+
+    /// Where a second thread should start counting the current file: the first record head after its middle.
+    /// Nil when the file is small, compressed, or the scan has filters to apply record by record.
+    func parallelSplit(_ r: RecordReader, _ c: FormatChoice) throws -> Int64? {
+        guard !hasLevelFilter, !hasTimeFilter, !r.stream.isCompressed, segments.isEmpty, segment.from == 0,
+              r.stream.sizeAtOpen >= parallelCountThreshold, r.recordOffset == 0 || r.relativeLine <= 1 else { return nil }
+        let search = TimeSearch(stream: r.stream, parser: c.makeParser())
+        guard let split = try? search.probe(r.stream.sizeAtOpen / 2, anyHead: true)?.offset,
+              split > r.recordOffset else { return nil }
+        return split
+    }
+
+    /// Leaves the current file (its rest is being read elsewhere).
+    func skipRestOfFile() {
+        reader = nil
+        segments = []
     }
 
     /// Line number of the current record's first line (counts the lines before a searched window on demand).

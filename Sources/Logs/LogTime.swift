@@ -27,7 +27,7 @@ public struct LogTime: Equatable, Comparable, Sendable {
     /// Every field in range, and a year that prints in four digits.
     public var isValid: Bool {
         year >= 0 && year <= 9999 && month >= 1 && month <= 12 && day >= 1
-            && Int(day) <= daysInMonth(year: Int(year), month: Int(month))
+            && Int(day) <= daysIn(Int(year), Int(month))
             && hour <= 23 && minute <= 59 && second <= 60 && nanosecond >= 0 && nanosecond < 1_000_000_000
     }
 

@@ -56,6 +56,8 @@ public struct PythonFormat: Sendable {
     /// Whether records carry a time (asctime, created or an epoch-only msecs does not count).
     public let hasTime: Bool
 
+    public static let maxItems = 200
+
     public init(_ format: String, datefmt: String? = nil) throws(LogFormatError) {
         source = format
         self.datefmt = try datefmt.map { f throws(LogFormatError) in try StrftimeFormat(f) }
@@ -143,6 +145,10 @@ public struct PythonFormat: Sendable {
                 i = j + 1
             }
         }
+        // The matcher recurses once per item: keep that depth small whatever the input.
+        guard items.count <= Self.maxItems else {
+            throw LogFormatError("format '\(format)' has more than \(Self.maxItems) parts")
+        }
         guard items.contains(where: { $0.attribute != nil }) else {
             throw LogFormatError("format '\(format)' names no LogRecord attribute (such as %(message)s)")
         }
@@ -161,8 +167,10 @@ public final class PythonLineParser: LineParser {
     let reference: YearReference
     /// Auto-detection mode: level names must be known ones, logger names single words.
     let strict: Bool
-    public var fieldNames: [String] { format.fieldNames }
-    private var budget = 0
+    override public var fieldNames: [String] { format.fieldNames }
+    private let datefmt: StrftimeFormat?
+    /// `datefmt == nil`, kept as a plain flag for the per-line path.
+    private let defaultTime: Bool
     private let items: UnsafeMutableBufferPointer<PyItem>
     private let pool: UnsafeMutableBufferPointer<UInt8>
 
@@ -170,6 +178,8 @@ public final class PythonLineParser: LineParser {
         self.format = format
         self.reference = reference
         self.strict = strict
+        datefmt = format.datefmt
+        defaultTime = format.datefmt == nil
         items = .allocate(capacity: max(1, format.items.count))
         _ = items.initialize(from: format.items)
         pool = .allocate(capacity: max(1, format.pool.count))
@@ -181,10 +191,88 @@ public final class PythonLineParser: LineParser {
         pool.deallocate()
     }
 
-    public func parseHead(_ line: UnsafeBufferPointer<UInt8>, into head: inout RecordHead) -> Bool {
+    override public func parseHead(_ line: UnsafeBufferPointer<UInt8>, into head: inout RecordHead) -> Bool {
         head.reset()
-        budget = 256
-        return match(0, 0, line, &head)
+        switch fastMatch(line, &head) {
+        case .matched: return true
+        case .failed: return false
+        case .undecided:
+            head.reset()
+            var budget = 256
+            return match(0, 0, line, &head, &budget)
+        }
+    }
+
+    enum FastResult { case matched, failed, undecided }
+
+    /// The common case without recursion: every text field ends at the first occurrence of the literal after
+    /// it (the message, last, takes the rest). A line that fails before any such choice was made fails for
+    /// good; one that fails after is handed to the backtracking `match`.
+    @inline(__always)
+    private func fastMatch(_ b: Bytes, _ head: inout RecordHead) -> FastResult {
+        guard let lp = pool.baseAddress else { return .undecided }
+        var pos = 0
+        var chose = false
+        var k = 0
+        let n = items.count
+        while k < n {
+            let it = items[k]
+            guard let attr = it.attribute else {
+                let c = it.literalCount
+                guard c <= b.count - pos else { return chose ? .undecided : .failed }
+                var i = 0
+                while i < c {
+                    guard b[pos + i] == lp[it.literalStart + i] else { return chose ? .undecided : .failed }
+                    i += 1
+                }
+                pos += c
+                k += 1
+                continue
+            }
+            switch attr {
+            case .asctime where defaultTime:
+                guard let (t, end) = parseISOTime(b, pos) else { return chose ? .undecided : .failed }
+                head.time = t
+                head.hasTime = true
+                pos = end
+            case .levelname, .name, .message, .extraText:
+                guard it.width == 0 else { return .undecided }
+                var end = b.count
+                if k + 1 < n {
+                    let next = items[k + 1]
+                    guard next.attribute == nil, attr != .message else { return .undecided }
+                    let lit = Bytes(start: lp + next.literalStart, count: next.literalCount)
+                    guard let at = findLiteral(b, lit, from: pos) else { return chose ? .undecided : .failed }
+                    end = at
+                    chose = true
+                }
+                switch attr {
+                case .levelname:
+                    var s = pos, e = end
+                    while e > s, b[e - 1] == 0x20 { e -= 1 }
+                    while s < e, b[s] == 0x20 { s += 1 }
+                    guard e > s else { return .undecided }
+                    let lv = LogLevel.recognise(sub(b, s, e))
+                    if strict, lv == .other { return .undecided }
+                    head.level = lv
+                    head.levelText = Span(s, e)
+                case .name:
+                    if strict {
+                        guard end > pos, let base = b.baseAddress, !hasSpace(base, pos, end) else { return .undecided }
+                    }
+                    head.logger = Span(pos, end)
+                case .message:
+                    head.message = Span(pos, end)
+                default:
+                    return .undecided
+                }
+                pos = end
+            default:
+                return .undecided
+            }
+            k += 1
+        }
+        return pos == b.count ? .matched : .undecided
     }
 
     @inline(__always)
@@ -192,22 +280,28 @@ public final class PythonLineParser: LineParser {
         Bytes(start: pool.baseAddress.map { $0 + it.literalStart }, count: it.literalCount)
     }
 
-    private func match(_ k: Int, _ pos: Int, _ b: Bytes, _ head: inout RecordHead) -> Bool {
+    private func match(_ k: Int, _ pos: Int, _ b: Bytes, _ head: inout RecordHead, _ budget: inout Int) -> Bool {
         guard k < items.count else { return pos == b.count }
         let it = items[k]
         guard let attr = it.attribute else {
-            let lit = literal(it)
-            guard hasLiteral(b, pos, lit) else { return false }
-            return match(k + 1, pos + lit.count, b, &head)
+            // Literal text: compared byte by byte (they are short).
+            let n = it.literalCount
+            guard pos >= 0, n <= b.count - pos, let lp = pool.baseAddress else { return false }
+            var i = 0
+            while i < n {
+                guard b[pos + i] == lp[it.literalStart + i] else { return false }
+                i += 1
+            }
+            return match(k + 1, pos + n, b, &head, &budget)
         }
         switch attr {
         case .asctime:
             let r: (LogTime, Int)?
-            if let f = format.datefmt { r = f.match(b, pos, reference) } else { r = parseISOTime(b, pos) }
+            if defaultTime { r = parseISOTime(b, pos) } else { r = datefmt?.match(b, pos, reference) }
             guard let (t, end) = r else { return false }
             head.time = t
             head.hasTime = true
-            return match(k + 1, end, b, &head)
+            return match(k + 1, end, b, &head, &budget)
         case .created, .msecs, .relativeCreated, .levelno, .process, .extraInteger, .extraFloat:
             guard let (s, e, digitsEnd) = number(b, pos, it) else { return false }
             let saved = head.extras.count
@@ -232,11 +326,11 @@ public final class PythonLineParser: LineParser {
             default:
                 head.extras.append(ExtraField(name: .fixed(it.nameIndex), value: Span(s, digitsEnd), kind: .number))
             }
-            if match(k + 1, e, b, &head) { return true }
+            if match(k + 1, e, b, &head, &budget) { return true }
             if head.extras.count > saved { head.extras.removeSubrange(saved...) }
             return false
         case .levelname, .name, .message, .extraText:
-            return text(k, it, attr, pos, b, &head)
+            return text(k, it, attr, pos, b, &head, &budget)
         }
     }
 
@@ -263,10 +357,10 @@ public final class PythonLineParser: LineParser {
     /// A text field: tries the places where it could end (before the next literal, at a space before another
     /// field, or at the end of the line), the message from the right and the others from the left.
     private func text(_ k: Int, _ it: PyItem, _ attr: PyAttribute, _ pos: Int, _ b: Bytes,
-                      _ head: inout RecordHead) -> Bool {
+                      _ head: inout RecordHead, _ budget: inout Int) -> Bool {
         let nextIndex = k + 1
         let saved = head.extras.count
-        func attempt(_ end: Int, _ head: inout RecordHead) -> Bool {
+        func attempt(_ end: Int, _ head: inout RecordHead, _ budget: inout Int) -> Bool {
             budget -= 1
             guard budget > 0 else { return false }
             var s = pos, e = end
@@ -278,9 +372,8 @@ public final class PythonLineParser: LineParser {
             case .levelname:
                 guard e > s else { return false }
                 let lv = LogLevel.recognise(sub(b, s, e))
-                if strict {
-                    guard lv != .other, findByte(sub(b, s, e), 0x20, from: 0) == nil else { return false }
-                }
+                // Auto-detection accepts known names only (none has a space).
+                if strict, lv == .other { return false }
                 head.level = lv
                 head.levelText = Span(s, e)
             case .name:
@@ -292,11 +385,11 @@ public final class PythonLineParser: LineParser {
                 if strict, e == s { return false }
                 head.extras.append(ExtraField(name: .fixed(it.nameIndex), value: Span(s, e), kind: .text))
             }
-            if match(nextIndex, end, b, &head) { return true }
+            if match(nextIndex, end, b, &head, &budget) { return true }
             if head.extras.count > saved { head.extras.removeSubrange(saved...) }
             return false
         }
-        guard nextIndex < items.count else { return attempt(b.count, &head) }
+        guard nextIndex < items.count else { return attempt(b.count, &head, &budget) }
         // A padded field (`%(levelname)-8s`) fills at least its width.
         let minEnd = pos + it.width
         guard minEnd <= b.count else { return false }
@@ -306,14 +399,14 @@ public final class PythonLineParser: LineParser {
             if attr == .message {
                 var before = b.count
                 while let at = findLastLiteral(b, lit, from: minEnd, before: before) {
-                    if attempt(at, &head) { return true }
+                    if attempt(at, &head, &budget) { return true }
                     guard budget > 0 else { return false }
                     before = at + lit.count - 1
                 }
             } else {
                 var from = minEnd
                 while let at = findLiteral(b, lit, from: from) {
-                    if attempt(at, &head) { return true }
+                    if attempt(at, &head, &budget) { return true }
                     guard budget > 0 else { return false }
                     from = at + 1
                 }
@@ -323,10 +416,10 @@ public final class PythonLineParser: LineParser {
         // Another field follows directly: end at a space (or the end of the line).
         var from = max(pos + 1, minEnd)
         while let at = findByte(b, 0x20, from: from) {
-            if attempt(at, &head) { return true }
+            if attempt(at, &head, &budget) { return true }
             guard budget > 0 else { return false }
             from = at + 1
         }
-        return attempt(b.count, &head)
+        return attempt(b.count, &head, &budget)
     }
 }

@@ -83,10 +83,14 @@ public struct RecordHead {
 }
 
 /// A log format compiled for one file: decides whether a line starts a record and reads its head.
-public protocol LineParser: AnyObject {
+/// A class rather than a protocol so the per-line call is a plain virtual call with no reference counting.
+public class LineParser {
+    public init() {}
+
     /// Reads `line` (no line end) as the first line of a record into `head`; false when the line does not fit
     /// (it is then a continuation of the record before it).
-    func parseHead(_ line: UnsafeBufferPointer<UInt8>, into head: inout RecordHead) -> Bool
+    public func parseHead(_ line: UnsafeBufferPointer<UInt8>, into head: inout RecordHead) -> Bool { false }
+
     /// Names for `FieldName.fixed(i)`.
-    var fieldNames: [String] { get }
+    public var fieldNames: [String] { [] }
 }

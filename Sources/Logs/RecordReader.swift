@@ -8,38 +8,48 @@ import StrataCommon
 
 public final class RecordReader {
     public let stream: FileStream
-    public var parser: LineParser?
+    /// The format (nil until chosen: every line is then a continuation). Held strongly here and read through
+    /// `fast` in the loop, which costs no reference counting per line.
+    public var parser: LineParser? {
+        didSet { fast = Unmanaged.passUnretained(parser ?? noFormat) }
+    }
+    @exclusivity(unchecked) private var fast: Unmanaged<LineParser>
     public let maxRecordBytes: Int
 
-    private var buffer: UnsafeMutablePointer<UInt8>
-    private var capacity: Int
-    private var start = 0
-    private var end = 0
-    private var eof = false
+    @exclusivity(unchecked) private var buffer: UnsafeMutablePointer<UInt8>
+    @exclusivity(unchecked) private var capacity: Int
+    @exclusivity(unchecked) private var start = 0
+    @exclusivity(unchecked) private var end = 0
+    @exclusivity(unchecked) private var eof = false
     /// Stream offset of buffer[0].
-    private var bufferOffset: Int64 = 0
+    @exclusivity(unchecked) private var bufferOffset: Int64 = 0
     /// Lines consumed since the last seek (or the start).
-    private var linesConsumed = 0
+    @exclusivity(unchecked) private var linesConsumed = 0
 
     /// The line at `start` was parsed already: `pendingIsHead` tells whether it is a head (kept in `pending`).
-    private var pendingValid = false
-    private var pendingIsHead = false
-    private var pending = RecordHead()
+    @exclusivity(unchecked) private var pendingValid = false
+    @exclusivity(unchecked) private var pendingIsHead = false
+    /// The two heads live in raw storage: swapping them is a move, and passing them `inout` costs no
+    /// exclusivity bookkeeping.
+    private let heads: UnsafeMutablePointer<RecordHead>
+    @exclusivity(unchecked) private var pending: UnsafeMutablePointer<RecordHead>
+    /// The current record's head, in place (meaningful unless `isHeadless`).
+    @exclusivity(unchecked) public private(set) var current: UnsafeMutablePointer<RecordHead>
 
-    /// The current record's head (meaningful unless `isHeadless`).
-    public var head = RecordHead()
+    /// A copy of the current record's head.
+    public var head: RecordHead { current.pointee }
     /// The current record's bytes without its final line end. Valid until the next call to `next()`.
-    public private(set) var record = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
+    @exclusivity(unchecked) public private(set) var record = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
     /// Length of the record's first line (without its line end).
-    public private(set) var firstLineLength = 0
+    @exclusivity(unchecked) public private(set) var firstLineLength = 0
     /// Line number of the record's first line, counted from the last seek (1-based).
-    public private(set) var relativeLine = 0
+    @exclusivity(unchecked) public private(set) var relativeLine = 0
     /// Stream offset where the record starts.
-    public private(set) var recordOffset: Int64 = 0
+    @exclusivity(unchecked) public private(set) var recordOffset: Int64 = 0
     /// The record's first line is not a head (lines before the first record of a file, or a cut record).
-    public private(set) var isHeadless = false
+    @exclusivity(unchecked) public private(set) var isHeadless = false
     /// Number of lines in the record.
-    public private(set) var lineCount = 0
+    @exclusivity(unchecked) public private(set) var lineCount = 0
 
     public static let defaultMaxRecordBytes = 32 << 20
     static let chunk = 1 << 20
@@ -47,12 +57,22 @@ public final class RecordReader {
     public init(stream: FileStream, parser: LineParser? = nil, maxRecordBytes: Int = RecordReader.defaultMaxRecordBytes) {
         self.stream = stream
         self.parser = parser
+        self.fast = Unmanaged.passUnretained(parser ?? noFormat)
         self.maxRecordBytes = max(4096, maxRecordBytes)
         capacity = Self.chunk
         buffer = .allocate(capacity: capacity)
+        heads = .allocate(capacity: 2)
+        heads.initialize(to: RecordHead())
+        (heads + 1).initialize(to: RecordHead())
+        current = heads
+        pending = heads + 1
     }
 
-    deinit { buffer.deallocate() }
+    deinit {
+        buffer.deallocate()
+        heads.deinitialize(count: 2)
+        heads.deallocate()
+    }
 
     /// Where the next record (or line) starts in the stream.
     public var position: Int64 { bufferOffset + Int64(start) }
@@ -81,32 +101,50 @@ public final class RecordReader {
     /// Advances to the next record; false at the end of the file.
     public func next() throws(FileError) -> Bool {
         guard let first = try lineEnd(from: 0) else { return false }
-        let firstLine = UnsafeBufferPointer(start: buffer + start, count: first.contentEnd)
         if !pendingValid {
-            pendingIsHead = parser?.parseHead(firstLine, into: &pending) ?? false
+            let firstLine = UnsafeBufferPointer(start: buffer + start, count: first.contentEnd)
+            let next = pending
+            pendingIsHead = fast._withUnsafeGuaranteedRef { $0.parseHead(firstLine, into: &next.pointee) }
         }
-        swap(&head, &pending)
+        swap(&current, &pending)
         isHeadless = !pendingIsHead
         pendingValid = false
         firstLineLength = first.contentEnd
         var rel = first.next
         var lastEnd = first.contentEnd
         var lines = 1
-        while let line = try lineEnd(from: rel) {
-            let bytes = UnsafeBufferPointer(start: buffer + start + rel, count: line.contentEnd - rel)
-            if let parser, parser.parseHead(bytes, into: &pending) {
+        let parser = fast
+        let next = pending
+        while true {
+            // The next line, found in the buffer without leaving this loop when it is there.
+            let from = start + rel
+            var contentEnd: Int
+            var nextRel: Int
+            if from < end, let p = memchr(buffer + from, 0x0A, end - from) {
+                let nl = buffer.distance(to: p.assumingMemoryBound(to: UInt8.self))
+                contentEnd = nl
+                if contentEnd > from, buffer[contentEnd - 1] == 0x0D { contentEnd -= 1 }
+                contentEnd -= start
+                nextRel = nl + 1 - start
+            } else {
+                guard let line = try lineEnd(from: rel) else { break }
+                contentEnd = line.contentEnd
+                nextRel = line.next
+            }
+            let bytes = UnsafeBufferPointer(start: buffer + start + rel, count: contentEnd - rel)
+            if parser._withUnsafeGuaranteedRef({ $0.parseHead(bytes, into: &next.pointee) }) {
                 pendingValid = true
                 pendingIsHead = true
                 break
             }
-            if line.next > maxRecordBytes {
+            if nextRel > maxRecordBytes {
                 // Too long a record: end it here; the line starts a headless one.
                 pendingValid = true
                 pendingIsHead = false
                 break
             }
-            lastEnd = line.contentEnd
-            rel = line.next
+            lastEnd = contentEnd
+            rel = nextRel
             lines += 1
         }
         record = UnsafeBufferPointer(start: buffer + start, count: lastEnd)
@@ -120,7 +158,6 @@ public final class RecordReader {
 
     /// The line starting `rel` bytes after `start`: where its content ends (before `\r\n`/`\n`) and where the
     /// next line starts, both relative to `start`. Nil at the end of the file. May move the buffer (a fill).
-    @inline(__always)
     private func lineEnd(from rel: Int) throws(FileError) -> (contentEnd: Int, next: Int)? {
         while true {
             let from = start + rel
@@ -163,3 +200,6 @@ public final class RecordReader {
         if n == 0 { eof = true } else { end += n }
     }
 }
+
+/// The parser before a format is chosen: no line is a head.
+private let noFormat = LineParser()

@@ -64,14 +64,14 @@ public final class RegexFormat: @unchecked Sendable {
 public final class RegexLineParser: LineParser {
     let format: RegexFormat
     let reference: YearReference
-    public var fieldNames: [String] { format.fieldNames }
+    override public var fieldNames: [String] { format.fieldNames }
 
     public init(_ format: RegexFormat, reference: YearReference) {
         self.format = format
         self.reference = reference
     }
 
-    public func parseHead(_ line: UnsafeBufferPointer<UInt8>, into head: inout RecordHead) -> Bool {
+    override public func parseHead(_ line: UnsafeBufferPointer<UInt8>, into head: inout RecordHead) -> Bool {
         head.reset()
         let valid = isValidUTF8(line)
         let s = String(decoding: line, as: UTF8.self)

@@ -13,7 +13,8 @@ public enum SyslogFlavor: String, Sendable, CaseIterable {
 public final class SyslogLineParser: LineParser {
     public let flavor: SyslogFlavor
     let reference: YearReference
-    public let fieldNames = ["host", "facility", "msgid", "structured_data", "procid"]
+    static let names = ["host", "facility", "msgid", "structured_data", "procid"]
+    override public var fieldNames: [String] { Self.names }
     static let host = 0, facility = 1, msgid = 2, sd = 3, procid = 4
 
     public init(_ flavor: SyslogFlavor, reference: YearReference) {
@@ -21,7 +22,7 @@ public final class SyslogLineParser: LineParser {
         self.reference = reference
     }
 
-    public func parseHead(_ line: UnsafeBufferPointer<UInt8>, into head: inout RecordHead) -> Bool {
+    override public func parseHead(_ line: UnsafeBufferPointer<UInt8>, into head: inout RecordHead) -> Bool {
         head.reset()
         switch flavor {
         case .rfc3164: return parse3164(line, &head)

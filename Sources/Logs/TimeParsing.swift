@@ -7,12 +7,29 @@
 @inline(__always)
 func parseISOTime(_ b: Bytes, _ i: Int, requireT: Bool = false, allowZone: Bool = true,
                   allowNoSeconds: Bool = false) -> (LogTime, Int)? {
-    guard i >= 0, i + 16 <= b.count else { return nil }
-    guard let y = fixedDigits(b, i, 4), b[i + 4] == 0x2D, let mo = fixedDigits(b, i + 5, 2), b[i + 7] == 0x2D,
-          let d = fixedDigits(b, i + 8, 2) else { return nil }
-    let sep = b[i + 10]
+    guard i >= 0, i + 16 <= b.count, let base = b.baseAddress else { return nil }
+    let p = base + i
+    // All digit positions of `YYYY-MM-DD HH:MM` checked at once.
+    @inline(__always) func d(_ k: Int) -> UInt8 { p[k] &- 0x30 }
+    let y0 = d(0), y1 = d(1), y2 = d(2), y3 = d(3), m0 = d(5), m1 = d(6), d0 = d(8), d1 = d(9)
+    let h0 = d(11), h1 = d(12), n0 = d(14), n1 = d(15)
+    guard y0 < 10, y1 < 10, y2 < 10, y3 < 10, m0 < 10, m1 < 10, d0 < 10, d1 < 10, h0 < 10, h1 < 10, n0 < 10,
+          n1 < 10, p[4] == 0x2D, p[7] == 0x2D, p[13] == 0x3A else { return nil }
+    let sep = p[10]
     guard sep == 0x54 || (!requireT && sep == 0x20) else { return nil }
-    guard let h = fixedDigits(b, i + 11, 2), b[i + 13] == 0x3A, let mi = fixedDigits(b, i + 14, 2) else { return nil }
+    let y = Int(y0) * 1000 + Int(y1) * 100 + Int(y2) * 10 + Int(y3)
+    let mo = Int(m0) * 10 + Int(m1), dd = Int(d0) * 10 + Int(d1), h = Int(h0) * 10 + Int(h1), mi = Int(n0) * 10 + Int(n1)
+    // The usual shape `:SS,mmm` / `:SS.mmm` followed by a non-digit: no loops.
+    if i + 23 <= b.count, p[16] == 0x3A, p[19] == 0x2C || p[19] == 0x2E, i + 23 == b.count || !isDigit(p[23]) {
+        let s0 = d(17), s1 = d(18), f0 = d(20), f1 = d(21), f2 = d(22)
+        if s0 < 10, s1 < 10, f0 < 10, f1 < 10, f2 < 10, i + 23 == b.count || (p[23] != 0x5A && p[23] != 0x2B && p[23] != 0x2D) {
+            let sec = Int(s0) * 10 + Int(s1)
+            let ms = Int(f0) * 100 + Int(f1) * 10 + Int(f2)
+            guard mo >= 1, mo <= 12, dd >= 1, dd <= 31, h <= 23, mi <= 59, sec <= 60 else { return nil }
+            if dd > 28, dd > daysIn(y, mo) { return nil }
+            return (LogTime(year: y, month: mo, day: dd, hour: h, minute: mi, second: sec, nanosecond: ms * 1_000_000), i + 23)
+        }
+    }
     var j = i + 16
     var s = 0
     if j < b.count, b[j] == 0x3A {
@@ -37,7 +54,7 @@ func parseISOTime(_ b: Bytes, _ i: Int, requireT: Bool = false, allowZone: Bool 
             else { j += 3 }
         }
     }
-    let t = LogTime(year: y, month: mo, day: d, hour: h, minute: mi, second: s, nanosecond: nanos)
+    let t = LogTime(year: y, month: mo, day: dd, hour: h, minute: mi, second: s, nanosecond: nanos)
     guard t.isValid else { return nil }
     return (t, j)
 }
@@ -45,7 +62,7 @@ func parseISOTime(_ b: Bytes, _ i: Int, requireT: Bool = false, allowZone: Bool 
 /// An epoch number (integer or decimal) at `i`, scaled by its size: < 1e11 seconds, < 1e14 milliseconds,
 /// < 1e17 microseconds, else nanoseconds. Returns the time and the end index.
 func parseEpochNumber(_ b: Bytes, _ i: Int) -> (LogTime, Int)? {
-    guard let whole = someDigits(b, i, maxDigits: 19) else { return nil }
+    guard let whole = someDigits(b, i, maxDigits: 18) else { return nil }  // 18 digits cannot overflow Int64
     var j = whole.end
     var fracNanos = 0
     if j + 1 < b.count, b[j] == 0x2E, isDigit(b[j + 1]), let f = fractionDigits(b, j + 1) {
@@ -111,4 +128,12 @@ public func parseAnyTime(_ b: UnsafeBufferPointer<UInt8>, reference: YearReferen
     if let (t, end) = parseBSDTime(v, 0, reference), end == v.count { return t }
     if let (t, end) = parseEpochNumber(v, 0), end == v.count { return t }
     return nil
+}
+
+@inline(__always) func daysIn(_ y: Int, _ m: Int) -> Int {
+    switch m {
+    case 4, 6, 9, 11: return 30
+    case 2: return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 ? 29 : 28
+    default: return 31
+    }
 }

@@ -8,9 +8,9 @@ import StrataCommon
 final class LogCursor: VirtualTableCursor {
     let table: LogTable
     private var scanner: LogScanner?
-    private var atEnd = true
-    private var scratch: [UInt8] = []
-    private var tsBuffer = [UInt8](repeating: 0, count: LogTime.textLength)
+    @exclusivity(unchecked) private var atEnd = true
+    @exclusivity(unchecked) private var scratch: [UInt8] = []
+    @exclusivity(unchecked) private var tsBuffer = [UInt8](repeating: 0, count: LogTime.textLength)
 
     init(table: LogTable) { self.table = table }
 
@@ -63,10 +63,51 @@ final class LogCursor: VirtualTableCursor {
         do { files = try Glob.expand(source.files) } catch { throw SQLError(error.message) }
         let s = LogScanner(files: files, spec: source.spec, filter: filter)
         scanner = s
+        if indexNumber & (LogTable.countAscendingFlag | LogTable.countDescendingFlag) != 0 {
+            let counts: LevelCounts
+            do { counts = try s.countLevels() } catch { throw Self.sqlError(error) }
+            groups = counts.groups(descending: indexNumber & LogTable.countDescendingFlag != 0).map { g in
+                // Checked once here, not per row.
+                (g.text.map { t in t.withUnsafeBufferPointer { p in isValidUTF8(p) ? t : Array(repairedText(p).utf8) } }, g.count)
+            }
+            group = 0
+            left = groups.first?.count ?? 0
+            groupText = groups.first?.text
+            syntheticRow = 0
+            grouped = true
+            atEnd = groups.isEmpty
+            return
+        }
+        grouped = false
         try advance()
     }
 
+    /// Grouped mode: the level groups still to hand out, and how many rows of the current one are left.
+    @exclusivity(unchecked) private var grouped = false
+    private var groups: [(text: [UInt8]?, count: Int)] = []
+    @exclusivity(unchecked) private var group = 0
+    @exclusivity(unchecked) private var left = 0
+    @exclusivity(unchecked) private var syntheticRow: Int64 = 0
+    @exclusivity(unchecked) private var groupText: [UInt8]? = nil
+
+    static func sqlError(_ error: any Error) -> SQLError {
+        if let e = error as? FileError { return SQLError(e.message) }
+        if let e = error as? LogScanError { return SQLError(e.message) }
+        return SQLError.from(error)
+    }
+
     private func advance() throws {
+        if grouped {
+            syntheticRow &+= 1
+            left -= 1
+            while left <= 0 {
+                group += 1
+                guard group < groups.count else { atEnd = true; return }
+                left = groups[group].count
+                groupText = groups[group].text
+            }
+            return
+        }
         guard let s = scanner else { atEnd = true; return }
         do {
             atEnd = try !s.next()
@@ -82,39 +123,44 @@ final class LogCursor: VirtualTableCursor {
     var isAtEnd: Bool { atEnd }
 
     func rowid() throws -> Int64 {
+        if grouped { return syntheticRow }
         guard let s = scanner, let r = s.reader else { return 0 }
         return Int64(s.fileIndex) << 44 | (r.recordOffset & ((1 << 44) - 1))
     }
 
     func column(_ index: Int32, context ctx: SQLContext) throws {
+        if grouped {
+            guard index == LogColumn.level.rawValue, let t = groupText else { return ctx.resultNull() }
+            return t.withUnsafeBufferPointer { ctx.result(utf8: $0) }
+        }
         guard let s = scanner, let r = s.reader, let col = LogColumn(rawValue: index) else { return ctx.resultNull() }
-        let head = r.head
+        let head = r.current
         switch col {
         case .path:
             ctx.result(s.path)
         case .line:
             do { ctx.result(try s.lineNumber()) } catch let e as FileError { throw SQLError(e.message) }
         case .ts:
-            guard !r.isHeadless, head.hasTime else { return ctx.resultNull() }
+            guard !r.isHeadless, head.pointee.hasTime else { return ctx.resultNull() }
             tsBuffer.withUnsafeMutableBufferPointer { p in
                 guard let base = p.baseAddress else { return }
-                head.time.write(to: base)
+                head.pointee.time.write(to: base)
                 ctx.result(utf8: UnsafeBufferPointer(p))
             }
         case .level:
             guard !r.isHeadless else { return ctx.resultNull() }
-            if let name = head.level.name { return ctx.result(static: name) }
-            guard head.level == .other else { return ctx.resultNull() }
-            resultSpan(s, r, head.levelText, head.levelKind, ctx)
+            if let name = head.pointee.level.name { return ctx.result(static: name) }
+            guard head.pointee.level == .other else { return ctx.resultNull() }
+            resultSpan(s, r, head.pointee.levelText, head.pointee.levelKind, ctx)
         case .logger:
             guard !r.isHeadless else { return ctx.resultNull() }
-            resultSpan(s, r, head.logger, head.loggerKind, ctx)
+            resultSpan(s, r, head.pointee.logger, head.pointee.loggerKind, ctx)
         case .pid:
-            guard !r.isHeadless, head.hasPid else { return ctx.resultNull() }
-            ctx.result(head.pid)
+            guard !r.isHeadless, head.pointee.hasPid else { return ctx.resultNull() }
+            ctx.result(head.pointee.pid)
         case .message:
             guard !r.isHeadless else { return ctx.resultNull() }
-            resultSpan(s, r, head.message, head.messageKind, ctx)
+            resultSpan(s, r, head.pointee.message, head.pointee.messageKind, ctx)
         case .detail:
             if r.isHeadless { return resultText(r.record, ctx) }
             guard r.lineCount > 1 else { return ctx.resultNull() }
@@ -127,7 +173,7 @@ final class LogCursor: VirtualTableCursor {
         case .raw:
             resultText(r.record, ctx)
         case .fields:
-            guard !r.isHeadless, !head.extras.isEmpty else { return ctx.resultNull() }
+            guard !r.isHeadless, !head.pointee.extras.isEmpty else { return ctx.resultNull() }
             buildFields(s, r)
             scratch.withUnsafeBufferPointer { resultChecked($0, ctx) }
         }
@@ -169,7 +215,7 @@ final class LogCursor: VirtualTableCursor {
         scratch.append(0x7B)
         let names = r.parser?.fieldNames ?? []
         s.withHeadBytes(r) { b in
-            for (k, f) in r.head.extras.enumerated() {
+            for (k, f) in r.current.pointee.extras.enumerated() {
                 if k > 0 { scratch.append(0x2C) }
                 switch f.name {
                 case .fixed(let i):

@@ -38,6 +38,9 @@ final class LogTable: VirtualTable {
     }
 
     static let maxPushdowns = 16
+    /// idxNum flags above the parameter mask: rows grouped by level, ascending or descending.
+    static let countAscendingFlag: Int32 = 1 << 8
+    static let countDescendingFlag: Int32 = 1 << 9
 
     func bestIndex(_ info: IndexInfo) throws -> PlanOutcome {
         var next: Int32 = 1
@@ -68,8 +71,18 @@ final class LogTable: VirtualTable {
             next += 1
             pushed.append(p)
         }
+        // Only `level` read (and the arguments), rows wanted in level order: count first, then hand over the
+        // rows grouped (GROUP BY level without a sorter).
+        let hidden: UInt64 = 0b111 << 10
+        let onlyLevel = info.columnsUsed & ~(hidden | 1 << UInt64(LogColumn.level.rawValue)) == 0
+        let order = info.orderBy
+        if onlyLevel, order.count == 1, order[0].column == LogColumn.level.rawValue {
+            mask |= order[0].descending ? Self.countDescendingFlag : Self.countAscendingFlag
+            info.orderByConsumed = true
+        }
         info.indexNumber = mask
-        let plan = pushed.isEmpty ? "scan" : (lower || upper ? "search " : "scan ") + pushed.map(\.rawValue).joined(separator: " AND ")
+        var plan = pushed.isEmpty ? "scan" : (lower || upper ? "search " : "scan ") + pushed.map(\.rawValue).joined(separator: " AND ")
+        if mask & (Self.countAscendingFlag | Self.countDescendingFlag) != 0 { plan += " (grouped by level)" }
         info.setIndexString(plan)
         // A full read of an unknown amount of text; a bounded time window reads a sliver of it.
         var rows: Double = 1_000_000
@@ -86,6 +99,7 @@ final class LogTable: VirtualTable {
     /// The pushdowns written by `bestIndex`, read back from the plan string.
     static func pushdowns(from plan: String?) -> [Pushdown] {
         guard var p = plan else { return [] }
+        if p.hasSuffix(" (grouped by level)") { p = String(p.dropLast(" (grouped by level)".count)) }
         for prefix in ["search ", "scan"] where p.hasPrefix(prefix) { p = String(p.dropFirst(prefix.count)) }
         guard !p.isEmpty else { return [] }
         var out: [Pushdown] = []

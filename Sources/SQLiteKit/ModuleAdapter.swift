@@ -59,6 +59,17 @@ private func cursor(_ cur: UnsafeMutablePointer<sqlite3_vtab_cursor>?) -> Cursor
     return Unmanaged<CursorBox>.fromOpaque(p).takeUnretainedValue()
 }
 
+/// The per-row calls (xNext, xEof, xColumn, xRowid) borrow the cursor without reference counting: SQLite
+/// keeps it alive between xOpen and xClose, and these run millions of times per scan.
+@inline(__always)
+private func withCursor<R>(_ cur: UnsafeMutablePointer<sqlite3_vtab_cursor>?,
+                           _ body: (VirtualTableCursor) throws -> R) rethrows -> R? {
+    guard let cur else { return nil }
+    let own = UnsafeMutableRawPointer(cur).assumingMemoryBound(to: strata_vtab_cursor.self)
+    guard let p = own.pointee.swiftCursor else { return nil }
+    return try Unmanaged<CursorBox>.fromOpaque(p)._withUnsafeGuaranteedRef { try body($0.cursor) }
+}
+
 /// Stores an error message on the vtab, where SQLite picks it up after a failed call.
 private func setError(_ vtab: UnsafeMutablePointer<sqlite3_vtab>?, _ error: any Error, name: String) -> Int32 {
     let e = SQLError.from(error)
@@ -222,22 +233,20 @@ private func makeCModule(kind: VirtualTableModule.Kind) -> sqlite3_module {
         }
     }
     m.xNext = { cur in
-        guard let c = cursor(cur) else { return SQLITE_ERROR }
         do {
-            try c.cursor.next()
+            guard try withCursor(cur, { try $0.next() }) != nil else { return SQLITE_ERROR }
             return SQLITE_OK
         } catch {
             return setError(cur?.pointee.pVtab, error, name: table(cur?.pointee.pVtab)?.name ?? "")
         }
     }
     m.xEof = { cur in
-        guard let c = cursor(cur) else { return 1 }
-        return c.cursor.isAtEnd ? 1 : 0
+        withCursor(cur) { $0.isAtEnd ? 1 : 0 } ?? 1
     }
     m.xColumn = { cur, ctx, i in
-        guard let c = cursor(cur), let ctx else { return SQLITE_ERROR }
+        guard let ctx else { return SQLITE_ERROR }
         do {
-            try c.cursor.column(i, context: SQLContext(raw: ctx))
+            guard try withCursor(cur, { try $0.column(i, context: SQLContext(raw: ctx)) }) != nil else { return SQLITE_ERROR }
             return SQLITE_OK
         } catch {
             return setError(cur?.pointee.pVtab, error, name: table(cur?.pointee.pVtab)?.name ?? "")

@@ -74,6 +74,11 @@ private func tempFile(_ contents: String, name: String = "t.log") throws -> Stri
         #expect(s.withUTF8 { parseAnyTime($0, reference: ref) }?.text == "2026-11-18 11:06:40.500")
         s = "1795000000123"
         #expect(s.withUTF8 { parseAnyTime($0, reference: ref) }?.text == "2026-11-18 11:06:40.123")
+        // Nanoseconds: 19 digits, more than an Int64 reads safely digit by digit.
+        s = "1795000000123456789"
+        #expect(s.withUTF8 { parseAnyTime($0, reference: ref) }?.text == "2026-11-18 11:06:40.123")
+        s = "99999999999999999999999999"
+        #expect(s.withUTF8 { parseAnyTime($0, reference: ref) } == nil)
     }
 
     @Test func strftimeFormats() throws {
@@ -146,6 +151,9 @@ private func tempFile(_ contents: String, name: String = "t.log") throws -> Stri
         #expect(throws: LogFormatError.self) { try PythonFormat("%(message)s%(name)s") }
         #expect(throws: LogFormatError.self) { try PythonFormat("50% %(message)s") }
         #expect((try? PythonFormat("100%% %(message)s")) != nil)
+        // The matcher recurses per part: formats with too many parts are refused, not run.
+        let huge = String(repeating: "%(name)s:", count: 150) + "%(message)s"
+        #expect(throws: LogFormatError.self) { try PythonFormat(huge) }
     }
 
     @Test func braceStyle() throws {
@@ -277,6 +285,30 @@ private func tempFile(_ contents: String, name: String = "t.log") throws -> Stri
         #expect(s.recordsRead <= 121)
         // Record 10000 is preceded by 10000 lines and 1429 continuation lines (i % 7 == 0 for i < 10000).
         #expect(firstLine == 10_000 + 1429 + 1)
+    }
+
+    @Test func levelCountsOnTwoThreadsMatchOneRecordAtATime() throws {
+        var text = "stray first line\n"
+        let names = ["INFO", "DEBUG", "ERROR", "Level 5", "WARNING", "CRITICAL"]
+        var expected: [String: Int] = ["": 1]
+        for i in 0..<30_000 {
+            let t = LogTime(epochSeconds: 1_795_000_000 + Int64(i))!.text.replacingOccurrences(of: ".", with: ",")
+            let name = names[(i * 7) % names.count]
+            text += "\(t) [\(name)] app: record \(i)\n"
+            if i % 5 == 0 { text += "Traceback (most recent call last):\n  File \"x\", line \(i)\n" }
+            expected[LogLevel.recognise(name).nameText ?? name, default: 0] += 1
+        }
+        let path = try tempFile(text)
+        let format = LogFormatSpec.python(try PythonFormat("%(asctime)s [%(levelname)s] %(name)s: %(message)s"))
+        let parallel = LogScanner(files: [path], spec: format, filter: LogFilter())
+        parallel.parallelCountThreshold = 0
+        let a = try parallel.countLevels()
+        let b = try LogScanner(files: [path], spec: format, filter: LogFilter()).countLevels()
+        #expect(a == b)
+        #expect(parallel.parallelCounts == 1)
+        var got: [String: Int] = [:]
+        for g in a.groups(descending: false) { got[g.text.map { String(decoding: $0, as: UTF8.self) } ?? ""] = g.count }
+        #expect(got == expected)
     }
 
     @Test func newlineCounting() {

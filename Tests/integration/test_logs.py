@@ -304,3 +304,26 @@ def test_level_aliases_are_normalised(db, tmp_path):
     got = [r[0] for r in rows(db, "SELECT level FROM read_log(?, '%(asctime)s [%(levelname)s] %(name)s: %(message)s')",
                                (str(path),))]
     assert got == ["WARNING", "CRITICAL", "ERROR", "INFO", "DEBUG", "WARNING", "CRITICAL", "CRITICAL", "Level 5"]
+
+
+def test_grouped_by_level_without_sorting_matches_logging(db, tmp_path):
+    path = tmp_path / "g.log"
+    path.write_text("stray line before any record\n")
+    exp = fx.write_python_log(tmp_path / "body.log", "%(asctime)s [%(levelname)s] %(name)s: %(message)s", records=800)
+    with open(path, "a") as f, open(tmp_path / "body.log") as b:
+        f.write(b.read())
+    f = str(path)
+    want = by(exp, lambda e: e.level)
+    want[None] = 1  # the stray line is a record of its own, without a level
+    plan = rows(db, "EXPLAIN QUERY PLAN SELECT level, count(*) FROM read_log(?) GROUP BY level", (f,))
+    assert "(grouped by level)" in str(plan)
+    assert dict(rows(db, "SELECT level, count(*) FROM read_log(?) GROUP BY level", (f,))) == want
+    assert rows(db, "SELECT level, count(*) FROM read_log(?) GROUP BY level ORDER BY level DESC", (f,)) == \
+        sorted(want.items(), key=lambda kv: (kv[0] is not None, kv[0] or ""), reverse=True)
+    assert [r[0] for r in rows(db, "SELECT level FROM read_log(?) ORDER BY level", (f,))] == \
+        [None] + sorted(e.level for e in exp)
+    assert rows(db, "SELECT count(*) FROM read_log(?) WHERE level IN ('ERROR', 'INFO') GROUP BY level ORDER BY level", (f,)) == \
+        [(want["ERROR"],), (want["INFO"],)]
+    lo, hi = exp[100].ts, exp[500].ts
+    window = by([e for e in exp if lo <= e.ts < hi], lambda e: e.level)
+    assert dict(rows(db, "SELECT level, count(*) FROM read_log(?) WHERE ts >= ? AND ts < ? GROUP BY level", (f, lo, hi))) == window
