@@ -169,6 +169,7 @@ EXPECTED_FUNCTIONS = {
     ("cron_next", 2, "s", PURE),
     ("cron_prev", 2, "s", PURE),
     ("cron_describe", 1, "s", PURE),
+    ("log_shape", 1, "s", PURE),
 }
 EXPECTED_MODULES = {
     "knn_match",                                      # vectors
