@@ -11,24 +11,42 @@ out=.build-fuzz
 mkdir -p "$out"
 
 blas_include=$(pkg-config --cflags-only-I openblas | sed 's/^-I//; s/ *$//')
-common=(-sanitize=fuzzer,address -parse-as-library -O -g -swift-version 5)
+common=(-O -g -swift-version 5)
+fuzz=(-sanitize=fuzzer,address -parse-as-library)
 
 # target → the module sources it is compiled with (one module: the target sees internal API).
+# Domains that use StrataCommon get it compiled in as a separate module first (see build_common).
+vectors="Sources/Vectors/*.swift"
+blas="-I Sources/CBLAS -Xcc -I$blas_include -lopenblas"
+common_mod="-I $out/common -L $out/common -lStrataCommon -I Sources/CZlib -lz"
 declare -A sources=(
-  [vectors_json]="Sources/Vectors/*.swift"
-  [vectors_blob]="Sources/Vectors/*.swift"
+  [vectors_json]="$vectors" [vectors_blob]="$vectors"
+  [cron_schedule]="Sources/Cron/*.swift" [crontab]="Sources/Cron/*.swift" [cron_syslog]="Sources/Cron/*.swift"
+  [logs_file]="Sources/Logs/*.swift" [files_readers]="Sources/Files/*.swift"
 )
 declare -A flags=(
-  [vectors_json]="-I Sources/CBLAS -Xcc -I$blas_include -lopenblas"
-  [vectors_blob]="-I Sources/CBLAS -Xcc -I$blas_include -lopenblas"
+  [vectors_json]="$blas" [vectors_blob]="$blas"
+  [cron_schedule]="$common_mod" [crontab]="$common_mod" [cron_syslog]="$common_mod"
+  [logs_file]="$common_mod" [files_readers]="$common_mod"
 )
+
+# StrataCommon as a static library with the same sanitizers, for the domain targets.
+build_common() {
+  [ -f "$out/common/libStrataCommon.a" ] && [ -z "$(find Sources/StrataCommon -newer "$out/common/libStrataCommon.a")" ] && return
+  mkdir -p "$out/common"
+  swiftc "${common[@]}" -sanitize=address -parse-as-library -emit-library -static -module-name StrataCommon \
+    -emit-module -emit-module-path "$out/common/StrataCommon.swiftmodule" -I Sources/CZlib \
+    Sources/StrataCommon/*.swift -o "$out/common/libStrataCommon.a"
+}
 
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${!sources[@]}")
 for t in "${targets[@]}"; do
+  case "${flags[$t]}" in *StrataCommon*) build_common ;; esac
   echo "fuzz: building $t" >&2
   # shellcheck disable=SC2086
-  swiftc "${common[@]}" -module-name "Fuzz_$t" ${flags[$t]} ${sources[$t]} "Tests/Fuzz/$t.swift" -o "$out/$t"
+  swiftc "${common[@]}" "${fuzz[@]}" -module-name "Fuzz_$t" ${flags[$t]} ${sources[$t]} "Tests/Fuzz/$t.swift" -o "$out/$t" \
+    2> >(grep -v "Cannot export local symbol" >&2)
   mkdir -p "$out/corpus/$t"
   echo "fuzz: running $t for ${seconds}s" >&2
   (cd "$out" && "./$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \

@@ -29,7 +29,11 @@ func someDigits(_ b: Bytes, _ i: Int, maxDigits: Int = 18) -> (value: Int64, end
     while j < b.count, j - i < maxDigits {
         let d = b[j] &- 0x30
         guard d < 10 else { break }
-        v = v * 10 + Int64(d)
+        // 19 digits can exceed Int64: a number that does not fit is no number (nil), never a trap.
+        let (m, o1) = v.multipliedReportingOverflow(by: 10)
+        let (s, o2) = m.addingReportingOverflow(Int64(d))
+        guard !o1, !o2 else { return nil }
+        v = s
         j += 1
     }
     return j > i ? (v, j) : nil

@@ -62,7 +62,7 @@ func parseISOTime(_ b: Bytes, _ i: Int, requireT: Bool = false, allowZone: Bool 
 /// An epoch number (integer or decimal) at `i`, scaled by its size: < 1e11 seconds, < 1e14 milliseconds,
 /// < 1e17 microseconds, else nanoseconds. Returns the time and the end index.
 func parseEpochNumber(_ b: Bytes, _ i: Int) -> (LogTime, Int)? {
-    guard let whole = someDigits(b, i, maxDigits: 18) else { return nil }  // 18 digits cannot overflow Int64
+    guard let whole = someDigits(b, i, maxDigits: 19) else { return nil }  // nanoseconds need 19; overflow gives nil
     var j = whole.end
     var fracNanos = 0
     if j + 1 < b.count, b[j] == 0x2E, isDigit(b[j + 1]), let f = fractionDigits(b, j + 1) {
