@@ -59,6 +59,7 @@ let package = Package(
         .testTarget(name: "VectorsTests", dependencies: ["Vectors", "VectorsSQL", "StrataTestSupport"], swiftSettings: swift5),
         .testTarget(name: "LogsTests", dependencies: ["Logs", "LogsSQL", "StrataTestSupport"], swiftSettings: swift5),
         .testTarget(name: "CronTests", dependencies: ["Cron", "CronSQL", "StrataTestSupport"], swiftSettings: swift5),
+        .testTarget(name: "ExtensionTests", dependencies: ["StrataTestSupport"], swiftSettings: swift5),
         .testTarget(name: "FilesTests", dependencies: ["Files", "FilesSQL", "StrataTestSupport"], swiftSettings: swift5),
     ]
 )

@@ -100,7 +100,7 @@ public final class RecordReader {
 
     /// Advances to the next record; false at the end of the file.
     public func next() throws(FileError) -> Bool {
-        guard let first = try lineEnd(from: 0) else { return false }
+        guard let first = try lineEnd(from: 0, number: linesConsumed + 1) else { return false }
         if !pendingValid {
             let firstLine = UnsafeBufferPointer(start: buffer + start, count: first.contentEnd)
             let next = pending
@@ -124,10 +124,11 @@ public final class RecordReader {
                 let nl = buffer.distance(to: p.assumingMemoryBound(to: UInt8.self))
                 contentEnd = nl
                 if contentEnd > from, buffer[contentEnd - 1] == 0x0D { contentEnd -= 1 }
+                if contentEnd - from > maxRecordBytes { throw tooLong(line: linesConsumed + lines + 1) }
                 contentEnd -= start
                 nextRel = nl + 1 - start
             } else {
-                guard let line = try lineEnd(from: rel) else { break }
+                guard let line = try lineEnd(from: rel, number: linesConsumed + lines + 1) else { break }
                 contentEnd = line.contentEnd
                 nextRel = line.next
             }
@@ -158,27 +159,34 @@ public final class RecordReader {
 
     /// The line starting `rel` bytes after `start`: where its content ends (before `\r\n`/`\n`) and where the
     /// next line starts, both relative to `start`. Nil at the end of the file. May move the buffer (a fill).
-    private func lineEnd(from rel: Int) throws(FileError) -> (contentEnd: Int, next: Int)? {
+    private func lineEnd(from rel: Int, number: Int) throws(FileError) -> (contentEnd: Int, next: Int)? {
         while true {
             let from = start + rel
             if from < end, let p = memchr(buffer + from, 0x0A, end - from) {
                 let nl = buffer.distance(to: p.assumingMemoryBound(to: UInt8.self))
                 var ce = nl
                 if ce > from, buffer[ce - 1] == 0x0D { ce -= 1 }
+                if ce - from > maxRecordBytes { throw tooLong(line: number) }
                 return (ce - start, nl + 1 - start)
             }
             if eof {
                 guard end > from else { return nil }
                 var ce = end
                 if ce > from, buffer[ce - 1] == 0x0D { ce -= 1 }
+                if ce - from > maxRecordBytes { throw tooLong(line: number) }
                 return (ce - start, end - start)
             }
-            try fill()
+            try fill(number: number)
         }
     }
 
+    /// A line longer than `maxRecordBytes` (its content, without the line end) is an error, not a cut.
+    private func tooLong(line: Int) -> FileError {
+        FileError("line \(line) of '\(stream.path)' is longer than \(maxRecordBytes) bytes")
+    }
+
     /// Moves the unconsumed bytes to the front, grows the buffer for a long record, and reads more.
-    private func fill() throws(FileError) {
+    private func fill(number: Int? = nil) throws(FileError) {
         if start > 0 {
             if end > start { memmove(buffer, buffer + start, end - start) }
             bufferOffset += Int64(start)
@@ -188,7 +196,7 @@ public final class RecordReader {
         if end == capacity {
             let limit = maxRecordBytes + Self.chunk
             guard capacity < limit else {
-                throw FileError("line \(linesConsumed + 1) of '\(stream.path)' is longer than \(maxRecordBytes) bytes")
+                throw tooLong(line: number ?? linesConsumed + 1)
             }
             let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: min(capacity * 2, limit))
             memcpy(bigger, buffer, end)

@@ -197,6 +197,14 @@ private func makeCModule(kind: VirtualTableModule.Kind) -> sqlite3_module {
             case .ok: return SQLITE_OK
             case .unusable: return SQLITE_CONSTRAINT
             }
+        } catch let missing as MissingArgument {
+            // A plan SQLite will not pick while any other exists; if it must, xFilter reports the message.
+            let plan = IndexInfo(raw: info)
+            plan.indexNumber = MissingArgument.indexNumber
+            plan.setIndexString(missing.message)
+            plan.estimatedCost = 1e300
+            plan.estimatedRows = Int64(Int32.max)
+            return SQLITE_OK
         } catch {
             return setError(vtab, error, name: box.name)
         }
@@ -225,6 +233,9 @@ private func makeCModule(kind: VirtualTableModule.Kind) -> sqlite3_module {
     m.xFilter = { cur, idxNum, idxStr, argc, argv in
         guard let c = cursor(cur) else { return SQLITE_ERROR }
         do {
+            if idxNum == MissingArgument.indexNumber {
+                throw SQLError(idxStr.map { String(cString: $0) } ?? "missing argument")
+            }
             try c.cursor.filter(indexNumber: idxNum, indexString: idxStr.map { String(cString: $0) },
                                 arguments: SQLArguments(count: argc, argv: argv))
             return SQLITE_OK

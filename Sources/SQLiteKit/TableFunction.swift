@@ -3,6 +3,13 @@
 // declaration, a plan, and the argument values in `xFilter`.
 import CSQLite
 
+/// A required table-function argument absent from one planner call (see `bindParameters`).
+public struct MissingArgument: Error {
+    public var message: String
+    /// The plan number that marks such a plan: xFilter reports `message` (kept in idxStr) for it.
+    public static let indexNumber: Int32 = -0x4D49_5353  // "MISS"
+}
+
 public struct TableFunctionSignature: Sendable {
     public struct Parameter: Sendable {
         public var name: String
@@ -49,7 +56,10 @@ public struct TableFunctionSignature: Sendable {
 
     /// Marks the `=` constraints on parameter columns as arguments 1...n, in parameter order.
     /// Returns nil when a required parameter is present but not usable in this plan (SQLite will try another).
-    /// Throws when a required parameter was not given at all.
+    /// Throws `MissingArgument` when a required parameter has no constraint at all in this call. That is not
+    /// yet an error: SQLite also plans OR-branches (`WHERE a = 1 OR b IS NULL`) with only the branch's own
+    /// terms, so the module adapter turns it into a prohibitively expensive plan that fails with the message
+    /// only if it is the one executed (the user really left the argument out).
     public func bindParameters(_ info: IndexInfo) throws -> Binding? {
         let all = info.constraints
         var mask: Int32 = 0
@@ -62,7 +72,7 @@ public struct TableFunctionSignature: Sendable {
                 chosen[i] = usable
                 mask |= 1 << Int32(i)
             } else if p.required {
-                if onColumn.isEmpty { throw SQLError(missingMessage(i)) }
+                if onColumn.isEmpty { throw MissingArgument(message: missingMessage(i)) }
                 unusableRequired = true
             }
         }

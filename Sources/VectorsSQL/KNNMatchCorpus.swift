@@ -230,7 +230,13 @@ struct CompiledFilter {
                 try connection.prepareNext(buf, from: 0)
             }
         } catch {
-            throw SQLError("invalid filter: \(SQLError.from(error).message)")
+            var message = SQLError.from(error).message
+            // SQLite reports an expression that stops short at the ')' we closed it with: say so in the
+            // user's terms, since they typed no ')'.
+            if message == "near \")\": syntax error", !expression.contains(")") {
+                message = "syntax error at the end of '\(expression)'"
+            }
+            throw SQLError("invalid filter: \(message)")
         }
         guard let first else { throw SQLError("invalid filter: empty expression") }
         // The text after the statement (the NUL terminator aside) must hold no second statement.

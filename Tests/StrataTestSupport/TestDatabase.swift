@@ -18,10 +18,13 @@ public final class TestDatabase {
     public let connection: Connection
     private let handle: OpaquePointer
 
-    public init(path: String = ":memory:") throws {
+    /// `serialized` false opens the connection in multi-thread mode (SQLITE_OPEN_NOMUTEX): the caller
+    /// promises to use it from one thread at a time, as the `strata` CLI does.
+    public init(path: String = ":memory:", serialized: Bool = true) throws {
         _ = registerOnce
         var db: OpaquePointer?
-        let rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nil)
+        let mode = serialized ? SQLITE_OPEN_FULLMUTEX : SQLITE_OPEN_NOMUTEX
+        let rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | mode, nil)
         guard rc == SQLITE_OK, let db else {
             if let db { sqlite3_close(db) }
             throw SQLError("cannot open \(path)", code: rc)

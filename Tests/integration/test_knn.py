@@ -362,7 +362,7 @@ def small(db):
     ("knn_match('docs.e', '[1,2,3]', 1, 'cos')", "knn_match: unknown metric 'cos' (expected 'cosine', 'l2' or 'dot')"),
     ("knn_match('docs.e', '[1,2,3]', 1, 7)", "knn_match: unknown metric 7 (expected 'cosine', 'l2' or 'dot')"),
     ("knn_match('docs.e', '[1,2,3]', 1, 'l2', 'nope = 1')", "knn_match: invalid filter: no such column: nope"),
-    ("knn_match('docs.e', '[1,2,3]', 1, 'l2', 'tag =')", 'knn_match: invalid filter: near ")": syntax error'),
+    ("knn_match('docs.e', '[1,2,3]', 1, 'l2', 'tag =')", "knn_match: invalid filter: syntax error at the end of 'tag ='"),
     ("knn_match('docs.e', '[1,2,3]', 1, 'l2', '1); DELETE FROM docs; SELECT (1')",
      "knn_match: invalid filter: must be a single expression"),
     ("knn_match('docs.e', '[1,2,3]', 1, 'l2', '1) UNION SELECT (2')",

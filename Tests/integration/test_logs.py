@@ -196,6 +196,18 @@ def test_missing_file_and_empty_glob_name_the_path(db, tmp_path):
     assert msg.startswith("read_log: no files match '") and "*.nothing" in msg
     msg = error_of(db, "SELECT * FROM read_log()")
     assert msg.startswith("read_log: missing argument 'files'")
+    msg = error_of(db, "SELECT * FROM read_log() WHERE level = 'ERROR' OR detail IS NOT NULL")
+    assert msg.startswith("read_log: missing argument 'files'")
+
+
+def test_or_of_columns_in_where(db, tmp_path):
+    """SQLite plans OR branches separately, without the table function's arguments: still one answer."""
+    log = tmp_path / "or.log"
+    log.write_text("2026-11-20 02:00:01,123 [ERROR] a: boom\nTraceback (most recent call last):\n  x\n"
+                   "2026-11-20 02:00:02,123 [INFO] a: fine\n2026-11-20 02:00:03,123 [WARNING] a: hmm\n")
+    rows = db.execute("SELECT line FROM read_log(?) WHERE message LIKE '%hmm%' OR detail IS NOT NULL ORDER BY line",
+                      (str(log),)).fetchall()
+    assert rows == [(1,), (5,)]
 
 
 def test_auto_with_nothing_that_fits_is_an_error_naming_the_file(db, tmp_path):
