@@ -34,11 +34,15 @@ integration: build
 
 test: unit integration
 
-# The unit tests under AddressSanitizer (with LeakSanitizer) and ThreadSanitizer. XCTest is skipped: its
-# harness leaks by itself and every test here is a Swift Testing test.
+# The unit tests under AddressSanitizer (with LeakSanitizer) and ThreadSanitizer (XCTest is skipped: its
+# harness leaks by itself and every test here is a Swift Testing test); then the integration tests with the
+# sanitizer builds of libstrata.so loaded into the real clients (scripts/sanitize-integration.sh).
 sanitize: setup
+	@bash scripts/setup.sh --with-python
 	swift test --sanitize=address --scratch-path .build-asan --disable-xctest
+	bash scripts/sanitize-integration.sh address
 	swift test --sanitize=thread --scratch-path .build-tsan --disable-xctest
+	bash scripts/sanitize-integration.sh thread
 
 bench: build
 	@bash scripts/setup.sh --with-python

@@ -409,27 +409,33 @@ extension JSONMemberValue: Equatable {
         #expect(try (0..<4).map { try b.value($0) } == [.integer(Int64.min), .integer(-1), .integer(0), .integer(Int64.max)])
     }
 
-    /// A Python with NumPy, if this machine has one (the project's venv, or one named in STRATA_PYTHON).
+    /// A Python with NumPy, if this machine has one (STRATA_PYTHON, the repository's venv, or the system's).
     static var python: String? {
-        let candidates = [ProcessInfo.processInfo.environment["STRATA_PYTHON"], "/work/main/.build-venv/bin/python",
-                          "/usr/bin/python3"].compactMap { $0 }
+        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let candidates = [ProcessInfo.processInfo.environment["STRATA_PYTHON"],
+                          repo.appendingPathComponent(".build-venv/bin/python").path, "/usr/bin/python3"].compactMap { $0 }
         return candidates.first { path in
             guard FileManager.default.isExecutableFile(atPath: path) else { return false }
             return (try? run(path, ["-c", "import numpy"]))?.status == 0
         }
     }
 
+    /// Runs a program through popen (Foundation's Process leaks a weak reference per run, which
+    /// LeakSanitizer in `make sanitize` reports), with stderr folded into the output.
     static func run(_ exe: String, _ args: [String]) throws -> (status: Int32, output: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: exe)
-        p.arguments = args
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+        let command = ([exe] + args).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+            .joined(separator: " ")
+        guard let f = popen(command + " 2>&1", "r") else { throw FilesError("cannot run \(exe)") }
+        var output: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = fread(&buffer, 1, buffer.count, f)
+            if n <= 0 { break }
+            output += buffer[0..<n]
+        }
+        let status = pclose(f)
+        return ((status >> 8) & 0xFF, String(decoding: output, as: UTF8.self))
     }
 
     @Test(.enabled(if: python != nil)) func numpyLoadsWhatTheWriterWrites() throws {
