@@ -13,9 +13,9 @@ public final class ReadableFile {
     /// stamps mean the same file, not rewritten since — up to the file system's timestamp granularity (see
     /// `lastChange`).
     public let stamp: [Int64]
-    /// The later of mtime and ctime when opened, in seconds since the epoch: a file changed again within the
-    /// timestamp granularity after this moment could keep the same stamp.
-    public let lastChange: Double
+    /// mtime when opened, in seconds since the epoch: a write within the timestamp granularity after this
+    /// moment could leave the stamp unchanged; a write later than that changes it.
+    public let modified: Double
     private let fd: Int32
 
     public init(path: String) throws {
@@ -37,8 +37,7 @@ public final class ReadableFile {
         func w<T: BinaryInteger>(_ v: T) -> Int64 { Int64(truncatingIfNeeded: v) }
         stamp = [w(st.st_dev), w(st.st_ino), w(st.st_size), w(st.st_mtim.tv_sec), w(st.st_mtim.tv_nsec),
                  w(st.st_ctim.tv_sec), w(st.st_ctim.tv_nsec)]
-        lastChange = max(Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9,
-                         Double(st.st_ctim.tv_sec) + Double(st.st_ctim.tv_nsec) / 1e9)
+        modified = Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9
     }
 
     deinit { close(fd) }

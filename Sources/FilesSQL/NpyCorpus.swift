@@ -7,8 +7,9 @@ import SQLiteKit
 import Vectors
 
 public enum NpyCorpus {
-    /// A file changed less than this many seconds before it was opened is packed for one query only: a
-    /// second change within the file system's timestamp granularity could leave size and times unchanged.
+    /// A file modified less than this many seconds before it was opened is packed for one query only: a
+    /// second write within the file system's timestamp granularity could leave size and times unchanged
+    /// (the "racy git" problem). Writes later than that always move mtime.
     static let settleSeconds = 2.0
 
     /// The opener knn_match uses for corpus arguments ending in `.npy`.
@@ -27,7 +28,7 @@ public enum NpyCorpus {
         }
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
-        let age = Double(now.tv_sec) + Double(now.tv_nsec) / 1e9 - blocks.file.lastChange
+        let age = Double(now.tv_sec) + Double(now.tv_nsec) / 1e9 - blocks.file.modified
         return FileCorpus(source: NpyCorpusSource(blocks: blocks, path: path), stamp: blocks.file.stamp,
                           isSettled: age >= settleSeconds)
     }
