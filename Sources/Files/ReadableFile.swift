@@ -9,6 +9,13 @@ public final class ReadableFile {
     public let path: String
     /// Size when opened.
     public let size: Int
+    /// Identity and version when opened: device, inode, size, mtime and ctime (seconds, nanoseconds). Equal
+    /// stamps mean the same file, not rewritten since — up to the file system's timestamp granularity (see
+    /// `lastChange`).
+    public let stamp: [Int64]
+    /// mtime when opened, in seconds since the epoch: a write within the timestamp granularity after this
+    /// moment could leave the stamp unchanged; a write later than that changes it.
+    public let modified: Double
     private let fd: Int32
 
     public init(path: String) throws {
@@ -27,6 +34,10 @@ public final class ReadableFile {
         }
         self.fd = fd
         size = Int(st.st_size)
+        func w<T: BinaryInteger>(_ v: T) -> Int64 { Int64(truncatingIfNeeded: v) }
+        stamp = [w(st.st_dev), w(st.st_ino), w(st.st_size), w(st.st_mtim.tv_sec), w(st.st_mtim.tv_nsec),
+                 w(st.st_ctim.tv_sec), w(st.st_ctim.tv_nsec)]
+        modified = Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9
     }
 
     deinit { close(fd) }

@@ -37,7 +37,7 @@ public enum Strata {
     /// The registration table, one line per domain. Each domain lists its own functions with their flags.
     static func registerAll(on db: Connection) throws {
         try db.createFunction("strata_version", argumentCount: 0, flags: .pure) { ctx, _ in ctx.result(version) }
-        try VectorFunctions.register(on: db)   // vec_*, distances, vec_avg, knn_match
+        try VectorFunctions.register(on: db, fileCorpora: ["npy": NpyCorpus.open(path:)])  // vec_*, distances, vec_avg, knn_match (+ .npy corpora)
         try LogTables.register(on: db)         // read_log, log_file, log_formats
         try CronTables.register(on: db)        // crontab, cron_next/prev/schedule/describe, cron_history, cron_runs
         try FileReaders.register(on: db)       // read_jsonl, jsonl, read_csv, csv_file, read_npy, read_npz

@@ -1,7 +1,9 @@
 // knn_match(corpus, query, k [, metric [, filter]]): exact k-nearest-neighbour search as an eponymous
 // table-valued function. This file is the SQL face only: it parses the arguments, gets the packed corpus
 // (cached per connection, see KNNCache.swift), evaluates the filter into a row set, and runs `KNNEngine`.
-// DIRECTONLY: it reads tables named in its arguments.
+// A corpus or query argument ending in a registered file extension (`.npy`) names a file, read through the
+// `FileCorpusOpener` the extension's registration passed in. DIRECTONLY: it reads tables and files named in
+// its arguments.
 import SQLiteKit
 import Vectors
 
@@ -17,18 +19,33 @@ final class KNNMatchTable: VirtualTable {
         parameters: [.init("corpus"), .init("query"), .init("k"),
                      .init("metric", required: false), .init("filter", required: false)])
 
-    /// DIRECTONLY: it reads the tables its arguments name, so it must not run from views or triggers.
-    static let module = VirtualTableModule(name: "knn_match", kind: .eponymousOnly, directOnly: true) { db, _ in
-        KNNMatchTable(connection: db)
+    /// DIRECTONLY: it reads the tables and files its arguments name, so it must not run from views or triggers.
+    static func module(fileCorpora: [String: FileCorpusOpener]) -> VirtualTableModule {
+        VirtualTableModule(name: "knn_match", kind: .eponymousOnly, directOnly: true) { db, _ in
+            KNNMatchTable(connection: db, fileCorpora: fileCorpora)
+        }
     }
 
     let connection: Connection
     /// This connection's token in the process-wide corpus cache.
     let owner: Int
+    /// Openers for arguments that name files, keyed by lowercase extension without the dot.
+    let fileCorpora: [String: FileCorpusOpener]
 
-    init(connection: Connection) {
+    init(connection: Connection, fileCorpora: [String: FileCorpusOpener]) {
         self.connection = connection
         self.owner = CorpusCache.shared.makeOwner()
+        self.fileCorpora = fileCorpora
+    }
+
+    /// The opener when `spec` names a file: it ends in `.<extension>` (any case) of a registered opener.
+    /// A column literally called `npy` is written quoted (`'t."npy"'`), which ends in a quote.
+    func fileOpener(for spec: String) -> FileCorpusOpener? {
+        let lower = spec.asciiLowercased
+        for (ext, opener) in fileCorpora where lower.utf8.count > ext.utf8.count &+ 1 && lower.hasSuffix("." + ext) {
+            return opener
+        }
+        return nil
     }
 
     var declaration: String { Self.signature.declaration }
@@ -53,7 +70,12 @@ final class KNNMatchTable: VirtualTable {
 
         var plan: [String] = []
         if case .text(let spec)? = known[0] {
-            plan.append("corpus \(spec) (\(isCached(spec) ? "cached" : "not cached"))")
+            if fileOpener(for: spec) != nil {
+                let cached = CorpusCache.shared.contains(.init(owner: owner, name: CorpusReference.fileKey(spec)))
+                plan.append("corpus file '\(spec)' (\(cached ? "cached" : "not cached"))")
+            } else {
+                plan.append("corpus \(spec) (\(isCached(spec) ? "cached" : "not cached"))")
+            }
         } else {
             plan.append("corpus ?")
         }
@@ -63,6 +85,8 @@ final class KNNMatchTable: VirtualTable {
         case .text(let t)?:
             if t.trimmingSpaces.hasPrefix("[") {
                 plan.append("single query vector"); single = true
+            } else if fileOpener(for: t) != nil {
+                plan.append("batch of queries from file '\(t)' (blocked sgemm)")
             } else {
                 plan.append("batch of queries from \(t) (blocked sgemm)")
             }
@@ -110,18 +134,59 @@ final class KNNMatchTable: VirtualTable {
 
     /// The packed corpus, from the cache when nothing can have changed since it was built. When it has to be
     /// packed and `scoring` is given, the rows are scored against it on the way (`scores`, for that query).
-    func corpus(for column: ResolvedColumn, scoring: [Float]? = nil) throws -> (corpus: CorpusMatrix, scores: [Float]?) {
-        let key = CorpusCache.Key(owner: owner, name: column.key)
-        let stamp = try connection.corpusStamp(schema: column.schema)
+    func corpus(for reference: CorpusReference, scoring: [Float]? = nil) throws -> (corpus: CorpusMatrix, scores: [Float]?) {
+        let key = CorpusCache.Key(owner: owner, name: reference.cacheKey)
+        let source: CorpusSource
+        let stamp: CorpusCache.Stamp
+        let keep: Bool
+        switch reference {
+        case .column(let column):
+            stamp = try connection.corpusStamp(schema: column.schema)
+            source = TableColumnSource(connection: connection, column: column)
+            // Inside an explicit transaction a later ROLLBACK could undo what we read, and no counter would
+            // show it: such builds serve this query only.
+            keep = connection.isAutocommit
+        case .file(let path, let opener):
+            let file = try opener(path)
+            stamp = file.stamp
+            source = file.source
+            keep = file.isSettled
+        }
         if let m = CorpusCache.shared.lookup(key, stamp: stamp) { return (m, nil) }
-        let source = TableColumnSource(connection: connection, column: column)
-        let (m, scores) = try scoring.map { try CorpusMatrix.packing(source, name: column.display, scoring: $0) }
-            ?? (try CorpusMatrix(source: source, name: column.display), nil)
-        // Inside an explicit transaction a later ROLLBACK could undo what we read, and no counter would show
-        // it: such builds serve this query only.
-        if connection.isAutocommit { CorpusCache.shared.store(key, stamp: stamp, matrix: m) }
+        let name = reference.display
+        let (m, scores) = try scoring.map { try CorpusMatrix.packing(source, name: name, scoring: $0) }
+            ?? (try CorpusMatrix(source: source, name: name), nil)
+        if keep { CorpusCache.shared.store(key, stamp: stamp, matrix: m) }
         return (m, scores)
     }
+}
+
+/// What a corpus argument names: a table column, or a file read through an opener.
+enum CorpusReference {
+    case column(ResolvedColumn)
+    case file(path: String, opener: FileCorpusOpener)
+
+    /// The cache key. A file's starts with a NUL byte, which no SQLite schema name can hold, so it never
+    /// meets a column's `schema.table.column`; paths are case-sensitive and kept as written (the stamp holds
+    /// device and inode, so the same relative path from another directory is a different entry's miss).
+    var cacheKey: String {
+        switch self {
+        case .column(let c): return c.key
+        case .file(let path, _): return Self.fileKey(path)
+        }
+    }
+
+    static func fileKey(_ path: String) -> String { "\u{0}file:" + path }
+
+    /// As messages name it: `docs.embedding`, or `'x.npy'`.
+    var display: String {
+        switch self {
+        case .column(let c): return c.display
+        case .file(let path, _): return "'\(path)'"
+        }
+    }
+
+    var isFile: Bool { if case .file = self { return true } else { return false } }
 }
 
 final class KNNMatchCursor: VirtualTableCursor {
@@ -137,7 +202,11 @@ final class KNNMatchCursor: VirtualTableCursor {
     /// A batch still being computed, block by block of query rows read from the query table.
     private struct Batch {
         var corpus: CorpusMatrix
-        var reader: ColumnReader
+        /// Query rows still in a table, read a block at a time; or
+        var reader: ColumnReader?
+        /// all query rows packed at once (a file), served a block at a time from `nextQuery`.
+        var queries: CorpusMatrix?
+        var nextQuery = 0
         var name: String
         var k: Int
         var metric: Metric
@@ -157,15 +226,23 @@ final class KNNMatchCursor: VirtualTableCursor {
         }
         let k = try parseK(values[2])
         let metric = try parseMetric(values[3])
-        let column = try db.resolveColumn(corpusArg.text, role: "corpus")
+        let reference: CorpusReference
+        if let opener = table.fileOpener(for: corpusArg.text) {
+            reference = .file(path: corpusArg.text, opener: opener)
+        } else {
+            reference = .column(try db.resolveColumn(corpusArg.text, role: "corpus"))
+        }
         let filter: CompiledFilter?
         if let f = values[4], f.type != .null {
+            guard case .column(let column) = reference else {
+                throw SQLError("a filter needs a table corpus; \(reference.display) is a file")
+            }
             filter = try CompiledFilter(db, table: column, expression: f.text)
         } else {
             filter = nil
         }
 
-        enum Query { case none, vector([Float]), table(ResolvedColumn) }
+        enum Query { case none, vector([Float]), table(ResolvedColumn), file(path: String, opener: FileCorpusOpener) }
         let query: Query
         switch values[1]?.type ?? .null {
         case .null:
@@ -178,6 +255,8 @@ final class KNNMatchCursor: VirtualTableCursor {
             let text = values[1]?.text ?? ""
             if text.trimmingSpaces.hasPrefix("[") {
                 query = .vector(try vectorError { try values[1]?.withTextBytes { try parseJSONVector($0) } ?? [] })
+            } else if let opener = table.fileOpener(for: text) {
+                query = .file(path: text, opener: opener)
             } else {
                 query = .table(try db.resolveColumn(text, role: "query"))
             }
@@ -192,7 +271,7 @@ final class KNNMatchCursor: VirtualTableCursor {
         if case .vector(let v) = query, filter == nil {
             scoring = v.withVectorView { KNNEngine.scoringVector($0, metric: metric) }
         }
-        let (corpus, scores) = try knnErrors { try table.corpus(for: column, scoring: scoring) }
+        let (corpus, scores) = try knnErrors(reference) { try table.corpus(for: reference, scoring: scoring) }
         let subset = try filter.map { corpus.rowIndices(ofIDs: try $0.rowids()) }
 
         switch query {
@@ -209,22 +288,47 @@ final class KNNMatchCursor: VirtualTableCursor {
             batch = Batch(corpus: corpus, reader: try ColumnReader(db, q), name: q.display, k: k, metric: metric,
                           subset: subset)
             try fillFromBatch()
+        case .file(let path, let opener):
+            // A query file is packed whole (rows × dimensions × 4 bytes), then computed a block at a time.
+            let q = CorpusReference.file(path: path, opener: opener)
+            let queries = try knnErrors(q) { try CorpusMatrix(source: try opener(path).source, name: q.display) }
+            batch = Batch(corpus: corpus, queries: queries, name: q.display, k: k, metric: metric, subset: subset)
+            try fillFromBatch()
         }
     }
 
     /// Reads and computes query blocks until some rows are ready or the query table is exhausted.
     private func fillFromBatch() throws {
         while position >= neighbors.count, let b = batch {
-            let expected = b.corpus.rows > 0 ? b.corpus.dimensions : nil
-            let block = ColumnReaderBlock(reader: b.reader, limit: KNNEngine.queryBlockSize(k: b.k))
-            let queries = try knnErrors { try CorpusMatrix(source: block, name: b.name, dimensions: expected) }
+            let blockSize = KNNEngine.queryBlockSize(k: b.k)
+            let queries: CorpusMatrix
+            let range: Range<Int>
+            let finished: Bool
+            if let reader = b.reader {
+                let expected = b.corpus.rows > 0 ? b.corpus.dimensions : nil
+                let block = ColumnReaderBlock(reader: reader, limit: blockSize)
+                queries = try knnErrors { try CorpusMatrix(source: block, name: b.name, dimensions: expected) }
+                range = 0..<queries.rows
+                finished = reader.exhausted
+            } else if let all = b.queries {
+                queries = all
+                let end = b.nextQuery &+ min(blockSize, all.rows &- b.nextQuery)
+                range = b.nextQuery..<end
+                batch?.nextQuery = end
+                finished = end >= all.rows
+            } else {
+                batch = nil
+                break
+            }
             let results = try knnErrors {
-                try KNNEngine.searchBatch(b.corpus, queries: queries, range: 0..<queries.rows, k: b.k,
+                try KNNEngine.searchBatch(b.corpus, queries: queries, range: range, k: b.k,
                                           metric: b.metric, rows: b.subset)
             }
             queryIDs = []; neighbors = []; ranks = []; position = 0
-            for (i, found) in results.enumerated() { append(queryID: queries.ids[i], found) }
-            if b.reader.exhausted { batch = nil }
+            for (i, found) in results.enumerated() where range.lowerBound &+ i < queries.rows {
+                append(queryID: queries.ids[range.lowerBound &+ i], found)
+            }
+            if finished { batch = nil }
         }
     }
 
@@ -308,4 +412,14 @@ private func vectorError<R>(_ body: () throws -> R) throws -> R {
 /// Engine errors as SQL errors.
 private func knnErrors<R>(_ body: () throws -> R) throws -> R {
     do { return try body() } catch let e as KNNError { throw SQLError(e.description) }
+}
+
+/// Engine errors as SQL errors; a file's rows are named by index (`row 7 of 'x.npy'`), not rowid.
+private func knnErrors<R>(_ reference: CorpusReference, _ body: () throws -> R) throws -> R {
+    do { return try body() } catch let e as KNNError {
+        if reference.isFile, case .badRow(let corpus, let id, let reason) = e {
+            throw SQLError("row \(id) of \(corpus): \(reason)")
+        }
+        throw SQLError(e.description)
+    }
 }

@@ -5,7 +5,9 @@ import SQLiteKit
 import Vectors
 
 public enum VectorFunctions {
-    public static func register(on db: Connection) throws {
+    /// `fileCorpora`: openers for knn_match corpus arguments that name a file, keyed by lowercase extension
+    /// (`["npy": ...]`); the file readers provide them, the extension's registration passes them in.
+    public static func register(on db: Connection, fileCorpora: [String: FileCorpusOpener] = [:]) throws {
         try db.createFunction("vec_f32", argumentCount: 1, flags: .pure) { ctx, args in
             // A BLOB already in the right format is returned as is; JSON is converted.
             if args[0].type == .blob, try withVector(args, 0, ctx, { _ in true }) == true {
@@ -51,7 +53,8 @@ public enum VectorFunctions {
             }
         }
         try db.createAggregate("vec_avg", argumentCount: 1, flags: .pure, state: VectorMean.self)
-        try db.createModule(KNNMatchTable.module)  // knn_match: eponymous, DIRECTONLY (reads named tables)
+        // knn_match: eponymous, DIRECTONLY (reads the tables and files its arguments name)
+        try db.createModule(KNNMatchTable.module(fileCorpora: fileCorpora))
     }
 }
 
