@@ -76,8 +76,13 @@ final class NpyCursor: VirtualTableCursor {
     private var highest = Int.max  // exclusive
     private var done = true
     private var rowCounter: Int64 = 0
+    /// The shell's progress line for the array being read (rows of it), 0 when off.
+    private var progress = 0
+    private var progressStart = 0
 
     init(_ t: ReadNpyTable) { table = t }
+
+    deinit { ScanProgress.end(progress) }
 
     private func fail(_ e: Error) -> SQLError {
         let m = sqlError(e).message
@@ -146,6 +151,8 @@ final class NpyCursor: VirtualTableCursor {
     private func openNextArray() throws {
         while true {
             memberPosition += 1
+            ScanProgress.end(progress)
+            progress = 0
             guard memberPosition < members.count else {
                 array = nil
                 done = true
@@ -162,13 +169,19 @@ final class NpyCursor: VirtualTableCursor {
             array = a
             row = lowest
             endRow = min(highest, a.rowCount)
-            if row < endRow { return }
+            if row < endRow {
+                progressStart = row
+                progress = ScanProgress.begin(archive == nil ? path : "\(path):\(arrayName)",
+                                              total: Int64(endRow - row), unit: .rows)
+                return
+            }
         }
     }
 
     func next() throws {
         row += 1
         rowCounter += 1
+        if rowCounter & 0x3FF == 0 { ScanProgress.advance(progress, to: Int64(row - progressStart)) }
         if row >= endRow { try openNextArray() }
     }
 

@@ -1,6 +1,7 @@
 // A scan of read_log/log_file: turns the plan's arguments into a `LogFilter`, runs a `LogScanner`, and builds
 // only the columns SQLite asks for, from byte spans of the current record (text is checked for UTF-8 and
 // repaired when invalid; JSON strings are unescaped; CRLF line ends are dropped).
+import Glibc
 import Logs
 import SQLiteKit
 import StrataCommon
@@ -12,7 +13,33 @@ final class LogCursor: VirtualTableCursor {
     @exclusivity(unchecked) private var scratch: [UInt8] = []
     @exclusivity(unchecked) private var tsBuffer = [UInt8](repeating: 0, count: LogTime.textLength)
 
+    /// The shell's progress line: bytes read of the files' total (0 when off). `fileStarts[i]` is where file i
+    /// begins in that total.
+    private var progress = 0
+    private var fileStarts: [Int64] = []
+    @exclusivity(unchecked) private var recordsSinceProgress = 0
+
     init(table: LogTable) { self.table = table }
+
+    deinit { ScanProgress.end(progress) }
+
+    /// Sizes of the files as they are now; the total is unknown (0) when any is compressed, since offsets then
+    /// count uncompressed bytes.
+    private func beginProgress(_ label: String, _ files: [String]) {
+        ScanProgress.end(progress)
+        progress = 0
+        guard ScanProgress.isEnabled else { return }
+        var starts: [Int64] = []
+        var total: Int64 = 0
+        var known = true
+        for f in files {
+            starts.append(total)
+            var st = stat()
+            if f.hasSuffix(".gz") || stat(f, &st) != 0 { known = false } else { total &+= Int64(st.st_size) }
+        }
+        fileStarts = starts
+        progress = ScanProgress.begin(label, total: known ? total : 0, unit: .bytes)
+    }
 
     func filter(indexNumber: Int32, indexString: String?, arguments: SQLArguments) throws {
         scanner = nil
@@ -63,6 +90,7 @@ final class LogCursor: VirtualTableCursor {
         do { files = try Glob.expand(source.files) } catch { throw SQLError(error.message) }
         let s = LogScanner(files: files, spec: source.spec, filter: filter)
         scanner = s
+        beginProgress(source.files, files)
         if indexNumber & (LogTable.countAscendingFlag | LogTable.countDescendingFlag) != 0 {
             let counts: LevelCounts
             do { counts = try s.countLevels() } catch { throw Self.sqlError(error) }
@@ -111,6 +139,11 @@ final class LogCursor: VirtualTableCursor {
         guard let s = scanner else { atEnd = true; return }
         do {
             atEnd = try !s.next()
+            recordsSinceProgress &+= 1
+            if recordsSinceProgress >= 4096 || atEnd {
+                recordsSinceProgress = 0
+                reportProgress(s)
+            }
         } catch let e as FileError {
             throw SQLError(e.message)
         } catch let e as LogScanError {
@@ -119,6 +152,13 @@ final class LogCursor: VirtualTableCursor {
     }
 
     func next() throws { try advance() }
+
+    private func reportProgress(_ s: LogScanner) {
+        guard progress != 0 else { return }
+        if atEnd { ScanProgress.end(progress); progress = 0; return }
+        guard s.fileIndex >= 0, s.fileIndex < fileStarts.count, let r = s.reader else { return }
+        ScanProgress.advance(progress, to: fileStarts[s.fileIndex] &+ r.recordOffset)
+    }
 
     var isAtEnd: Bool { atEnd }
 

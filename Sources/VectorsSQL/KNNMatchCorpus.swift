@@ -132,7 +132,24 @@ struct TableColumnSource: CorpusSource {
     let column: ResolvedColumn
 
     func forEachRow(_ body: (Int64, VectorView?) throws -> Void) throws {
-        _ = try ColumnReader(connection, column).read(limit: .max, body)
+        let reader = try ColumnReader(connection, column)
+        // The shell's progress line: rows come in rowid order, so the last rowid against max(rowid) says how
+        // far packing has come without counting the table first.
+        let progress = ScanProgress.begin("knn_match \(column.display)", total: ScanProgress.isEnabled ? maxRowid() : 0,
+                                          unit: .rows)
+        defer { ScanProgress.end(progress) }
+        var rows = 0
+        _ = try reader.read(limit: .max) { id, vector in
+            rows &+= 1
+            if rows & 0xFFF == 0 { ScanProgress.advance(progress, to: id) }
+            try body(id, vector)
+        }
+    }
+
+    private func maxRowid() -> Int64 {
+        guard let st = try? connection.prepare("SELECT max(rowid) FROM \(column.quotedTable)"),
+              (try? st.step()) == true, st.type(at: 0) == .integer else { return 0 }
+        return st.int64(at: 0)
     }
 }
 

@@ -36,6 +36,7 @@ CASES = [
     ("a query of another dimension", "SELECT * FROM knn_match('docs.e', '[1,2]', 5)"),
     ("a corpus row of another dimension", "SELECT * FROM knn_match('mixed.e', '[1,2,3]', 5)"),
     ("corpus rows whose vector is NULL", "SELECT count(*) FROM knn_match('docs.e', '[1,2,3]', 5)"),
+    ("a `.npy` corpus that is not rows × dimensions", "SELECT * FROM knn_match('labels.npy', '[1,2,3]', 5)"),
     ("a log file that does not exist", "SELECT * FROM read_log('missing.log')"),
     ("a glob that matches nothing", "SELECT * FROM read_log('logs/*.log')"),
     ("a file in no known log format", "SELECT * FROM read_log('binary.log')"),
@@ -67,6 +68,7 @@ def make_files(conn):
     pathlib.Path("cut_data.npy").write_bytes(data[:140])
     pathlib.Path("notes.npy").write_text("hello")
     np.savez("arrays.npz", emb=np.ones((2, 3), "<f4"))
+    np.save("labels.npy", np.arange(10, dtype="<i8"))
     pathlib.Path("binary.log").write_bytes(b"\x00\x01\x02 junk\nmore junk\n")
     pathlib.Path("app.log").write_bytes(
         b"2026-11-20 02:00:01,123 [ERROR] trainer: CUDA out of memory\n"

@@ -212,3 +212,21 @@ def test_box_cut_to_terminal_width(home):
     lines = [l for l in out.splitlines() if l.startswith(("┌", "│", "└", "├"))]
     assert max(len(l) for l in lines) == 100
     quit_(child)
+
+
+def test_progress_line_shows_how_far_a_log_scan_has_come(home, tmp_path):
+    log = tmp_path / "big.log"
+    with open(log, "w") as f:
+        for i in range(100_000):
+            f.write(f"2026-11-20 02:{i // 60 % 60:02}:{i % 60:02},000 [INFO] job: step {i} of a long night\n")
+    size_mb = log.stat().st_size >> 20
+    child = spawn(home, ":memory:", cwd=tmp_path)
+    # Slow per record (a correlated subquery), so the scan is still going when the progress line appears.
+    child.sendline("select count(*) from read_log('big.log') r "
+                   "where (with recursive c(x) as (select 1 union all select x + 1 from c where x < 2000 + r.line * 0) "
+                   "select count(*) from c) > 0;")
+    child.expect(r"big\.log \d+% \(\S+ \S+ of " + str(size_mb) + r" MB\)")
+    child.sendintr()
+    child.expect_exact("strata: interrupted")
+    child.expect_exact(PROMPT)
+    assert quit_(child) == 0
