@@ -18,6 +18,7 @@ import re
 import resource
 import sqlite3
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -103,6 +104,10 @@ def python_history(path):
 
 
 def main():
+    # Debian's python3 (its sqlite3 can load extensions) in .build-bench-venv, with croniter.
+    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+    from common import ensure_venv
+    ensure_venv(["croniter"])
     ap = argparse.ArgumentParser()
     ap.add_argument("--mb", type=int, default=100)
     ap.add_argument("--keep", help="directory to keep the generated syslog in (reused when present)")

@@ -3,6 +3,7 @@
 // `@` shortcut, a user field in system crontabs (`/etc/crontab`, `/etc/cron.d/*`), then the command.
 // A line the daemon would reject becomes an entry with `error` set and its line number, so one typo
 // does not hide the rest of the file.
+import StrataCommon
 
 public enum CrontabKind: String, Sendable {
     /// `crontab -l` output or a spool file: no user field.
@@ -52,7 +53,7 @@ public struct CrontabEntry: Sendable {
 
     /// The environment as a JSON object text.
     public var envJSON: String {
-        "{" + env.map { jsonString($0.name) + ":" + jsonString($0.value) }.joined(separator: ",") + "}"
+        "{" + env.map { jsonStringLiteral($0.name) + ":" + jsonStringLiteral($0.value) }.joined(separator: ",") + "}"
     }
 }
 
@@ -304,24 +305,3 @@ public func mkprints(_ s: String) -> String {
     return String(decoding: out, as: UTF8.self)
 }
 
-/// A JSON string literal.
-public func jsonString(_ s: String) -> String {
-    var out = "\""
-    for ch in s.unicodeScalars {
-        switch ch {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        default:
-            if ch.value < 0x20 {
-                let hex = String(ch.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            } else {
-                out.unicodeScalars.append(ch)
-            }
-        }
-    }
-    return out + "\""
-}

@@ -42,8 +42,12 @@ final class LineEditor: LineReader {
             return .line(line)
         }
         Interruption.clear()
+        errno = 0
         guard let line = readline(prompt) else {
-            if Interruption.pending > 0 {
+            // A Ctrl-C makes readline return NULL with EINTR. The terminal's SIGINT goes to the whole process,
+            // so its handler may run on another thread (OpenBLAS starts its workers before main) a moment
+            // after readline returns: EINTR counts as the interrupt even before `pending` is set.
+            if Interruption.pending > 0 || errno == EINTR {
                 Interruption.clear()
                 writeStderr("^C\n")
                 return .interrupted

@@ -3,6 +3,7 @@
 // the escaping each format needs. Pure functions, shared by every renderer.
 import Glibc
 import SQLiteKit
+import StrataCommon
 
 public enum ValueText {
     /// SQLite's `%!.15g`: 15 significant digits, and a `.0` on integral values so reals stay recognisable.
@@ -227,26 +228,7 @@ public enum ValueText {
         return out
     }
 
-    public static func jsonString(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 {
-                    let h = String(u.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        return out + "\""
-    }
+    public static func jsonString(_ s: String) -> String { jsonStringLiteral(s) }
 
     public static func html(_ s: String) -> String {
         var out = ""
