@@ -110,6 +110,21 @@ func expectSame(_ got: [Neighbor], _ want: [Neighbor], _ note: String = "",
         #expect(m.vector(at: 1) == [3, 4])
     }
 
+    @Test func rowIndicesAgreeWithALinearSearch() throws {
+        // Every third id present; wanted ids in order, out of order, repeated and missing.
+        let ids = (0..<3000).map { Int64($0 * 3) }
+        let m = try CorpusMatrix(source: InMemoryCorpus(ids: ids, vectors: ids.map { [Float($0), 1] }), name: "t.v")
+        var rng = SeededRandom(state: 5)
+        for trial in 0..<50 {
+            var wanted = (0..<rng.int(400)).map { _ in Int64(rng.int(9100)) - 50 }
+            if trial % 2 == 0 { wanted.sort() }
+            let expected = Array(Set(wanted.compactMap { id in ids.firstIndex(of: id).map { Int32($0) } })).sorted()
+            #expect(m.rowIndices(ofIDs: wanted) == expected, "trial \(trial)")
+        }
+        #expect(m.rowIndices(ofIDs: []) == [])
+        #expect(m.rowIndices(ofIDs: [Int64.min, Int64.max, 8997, 0]) == [0, 2999])
+    }
+
     @Test func unorderedIDsAreFound() throws {
         let m = try CorpusMatrix(source: InMemoryCorpus(ids: [5, -3, 9], vectors: [[1], [2], [3]]), name: "m")
         #expect(m.rowIndex(ofID: -3) == 1)
@@ -227,7 +242,7 @@ func expectSame(_ got: [Neighbor], _ want: [Neighbor], _ note: String = "",
         let m = try CorpusMatrix(source: InMemoryCorpus(ids: c.ids, vectors: c.vectors), name: "c")
         var rng = SeededRandom(state: 12)
         let allowed = Set(c.ids.filter { _ in rng.int(100) == 0 })
-        let subset = m.rowIndices(ofIDs: allowed)
+        let subset = m.rowIndices(ofIDs: Array(allowed))
         let q = rng.vector(16)
         for k in [1, 10, allowed.count + 5] {
             let want = bruteForce(c.ids, c.vectors, q, k: k, metric: metric, allowed: allowed)
