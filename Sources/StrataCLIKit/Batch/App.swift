@@ -104,7 +104,11 @@ public enum App {
             status = .failure
         }
         if timedOut { status = .timedOut }
-        else if Interruption.pending > 0 { status = Interruption.signal == SIGTERM ? .terminated : .interrupted }
+        else if Interruption.pending > 0 {
+            status = Interruption.signal == SIGTERM ? .terminated : .interrupted
+            // A signal between two statements stops the run without failing a statement: say why here.
+            if failures == 0 { printError("strata: interrupted") }
+        }
         if let file {
             if status == .success {
                 do { try file.commit() } catch {
