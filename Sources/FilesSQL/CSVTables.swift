@@ -33,42 +33,29 @@ struct CSVSettings {
 
 /// Walks the records of several files; each file's header (when there is one) names its fields.
 final class CSVFilesWalker {
-    let paths: [String]
-    let settings: CSVSettings
-    private var fileIndex = -1
-    private(set) var reader: CSVReader?
-    private(set) var names: [String] = []
-    private(set) var isAtEnd = false
-    private(set) var rowid: Int64 = 0
+    /// The current file's header names, set as each file is opened.
+    private final class Header { var names: [String] = [] }
+    private let header = Header()
+    private let files: FilesWalker<CSVReader>
 
     init(paths: [String], settings: CSVSettings) {
-        self.paths = paths
-        self.settings = settings
-    }
-
-    func advance() throws {
-        while true {
-            if let r = reader, try translatingErrors({ try r.next() }) {
-                rowid += 1
-                return
-            }
-            fileIndex += 1
-            guard fileIndex < paths.count else {
-                reader = nil
-                isAtEnd = true
-                return
-            }
-            let r = try translatingErrors { try CSVReader(path: paths[fileIndex], options: settings.options) }
-            reader = r
-            names = []
-            if settings.options.header, try translatingErrors({ try r.next() }) {
-                names = uniqueColumnNames(r.fields)
-            }
+        let header = self.header
+        files = FilesWalker(paths: paths) { path in
+            let r = try CSVReader(path: path, options: settings.options)
+            header.names = []
+            if settings.options.header, try r.next() { header.names = uniqueColumnNames(r.fields) }
+            return r
         }
     }
 
+    var reader: CSVReader? { files.reader }
+    var isAtEnd: Bool { files.isAtEnd }
+    var rowid: Int64 { files.rowid }
+    var names: [String] { header.names }
+    func advance() throws { try files.advance() }
+
     /// The key of field `k`: the header's name, or `c<k+1>` past the header (or without one).
-    func name(_ k: Int) -> String { k < names.count ? names[k] : "c\(k + 1)" }
+    func name(_ k: Int) -> String { k < header.names.count ? header.names[k] : "c\(k + 1)" }
 }
 
 // MARK: - read_csv

@@ -5,36 +5,12 @@ import Files
 import SQLiteKit
 import StrataCommon
 
-/// Walks the documents of several files in order.
-final class JSONFilesWalker {
-    let paths: [String]
-    let collectMembers: Bool
-    private var fileIndex = -1
-    private(set) var reader: JSONDocumentReader?
-    private(set) var isAtEnd = false
-    private(set) var rowid: Int64 = 0
+/// The documents of several files in order.
+typealias JSONFilesWalker = FilesWalker<JSONDocumentReader>
 
-    init(paths: [String], collectMembers: Bool) {
-        self.paths = paths
-        self.collectMembers = collectMembers
-    }
-
-    /// Moves to the next document, opening the next file when one runs out.
-    func advance() throws {
-        while true {
-            if let r = reader, try translatingErrors({ try r.next() }) {
-                rowid += 1
-                return
-            }
-            fileIndex += 1
-            guard fileIndex < paths.count else {
-                reader = nil
-                isAtEnd = true
-                return
-            }
-            let path = paths[fileIndex]
-            reader = try translatingErrors { try JSONDocumentReader(path: path, collectMembers: collectMembers) }
-        }
+extension FilesWalker where Reader == JSONDocumentReader {
+    convenience init(paths: [String], collectMembers: Bool) {
+        self.init(paths: paths) { try JSONDocumentReader(path: $0, collectMembers: collectMembers) }
     }
 }
 

@@ -139,10 +139,12 @@ final class LogCursor: VirtualTableCursor {
         guard let s = scanner else { atEnd = true; return }
         do {
             atEnd = try !s.next()
-            recordsSinceProgress &+= 1
-            if recordsSinceProgress >= 4096 || atEnd {
-                recordsSinceProgress = 0
-                reportProgress(s)
+            if progress != 0 {
+                recordsSinceProgress &+= 1
+                if recordsSinceProgress >= 4096 || atEnd {
+                    recordsSinceProgress = 0
+                    reportProgress(s)
+                }
             }
         } catch let e as FileError {
             throw SQLError(e.message)
@@ -154,7 +156,6 @@ final class LogCursor: VirtualTableCursor {
     func next() throws { try advance() }
 
     private func reportProgress(_ s: LogScanner) {
-        guard progress != 0 else { return }
         if atEnd { ScanProgress.end(progress); progress = 0; return }
         guard s.fileIndex >= 0, s.fileIndex < fileStarts.count, let r = s.reader else { return }
         ScanProgress.advance(progress, to: fileStarts[s.fileIndex] &+ r.recordOffset)

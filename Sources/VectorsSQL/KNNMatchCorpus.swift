@@ -137,6 +137,10 @@ struct TableColumnSource: CorpusSource {
         // far packing has come without counting the table first.
         let progress = ScanProgress.begin("knn_match \(column.display)", total: ScanProgress.isEnabled ? maxRowid() : 0,
                                           unit: .rows)
+        guard progress != 0 else {
+            _ = try reader.read(limit: .max, body)
+            return
+        }
         defer { ScanProgress.end(progress) }
         var rows = 0
         _ = try reader.read(limit: .max) { id, vector in

@@ -26,6 +26,13 @@ def connect(path=":memory:"):
 
 
 @pytest.fixture
+def tmp(tmp_path, monkeypatch):
+    """A temporary directory that is also the current one: Strata resolves paths against it."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
 def db():
     conn = connect()
     yield conn

@@ -16,12 +16,6 @@ import pytest
 from conftest import connect, error_of
 
 
-@pytest.fixture
-def tmp(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)  # paths are resolved against the process's current directory
-    return tmp_path
-
-
 def f32_rows(arr):
     """What read_npy's vector column must hold: each row of the first axis, C-order, as float32 bytes."""
     a = np.asarray(arr)

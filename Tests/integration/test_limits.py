@@ -7,7 +7,6 @@ import os
 import zipfile
 
 import numpy as np
-import pytest
 
 from conftest import connect, error_of
 
@@ -18,12 +17,6 @@ MAX_GLOB_FILES = 10_000
 MAX_NPZ_MEMBERS = 100_000
 MAX_JSON_DEPTH = 1_000
 MAX_LOG_FORMAT_PARTS = 200
-
-
-@pytest.fixture
-def tmp(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 def test_vector_dimensions(db):

@@ -83,6 +83,21 @@ public enum App {
 
     struct ExitFailure: Error { var status: ExitStatus }
 
+    /// What a run holds while it runs: the --lock, the database, and where its output goes.
+    struct OpenRun {
+        var lock: RunLock?
+        var connection: Connection
+        var output: TextOutput
+        var file: AtomicFile?
+    }
+
+    /// Takes the lock, opens the database, then the output (in that order, so a locked-out run touches no file).
+    static func openRun(_ options: Options, _ env: Environment) -> Result<OpenRun, ExitFailure> {
+        prepare(options, env).flatMap { lock, connection in
+            openOutput(options.output).map { OpenRun(lock: lock, connection: connection, output: $0.0, file: $0.1) }
+        }
+    }
+
     /// Opens --output as an atomic file, or stdout.
     static func openOutput(_ path: String?) -> Result<(TextOutput, AtomicFile?), ExitFailure> {
         guard let path else { return .success((TextOutput.standardOutput(), nil)) }
@@ -127,18 +142,13 @@ public enum App {
 
     static func runSQL(_ options: Options, _ env: Environment) -> Int32 {
         let interactive = options.interactive ?? (options.sql.isEmpty && env.stdinIsTerminal)
-        let lockAndDB: (RunLock?, Connection)
-        switch prepare(options, env) {
-        case .success(let v): lockAndDB = v
+        let run: OpenRun
+        switch openRun(options, env) {
+        case .success(let r): run = r
         case .failure(let f): return f.status.rawValue
         }
-        let (lock, connection) = lockAndDB
-        defer { withExtendedLifetime(lock) {} }
-        let out: (TextOutput, AtomicFile?)
-        switch openOutput(options.output) {
-        case .success(let v): out = v
-        case .failure(let f): return f.status.rawValue
-        }
+        defer { withExtendedLifetime(run.lock) {} }
+        let connection = run.connection
         let toTerminal = options.output == nil && env.stdoutIsTerminal
         var settings = OutputSettings(mode: options.mode ?? (toTerminal ? .box : .list))
         settings.headers = options.headers
@@ -148,7 +158,7 @@ public enum App {
         settings.color = toTerminal && getenv("NO_COLOR") == nil
 
         Interruption.install(terminate: !interactive)
-        let session = Session(host: env.host, connection: connection, settings: settings, output: out.0)
+        let session = Session(host: env.host, connection: connection, settings: settings, output: run.output)
         session.bail = options.bail
         if toTerminal { session.terminalWidth = env.terminalWidth }
         session.readOnly = options.readOnly
@@ -168,20 +178,20 @@ public enum App {
         } else if interactive && !stop() {
             let editor = env.makeLineEditor(session)
             session.showProgress = env.stderrIsTerminal
-            out.0.write("strata \(StrataCLIVersion.current) (SQLite \(Connection.libraryVersion)) — .help for help, Ctrl-D to exit\n")
-            out.0.flush()
+            run.output.write("strata \(StrataCLIVersion.current) (SQLite \(Connection.libraryVersion)) — .help for help, Ctrl-D to exit\n")
+            run.output.flush()
             session.process(editor, source: nil)
-            out.0.flush()
+            run.output.flush()
             if let code = session.exitCode { return code }
             return 0
         } else if !stop() {
             session.process(DescriptorLineReader(descriptor: 0), source: "stdin")
         }
         if let code = session.exitCode, code != 0 {
-            _ = finish(failures: 1, timedOut: false, output: out.0, file: out.1)
+            _ = finish(failures: 1, timedOut: false, output: run.output, file: run.file)
             return code
         }
-        return finish(failures: session.failures, timedOut: session.timedOut, output: out.0, file: out.1)
+        return finish(failures: session.failures, timedOut: session.timedOut, output: run.output, file: run.file)
     }
 
     /// One SQL argument or --cmd: a dot command when it starts with `.`, else SQL.
@@ -231,18 +241,13 @@ public enum App {
             return ExitStatus.usage.rawValue
         }
 
-        let lockAndDB: (RunLock?, Connection)
-        switch prepare(options, env) {
-        case .success(let v): lockAndDB = v
+        let run: OpenRun
+        switch openRun(options, env) {
+        case .success(let r): run = r
         case .failure(let f): return f.status.rawValue
         }
-        let (lock, connection) = lockAndDB
-        defer { withExtendedLifetime(lock) {} }
-        let out: (TextOutput, AtomicFile?)
-        switch openOutput(options.output) {
-        case .success(let v): out = v
-        case .failure(let f): return f.status.rawValue
-        }
+        defer { withExtendedLifetime(run.lock) {} }
+        let connection = run.connection
 
         Interruption.install(terminate: true)
         let runner = StatementRunner(connection: connection)
@@ -258,10 +263,10 @@ public enum App {
         doc.source = path
         doc.parameters = report.knownNames.map { ($0, values[$0] ?? .null) }
         let toTerminal = options.output == nil && env.stdoutIsTerminal
-        out.0.write(reportFormat.render(doc, width: toTerminal ? env.terminalWidth() : nil))
+        run.output.write(reportFormat.render(doc, width: toTerminal ? env.terminalWidth() : nil))
         let timedOut = control.wasTimedOut
         withExtendedLifetime(control) {}
-        return finish(failures: failures, timedOut: timedOut, output: out.0, file: out.1)
+        return finish(failures: failures, timedOut: timedOut, output: run.output, file: run.file)
     }
 
     /// The whole file as text.
