@@ -24,7 +24,7 @@ let package = Package(
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CLineEdit", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
-        .target(name: "SQLiteKit", dependencies: ["CSQLite"], swiftSettings: swift5),
+        .target(name: "SQLiteKit", dependencies: ["CSQLite", "StrataCommon"], swiftSettings: swift5),
         .target(name: "StrataCommon", dependencies: ["CZlib"], swiftSettings: swift5),
 
         // One pure core and one SQL binding per domain.

@@ -13,13 +13,13 @@ public enum CronTables {
         try db.createFunction("cron_describe", argumentCount: 1, flags: .pure, ScheduleFunctions.describe)
         try db.createModule(VirtualTableModule(name: "cron_schedule", kind: .eponymousOnly, directOnly: false,
                                                innocuous: true) { _, _ in ScheduleTable() })
-        try db.createModule(VirtualTableModule(name: "crontab", kind: .eponymousOnly, directOnly: true) { _, _ in
+        try db.createModule(VirtualTableModule(name: "crontab", kind: .eponymousOnly, directOnly: true, readsFiles: true) { _, _ in
             CrontabTable()
         })
-        try db.createModule(VirtualTableModule(name: "cron_history", kind: .eponymousOnly, directOnly: true) { _, _ in
+        try db.createModule(VirtualTableModule(name: "cron_history", kind: .eponymousOnly, directOnly: true, readsFiles: true) { _, _ in
             HistoryTable()
         })
-        try db.createModule(VirtualTableModule(name: "cron_runs", kind: .eponymousOnly, directOnly: true) { _, _ in
+        try db.createModule(VirtualTableModule(name: "cron_runs", kind: .eponymousOnly, directOnly: true, readsFiles: true) { _, _ in
             RunsTable()
         })
     }

@@ -24,30 +24,31 @@ public final class JSONDocumentReader {
         self.path = path
         scanner = JSONScanner(unwrapExtendedJSON: unwrapExtendedJSON, collectMembers: collectMembers)
         do {
-            isArrayFile = try JSONDocumentReader.startsWithBracket(path)
+            // One stream, sniffed then read from its start: a pipe cannot be opened twice.
+            let stream = try FileStream(path: path)
+            isArrayFile = try JSONDocumentReader.startsWithBracket(stream)
             if isArrayFile {
-                array = StreamBuffer(stream: try FileStream(path: path))
+                array = StreamBuffer(stream: stream)
             } else {
-                lines = try LineReader(path: path)
+                lines = LineReader(stream: stream)
             }
         } catch let e as FileError {
             throw FilesError(e)
         }
     }
 
-    /// Whether the first byte after a BOM and whitespace is `[`.
-    private static func startsWithBracket(_ path: String) throws -> Bool {
-        let s = try FileStream(path: path)
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        var first = true
+    /// Whether the first byte after a BOM and whitespace is `[` (peeked, not consumed).
+    private static func startsWithBracket(_ s: FileStream) throws -> Bool {
+        var want = 4096
         while true {
-            let n = try chunk.withUnsafeMutableBytes { try s.read(into: $0) }
-            if n == 0 { return false }
+            let head = try s.peek(want)
             var k = 0
-            if first, n >= 3, chunk[0] == 0xEF, chunk[1] == 0xBB, chunk[2] == 0xBF { k = 3 }
-            first = false
-            while k < n, isSpace(chunk[k]) { k += 1 }
-            if k < n { return chunk[k] == UInt8(ascii: "[") }
+            if head.count >= 3, head[0] == 0xEF, head[1] == 0xBB, head[2] == 0xBF { k = 3 }
+            while k < head.count, isSpace(head[k]) { k += 1 }
+            if k < head.count { return head[k] == UInt8(ascii: "[") }
+            if head.count < want { return false }
+            guard want < 64 << 20 else { return false }
+            want *= 4
         }
     }
 

@@ -4,6 +4,7 @@
 // ordinary error. Memory stays at one window (256 KiB growing to 8 MiB on sequential reads, or one row
 // if larger), whatever the file size.
 import Glibc
+import StrataCommon
 
 public final class ReadableFile {
     public let path: String
@@ -20,17 +21,13 @@ public final class ReadableFile {
 
     public init(path: String) throws {
         self.path = path
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw FilesError(systemMessage("open", path)) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else {
-            let e = FilesError(systemMessage("stat", path))
+        let opened: FileAccess.Opened
+        do { opened = try FileAccess.open(path) } catch { throw FilesError(error.message) }
+        let fd = opened.descriptor
+        let st = opened.info
+        guard opened.kind == .regular else {
             close(fd)
-            throw e
-        }
-        guard (st.st_mode & S_IFMT) != S_IFDIR else {
-            close(fd)
-            throw FilesError("cannot read '\(path)': is a directory")
+            throw FilesError("cannot read '\(path)': not a regular file (a pipe or device); this reader needs a file it can seek in")
         }
         self.fd = fd
         size = Int(st.st_size)
@@ -45,6 +42,7 @@ public final class ReadableFile {
     /// Fills `buffer` from `offset`; throws when the file ends first (it shrank since it was opened).
     public func read(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws {
         guard let base = buffer.baseAddress else { return }
+        if Interruption.isRequested() { throw FilesError(Interruption.message) }
         var done = 0
         while done < buffer.count {
             let n = pread(fd, base + done, buffer.count - done, off_t(offset + done))

@@ -143,7 +143,7 @@ public final class LogScanner {
     /// Where a second thread should start counting the current file: the first record head after its middle.
     /// Nil when the file is small, compressed, or the scan has filters to apply record by record.
     func parallelSplit(_ r: RecordReader, _ c: FormatChoice) throws -> Int64? {
-        guard !hasLevelFilter, !hasTimeFilter, !r.stream.isCompressed, segments.isEmpty, segment.from == 0,
+        guard !hasLevelFilter, !hasTimeFilter, r.stream.isSeekable, segments.isEmpty, segment.from == 0,
               r.stream.sizeAtOpen >= parallelCountThreshold, r.recordOffset == 0 || r.relativeLine <= 1 else { return nil }
         let search = TimeSearch(stream: r.stream, parser: c.makeParser())
         guard let split = try? search.probe(r.stream.sizeAtOpen / 2, anyHead: true)?.offset,
@@ -196,7 +196,7 @@ public final class LogScanner {
         lastTime = nil
         lineBase = 0
         segment = Segment(from: 0, to: .max)
-        if filter.hasTimeBounds, !stream.isCompressed, lowerBound != nil || upperBound != nil {
+        if filter.hasTimeBounds, stream.isSeekable, lowerBound != nil || upperBound != nil {
             let search = TimeSearch(stream: stream, parser: c.parser)
             do {
                 var from: Int64 = 0

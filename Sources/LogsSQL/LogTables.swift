@@ -14,13 +14,13 @@ public enum LogTables {
             guard !args[0].isNull else { return ctx.resultNull() }
             ctx.result(MessageShape.of(args[0].text))
         }
-        try db.createModule(VirtualTableModule(name: "read_log", kind: .eponymousOnly, directOnly: true) { _, _ in
+        try db.createModule(VirtualTableModule(name: "read_log", kind: .eponymousOnly, directOnly: true, readsFiles: true) { _, _ in
             LogTable(source: .arguments, name: "read_log")
         })
-        try db.createModule(VirtualTableModule(name: "log_file", kind: .creatable, directOnly: true) { _, args in
+        try db.createModule(VirtualTableModule(name: "log_file", kind: .creatable, directOnly: true, readsFiles: true) { _, args in
             try LogTable(source: .fixed(LogSource(moduleArguments: args.arguments)), name: "log_file")
         })
-        try db.createModule(VirtualTableModule(name: "log_formats", kind: .eponymousOnly, directOnly: true) { _, _ in
+        try db.createModule(VirtualTableModule(name: "log_formats", kind: .eponymousOnly, directOnly: true, readsFiles: true) { _, _ in
             LogFormatsTable()
         })
     }

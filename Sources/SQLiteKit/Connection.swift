@@ -4,8 +4,18 @@ import CSQLite
 
 public struct Connection {
     public let handle: OpaquePointer
+    /// False on a connection loaded through the safe entry point: modules that read files are not registered.
+    public var allowsFileReaders: Bool
 
-    public init(handle: OpaquePointer) { self.handle = handle }
+    public init(handle: OpaquePointer) {
+        self.handle = handle
+        self.allowsFileReaders = true
+    }
+
+    public init(handle: OpaquePointer, allowsFileReaders: Bool) {
+        self.handle = handle
+        self.allowsFileReaders = allowsFileReaders
+    }
 
     public var errorMessage: String { strata_errmsg(handle).map { String(cString: $0) } ?? "unknown error" }
     public var errorCode: Int32 { strata_errcode(handle) }

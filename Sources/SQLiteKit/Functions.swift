@@ -33,7 +33,12 @@ public protocol AggregateFunction: AnyObject {
 final class ScalarBox {
     let name: String
     let body: ScalarFunction
-    init(name: String, body: @escaping ScalarFunction) { self.name = name; self.body = body }
+    /// Runs when SQLite drops the function (its connection closes): per-connection state goes with it.
+    let onRelease: (() -> Void)?
+    init(name: String, body: @escaping ScalarFunction, onRelease: (() -> Void)? = nil) {
+        self.name = name; self.body = body; self.onRelease = onRelease
+    }
+    deinit { onRelease?() }
 }
 
 final class AggregateBox {
@@ -49,8 +54,8 @@ private func releaseBox(_ p: UnsafeMutableRawPointer?) {
 extension Connection {
     /// Registers a scalar function. `argumentCount` -1 accepts any number.
     public func createFunction(_ name: String, argumentCount: Int32, flags: FunctionFlags,
-                               _ body: @escaping ScalarFunction) throws {
-        let box = Unmanaged.passRetained(ScalarBox(name: name, body: body) as AnyObject).toOpaque()
+                               _ body: @escaping ScalarFunction, onRelease: (() -> Void)? = nil) throws {
+        let box = Unmanaged.passRetained(ScalarBox(name: name, body: body, onRelease: onRelease) as AnyObject).toOpaque()
         let rc = strata_create_function_v2(
             handle, name, argumentCount, SQLITE_UTF8 | flags.rawValue, box,
             { ctx, argc, argv in

@@ -2,6 +2,7 @@
 // or cursor behind SQLite's pointers and catch every thrown error at the C boundary, where it becomes
 // `zErrMsg` (allocated by SQLite's allocator) prefixed with the module's name.
 import CSQLite
+import StrataCommon
 
 final class ModuleBox {
     let module: VirtualTableModule
@@ -21,7 +22,13 @@ final class ModuleBox {
 final class TableBox {
     let table: VirtualTable
     let name: String
-    init(table: VirtualTable, name: String) { self.table = table; self.name = name }
+    /// The connection, for interruption checks in long calls (see `Interruption`).
+    let db: OpaquePointer
+    /// `schema.table` of a file-reading table created by this connection (forgotten when it is dropped).
+    let trustedAs: FileTableTrust.Key?
+    init(table: VirtualTable, name: String, db: OpaquePointer, trustedAs: FileTableTrust.Key? = nil) {
+        self.table = table; self.name = name; self.db = db; self.trustedAs = trustedAs
+    }
 }
 
 final class CursorBox {
@@ -32,6 +39,7 @@ final class CursorBox {
 extension Connection {
     /// Registers a virtual-table module. Its lifetime is the connection's.
     public func createModule(_ module: VirtualTableModule) throws {
+        if module.readsFiles, !allowsFileReaders { return }
         let c = UnsafeMutablePointer<sqlite3_module>.allocate(capacity: 1)
         c.initialize(to: makeCModule(kind: module.kind))
         let box = Unmanaged.passRetained(ModuleBox(module: module, cModule: c)).toOpaque()
@@ -71,7 +79,16 @@ private func withCursor<R>(_ cur: UnsafeMutablePointer<sqlite3_vtab_cursor>?,
 }
 
 /// Stores an error message on the vtab, where SQLite picks it up after a failed call.
+/// An error thrown after an interruption was seen on this thread is SQLite's own "interrupted", whatever text
+/// the interrupted loop wrapped it in.
 private func setError(_ vtab: UnsafeMutablePointer<sqlite3_vtab>?, _ error: any Error, name: String) -> Int32 {
+    if Interruption.wasObserved {
+        if let vtab {
+            if let old = vtab.pointee.zErrMsg { strata_free(old) }
+            vtab.pointee.zErrMsg = strata_mprintf_text(Interruption.message)
+        }
+        return SQLITE_INTERRUPT
+    }
     let e = SQLError.from(error)
     guard let vtab else { return e.code }
     if let old = vtab.pointee.zErrMsg { strata_free(old) }
@@ -141,12 +158,18 @@ extension StringProtocol {
 private func connect(_ db: OpaquePointer?, _ aux: UnsafeMutableRawPointer?, _ argc: Int32,
                      _ argv: UnsafePointer<UnsafePointer<CChar>?>?,
                      _ ppVtab: UnsafeMutablePointer<UnsafeMutablePointer<sqlite3_vtab>?>?,
-                     _ pzErr: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+                     _ pzErr: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?, isCreate: Bool) -> Int32 {
     guard let db, let aux, let ppVtab else { return SQLITE_MISUSE }
     let module = Unmanaged<ModuleBox>.fromOpaque(aux).takeUnretainedValue().module
     let connection = Connection(handle: db)
     do {
-        let t = try module.connect(connection, moduleArguments(argc, argv))
+        let args = moduleArguments(argc, argv)
+        var trustKey: FileTableTrust.Key?
+        if module.readsFiles, module.kind == .creatable {
+            // Decided before the module sees its arguments: a refused table never expands or opens a path.
+            trustKey = try FileTableTrust.admit(db: db, schema: args.schemaName, table: args.tableName, creating: isCreate)
+        }
+        let t = try module.connect(connection, args)
         if module.directOnly { _ = strata_vtab_config_directonly(db) }
         if module.innocuous { _ = strata_vtab_config_innocuous(db) }
         let rc = strata_declare_vtab(db, t.declaration)
@@ -155,7 +178,7 @@ private func connect(_ db: OpaquePointer?, _ aux: UnsafeMutableRawPointer?, _ ar
         }
         let vt = UnsafeMutablePointer<strata_vtab>.allocate(capacity: 1)
         vt.initialize(to: strata_vtab())
-        vt.pointee.swiftTable = Unmanaged.passRetained(TableBox(table: t, name: module.name)).toOpaque()
+        vt.pointee.swiftTable = Unmanaged.passRetained(TableBox(table: t, name: module.name, db: db, trustedAs: trustKey)).toOpaque()
         ppVtab.pointee = UnsafeMutableRawPointer(vt).assumingMemoryBound(to: sqlite3_vtab.self)
         return SQLITE_OK
     } catch {
@@ -185,11 +208,14 @@ private func makeCModule(kind: VirtualTableModule.Kind) -> sqlite3_module {
         m.xCreate = nil  // null xCreate: eponymous-only, CREATE VIRTUAL TABLE is refused
     case .creatable:
         // A distinct xCreate function (not xConnect) keeps the module from also being eponymous.
-        m.xCreate = { db, aux, argc, argv, pp, err in connect(db, aux, argc, argv, pp, err) }
+        m.xCreate = { db, aux, argc, argv, pp, err in connect(db, aux, argc, argv, pp, err, isCreate: true) }
     }
-    m.xConnect = { db, aux, argc, argv, pp, err in connect(db, aux, argc, argv, pp, err) }
+    m.xConnect = { db, aux, argc, argv, pp, err in connect(db, aux, argc, argv, pp, err, isCreate: false) }
     m.xDisconnect = { disconnect($0) }
-    m.xDestroy = { disconnect($0) }
+    m.xDestroy = { vtab in
+        if let box = table(vtab), let key = box.trustedAs { FileTableTrust.forget(db: box.db, key) }
+        return disconnect(vtab)
+    }
     m.xBestIndex = { vtab, info in
         guard let box = table(vtab), let info else { return SQLITE_ERROR }
         do {
@@ -231,7 +257,9 @@ private func makeCModule(kind: VirtualTableModule.Kind) -> sqlite3_module {
         return SQLITE_OK
     }
     m.xFilter = { cur, idxNum, idxStr, argc, argv in
-        guard let c = cursor(cur) else { return SQLITE_ERROR }
+        guard let c = cursor(cur), let box = table(cur?.pointee.pVtab) else { return SQLITE_ERROR }
+        let scope = Interruption.enter(UnsafeMutableRawPointer(box.db))
+        defer { Interruption.leave(scope) }
         do {
             if idxNum == MissingArgument.indexNumber {
                 throw SQLError(idxStr.map { String(cString: $0) } ?? "missing argument")
@@ -244,6 +272,11 @@ private func makeCModule(kind: VirtualTableModule.Kind) -> sqlite3_module {
         }
     }
     m.xNext = { cur in
+        guard let vtab = cur?.pointee.pVtab else { return SQLITE_ERROR }
+        let own = UnsafeMutableRawPointer(vtab).assumingMemoryBound(to: strata_vtab.self)
+        let db = own.pointee.swiftTable.map { Unmanaged<TableBox>.fromOpaque($0)._withUnsafeGuaranteedRef { $0.db } }
+        let scope = Interruption.enter(db.map { UnsafeMutableRawPointer($0) })
+        defer { Interruption.leave(scope) }
         do {
             guard try withCursor(cur, { try $0.next() }) != nil else { return SQLITE_ERROR }
             return SQLITE_OK

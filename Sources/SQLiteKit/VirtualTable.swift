@@ -63,14 +63,19 @@ public struct VirtualTableModule {
     public var directOnly: Bool
     /// Pure: allowed in views and triggers even with `trusted_schema=OFF` (`SQLITE_VTAB_INNOCUOUS`).
     public var innocuous: Bool
+    /// Opens files named in its arguments. Not registered at all on a connection without file readers (the
+    /// safe entry point); a creatable one connects only to tables this connection created or trusts (see
+    /// `FileTableTrust`), so a table planted in someone else's database file cannot read the opener's files.
+    public var readsFiles: Bool
     public var connect: (Connection, ModuleArguments) throws -> VirtualTable
 
-    public init(name: String, kind: Kind, directOnly: Bool, innocuous: Bool = false,
+    public init(name: String, kind: Kind, directOnly: Bool, innocuous: Bool = false, readsFiles: Bool = false,
                 connect: @escaping (Connection, ModuleArguments) throws -> VirtualTable) {
         self.name = name
         self.kind = kind
         self.directOnly = directOnly
         self.innocuous = innocuous
+        self.readsFiles = readsFiles
         self.connect = connect
     }
 }

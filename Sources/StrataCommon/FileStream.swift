@@ -1,36 +1,69 @@
 // A file read front to back in chunks, gzip-compressed or plain (decided by the magic bytes, so rotated
 // `app.log.2.gz` files read like any other). Memory stays at one chunk whatever the file size.
+// A pipe, FIFO or character device (`crontab -l | strata …`, `<(journalctl …)`, /dev/stdin) is read as a
+// stream to its end, polling so that interruption stops a silent writer's reader. Every chunk checks for
+// interruption, so a gzip bomb under a single aggregate cannot outlive Ctrl-C.
 import CZlib
 import Glibc
 
 public final class FileStream {
     public let path: String
     public let isCompressed: Bool
+    /// A pipe, FIFO or device: read to its end, no size known, no seeking.
+    public let isStream: Bool
     /// The file's size on disk when opened (compressed size for gzip); reads stop there for plain files,
-    /// so a file being appended to is read up to what it held at open.
+    /// so a file being appended to is read up to what it held at open. `Int64.max` for a stream.
     public let sizeAtOpen: Int64
+    /// Seeks and positioned reads (binary search over time, a second counting thread) are possible.
+    public var isSeekable: Bool { !isCompressed && !isStream }
     public let modificationTime: Int64
 
     private var fd: Int32 = -1
     private var gz: gzFile?
     private var consumed: Int64 = 0
+    /// Bytes read ahead (`peek`, a stream's gzip magic), served before anything else.
+    private var pending: [UInt8] = []
 
     public init(path: String) throws(FileError) {
         self.path = path
-        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw .system("open", path) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else {
-            let e = FileError.system("stat", path)
-            Glibc.close(fd)
-            throw e
+        let opened = try FileAccess.open(path)
+        let fd = opened.descriptor
+        modificationTime = Int64(opened.info.st_mtim.tv_sec)
+        if opened.kind == .stream {
+            isStream = true
+            isCompressed = false
+            sizeAtOpen = .max
+            self.fd = fd
+            var head = [UInt8](repeating: 0, count: 2)
+            var got = 0
+            do {
+                while got < 2 {
+                    let n = try head.withUnsafeMutableBytes { b throws(FileError) -> Int in
+                        guard let base = b.baseAddress else { return 0 }
+                        return try FileAccess.readStream(fd, base + got, 2 - got, path: path)
+                    }
+                    if n == 0 { break }
+                    got += n
+                }
+            } catch let e as FileError {
+                Glibc.close(fd)
+                self.fd = -1
+                throw e
+            } catch {
+                Glibc.close(fd)
+                self.fd = -1
+                throw FileError("cannot read '\(path)': \(error)")
+            }
+            pending = Array(head[0..<got])
+            if got == 2, head[0] == 0x1F, head[1] == 0x8B {
+                Glibc.close(fd)
+                self.fd = -1
+                throw FileError("cannot read '\(path)': gzip data from a pipe is not supported (decompress it first, e.g. with zcat)")
+            }
+            return
         }
-        if (st.st_mode & S_IFMT) == S_IFDIR {
-            Glibc.close(fd)
-            throw FileError("cannot read '\(path)': is a directory")
-        }
-        sizeAtOpen = Int64(st.st_size)
-        modificationTime = Int64(st.st_mtim.tv_sec)
+        isStream = false
+        sizeAtOpen = Int64(opened.info.st_size)
         var magic: (UInt8, UInt8) = (0, 0)
         let n = withUnsafeMutableBytes(of: &magic) { pread(fd, $0.baseAddress, 2, 0) }
         isCompressed = n == 2 && magic.0 == 0x1F && magic.1 == 0x8B
@@ -55,6 +88,34 @@ public final class FileStream {
     /// Reads up to `buffer.count` bytes; 0 at the end. Throws on I/O errors and corrupt gzip data.
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws(FileError) -> Int {
         guard let base = buffer.baseAddress, buffer.count > 0 else { return 0 }
+        if !pending.isEmpty {
+            let n = min(pending.count, buffer.count)
+            pending.withUnsafeBytes { src in
+                if let from = src.baseAddress { base.copyMemory(from: from, byteCount: n) }
+            }
+            pending.removeFirst(n)
+            return n
+        }
+        return try readMore(into: buffer)
+    }
+
+    /// The first bytes still to be read (at least `count`, unless the file ends first), without consuming
+    /// them: a pipe can be sniffed (JSON array or lines?) and then read from its start by one reader.
+    public func peek(_ count: Int) throws(FileError) -> [UInt8] {
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
+        defer { chunk.deallocate() }
+        while pending.count < count {
+            let n = try readMore(into: chunk)
+            if n == 0 { break }
+            pending += chunk[0..<n]
+        }
+        return pending
+    }
+
+    private func readMore(into buffer: UnsafeMutableRawBufferPointer) throws(FileError) -> Int {
+        guard let base = buffer.baseAddress, buffer.count > 0 else { return 0 }
+        if Interruption.isRequested() { throw FileError(Interruption.message) }
+        if isStream { return try FileAccess.readStream(fd, base, buffer.count, path: path) }
         if let gz {
             let n = gzread(gz, base, UInt32(clamping: buffer.count))
             if n < 0 {
@@ -87,14 +148,14 @@ public final class FileStream {
     /// Positions a plain file's next read at `offset` (for binary search over sorted logs).
     /// Not available for gzip streams.
     public func seek(to offset: Int64) throws(FileError) {
-        guard gz == nil else { throw FileError("cannot seek in compressed '\(path)'") }
+        guard gz == nil, !isStream else { throw FileError("cannot seek in compressed or streamed '\(path)'") }
         guard lseek(fd, off_t(offset), SEEK_SET) >= 0 else { throw .system("seek", path) }
         consumed = offset
     }
 
     /// Reads `count` bytes at `offset` of a plain file without moving the stream.
     public func read(at offset: Int64, into buffer: UnsafeMutableRawBufferPointer) throws(FileError) -> Int {
-        guard gz == nil else { throw FileError("cannot seek in compressed '\(path)'") }
+        guard gz == nil, !isStream else { throw FileError("cannot seek in compressed or streamed '\(path)'") }
         guard let base = buffer.baseAddress, buffer.count > 0, offset < sizeAtOpen else { return 0 }
         let want = Int(min(Int64(buffer.count), sizeAtOpen - offset))
         while true {

@@ -1,31 +1,218 @@
-// File names from a path or a glob (`logs/*.log`, `app.log*`), resolved against the process's current
-// directory as sqlite3 does, sorted by name. A pattern matching nothing is an error naming it.
+// File names from a path or a glob (`logs/*.log`, `app.log*`, `/var/log/*/cron*`), resolved against the
+// process's current directory as sqlite3 does, sorted by name. A pattern matching nothing is an error naming it.
+//
+// Why not glibc's glob(): it recurses once per path component (a 3,000-component pattern overflows the
+// stack of the host process), its fnmatch is exponential on `*a*a*a…`, and it expands every match before
+// anyone can count them (`/*/*/*/*/*/*/*/*` listed 48 M paths before the file limit was checked). This walk is
+// iterative, matches names with a linear-time wildcard matcher, applies its limits while walking, and stops
+// when the statement is interrupted.
 import Glibc
 
 public enum Glob {
-    /// The most files one pattern may expand to (a guard against `/**`-style accidents).
+    /// The most files one pattern may expand to (a guard against `/*/*`-style accidents).
     public static let maxFiles = 10_000
+    /// The longest pattern accepted (PATH_MAX).
+    public static let maxPatternLength = 4096
+    /// The most path components a pattern may have.
+    public static let maxComponents = 128
+    /// The most directory entries one expansion may look at.
+    public static let maxEntriesVisited = 1_000_000
 
     public static func hasMagic(_ pattern: String) -> Bool {
-        pattern.contains { $0 == "*" || $0 == "?" || $0 == "[" }
+        pattern.utf8.contains { $0 == UInt8(ascii: "*") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "[") }
     }
 
-    /// The matching paths in name order. A plain path is returned as is (opening it reports if it is missing).
+    /// The matching paths in name order. A plain path is returned as is (opening it reports if it is missing,
+    /// and a pipe named this way is read as a stream). Matches that are not regular files (directories, FIFOs,
+    /// devices, sockets) are skipped: a glob only ever yields files that can be read to their end.
     public static func expand(_ pattern: String) throws(FileError) -> [String] {
         guard !pattern.isEmpty else { throw FileError("empty path") }
-        guard hasMagic(pattern) else { return [pattern] }
-        var g = glob_t()
-        defer { globfree(&g) }
-        let rc = Glibc.glob(pattern, 0, nil, &g)
-        if rc == GLOB_NOMATCH { throw FileError("no files match '\(pattern)'") }
-        guard rc == 0 else { throw FileError("cannot expand '\(pattern)' (glob error \(rc))") }
-        let n = Int(g.gl_pathc)
-        guard n <= maxFiles else { throw FileError("'\(pattern)' matches \(n) files (limit \(maxFiles))") }
-        var out: [String] = []
-        out.reserveCapacity(n)
-        for i in 0..<n {
-            if let p = g.gl_pathv[i] { out.append(String(cString: p)) }
+        let bytes = Array(pattern.utf8)
+        guard bytes.count <= maxPatternLength else {
+            throw FileError("path or pattern is \(bytes.count) bytes long (limit \(maxPatternLength))")
         }
-        return out.sorted()
+        guard !bytes.contains(0) else { throw FileError("path contains a NUL byte") }
+        guard hasMagic(pattern) else { return [pattern] }
+
+        let components = bytes.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true).map(Array.init)
+        guard components.count <= maxComponents else {
+            throw FileError("pattern '\(short(pattern))' has \(components.count) path components (limit \(maxComponents))")
+        }
+        let absolute = bytes.first == UInt8(ascii: "/")
+
+        // Depth-first, one explicit stack; each item is a directory prefix (as typed) and the next component.
+        struct Item { var prefix: [UInt8]; var index: Int }
+        var stack = [Item(prefix: absolute ? [UInt8(ascii: "/")] : [], index: 0)]
+        var matches: [String] = []
+        var visited = 0
+        while let item = stack.popLast() {
+            try checkInterrupted()
+            let comp = components[item.index]
+            let last = item.index == components.count - 1
+            if !componentHasMagic(comp) {
+                // A literal component: no listing, just extend the prefix (existence is checked at the end).
+                let path = join(item.prefix, comp)
+                if last {
+                    if isRegularFile(path) { matches.append(String(decoding: path, as: UTF8.self)) }
+                } else if isDirectory(path) {
+                    stack.append(Item(prefix: path, index: item.index + 1))
+                }
+                try checkCount(matches.count, pattern)
+                continue
+            }
+            let dirPath = item.prefix.isEmpty ? [UInt8(ascii: ".")] : item.prefix
+            guard let dir = withCPath(dirPath, { opendir($0) }) ?? nil else { continue }
+            defer { closedir(dir) }
+            var found: [[UInt8]] = []
+            while let entry = readdir(dir) {
+                visited += 1
+                if visited & 255 == 0 { try checkInterrupted() }
+                guard visited <= maxEntriesVisited else {
+                    throw FileError("pattern '\(short(pattern))' looked at \(maxEntriesVisited) directory entries without finishing (narrow it)")
+                }
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { raw -> [UInt8] in
+                    let b = raw.bindMemory(to: UInt8.self)
+                    let n = b.firstIndex(of: 0) ?? b.count
+                    return Array(b[0..<n])
+                }
+                if name == [0x2E] || name == [0x2E, 0x2E] { continue }
+                guard WildcardMatcher.matches(comp, name) else { continue }
+                found.append(name)
+            }
+            // Children are pushed in reverse name order so the walk (and the output) goes in name order.
+            found.sort { $0.lexicographicallyPrecedes($1) }
+            if last {
+                for name in found {
+                    let path = join(item.prefix, name)
+                    if isRegularFile(path) {
+                        matches.append(String(decoding: path, as: UTF8.self))
+                        try checkCount(matches.count, pattern)
+                    }
+                }
+            } else {
+                for name in found.reversed() {
+                    let path = join(item.prefix, name)
+                    if isDirectory(path) { stack.append(Item(prefix: path, index: item.index + 1)) }
+                }
+            }
+        }
+        guard !matches.isEmpty else { throw FileError("no files match '\(short(pattern))'") }
+        return matches.sorted()
+    }
+
+    static func checkCount(_ n: Int, _ pattern: String) throws(FileError) {
+        guard n <= maxFiles else { throw FileError("'\(short(pattern))' matches more than \(maxFiles) files (limit \(maxFiles))") }
+    }
+
+    static func checkInterrupted() throws(FileError) {
+        if Interruption.isRequested() { throw FileError(Interruption.message) }
+    }
+
+    /// Long patterns are cut in messages (the error should not be bigger than the pattern's mistake).
+    static func short(_ s: String) -> String {
+        s.utf8.count <= 200 ? s : String(decoding: s.utf8.prefix(200), as: UTF8.self) + "…"
+    }
+
+    static func componentHasMagic(_ c: [UInt8]) -> Bool {
+        c.contains { $0 == UInt8(ascii: "*") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "[") }
+    }
+
+    static func join(_ prefix: [UInt8], _ name: [UInt8]) -> [UInt8] {
+        if prefix.isEmpty { return name }
+        if prefix.last == UInt8(ascii: "/") { return prefix + name }
+        return prefix + [UInt8(ascii: "/")] + name
+    }
+
+    static func statMode(_ path: [UInt8]) -> mode_t? {
+        var st = stat()
+        let rc = withCPath(path) { stat($0, &st) } ?? -1
+        return rc == 0 ? st.st_mode & S_IFMT : nil
+    }
+
+    /// Calls `body` with `path` as a NUL-terminated C string (names are bytes, not necessarily UTF-8).
+    static func withCPath<R>(_ path: [UInt8], _ body: (UnsafePointer<CChar>) -> R) -> R? {
+        var c = path
+        c.append(0)
+        return c.withUnsafeBufferPointer { b in
+            guard let base = b.baseAddress else { return nil }
+            return base.withMemoryRebound(to: CChar.self, capacity: b.count) { body($0) }
+        }
+    }
+
+    static func isRegularFile(_ path: [UInt8]) -> Bool { statMode(path) == S_IFREG }
+    static func isDirectory(_ path: [UInt8]) -> Bool { statMode(path) == S_IFDIR }
+}
+
+/// Shell wildcard matching of one path component: `*`, `?`, `[abc]`, `[a-z]`, `[!x]`/`[^x]`, `\x`.
+/// A leading `.` in a name is only matched by a literal `.` (as the shell and glob() do). Linear-time: on a
+/// mismatch it backtracks only to the last `*` (the classic two-pointer algorithm), so `*a*a*a*…` cannot blow up.
+public enum WildcardMatcher {
+    public static func matches(_ pattern: [UInt8], _ name: [UInt8]) -> Bool {
+        if name.first == UInt8(ascii: "."), pattern.first != UInt8(ascii: ".") { return false }
+        var p = 0, n = 0
+        var starP = -1, starN = 0
+        while n < name.count {
+            if p < pattern.count {
+                let c = pattern[p]
+                if c == UInt8(ascii: "*") {
+                    starP = p; starN = n; p += 1
+                    continue
+                }
+                if let width = single(pattern, p, name[n]) {
+                    p += width; n += 1
+                    continue
+                }
+            }
+            guard starP >= 0 else { return false }
+            p = starP + 1
+            starN += 1
+            n = starN
+        }
+        while p < pattern.count, pattern[p] == UInt8(ascii: "*") { p += 1 }
+        return p == pattern.count
+    }
+
+    /// If the pattern element at `p` matches byte `b`, the element's width in the pattern; else nil.
+    static func single(_ pattern: [UInt8], _ p: Int, _ b: UInt8) -> Int? {
+        let c = pattern[p]
+        switch c {
+        case UInt8(ascii: "?"):
+            return 1
+        case UInt8(ascii: "\\"):
+            guard p + 1 < pattern.count else { return b == c ? 1 : nil }
+            return pattern[p + 1] == b ? 2 : nil
+        case UInt8(ascii: "["):
+            guard let (matched, width) = bracket(pattern, p, b) else { return b == c ? 1 : nil }
+            return matched ? width : nil
+        default:
+            return c == b ? 1 : nil
+        }
+    }
+
+    /// A bracket expression at `p`: whether `b` is in it, and its width. Nil when the bracket is unclosed
+    /// (then `[` is literal, as in glob()).
+    static func bracket(_ pattern: [UInt8], _ p: Int, _ b: UInt8) -> (Bool, Int)? {
+        var i = p + 1
+        var negate = false
+        if i < pattern.count, pattern[i] == UInt8(ascii: "!") || pattern[i] == UInt8(ascii: "^") { negate = true; i += 1 }
+        var matched = false
+        var first = true
+        while i < pattern.count {
+            var c = pattern[i]
+            if c == UInt8(ascii: "]"), !first { return (matched != negate, i + 1 - p) }
+            first = false
+            if c == UInt8(ascii: "\\"), i + 1 < pattern.count { i += 1; c = pattern[i] }
+            if i + 2 < pattern.count, pattern[i + 1] == UInt8(ascii: "-"), pattern[i + 2] != UInt8(ascii: "]") {
+                var hi = pattern[i + 2]
+                var skip = 3
+                if hi == UInt8(ascii: "\\"), i + 3 < pattern.count { hi = pattern[i + 3]; skip = 4 }
+                if c <= b && b <= hi { matched = true }
+                i += skip
+            } else {
+                if c == b { matched = true }
+                i += 1
+            }
+        }
+        return nil
     }
 }

@@ -83,9 +83,9 @@ def test_files_in_a_glob(tmp, db):
         (MAX_GLOB_FILES, sum(range(MAX_GLOB_FILES)))
     _write_jsonl_files(MAX_GLOB_FILES + 1)
     assert error_of(db, f"select count(*) from read_jsonl('g{MAX_GLOB_FILES + 1}/*.jsonl')") == \
-        f"read_jsonl: 'g{MAX_GLOB_FILES + 1}/*.jsonl' matches {MAX_GLOB_FILES + 1} files (limit {MAX_GLOB_FILES})"
+        f"read_jsonl: 'g{MAX_GLOB_FILES + 1}/*.jsonl' matches more than {MAX_GLOB_FILES} files (limit {MAX_GLOB_FILES})"
     assert error_of(db, f"select count(*) from read_log('g{MAX_GLOB_FILES + 1}/*.jsonl')").startswith(
-        f"read_log: 'g{MAX_GLOB_FILES + 1}/*.jsonl' matches {MAX_GLOB_FILES + 1} files (limit")
+        f"read_log: 'g{MAX_GLOB_FILES + 1}/*.jsonl' matches more than {MAX_GLOB_FILES} files (limit")
 
 
 def _npz_with_members(path, n):

@@ -155,6 +155,7 @@ DETERMINISTIC, DIRECTONLY, INNOCUOUS = 0x800, 0x80000, 0x200000
 PURE = DETERMINISTIC | INNOCUOUS
 EXPECTED_FUNCTIONS = {
     ("strata_version", 0, "s", PURE),
+    ("strata_trust_file_tables", -1, "s", DIRECTONLY),
     ("vec_f32", 1, "s", PURE),
     ("vec_to_json", 1, "s", PURE),
     ("vec_dims", 1, "s", PURE),

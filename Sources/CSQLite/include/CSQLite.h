@@ -18,7 +18,10 @@
 // The table, set once by the init function (the same pointer for every connection of one process).
 extern const sqlite3_api_routines *strata_sqlite3_api;
 extern int strata_sqlite3_version;
-void strata_set_api(const sqlite3_api_routines *api);
+/// Stores the table on first use. Returns 0, or 1 when a different table is already stored: a second SQLite
+/// library in the same process (Python's sqlite3 beside apsw or pysqlite3) is loading us, and one table
+/// serves every connection, so that load must be refused rather than call into the wrong library.
+int strata_set_api(const sqlite3_api_routines *api);
 // Connections opened on several threads each run the init, storing the same pointer: atomic accesses keep
 // that benign race defined (and ThreadSanitizer quiet); on x86-64 and arm64 they are plain loads.
 static inline const sqlite3_api_routines *strata_api_table(void) {
@@ -41,6 +44,10 @@ static inline void *strata_malloc64(sqlite3_uint64 n) { return STRATA_API->mallo
 static inline void strata_free(void *p) { STRATA_API->free(p); }
 /// A copy of `text` in SQLite's allocator, for `*pzErrMsg` and `zErrMsg`.
 static inline char *strata_mprintf_text(const char *text) { return STRATA_API->mprintf("%s", text); }
+/// The same through a given table (a host whose table we refused still needs its own allocator).
+static inline char *strata_mprintf_with(const sqlite3_api_routines *api, const char *text) {
+  return api->mprintf("%s", text);
+}
 
 // ---- functions -----------------------------------------------------------------------------------------
 typedef void (*strata_xfunc)(sqlite3_context *, int, sqlite3_value **);
@@ -160,6 +167,24 @@ static inline int strata_total_changes(sqlite3 *db) { return STRATA_API->total_c
 static inline sqlite3_int64 strata_last_insert_rowid(sqlite3 *db) { return STRATA_API->last_insert_rowid(db); }
 static inline int strata_get_autocommit(sqlite3 *db) { return STRATA_API->get_autocommit(db); }
 static inline void strata_interrupt(sqlite3 *db) { STRATA_API->interruptx(db); }
+/// `sqlite3_is_interrupted` (3.41+) sits right after `value_encoding`, the last member our 3.40 header knows.
+typedef struct strata_api_routines_341 {
+  sqlite3_api_routines base;
+  int (*is_interrupted)(sqlite3 *);
+} strata_api_routines_341;
+/// Whether an interrupt is pending on `db`. From 3.41 a flag read. Before, `sqlite3_prepare` itself refuses
+/// with SQLITE_INTERRUPT while one is pending (checked on 3.40.1), so compiling a trivial statement asks the
+/// same question at the cost of a few microseconds — callers rate-limit it.
+static inline int strata_is_interrupted(sqlite3 *db) {
+  if (strata_libversion_number() >= 3041000) {
+    return ((const strata_api_routines_341 *)(const void *)STRATA_API)->is_interrupted(db);
+  }
+  sqlite3_stmt *s = 0;
+  int rc = STRATA_API->prepare_v2(db, "SELECT 1", -1, &s, 0);
+  if (s) STRATA_API->finalize(s);
+  return rc == SQLITE_INTERRUPT;
+}
+static inline int strata_is_interrupted_raw(void *db) { return strata_is_interrupted((sqlite3 *)db); }
 static inline int strata_busy_timeout(sqlite3 *db, int ms) { return STRATA_API->busy_timeout(db, ms); }
 static inline const char *strata_db_filename(sqlite3 *db, const char *schema) { return STRATA_API->db_filename(db, schema); }
 static inline int strata_exec(sqlite3 *db, const char *sql) { return STRATA_API->exec(db, sql, 0, 0, 0); }
