@@ -81,6 +81,7 @@ public struct RunMatcher {
                 let t = f.civil
                 guard t < end else { break }
                 total += 1
+                if total & 4095 == 0, Interruption.isRequested() { throw CronError(Interruption.message) }
                 guard total <= Self.maxSlots else {
                     throw CronError("the crontab's entries fire more than \(Self.maxSlots) times between start and end; "
                                     + "ask for a shorter range")
@@ -96,7 +97,8 @@ public struct RunMatcher {
         // Runs that start in the window, in time order, assigned to slots.
         let windowRuns = runs.indices.filter { start <= runs[$0].startedAt && runs[$0].startedAt < end }
             .sorted { runs[$0].startedAt < runs[$1].startedAt }
-        for r in windowRuns {
+        for (i, r) in windowRuns.enumerated() {
+            if i & 4095 == 4095, Interruption.isRequested() { throw CronError(Interruption.message) }
             let run = runs[r]
             // Candidate timelines: same command; the user must agree when both sides know it.
             var assigned = false

@@ -51,11 +51,11 @@ extension LogScanner {
                 parallelCounts += 1
                 let job = CountJob(path: path, from: split, parser: c.makeParser())
                 let thread = job.start()
-                defer { job.join(thread) }
+                defer { job.stop.raise(); job.join(thread) }
                 tally(r, &counts)
                 counts.add(try LogScanner.tally(r, until: split))
                 skipRestOfFile()
-                job.join(thread)
+                try job.wait(thread)
                 if let e = job.error { throw e }
                 counts.add(job.counts)
                 continue
@@ -129,11 +129,25 @@ final class CountJob {
     var counts = LevelCounts()
     var error: (any Error)?
     private var joined = false
+    /// Raised by the starting thread when its statement is interrupted (only it may ask the connection).
+    let stop = Interruption.SharedFlag()
+    /// Raised by the job when it has finished.
+    let finished = Interruption.SharedFlag()
 
     init(path: String, from: Int64, parser: LineParser) {
         self.path = path
         self.from = from
         self.parser = parser
+    }
+
+    /// On the worker thread: follows `stop` (the worker has no connection to ask) and says when it is done.
+    func runOnWorker() {
+        let scope = Interruption.enter(following: stop)
+        defer {
+            Interruption.leave(scope)
+            finished.raise()
+        }
+        run()
     }
 
     func run() {
@@ -153,7 +167,7 @@ final class CountJob {
         let rc = pthread_create(&tid, nil, { arg in
             guard let arg else { return nil }
             let job = Unmanaged<CountJob>.fromOpaque(arg).takeRetainedValue()
-            job.run()
+            job.runOnWorker()
             return nil
         }, box)
         if rc != 0 {
@@ -161,6 +175,21 @@ final class CountJob {
             return nil
         }
         return tid
+    }
+
+    /// Joins the job, polling for interruption meanwhile (the joining thread is the one that can see it).
+    func wait(_ thread: pthread_t?) throws {
+        if thread != nil {
+            while !finished.isRaised {
+                if Interruption.isRequested() {
+                    stop.raise()
+                    break
+                }
+                usleep(5_000)
+            }
+        }
+        join(thread)
+        if Interruption.wasObserved { throw LogScanError(Interruption.message) }
     }
 
     func join(_ thread: pthread_t?) {

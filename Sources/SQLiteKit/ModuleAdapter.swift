@@ -165,8 +165,9 @@ private func connect(_ db: OpaquePointer?, _ aux: UnsafeMutableRawPointer?, _ ar
     do {
         let args = moduleArguments(argc, argv)
         var trustKey: FileTableTrust.Key?
-        if module.readsFiles, module.kind == .creatable {
+        if module.readsFiles, module.kind == .creatable || args.tableName != module.name {
             // Decided before the module sees its arguments: a refused table never expands or opens a path.
+            // (An eponymous-only module can be named by a planted CREATE VIRTUAL TABLE too: xConnect runs.)
             trustKey = try FileTableTrust.admit(db: db, schema: args.schemaName, table: args.tableName, creating: isCreate)
         }
         let t = try module.connect(connection, args)

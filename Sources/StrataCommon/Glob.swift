@@ -143,18 +143,21 @@ public enum Glob {
     static func isDirectory(_ path: [UInt8]) -> Bool { statMode(path) == S_IFDIR }
 }
 
-/// Shell wildcard matching of one path component: `*`, `?`, `[abc]`, `[a-z]`, `[!x]`/`[^x]`, `\x`.
-/// A leading `.` in a name is only matched by a literal `.` (as the shell and glob() do). Linear-time: on a
-/// mismatch it backtracks only to the last `*` (the classic two-pointer algorithm), so `*a*a*a*…` cannot blow up.
+/// Shell wildcard matching of one path component: `*`, `?`, `[abc]`, `[a-z]`, `[!x]`/`[^x]`, `\x` (as glibc's
+/// glob without GLOB_NOESCAPE). `?` and brackets match one character: names are compared as UTF-8 characters
+/// (a byte that is not valid UTF-8 stands for itself). A leading `.` in a name is only matched by a literal
+/// `.` (as the shell and glob() do). Linear-time per star: on a mismatch it backtracks only to the last `*`
+/// (the classic two-pointer algorithm), so `*a*a*a*…` cannot blow up.
 public enum WildcardMatcher {
-    public static func matches(_ pattern: [UInt8], _ name: [UInt8]) -> Bool {
-        if name.first == UInt8(ascii: "."), pattern.first != UInt8(ascii: ".") { return false }
+    public static func matches(_ patternBytes: [UInt8], _ nameBytes: [UInt8]) -> Bool {
+        let pattern = characters(patternBytes)
+        let name = characters(nameBytes)
+        if name.first == 0x2E, pattern.first != 0x2E { return false }
         var p = 0, n = 0
         var starP = -1, starN = 0
         while n < name.count {
             if p < pattern.count {
-                let c = pattern[p]
-                if c == UInt8(ascii: "*") {
+                if pattern[p] == 0x2A {
                     starP = p; starN = n; p += 1
                     continue
                 }
@@ -168,48 +171,80 @@ public enum WildcardMatcher {
             starN += 1
             n = starN
         }
-        while p < pattern.count, pattern[p] == UInt8(ascii: "*") { p += 1 }
+        while p < pattern.count, pattern[p] == 0x2A { p += 1 }
         return p == pattern.count
     }
 
-    /// If the pattern element at `p` matches byte `b`, the element's width in the pattern; else nil.
-    static func single(_ pattern: [UInt8], _ p: Int, _ b: UInt8) -> Int? {
-        let c = pattern[p]
-        switch c {
-        case UInt8(ascii: "?"):
+    /// UTF-8 decoded to scalar values; an invalid byte b becomes 0x110000 + b (never equal to a real character).
+    static func characters(_ bytes: [UInt8]) -> [UInt32] {
+        var out: [UInt32] = []
+        out.reserveCapacity(bytes.count)
+        var i = 0
+        while i < bytes.count {
+            let b = bytes[i]
+            var len = 0
+            var v: UInt32 = 0
+            if b < 0x80 { len = 1; v = UInt32(b) }
+            else if b & 0xE0 == 0xC0 { len = 2; v = UInt32(b & 0x1F) }
+            else if b & 0xF0 == 0xE0 { len = 3; v = UInt32(b & 0x0F) }
+            else if b & 0xF8 == 0xF0 { len = 4; v = UInt32(b & 0x07) }
+            var ok = len > 0 && i + len <= bytes.count
+            if ok, len > 1 {
+                for k in 1..<len {
+                    let c = bytes[i + k]
+                    guard c & 0xC0 == 0x80 else { ok = false; break }
+                    v = v << 6 | UInt32(c & 0x3F)
+                }
+            }
+            if ok {
+                out.append(v)
+                i += len
+            } else {
+                out.append(0x110000 + UInt32(b))
+                i += 1
+            }
+        }
+        return out
+    }
+
+    /// If the pattern element at `p` matches character `c`, the element's width in the pattern; else nil.
+    static func single(_ pattern: [UInt32], _ p: Int, _ c: UInt32) -> Int? {
+        let e = pattern[p]
+        switch e {
+        case 0x3F:  // ?
             return 1
-        case UInt8(ascii: "\\"):
-            guard p + 1 < pattern.count else { return b == c ? 1 : nil }
-            return pattern[p + 1] == b ? 2 : nil
-        case UInt8(ascii: "["):
-            guard let (matched, width) = bracket(pattern, p, b) else { return b == c ? 1 : nil }
+        case 0x5C:  // backslash
+            guard p + 1 < pattern.count else { return c == e ? 1 : nil }
+            return pattern[p + 1] == c ? 2 : nil
+        case 0x5B:  // [
+            guard let (matched, width) = bracket(pattern, p, c) else { return c == e ? 1 : nil }
             return matched ? width : nil
         default:
-            return c == b ? 1 : nil
+            return e == c ? 1 : nil
         }
     }
 
-    /// A bracket expression at `p`: whether `b` is in it, and its width. Nil when the bracket is unclosed
+    /// A bracket expression at `p`: whether `c` is in it, and its width. Nil when the bracket is unclosed
     /// (then `[` is literal, as in glob()).
-    static func bracket(_ pattern: [UInt8], _ p: Int, _ b: UInt8) -> (Bool, Int)? {
+    static func bracket(_ pattern: [UInt32], _ p: Int, _ c: UInt32) -> (Bool, Int)? {
         var i = p + 1
         var negate = false
-        if i < pattern.count, pattern[i] == UInt8(ascii: "!") || pattern[i] == UInt8(ascii: "^") { negate = true; i += 1 }
+        if i < pattern.count, pattern[i] == 0x21 || pattern[i] == 0x5E { negate = true; i += 1 }
         var matched = false
         var first = true
         while i < pattern.count {
-            var c = pattern[i]
-            if c == UInt8(ascii: "]"), !first { return (matched != negate, i + 1 - p) }
+            var lo = pattern[i]
+            if lo == 0x5D, !first { return (matched != negate, i + 1 - p) }
             first = false
-            if c == UInt8(ascii: "\\"), i + 1 < pattern.count { i += 1; c = pattern[i] }
-            if i + 2 < pattern.count, pattern[i + 1] == UInt8(ascii: "-"), pattern[i + 2] != UInt8(ascii: "]") {
+            if lo == 0x5C, i + 1 < pattern.count { i += 1; lo = pattern[i] }
+            if i + 2 < pattern.count, pattern[i + 1] == 0x2D, pattern[i + 2] != 0x5D {
                 var hi = pattern[i + 2]
                 var skip = 3
-                if hi == UInt8(ascii: "\\"), i + 3 < pattern.count { hi = pattern[i + 3]; skip = 4 }
-                if c <= b && b <= hi { matched = true }
+                if hi == 0x5C, i + 3 < pattern.count { hi = pattern[i + 3]; skip = 4 }
+                if lo <= c && c <= hi { matched = true }
                 i += skip
             } else {
-                if c == b { matched = true }
+                if lo == c { matched = true }
                 i += 1
             }
         }

@@ -99,7 +99,54 @@ def main():
                 msg = str(e)
                 assert "no such" in msg or "too many arguments" in msg or name in msg or "unsafe use" in msg \
                     or "no query solution" in msg or msg.startswith(name.split("_")[0]), f"{sql}: {msg}"
-    print(f"calls={calls} ok={ok} errors={errors} functions={len(functions)} modules={len(modules)}")
+    planted = planted_databases(modules)
+    print(f"calls={calls} ok={ok} errors={errors} functions={len(functions)} modules={len(modules)} planted={planted}")
+
+
+PLANTED_ARGS = ["'/etc/passwd'", "'/etc/*'", "'" + "*/" * 3000 + "'", "'/*/*/*/*/*/*/*/*'", "'/dev/zero'",
+                "'/dev/stdin'", "'sql/demo/predictions.jsonl'", "'regex:(?<message>(\\w+\\s?)*)$'", "",
+                "'header=false, delimiter=:'", "x'00'", "'%(message)s'", "NULL", "'a', 'b', 'c', 'd', 'e'"]
+
+
+def planted_databases(modules):
+    """Database files whose schema was written straight into sqlite_master (no Strata on the writing side):
+    random file-reading virtual tables and views over Strata's names. Opening them with Strata loaded and
+    poking every object must never read a file or crash; planted file tables are refused."""
+    import os
+    import tempfile
+    count = 0
+    with tempfile.TemporaryDirectory() as d:
+        for i in range(20):
+            path = os.path.join(d, f"planted{i}.db")
+            w = sqlite3.connect(path)
+            w.execute("create table t(x)")
+            w.execute("pragma writable_schema=on")
+            names = []
+            for j in range(rng.randrange(1, 6)):
+                module = rng.choice(sorted(modules) + ["log_file", "jsonl", "csv_file"] * 3)
+                args = ", ".join(rng.choice(PLANTED_ARGS) for _ in range(rng.randrange(0, 3)))
+                name = f"p{j}"
+                sql = f"CREATE VIRTUAL TABLE {name} USING {module}({args})"
+                w.execute("insert into sqlite_master values('table', ?, ?, 0, ?)", (name, name, sql))
+                names.append(name)
+                view = f"v{j}"
+                w.execute("insert into sqlite_master values('view', ?, ?, 0, ?)",
+                          (view, view, f"CREATE VIEW {view} AS SELECT * FROM {module}({args})"))
+                names.append(view)
+            w.commit()
+            w.close()
+            db = connect(path)
+            for name in names:
+                for sql in (f"pragma table_info({name})", f"select * from {name} limit 3",
+                            f"select count(*) from {name}"):
+                    count += 1
+                    try:
+                        rows = db.execute(sql).fetchall()
+                    except sqlite3.Error as e:
+                        continue
+                    assert not any("root:" in str(r) for r in rows), f"{sql} leaked a file: {rows!r:.200}"
+            db.close()
+    return count
 
 
 if __name__ == "__main__":
