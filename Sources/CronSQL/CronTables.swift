@@ -8,19 +8,27 @@ import SQLiteKit
 
 public enum CronTables {
     public static func register(on db: Connection) throws {
-        try db.createFunction("cron_next", argumentCount: 2, flags: .pure, ScheduleFunctions.next)
-        try db.createFunction("cron_prev", argumentCount: 2, flags: .pure, ScheduleFunctions.previous)
-        try db.createFunction("cron_describe", argumentCount: 1, flags: .pure, ScheduleFunctions.describe)
-        try db.createModule(VirtualTableModule(name: "cron_schedule", kind: .eponymousOnly, directOnly: false,
-                                               innocuous: true) { _, _ in ScheduleTable() })
-        try db.createModule(VirtualTableModule(name: "crontab", kind: .eponymousOnly, directOnly: true, readsFiles: true) { _, _ in
-            CrontabTable()
-        })
-        try db.createModule(VirtualTableModule(name: "cron_history", kind: .eponymousOnly, directOnly: true, readsFiles: true) { _, _ in
-            HistoryTable()
-        })
-        try db.createModule(VirtualTableModule(name: "cron_runs", kind: .eponymousOnly, directOnly: true, readsFiles: true) { _, _ in
-            RunsTable()
-        })
+        try db.register(nextDeclaration, ScheduleFunctions.next)
+        try db.register(previousDeclaration, ScheduleFunctions.previous)
+        try db.register(describeDeclaration, ScheduleFunctions.describe)
+        try db.register(ScheduleTable.sql) { _, _ in ScheduleTable() }
+        try db.register(CrontabTable.sql) { _, _ in CrontabTable() }
+        try db.register(HistoryTable.sql) { _, _ in HistoryTable() }
+        try db.register(RunsTable.sql) { _, _ in RunsTable() }
     }
+
+    static let nextDeclaration = SQLDeclaration(
+        "cron_next", kind: .scalar, safety: .pure,
+        parameters: [.required("schedule", "five cron fields or an @shortcut"),
+                     .required("after", "an instant (ISO text or Unix seconds)")],
+        returns: "the first fire time after it (ISO text); NULL for a schedule that never fires")
+    static let previousDeclaration = SQLDeclaration(
+        "cron_prev", kind: .scalar, safety: .pure,
+        parameters: [.required("schedule", "five cron fields or an @shortcut"),
+                     .required("before", "an instant (ISO text or Unix seconds)")],
+        returns: "the last fire time before it (ISO text); NULL when there is none")
+    static let describeDeclaration = SQLDeclaration(
+        "cron_describe", kind: .scalar, safety: .pure,
+        parameters: [.required("schedule", "five cron fields or an @shortcut")],
+        returns: "the schedule in plain English")
 }

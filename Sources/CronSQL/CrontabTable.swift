@@ -1,4 +1,4 @@
-// crontab(path [, kind]): the entries of crontab files (a path or a glob). `kind` is 'user' (no user field)
+// crontab(files [, kind]): the entries of crontab files (a path or a glob). `kind` is 'user' (no user field)
 // or 'system' (a user field, as in /etc/crontab and /etc/cron.d); by default /etc/crontab and files in a
 // cron.d folder are system crontabs and everything else a user crontab. A malformed line is a row with
 // `error` set (its other entry columns NULL), so one typo does not hide the rest. Reads files: DIRECTONLY.
@@ -11,63 +11,54 @@ struct CrontabRow {
     var entry: CrontabEntry
 }
 
-/// Reads every entry of every file a pattern names. Shared by crontab() and cron_runs().
-func readCrontabs(pattern: String, kind: CrontabKind?, name: String) throws -> [CrontabRow] {
-    let paths: [String]
-    do { paths = try Glob.expand(pattern) } catch { throw SQLError("\(name): \(error.message)") }
+/// Reads every entry of every file. Shared by crontab() and cron_runs() (the kit names the table in errors).
+func readCrontabs(paths: [String], kind: CrontabKind?) throws -> [CrontabRow] {
     var rows: [CrontabRow] = []
     for path in paths {
-        let reader: LineReader
-        do { reader = try LineReader(path: path) } catch { throw SQLError("\(name): \(error.message)") }
+        let reader = try LineReader(path: path)
         var parser = CrontabParser(kind: kind ?? CrontabKind.guess(path: path),
                                    defaultUser: CrontabKind.spoolUser(path: path))
-        do {
-            while let line = try reader.next() {
-                if let e = parser.parse(line: line.bytes, number: line.number) { rows.append(CrontabRow(path: path, entry: e)) }
-            }
-        } catch { throw SQLError("\(name): \(error.message)") }
+        while let line = try reader.next() {
+            if let e = parser.parse(line: line.bytes, number: line.number) { rows.append(CrontabRow(path: path, entry: e)) }
+        }
     }
     return rows
 }
 
-func crontabKind(_ a: SQLArgument?, name: String) throws -> CrontabKind? {
-    guard let a, a.type != .null else { return nil }
+func crontabKind(_ a: SQLArgument?) throws -> CrontabKind? {
+    guard let a else { return nil }
     guard let k = CrontabKind(rawValue: a.text.lowercased()) else {
-        throw SQLError("\(name): kind must be 'user' or 'system', not '\(a.text)'")
+        throw SQLError("kind must be 'user' or 'system', not '\(a.text)'")
     }
     return k
 }
 
-final class CrontabTable: VirtualTable {
-    static let signature = TableFunctionSignature(
-        name: "crontab",
-        columns: [
-            "path TEXT -- the crontab file",
-            "line INTEGER -- 1-based line number",
-            "schedule TEXT -- the five fields or @shortcut as written",
-            "minute TEXT -- minute field (a shortcut's expansion)",
-            "hour TEXT -- hour field",
-            "day_of_month TEXT -- day-of-month field",
-            "month TEXT -- month field",
-            "day_of_week TEXT -- day-of-week field",
-            "user TEXT -- the user field of system crontabs; the owner of a spool crontab; else NULL",
-            "command TEXT -- the command before the first unescaped %",
-            "stdin TEXT -- text after the first %, with later % as newlines (NULL without %)",
-            "log_path TEXT -- file stdout is redirected to with > or >>, as written",
-            "env TEXT -- JSON object of the environment lines in effect",
-            "error TEXT -- why the daemon would reject this line (other entry columns are NULL)",
+final class CrontabTable: DeclaredTable {
+    static let sql = SQLDeclaration(
+        "crontab", kind: .tableFunction, safety: .directOnly, readsFiles: true,
+        parameters: [
+            .required("files", "crontab files: a path or glob"),
+            .optional("kind", "'user' (no user field) or 'system' (a user field); by default /etc/crontab and cron.d files are system crontabs"),
         ],
-        parameters: [.init("pattern"), .init("kind", required: false)])
+        columns: [
+            SQLColumn("path", "TEXT", "the crontab file"),
+            SQLColumn("line", "INTEGER", "1-based line number"),
+            SQLColumn("schedule", "TEXT", "the five fields or @shortcut as written"),
+            SQLColumn("minute", "TEXT", "minute field (a shortcut's expansion)"),
+            SQLColumn("hour", "TEXT", "hour field"),
+            SQLColumn("day_of_month", "TEXT", "day-of-month field"),
+            SQLColumn("month", "TEXT", "month field"),
+            SQLColumn("day_of_week", "TEXT", "day-of-week field"),
+            SQLColumn("user", "TEXT", "the user field of system crontabs; the owner of a spool crontab; else NULL"),
+            SQLColumn("command", "TEXT", "the command before the first unescaped %"),
+            SQLColumn("stdin", "TEXT", "text after the first %, with later % as newlines (NULL without %)"),
+            SQLColumn("log_path", "TEXT", "file stdout is redirected to with > or >>, as written"),
+            SQLColumn("env", "TEXT", "JSON object of the environment lines in effect"),
+            SQLColumn("error", "TEXT", "why the daemon would reject this line (other entry columns are NULL)"),
+        ],
+        returns: "crontab entries with schedule and command")
 
-    var declaration: String { Self.signature.declaration }
-
-    func bestIndex(_ info: IndexInfo) throws -> PlanOutcome {
-        guard let binding = try Self.signature.bindParameters(info) else { return .unusable }
-        info.indexNumber = binding.mask
-        info.estimatedCost = 100
-        info.estimatedRows = 50
-        return .ok
-    }
+    func bestIndex(_ info: IndexInfo) throws -> PlanOutcome { try TablePlan.fullScan(info, Self.sql, cost: 100, rows: 50) }
 
     func openCursor() throws -> VirtualTableCursor { CrontabCursor() }
 }
@@ -77,11 +68,11 @@ final class CrontabCursor: VirtualTableCursor {
     private var i = 0
 
     func filter(indexNumber: Int32, indexString: String?, arguments: SQLArguments) throws {
-        let values = CrontabTable.signature.parameterValues(mask: indexNumber & 0xFF, arguments: arguments)
+        let args = TableArguments(CrontabTable.sql, plan: TablePlan(indexNumber: indexNumber, indexString: indexString),
+                                  arguments: arguments)
         rows = []
         i = 0
-        guard let p = values[0], p.type != .null else { return }
-        rows = try readCrontabs(pattern: p.text, kind: try crontabKind(values[1], name: "crontab"), name: "crontab")
+        rows = try readCrontabs(paths: try args.paths("files"), kind: try crontabKind(args.value("kind")))
     }
 
     func next() throws { i += 1 }

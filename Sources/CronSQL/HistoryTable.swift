@@ -1,44 +1,34 @@
-// cron_history(path): cron's lines from syslog files (a path or glob; .gz rotations read transparently)
+// cron_history(files): cron's lines from syslog files (a path or glob; .gz rotations read transparently)
 // and `journalctl -o short-iso` / `-o json` exports, streamed one line at a time. Lines of other programs
 // and lines that are not log lines are skipped. Reads files: DIRECTONLY.
 import Cron
 import SQLiteKit
 import StrataCommon
 
-final class HistoryTable: VirtualTable {
-    static let signature = TableFunctionSignature(
-        name: "cron_history",
+final class HistoryTable: DeclaredTable {
+    static let sql = SQLDeclaration(
+        "cron_history", kind: .tableFunction, safety: .directOnly, readsFiles: true,
+        parameters: [.required("files", "syslog files or a journalctl export: a path or glob (.gz read transparently)")],
         columns: [
-            "path TEXT -- the log file",
-            "line INTEGER -- 1-based line number in the (decompressed) file",
-            "ts TEXT -- YYYY-MM-DD HH:MM:SS[.fff] as written (RFC 3164: year from the file's mtime)",
-            "host TEXT -- the host field",
-            "pid INTEGER -- pid of the logging cron process",
-            "user TEXT -- the (user) of the line, or the PAM session's user",
-            "event TEXT -- CMD, END, CMDEND, CMDOUT, ERROR, INFO, RELOAD, STARTUP, MAIL, SESSION_OPEN, SESSION_CLOSE, PAM, OTHER, ...",
-            "command TEXT -- the command of CMD/END/CMDEND lines (without a [jobpid] prefix)",
-            "job_pid INTEGER -- the job's pid: [jobpid] of Debian -L 8, #N of an error line",
-            "exit_status INTEGER -- from 'failed with exit status N'; 128+N for 'terminated by signal N'",
-            "message TEXT -- the message after the tag",
+            SQLColumn("path", "TEXT", "the log file"),
+            SQLColumn("line", "INTEGER", "1-based line number in the (decompressed) file"),
+            SQLColumn("ts", "TEXT", "YYYY-MM-DD HH:MM:SS[.fff] as written (RFC 3164: year from the file's mtime)"),
+            SQLColumn("host", "TEXT", "the host field"),
+            SQLColumn("pid", "INTEGER", "pid of the logging cron process"),
+            SQLColumn("user", "TEXT", "the (user) of the line, or the PAM session's user"),
+            SQLColumn("event", "TEXT", "CMD, END, CMDEND, CMDOUT, ERROR, INFO, RELOAD, STARTUP, MAIL, SESSION_OPEN, SESSION_CLOSE, PAM, OTHER, ..."),
+            SQLColumn("command", "TEXT", "the command of CMD/END/CMDEND lines (without a [jobpid] prefix)"),
+            SQLColumn("job_pid", "INTEGER", "the job's pid: [jobpid] of Debian -L 8, #N of an error line"),
+            SQLColumn("exit_status", "INTEGER", "from 'failed with exit status N'; 128+N for 'terminated by signal N'"),
+            SQLColumn("message", "TEXT", "the message after the tag"),
         ],
-        parameters: [.init("pattern")])
-
-    var declaration: String { Self.signature.declaration }
-
-    func bestIndex(_ info: IndexInfo) throws -> PlanOutcome {
-        guard let binding = try Self.signature.bindParameters(info) else { return .unusable }
-        info.indexNumber = binding.mask
-        info.estimatedCost = 1_000_000
-        info.estimatedRows = 100_000
-        return .ok
-    }
+        returns: "cron's lines from syslog")
 
     func openCursor() throws -> VirtualTableCursor { HistoryCursor() }
 }
 
 /// Streams the cron records of a list of files, in name order.
 final class HistoryStream {
-    let name: String
     private var paths: [String]
     private var fileIndex = -1
     private var reader: LineReader?
@@ -47,18 +37,15 @@ final class HistoryStream {
     private(set) var line: Line?
     private(set) var record: CronLogRecord?
 
-    init(pattern: String, name: String) throws {
-        self.name = name
-        do { paths = try Glob.expand(pattern) } catch { throw SQLError("\(name): \(error.message)") }
+    init(paths: [String]) {
+        self.paths = paths
     }
 
     /// Moves to the next cron record; false at the end of the last file.
     func advance() throws -> Bool {
         while true {
             if let r = reader {
-                let next: Line?
-                do { next = try r.next() } catch { throw SQLError("\(name): \(error.message)") }
-                if let l = next {
+                if let l = try r.next() {
                     if let rec = parser.parse(l.bytes) {
                         line = l
                         record = rec
@@ -75,8 +62,7 @@ final class HistoryStream {
                 return false
             }
             path = paths[fileIndex]
-            let stream: FileStream
-            do { stream = try FileStream(path: path) } catch { throw SQLError("\(name): \(error.message)") }
+            let stream = try FileStream(path: path)
             parser = CronLogParser(modificationTime: stream.modificationTime)
             reader = LineReader(stream: stream)
         }
@@ -91,13 +77,13 @@ final class HistoryCursor: VirtualTableCursor {
     private var rowNumber: Int64 = 0
 
     func filter(indexNumber: Int32, indexString: String?, arguments: SQLArguments) throws {
-        let values = HistoryTable.signature.parameterValues(mask: indexNumber & 0xFF, arguments: arguments)
+        let args = TableArguments(HistoryTable.sql, plan: TablePlan(indexNumber: indexNumber, indexString: indexString),
+                                  arguments: arguments)
         stream = nil
         record = nil
         line = nil
         rowNumber = 0
-        guard let p = values[0], p.type != .null else { return }
-        let s = try HistoryStream(pattern: p.text, name: "cron_history")
+        let s = HistoryStream(paths: try args.paths("files"))
         stream = s
         try pull()
     }
@@ -163,8 +149,8 @@ func isoText(_ t: CivilDateTime) -> String {
 }
 
 /// Every cron event of the files a pattern names, in time order (stable for equal stamps).
-func readHistory(pattern: String, name: String, from: CivilDateTime?) throws -> [CronLogEvent] {
-    let s = try HistoryStream(pattern: pattern, name: name)
+func readHistory(paths: [String], from: CivilDateTime?) throws -> [CronLogEvent] {
+    let s = HistoryStream(paths: paths)
     var events: [CronLogEvent] = []
     while try s.advance() {
         guard let r = s.record, let l = s.line else { continue }

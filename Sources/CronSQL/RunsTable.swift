@@ -1,39 +1,37 @@
-// cron_runs(crontab_path, history_path, start, end [, tolerance_s]): every expected fire time of every
+// cron_runs(crontab, history, start, end [, tolerance_s]): every expected fire time of every
 // crontab entry in [start, end) joined with the runs cron logged, plus runs no fire time explains.
 // See Cron/RunMatcher.swift for the matching rules and statuses. Reads files: DIRECTONLY.
 import Cron
 import SQLiteKit
 import StrataCommon
 
-final class RunsTable: VirtualTable {
-    static let signature = TableFunctionSignature(
-        name: "cron_runs",
-        columns: [
-            "scheduled_at TEXT -- the expected fire time (NULL for unscheduled runs)",
-            "started_at TEXT -- when the CMD line was logged",
-            "ended_at TEXT -- END/CMDEND/error line, or the PAM session closing",
-            "duration_s REAL -- ended_at - started_at in seconds",
-            "status TEXT -- ok, failed, missed, late, running or unscheduled",
-            "exit_status INTEGER -- from an error line; 0 when failures are logged and none was; else NULL",
-            "user TEXT -- the job's user",
-            "command TEXT -- the entry's command (without the % stdin part)",
-            "log_path TEXT -- the entry's stdout redirection target",
-            "schedule TEXT -- the entry's schedule",
-            "path TEXT -- the crontab file of the entry",
-            "line INTEGER -- the entry's line in that file",
+final class RunsTable: DeclaredTable {
+    static let sql = SQLDeclaration(
+        "cron_runs", kind: .tableFunction, safety: .directOnly, readsFiles: true,
+        parameters: [
+            .required("crontab", "the crontab files: a path or glob"),
+            .required("history", "cron's syslog lines: a path or glob"),
+            .required("start", "start of the window (ISO text or Unix seconds)"),
+            .required("end", "end of the window, excluded"),
+            .optional("tolerance_s", "seconds a run may start after its fire time and still be on time (default 60)"),
         ],
-        parameters: [.init("crontab_path"), .init("history_path"), .init("start"), .init("end"),
-                     .init("tolerance_s", required: false)])
+        columns: [
+            SQLColumn("scheduled_at", "TEXT", "the expected fire time (NULL for unscheduled runs)"),
+            SQLColumn("started_at", "TEXT", "when the CMD line was logged"),
+            SQLColumn("ended_at", "TEXT", "END/CMDEND/error line, or the PAM session closing"),
+            SQLColumn("duration_s", "REAL", "ended_at - started_at in seconds"),
+            SQLColumn("status", "TEXT", "ok, failed, missed, late, running or unscheduled"),
+            SQLColumn("exit_status", "INTEGER", "from an error line; 0 when failures are logged and none was; else NULL"),
+            SQLColumn("user", "TEXT", "the job's user"),
+            SQLColumn("command", "TEXT", "the entry's command (without the % stdin part)"),
+            SQLColumn("log_path", "TEXT", "the entry's stdout redirection target"),
+            SQLColumn("schedule", "TEXT", "the entry's schedule"),
+            SQLColumn("path", "TEXT", "the crontab file of the entry"),
+            SQLColumn("line", "INTEGER", "the entry's line in that file"),
+        ],
+        returns: "expected vs actual runs")
 
-    var declaration: String { Self.signature.declaration }
-
-    func bestIndex(_ info: IndexInfo) throws -> PlanOutcome {
-        guard let binding = try Self.signature.bindParameters(info) else { return .unusable }
-        info.indexNumber = binding.mask
-        info.estimatedCost = 1_000_000
-        info.estimatedRows = 1000
-        return .ok
-    }
+    func bestIndex(_ info: IndexInfo) throws -> PlanOutcome { try TablePlan.fullScan(info, Self.sql, rows: 1000) }
 
     func openCursor() throws -> VirtualTableCursor { RunsCursor() }
 }
@@ -41,24 +39,27 @@ final class RunsTable: VirtualTable {
 final class RunsCursor: VirtualTableCursor {
     private var rows: [RunRow] = []
     private var i = 0
-    static let name = "cron_runs"
 
     func filter(indexNumber: Int32, indexString: String?, arguments: SQLArguments) throws {
-        let values = RunsTable.signature.parameterValues(mask: indexNumber & 0xFF, arguments: arguments)
+        let args = TableArguments(RunsTable.sql, plan: TablePlan(indexNumber: indexNumber, indexString: indexString),
+                                  arguments: arguments)
         rows = []
         i = 0
-        guard let c = values[0], let h = values[1], let s = values[2], let e = values[3],
-              c.type != .null, h.type != .null else { return }
-        guard let start = try timeArgument(s, role: "start"), let end = try timeArgument(e, role: "end") else { return }
+        let crontabPaths = try args.paths("crontab")
+        let historyPaths = try args.paths("history")
+        guard let s = args.value("start"), let e = args.value("end"),
+              let start = try timeArgument(s, role: "start"), let end = try timeArgument(e, role: "end") else {
+            throw SQLError("'start' and 'end' are required (usage: \(RunsTable.sql.signature))")
+        }
         var tolerance: Int64 = 60
-        if let t = values[4], t.type != .null {
+        if let t = args.value("tolerance_s") {
             guard t.type == .integer || t.type == .real, t.double >= 0, t.double <= 31_622_400 else {
-                throw SQLError("\(Self.name): tolerance_s must be a number of seconds from 0 to 31622400")
+                throw SQLError("tolerance_s must be a number of seconds from 0 to 31622400")
             }
             tolerance = Int64(t.double.rounded(.down))
         }
         guard start < end else { return }
-        let entries = try readCrontabs(pattern: c.text, kind: nil, name: Self.name)
+        let entries = try readCrontabs(paths: crontabPaths, kind: nil)
         var jobs: [ScheduledJob] = []
         for row in entries {
             let e = row.entry
@@ -69,12 +70,8 @@ final class RunsCursor: VirtualTableCursor {
         // Events from a day before the window: PAM sessions and runs that straddle `start`.
         let from = CivilDateTime(epochSeconds: start.epochSeconds - 86_400)
         var builder = RunBuilder()
-        for event in try readHistory(pattern: h.text, name: Self.name, from: from) { builder.add(event) }
-        do {
-            rows = try RunMatcher(tolerance: tolerance).match(jobs: jobs, history: builder, start: start, end: end)
-        } catch let e as CronError {
-            throw SQLError("\(Self.name): \(e.message)")
-        }
+        for event in try readHistory(paths: historyPaths, from: from) { builder.add(event) }
+        rows = try RunMatcher(tolerance: tolerance).match(jobs: jobs, history: builder, start: start, end: end)
     }
 
     func next() throws { i += 1 }

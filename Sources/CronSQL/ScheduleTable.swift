@@ -4,16 +4,19 @@ import Cron
 import SQLiteKit
 import StrataCommon
 
-final class ScheduleTable: VirtualTable {
-    static let signature = TableFunctionSignature(
-        name: "cron_schedule",
-        columns: ["fire_time TEXT -- a fire time, YYYY-MM-DD HH:MM:SS (naive wall-clock)"],
-        parameters: [.init("schedule"), .init("start"), .init("end", required: false)])
-
-    var declaration: String { Self.signature.declaration }
+final class ScheduleTable: DeclaredTable {
+    static let sql = SQLDeclaration(
+        "cron_schedule", kind: .tableFunction, safety: .pure,
+        parameters: [
+            .required("schedule", "five cron fields or an @shortcut"),
+            .required("start", "first instant considered (ISO text or Unix seconds)"),
+            .optional("end", "stop before this instant (default: until LIMIT, or year 9999)"),
+        ],
+        columns: [SQLColumn("fire_time", "TEXT", "a fire time, YYYY-MM-DD HH:MM:SS (naive wall-clock)")],
+        returns: "fire times in [start, end), in order")
 
     func bestIndex(_ info: IndexInfo) throws -> PlanOutcome {
-        guard let binding = try Self.signature.bindParameters(info) else { return .unusable }
+        guard let binding = try Self.sql.tableSignature.bindParameters(info) else { return .unusable }
         info.indexNumber = binding.mask
         // Rows come out in time order.
         if info.orderBy.count == 1, info.orderBy[0].column == 0, !info.orderBy[0].descending {
@@ -34,16 +37,17 @@ final class ScheduleCursor: VirtualTableCursor {
     private var index: Int64 = 0
 
     func filter(indexNumber: Int32, indexString: String?, arguments: SQLArguments) throws {
-        let values = ScheduleTable.signature.parameterValues(mask: indexNumber & 0xFF, arguments: arguments)
+        let args = TableArguments(ScheduleTable.sql, plan: TablePlan(indexNumber: indexNumber, indexString: indexString),
+                                  arguments: arguments)
         current = nil
         cursor = nil
         index = 0
-        guard let sArg = values[0], let startArg = values[1] else { return }
-        guard sArg.type != .null else { return }
+        // Pure and NULL-propagating like cron_next: a NULL schedule or start is no fire time.
+        guard let sArg = args.value("schedule"), let startArg = args.value("start") else { return }
         guard sArg.type == .text else { throw SQLError("the schedule must be text such as '0 2 * * *'") }
         let schedule = try parseSchedule(sArg.text)
         guard let start = try timeArgument(startArg, role: "start") else { return }
-        end = try values[2].flatMap { try timeArgument($0, role: "end") }
+        end = try args.value("end").flatMap { try timeArgument($0, role: "end") }
         cursor = FireCursor(schedule: schedule, atOrAfter: start)
         try next()
     }

@@ -1,4 +1,4 @@
-// CSV records as rows. `read_csv(pattern [, options])` yields each record's file, line and a JSON object
+// CSV records as rows. `read_csv(files [, options])` yields each record's file, line and a JSON object
 // keyed by the header; `CREATE VIRTUAL TABLE t USING csv_file('f.csv' [, header=..., delimiter=...,
 // quote=..., sample=N])` declares one column per header field with types inferred from the first N records.
 //
@@ -60,16 +60,23 @@ final class CSVFilesWalker {
 
 // MARK: - read_csv
 
-final class ReadCSVTable: VirtualTable {
-    static let signature = TableFunctionSignature(
-        name: "read_csv",
-        columns: ["path TEXT -- the file the record came from",
-                  "line INTEGER -- line where the record starts (1-based)",
-                  "row TEXT -- the record as a JSON object keyed by the header"],
-        parameters: [.init("pattern"), .init("options", required: false)])
+final class ReadCSVTable: DeclaredTable {
+    static let sql = SQLDeclaration(
+        "read_csv", kind: .tableFunction, safety: .directOnly, readsFiles: true,
+        parameters: [.required("files", "CSV/TSV files: a path or glob (.gz read transparently)"),
+                     .optional("options", "'header=false, delimiter=;, quote=\"' or a JSON object")],
+        columns: [SQLColumn("path", "TEXT", "the file the record came from"),
+                  SQLColumn("line", "INTEGER", "line where the record starts (1-based)"),
+                  SQLColumn("row", "TEXT", "the record as a JSON object keyed by the header")],
+        returns: "one row per CSV record")
 
-    var declaration: String { Self.signature.declaration }
-    func bestIndex(_ info: IndexInfo) throws -> PlanOutcome { try fullScanPlan(info, signature: Self.signature) }
+    /// The creatable form: typed columns from the header.
+    static let creatable = SQLDeclaration(
+        "csv_file", kind: .virtualTable, safety: .directOnly, readsFiles: true,
+        parameters: [.required("files", "CSV/TSV files: a path or glob"),
+                     .optional("options", "header=, delimiter=, quote=, sample=N (records read to infer types, default 100)")],
+        returns: "one typed column per header field, plus HIDDEN path, line")
+
     func openCursor() throws -> VirtualTableCursor { ReadCSVCursor() }
 }
 
@@ -78,10 +85,11 @@ final class ReadCSVCursor: VirtualTableCursor {
     private var json: [UInt8] = []
 
     func filter(indexNumber: Int32, indexString: String?, arguments: SQLArguments) throws {
-        let values = ReadCSVTable.signature.parameterValues(mask: indexNumber, arguments: arguments)
-        let paths = try expandPaths(values[0], parameter: "pattern")
+        let args = TableArguments(ReadCSVTable.sql, plan: TablePlan(indexNumber: indexNumber, indexString: indexString),
+                                  arguments: arguments)
+        let paths = try args.paths("files")
         var texts: [String] = []
-        if let o = values[1], o.type != .null {
+        if let o = args.value("options") {
             guard o.type == .text else { throw SQLError("options must be text: 'header=false, delimiter=;' or a JSON object") }
             texts.append(o.text)
         }

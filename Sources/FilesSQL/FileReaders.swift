@@ -5,15 +5,11 @@ import SQLiteKit
 public enum FileReaders {
     public static func register(on db: Connection) throws {
         // JSON lines / JSON array files (plain or gzip), MongoDB Extended JSON unwrapped.
-        try db.createModule(VirtualTableModule(name: "read_jsonl", kind: .eponymousOnly, directOnly: true, readsFiles: true) { _, _ in
-            ReadJSONLTable() })
-        try db.createModule(VirtualTableModule(name: "jsonl", kind: .creatable, directOnly: true, readsFiles: true) { _, args in
-            try JSONLTable(args) })
+        try db.register(ReadJSONLTable.sql) { _, _ in ReadJSONLTable() }
+        try db.register(ReadJSONLTable.creatable) { _, args in try JSONLTable(args) }
         // CSV / TSV (RFC 4180).
-        try db.createModule(VirtualTableModule(name: "read_csv", kind: .eponymousOnly, directOnly: true, readsFiles: true) { _, _ in
-            ReadCSVTable() })
-        try db.createModule(VirtualTableModule(name: "csv_file", kind: .creatable, directOnly: true, readsFiles: true) { _, args in
-            try CSVFileTable(args) })
+        try db.register(ReadCSVTable.sql) { _, _ in ReadCSVTable() }
+        try db.register(ReadCSVTable.creatable) { _, args in try CSVFileTable(args) }
         // NumPy .npy and .npz (np.save / np.savez / np.savez_compressed).
         try db.createModule(VirtualTableModule(name: "read_npy", kind: .eponymousOnly, directOnly: true, readsFiles: true) { _, _ in
             ReadNpyTable(signature: ReadNpyTable.npySignature) })

@@ -1,4 +1,4 @@
-// JSON documents as rows. `read_jsonl(pattern)` yields each document's file, line and text;
+// JSON documents as rows. `read_jsonl(files)` yields each document's file, line and text;
 // `CREATE VIRTUAL TABLE t USING jsonl('file.jsonl' [, sample=N])` declares one column per top-level key
 // found in the first N documents (types inferred), plus HIDDEN `doc`, `path` and `line`.
 import Files
@@ -16,16 +16,22 @@ extension FilesWalker where Reader == JSONDocumentReader {
 
 // MARK: - read_jsonl
 
-final class ReadJSONLTable: VirtualTable {
-    static let signature = TableFunctionSignature(
-        name: "read_jsonl",
-        columns: ["path TEXT -- the file the document came from",
-                  "line INTEGER -- line where the document starts (1-based)",
-                  "doc TEXT -- the document as JSON text, MongoDB Extended JSON unwrapped"],
-        parameters: [.init("pattern")])
+final class ReadJSONLTable: DeclaredTable {
+    static let sql = SQLDeclaration(
+        "read_jsonl", kind: .tableFunction, safety: .directOnly, readsFiles: true,
+        parameters: [.required("files", "JSON-lines or JSON-array files: a path or glob (.gz read transparently)")],
+        columns: [SQLColumn("path", "TEXT", "the file the document came from"),
+                  SQLColumn("line", "INTEGER", "line where the document starts (1-based)"),
+                  SQLColumn("doc", "TEXT", "the document as JSON text, MongoDB Extended JSON unwrapped")],
+        returns: "one row per JSON document")
 
-    var declaration: String { Self.signature.declaration }
-    func bestIndex(_ info: IndexInfo) throws -> PlanOutcome { try fullScanPlan(info, signature: Self.signature) }
+    /// The creatable form: columns come from the documents' keys.
+    static let creatable = SQLDeclaration(
+        "jsonl", kind: .virtualTable, safety: .directOnly, readsFiles: true,
+        parameters: [.required("files", "JSON-lines or JSON-array files: a path or glob"),
+                     .optional("options", "sample=N: documents read to infer the columns (default 1000)")],
+        returns: "one typed column per top-level key (inferred), plus HIDDEN doc, path, line")
+
     func openCursor() throws -> VirtualTableCursor { ReadJSONLCursor() }
 }
 
@@ -33,8 +39,9 @@ final class ReadJSONLCursor: VirtualTableCursor {
     private var walker = JSONFilesWalker(paths: [], collectMembers: false)
 
     func filter(indexNumber: Int32, indexString: String?, arguments: SQLArguments) throws {
-        let values = ReadJSONLTable.signature.parameterValues(mask: indexNumber, arguments: arguments)
-        walker = JSONFilesWalker(paths: try expandPaths(values[0], parameter: "pattern"), collectMembers: false)
+        let args = TableArguments(ReadJSONLTable.sql, plan: TablePlan(indexNumber: indexNumber, indexString: indexString),
+                                  arguments: arguments)
+        walker = JSONFilesWalker(paths: try args.paths("files"), collectMembers: false)
         try walker.advance()
     }
 

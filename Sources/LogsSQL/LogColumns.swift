@@ -7,25 +7,34 @@ enum LogColumn: Int32 {
 
 enum LogSchema {
     static let columns = [
-        "path TEXT -- the file the record came from, as the glob expanded it (files are read in name order)",
-        "line INTEGER -- 1-based number of the record's first line in its file",
-        "ts TEXT -- the record's own wall-clock time, 'YYYY-MM-DD HH:MM:SS.fff' (NULL when it has none)",
-        "level TEXT -- DEBUG, INFO, WARNING, ERROR or CRITICAL (aliases and syslog severities mapped; unknown names as written)",
-        "logger TEXT -- logger name: Python %(name)s, syslog program, JSON logger/name",
-        "pid INTEGER -- process id when the format has one",
-        "message TEXT -- the message on the record's first line",
-        "detail TEXT -- the continuation lines (a traceback...), NULL when there are none",
-        "raw TEXT -- the record's full text",
-        "fields TEXT -- JSON object of every other field the format captured, NULL when none",
+        SQLColumn("path", "TEXT", "the file the record came from, as the glob expanded it (files are read in name order)"),
+        SQLColumn("line", "INTEGER", "1-based number of the record's first line in its file"),
+        SQLColumn("ts", "TEXT", "the record's own wall-clock time, 'YYYY-MM-DD HH:MM:SS.fff' (NULL when it has none)"),
+        SQLColumn("level", "TEXT", "DEBUG, INFO, WARNING, ERROR or CRITICAL (aliases and syslog severities mapped; unknown names as written)"),
+        SQLColumn("logger", "TEXT", "logger name: Python %(name)s, syslog program, JSON logger/name"),
+        SQLColumn("pid", "INTEGER", "process id when the format has one"),
+        SQLColumn("message", "TEXT", "the message on the record's first line"),
+        SQLColumn("detail", "TEXT", "the continuation lines (a traceback...), NULL when there are none"),
+        SQLColumn("raw", "TEXT", "the record's full text"),
+        SQLColumn("fields", "TEXT", "JSON object of every other field the format captured, NULL when none"),
     ]
 
-    /// read_log's arguments, as HIDDEN columns after the output columns.
-    static let signature = TableFunctionSignature(
-        name: "read_log", columns: columns,
-        parameters: [.init("files"), .init("format", required: false), .init("datefmt", required: false)])
+    static let parameters: [SQLParameter] = [
+        .required("files", "log files: a path or glob (.gz read transparently; a pipe such as /dev/stdin is read as a stream)"),
+        .optional("format", "auto (default), a Python logging format, syslog/rfc3164/rsyslog/rfc5424, jsonl, or regex:<pattern>"),
+        .optional("datefmt", "strftime format of %(asctime)s, as given to logging.Formatter"),
+    ]
 
-    /// log_file's declaration: the same columns, no arguments.
+    static let readLog = SQLDeclaration(
+        "read_log", kind: .tableFunction, safety: .directOnly, readsFiles: true,
+        parameters: parameters, columns: columns, returns: "one row per log record")
+
+    /// log_file: the same columns; its arguments are fixed at CREATE VIRTUAL TABLE.
+    static let logFile = SQLDeclaration(
+        "log_file", kind: .virtualTable, safety: .directOnly, readsFiles: true,
+        parameters: parameters, columns: columns, returns: "a named log table over fixed files")
+
     static let fixedDeclaration: String = {
-        TableFunctionSignature(name: "log_file", columns: columns, parameters: []).declaration
+        TableFunctionSignature(name: "log_file", columns: readLog.tableSignature.columns, parameters: []).declaration
     }()
 }

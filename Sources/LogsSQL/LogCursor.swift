@@ -45,22 +45,18 @@ final class LogCursor: VirtualTableCursor {
         scanner = nil
         atEnd = true
         let source: LogSource
-        var next = 0
+        let plan = TablePlan(indexNumber: indexNumber, indexString: indexString)
+        let args = TableArguments(LogSchema.readLog, plan: plan, arguments: arguments)
         switch table.source {
         case .fixed(let s):
             source = s
         case .arguments:
-            let values = LogSchema.signature.parameterValues(mask: indexNumber & 0xFF, arguments: arguments)
-            next = values.compactMap { $0 }.count
-            guard let files = values[0], !files.isNull else { throw SQLError("files must be a path or a glob, not NULL") }
-            func optionalText(_ v: SQLArgument?) -> String? { v.flatMap { $0.isNull ? nil : $0.text } }
-            source = try LogSource(files: files.text, format: optionalText(values[1]), datefmt: optionalText(values[2]))
+            source = try LogSource(files: try args.requiredText("files"), format: try args.text("format"),
+                                   datefmt: try args.text("datefmt"))
         }
         var filter = LogFilter()
-        for p in LogTable.pushdowns(from: indexString) {
-            guard next < arguments.count else { break }
-            let v = arguments[next]
-            next += 1
+        for (code, v) in zip(plan.pushdowns, args.pushed) {
+            guard let p = LogTable.Pushdown(rawValue: code) else { continue }
             switch p {
             case .tsEq, .tsGt, .tsGe, .tsLt, .tsLe:
                 if v.isNull { filter.isEmpty = true; continue }
@@ -86,8 +82,7 @@ final class LogCursor: VirtualTableCursor {
                 filter.paths.append([v.text])
             }
         }
-        let files: [String]
-        do { files = try Glob.expand(source.files) } catch { throw SQLError(error.message) }
+        let files = try source.paths()
         let s = LogScanner(files: files, spec: source.spec, filter: filter)
         scanner = s
         beginProgress(source.files, files)

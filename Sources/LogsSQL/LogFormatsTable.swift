@@ -4,27 +4,20 @@ import Logs
 import SQLiteKit
 import StrataCommon
 
-final class LogFormatsTable: VirtualTable {
-    static let signature = TableFunctionSignature(
-        name: "log_formats",
+final class LogFormatsTable: DeclaredTable {
+    static let sql = SQLDeclaration(
+        "log_formats", kind: .tableFunction, safety: .directOnly, readsFiles: true,
+        parameters: LogSchema.parameters,
         columns: [
-            "path TEXT -- the file",
-            "format TEXT -- the format read_log uses for it (pass it back as read_log's format), NULL when none fits",
-            "kind TEXT -- python, rfc3164, rsyslog, rfc5424, jsonl or regex",
-            "sampled_lines INTEGER -- non-empty lines looked at (the first 200 at most)",
-            "matched_lines INTEGER -- how many of them start a record in that format",
+            SQLColumn("path", "TEXT", "the file"),
+            SQLColumn("format", "TEXT", "the format read_log uses for it (pass it back as read_log's format), NULL when none fits"),
+            SQLColumn("kind", "TEXT", "python, rfc3164, rsyslog, rfc5424, jsonl or regex"),
+            SQLColumn("sampled_lines", "INTEGER", "non-empty lines looked at (the first 200 at most)"),
+            SQLColumn("matched_lines", "INTEGER", "how many of them start a record in that format"),
         ],
-        parameters: [.init("files"), .init("format_arg", required: false), .init("datefmt", required: false)])
+        returns: "the format read_log uses for each file")
 
-    var declaration: String { Self.signature.declaration }
-
-    func bestIndex(_ info: IndexInfo) throws -> PlanOutcome {
-        guard let b = try Self.signature.bindParameters(info) else { return .unusable }
-        info.indexNumber = b.mask
-        info.estimatedCost = 100
-        info.estimatedRows = 10
-        return .ok
-    }
+    func bestIndex(_ info: IndexInfo) throws -> PlanOutcome { try TablePlan.fullScan(info, Self.sql, cost: 100, rows: 10) }
 
     func openCursor() throws -> VirtualTableCursor { LogFormatsCursor() }
 }
@@ -37,14 +30,15 @@ final class LogFormatsCursor: VirtualTableCursor {
     func filter(indexNumber: Int32, indexString: String?, arguments: SQLArguments) throws {
         rows = []
         i = 0
-        let v = LogFormatsTable.signature.parameterValues(mask: indexNumber & 0xFF, arguments: arguments)
-        guard let files = v[0], !files.isNull else { throw SQLError("files must be a path or a glob, not NULL") }
-        let format = v[1].flatMap { $0.isNull ? nil : $0.text }
-        let datefmt = v[2].flatMap { $0.isNull ? nil : $0.text }
+        let args = TableArguments(LogFormatsTable.sql, plan: TablePlan(indexNumber: indexNumber, indexString: indexString),
+                                  arguments: arguments)
         let spec: LogFormatSpec
-        do { spec = try LogFormatSpec.parse(format, datefmt: datefmt) } catch { throw SQLError(error.message) }
-        let paths: [String]
-        do { paths = try Glob.expand(files.text) } catch { throw SQLError(error.message) }
+        do {
+            spec = try LogFormatSpec.parse(try args.text("format"), datefmt: try args.text("datefmt"))
+        } catch let e as LogFormatError {
+            throw SQLError(e.message)
+        }
+        let paths = try args.paths("files")
         for p in paths {
             do {
                 let stream = try FileStream(path: p)

@@ -4,7 +4,7 @@
 //   path =                → files pruned before they are opened
 // None is omitted: the scan's tests are exact for text values and conservative otherwise (levels and paths
 // compare without regard to case), and SQLite re-checks with the real collation on the few rows that pass.
-// The plan string (`EXPLAIN QUERY PLAN`) lists what was pushed down, and `filter` reads it back.
+// The plan (`EXPLAIN QUERY PLAN`) lists what was pushed down; `filter` reads its codes (TablePlan).
 import Logs
 import SQLiteKit
 
@@ -26,27 +26,39 @@ final class LogTable: VirtualTable {
 
     var declaration: String {
         switch source {
-        case .arguments: return LogSchema.signature.declaration
+        case .arguments: return LogSchema.readLog.tableSignature.declaration
         case .fixed: return LogSchema.fixedDeclaration
         }
     }
 
-    /// One pushed-down constraint, as written in the plan string.
-    enum Pushdown: String, CaseIterable {
-        case tsEq = "ts=?", tsGt = "ts>?", tsGe = "ts>=?", tsLt = "ts<?", tsLe = "ts<=?"
-        case levelEq = "level=?", levelIn = "level IN (?)", pathEq = "path=?"
+    /// One pushed-down constraint: its code in the plan (see TablePlan) and its text for EXPLAIN.
+    enum Pushdown: UInt8, CaseIterable {
+        case tsEq, tsGt, tsGe, tsLt, tsLe, levelEq, levelIn, pathEq
+
+        var text: String {
+            switch self {
+            case .tsEq: return "ts=?"
+            case .tsGt: return "ts>?"
+            case .tsGe: return "ts>=?"
+            case .tsLt: return "ts<?"
+            case .tsLe: return "ts<=?"
+            case .levelEq: return "level=?"
+            case .levelIn: return "level IN (?)"
+            case .pathEq: return "path=?"
+            }
+        }
     }
 
     static let maxPushdowns = 16
-    /// idxNum flags above the parameter mask: rows grouped by level, ascending or descending.
-    static let countAscendingFlag: Int32 = 1 << 8
-    static let countDescendingFlag: Int32 = 1 << 9
+    /// Plan flags: rows grouped by level, ascending or descending.
+    static let countAscendingFlag: Int32 = TablePlan.flagBit(0)
+    static let countDescendingFlag: Int32 = TablePlan.flagBit(1)
 
     func bestIndex(_ info: IndexInfo) throws -> PlanOutcome {
         var next: Int32 = 1
         var mask: Int32 = 0
         if case .arguments = source {
-            guard let binding = try LogSchema.signature.bindParameters(info) else { return .unusable }
+            guard let binding = try LogSchema.readLog.tableSignature.bindParameters(info) else { return .unusable }
             next = binding.nextArgumentIndex
             mask = binding.mask
         }
@@ -80,10 +92,10 @@ final class LogTable: VirtualTable {
             mask |= order[0].descending ? Self.countDescendingFlag : Self.countAscendingFlag
             info.orderByConsumed = true
         }
-        info.indexNumber = mask
-        var plan = pushed.isEmpty ? "scan" : (lower || upper ? "search " : "scan ") + pushed.map(\.rawValue).joined(separator: " AND ")
-        if mask & (Self.countAscendingFlag | Self.countDescendingFlag) != 0 { plan += " (grouped by level)" }
-        info.setIndexString(plan)
+        var text = pushed.isEmpty ? "scan" : (lower || upper ? "search " : "scan ") + pushed.map(\.text).joined(separator: " AND ")
+        if mask & (Self.countAscendingFlag | Self.countDescendingFlag) != 0 { text += " (grouped by level)" }
+        TablePlan(parameterMask: mask & 0xFF, flags: mask & ~0xFF, pushdowns: pushed.map(\.rawValue), readable: text)
+            .write(to: info)
         // A full read of an unknown amount of text; a bounded time window reads a sliver of it.
         var rows: Double = 1_000_000
         if lower && upper { rows /= 1000 } else if lower || upper { rows /= 4 }
@@ -96,20 +108,4 @@ final class LogTable: VirtualTable {
 
     func openCursor() throws -> VirtualTableCursor { LogCursor(table: self) }
 
-    /// The pushdowns written by `bestIndex`, read back from the plan string.
-    static func pushdowns(from plan: String?) -> [Pushdown] {
-        guard var p = plan else { return [] }
-        if p.hasSuffix(" (grouped by level)") { p = String(p.dropLast(" (grouped by level)".count)) }
-        for prefix in ["search ", "scan"] where p.hasPrefix(prefix) { p = String(p.dropFirst(prefix.count)) }
-        guard !p.isEmpty else { return [] }
-        var out: [Pushdown] = []
-        var rest = Substring(p)
-        while !rest.isEmpty {
-            let token: Substring
-            if let r = rest.firstRange(of: " AND ") { token = rest[..<r.lowerBound]; rest = rest[r.upperBound...] }
-            else { token = rest; rest = "" }
-            if let d = Pushdown(rawValue: String(token)) { out.append(d) }
-        }
-        return out
-    }
 }

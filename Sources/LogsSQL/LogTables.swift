@@ -6,24 +6,26 @@
 //   log_formats(files [, format [, datefmt]]) what `auto` (or the given format) chose for each file
 import Logs
 import SQLiteKit
+import StrataCommon
 
 public enum LogTables {
     public static func register(on db: Connection) throws {
-        try db.createFunction("log_shape", argumentCount: 1, flags: .pure) { ctx, args in
+        try db.register(logShape) { ctx, args in
             // Messages grouped by shape for error digests: numbers, ids and quoted values become placeholders.
             guard !args[0].isNull else { return ctx.resultNull() }
             ctx.result(MessageShape.of(args[0].text))
         }
-        try db.createModule(VirtualTableModule(name: "read_log", kind: .eponymousOnly, directOnly: true, readsFiles: true) { _, _ in
-            LogTable(source: .arguments, name: "read_log")
-        })
-        try db.createModule(VirtualTableModule(name: "log_file", kind: .creatable, directOnly: true, readsFiles: true) { _, args in
+        try db.register(LogSchema.readLog) { _, _ in LogTable(source: .arguments, name: "read_log") }
+        try db.register(LogSchema.logFile) { _, args in
             try LogTable(source: .fixed(LogSource(moduleArguments: args.arguments)), name: "log_file")
-        })
-        try db.createModule(VirtualTableModule(name: "log_formats", kind: .eponymousOnly, directOnly: true, readsFiles: true) { _, _ in
-            LogFormatsTable()
-        })
+        }
+        try db.register(LogFormatsTable.sql) { _, _ in LogFormatsTable() }
     }
+
+    static let logShape = SQLDeclaration(
+        "log_shape", kind: .scalar, safety: .pure,
+        parameters: [.required("message", "a log message")],
+        returns: "the message with numbers, ids and quoted values as placeholders (for grouping errors)")
 }
 
 /// Where a table's files and format come from: its `CREATE VIRTUAL TABLE` arguments, or each query's arguments.
@@ -40,6 +42,11 @@ struct LogSource {
         self.format = format
         self.datefmt = datefmt
         do { spec = try LogFormatSpec.parse(format, datefmt: datefmt) } catch { throw SQLError(error.message) }
+    }
+
+    /// The files, in name order.
+    func paths() throws -> [String] {
+        do { return try Glob.expand(files) } catch { throw SQLError(error.message) }
     }
 
     init(moduleArguments a: [String]) throws {

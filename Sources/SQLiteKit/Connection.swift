@@ -6,15 +6,18 @@ public struct Connection {
     public let handle: OpaquePointer
     /// False on a connection loaded through the safe entry point: modules that read files are not registered.
     public var allowsFileReaders: Bool
+    /// Collects the declarations registered through this value (the extension's init), for `strata_help`.
+    public var surface: SQLSurface?
 
     public init(handle: OpaquePointer) {
         self.handle = handle
         self.allowsFileReaders = true
     }
 
-    public init(handle: OpaquePointer, allowsFileReaders: Bool) {
+    public init(handle: OpaquePointer, allowsFileReaders: Bool, surface: SQLSurface? = nil) {
         self.handle = handle
         self.allowsFileReaders = allowsFileReaders
+        self.surface = surface
     }
 
     public var errorMessage: String { strata_errmsg(handle).map { String(cString: $0) } ?? "unknown error" }

@@ -69,8 +69,7 @@ public final class FileTableTrust {
         let trust = FileTableTrust()
         let db = connection.handle
         withLock { byConnection[db] = trust }
-        try connection.createFunction("strata_trust_file_tables", argumentCount: -1, flags: .directOnly) { ctx, args in
-            guard args.count <= 1 else { throw SQLError("takes at most one argument, the schema ('main' by default)") }
+        try connection.register(declaration, { ctx, args in
             let schema = args.count == 1 && !args[0].isNull ? args[0].text : "main"
             guard strata_db_filename(db, schema) != nil || schema.lowercased() == "temp" else {
                 throw SQLError("no database called '\(schema)' is attached")
@@ -78,10 +77,15 @@ public final class FileTableTrust {
             let id = databaseIdentity(db: db, schema: schema)
             _ = withLock { trust.trustedDatabases.insert(id) }
             ctx.result(id)
-        } onRelease: {
+        }, onRelease: {
             withLock { if byConnection[db] === trust { byConnection[db] = nil } }
-        }
+        })
     }
+
+    static let declaration = SQLDeclaration(
+        "strata_trust_file_tables", kind: .scalar, safety: .directOnly,
+        parameters: [.optional("schema", "the attached database whose file tables to trust (default 'main')")],
+        returns: "the trusted database's file name; its log_file/jsonl/csv_file tables may now read their files")
 }
 
 extension Connection {

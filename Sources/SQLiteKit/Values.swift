@@ -5,6 +5,17 @@ import CSQLite
 /// SQLite's fundamental datatypes.
 public enum SQLType: Int32, Sendable {
     case integer = 1, real = 2, text = 3, blob = 4, null = 5
+
+    /// As SQL's typeof() says it.
+    public var name: String {
+        switch self {
+        case .integer: return "integer"
+        case .real: return "real"
+        case .text: return "text"
+        case .blob: return "blob"
+        case .null: return "null"
+        }
+    }
 }
 
 /// One borrowed argument value (`sqlite3_value *`).

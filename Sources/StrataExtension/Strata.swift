@@ -39,7 +39,7 @@ public enum Strata {
             return SQLITE_ERROR
         }
         do {
-            try registerAll(on: Connection(handle: db, allowsFileReaders: readsFiles))
+            try registerAll(on: Connection(handle: db, allowsFileReaders: readsFiles, surface: SQLSurface()))
             return SQLITE_OK
         } catch {
             pzErrMsg?.pointee = strata_mprintf_text("strata: \(SQLError.from(error).message)")
@@ -47,14 +47,19 @@ public enum Strata {
         }
     }
 
-    /// The registration table, one line per domain. Each domain lists its own functions with their flags.
+    static let versionDeclaration = SQLDeclaration(
+        "strata_version", kind: .scalar, safety: .pure, parameters: [], returns: "Strata's version")
+
+    /// The registration table, one line per domain. Each domain declares its own names (SQLDeclaration) and
+    /// registers them; `strata_help` lists what was registered.
     static func registerAll(on db: Connection) throws {
-        try db.createFunction("strata_version", argumentCount: 0, flags: .pure) { ctx, _ in ctx.result(version) }
+        try db.register(versionDeclaration) { ctx, _ in ctx.result(version) }
         if db.allowsFileReaders { try db.installFileTableTrust() }  // strata_trust_file_tables
         try VectorFunctions.register(on: db, fileCorpora: db.allowsFileReaders ? ["npy": NpyCorpus.open(path:)] : [:])  // vec_*, distances, vec_avg, knn_match (+ .npy corpora)
         try LogTables.register(on: db)         // read_log, log_file, log_formats
         try CronTables.register(on: db)        // crontab, cron_next/prev/schedule/describe, cron_history, cron_runs
         try FileReaders.register(on: db)       // read_jsonl, jsonl, read_csv, csv_file, read_npy, read_npz
+        if let surface = db.surface { try HelpTable.register(on: db, surface: surface) }  // strata_help
     }
 
     /// 3040001 → "3.40.1".

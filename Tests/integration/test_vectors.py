@@ -149,54 +149,6 @@ def test_pure_functions_work_in_views_generated_columns_and_indexes(tmp_path):
     assert rows == [(1, 0.4), (2, 0.0)]
 
 
-# The SQL surface, pinned: every function Strata registers, with its argument count and flags.
-# flags bits from pragma_function_list: 0x800 DETERMINISTIC, 0x80000 DIRECTONLY, 0x200000 INNOCUOUS.
-DETERMINISTIC, DIRECTONLY, INNOCUOUS = 0x800, 0x80000, 0x200000
-PURE = DETERMINISTIC | INNOCUOUS
-EXPECTED_FUNCTIONS = {
-    ("strata_version", 0, "s", PURE),
-    ("strata_trust_file_tables", -1, "s", DIRECTONLY),
-    ("vec_f32", 1, "s", PURE),
-    ("vec_to_json", 1, "s", PURE),
-    ("vec_dims", 1, "s", PURE),
-    ("vec_norm", 1, "s", PURE),
-    ("vec_normalize", 1, "s", PURE),
-    ("cosine_distance", 2, "s", PURE),
-    ("cosine_similarity", 2, "s", PURE),
-    ("l2_distance", 2, "s", PURE),
-    ("inner_product", 2, "s", PURE),
-    ("vec_avg", 1, "a", PURE),
-    ("vec_check", 1, "s", PURE),
-    ("cron_next", 2, "s", PURE),
-    ("cron_prev", 2, "s", PURE),
-    ("cron_describe", 1, "s", PURE),
-    ("log_shape", 1, "s", PURE),
-}
-EXPECTED_MODULES = {
-    "knn_match",                                      # vectors
-    "read_log", "log_file", "log_formats",            # logs
-    "crontab", "cron_schedule", "cron_history", "cron_runs",  # cron
-    "read_jsonl", "jsonl", "read_csv", "csv_file", "read_npy", "read_npz",  # files
-}
-
-
-def function_list(conn):
-    return {(n, narg, t, flags & (DETERMINISTIC | DIRECTONLY | INNOCUOUS))
-            for n, narg, t, flags in conn.execute("select name, narg, type, flags from pragma_function_list")}
-
-
-def test_registered_surface_is_pinned():
-    import sqlite3
-    plain = sqlite3.connect(":memory:")
-    before = function_list(plain)
-    modules_before = {r[0] for r in plain.execute("select name from pragma_module_list")}
-    loaded = connect()
-    added = function_list(loaded) - before
-    assert added == EXPECTED_FUNCTIONS
-    modules = {r[0] for r in loaded.execute("select name from pragma_module_list")} - modules_before
-    assert modules == EXPECTED_MODULES
-
-
 def test_sqlite3_cli_loads_the_extension():
     r = run_sqlite3("select round(cosine_distance('[1,2,3]', '[3,2,1]'), 12), vec_to_json(vec_f32('[1.5,-2]'))")
     assert r.returncode == 0, r.stderr
