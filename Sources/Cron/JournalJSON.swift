@@ -2,6 +2,8 @@
 // string values we decode (escapes included) and whose other values (numbers, byte arrays, nested
 // objects) we skip. Anything that is not such an object gives nil, never a trap.
 
+import StrataCommon
+
 /// The string members of a JSON object, keyed by name; nil when the text is not one JSON object.
 func decodeFlatJSONObject(_ b: UnsafeBufferPointer<UInt8>) -> [String: [UInt8]]? {
     var i = 0
@@ -9,59 +11,11 @@ func decodeFlatJSONObject(_ b: UnsafeBufferPointer<UInt8>) -> [String: [UInt8]]?
     func ws() { while i < n, b[i] == 0x20 || b[i] == 0x09 || b[i] == 0x0A || b[i] == 0x0D { i += 1 } }
 
     func string() -> [UInt8]? {
-        guard i < n, b[i] == 0x22 else { return nil }
-        i += 1
+        guard i < n, b[i] == 0x22, let e = JSONString.end(b, from: i) else { return nil }
         var out: [UInt8] = []
-        while i < n {
-            let c = b[i]
-            if c == 0x22 { i += 1; return out }
-            if c == 0x5C {
-                guard i + 1 < n else { return nil }
-                let e = b[i + 1]
-                i += 2
-                switch e {
-                case 0x22, 0x5C, 0x2F: out.append(e)
-                case 0x62: out.append(0x08)
-                case 0x66: out.append(0x0C)
-                case 0x6E: out.append(0x0A)
-                case 0x72: out.append(0x0D)
-                case 0x74: out.append(0x09)
-                case 0x75:
-                    guard var scalar = hex4() else { return nil }
-                    // A surrogate pair.
-                    if scalar >= 0xD800, scalar < 0xDC00, i + 1 < n, b[i] == 0x5C, b[i + 1] == 0x75 {
-                        i += 2
-                        guard let low = hex4(), low >= 0xDC00, low < 0xE000 else { return nil }
-                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                    }
-                    let u = Unicode.Scalar(scalar) ?? "\u{FFFD}"
-                    out.append(contentsOf: Array(String(Character(u)).utf8))
-                default: return nil
-                }
-                continue
-            }
-            out.append(c)
-            i += 1
-        }
-        return nil
-    }
-
-    func hex4() -> UInt32? {
-        guard i + 4 <= n else { return nil }
-        var v: UInt32 = 0
-        for _ in 0..<4 {
-            let c = b[i]
-            let d: UInt32
-            switch c {
-            case 0x30...0x39: d = UInt32(c - 0x30)
-            case 0x41...0x46: d = UInt32(c - 0x41 + 10)
-            case 0x61...0x66: d = UInt32(c - 0x61 + 10)
-            default: return nil
-            }
-            v = v << 4 | d
-            i += 1
-        }
-        return v
+        JSONString.decode(UnsafeBufferPointer(rebasing: b[(i + 1)..<(e - 1)]), into: &out)
+        i = e
+        return out
     }
 
     /// Skips any JSON value (used for non-string members).

@@ -164,9 +164,4 @@ public struct RunBuilder {
 }
 
 /// A command compared without surrounding blanks (logs and crontabs differ in trailing spaces).
-public func trimmedCommand(_ s: String) -> String {
-    var u = Substring(s)
-    while let f = u.first, f == " " || f == "\t" { u = u.dropFirst() }
-    while let l = u.last, l == " " || l == "\t" { u = u.dropLast() }
-    return String(u)
-}
+public func trimmedCommand(_ s: String) -> String { s.trimmingBlanks() }

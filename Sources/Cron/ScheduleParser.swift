@@ -162,12 +162,5 @@ func parseCronField(_ text: String, _ field: CronField) throws -> UInt64 {
 
 extension String {
     /// Without leading and trailing spaces, tabs, CR and LF.
-    func trimmingCronWhitespace() -> String {
-        let u = Array(utf8)
-        var a = 0, b = u.count
-        func ws(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D }
-        while a < b, ws(u[a]) { a += 1 }
-        while b > a, ws(u[b - 1]) { b -= 1 }
-        return String(decoding: u[a..<b], as: UTF8.self)
-    }
+    func trimmingCronWhitespace() -> String { trimming { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" } }
 }

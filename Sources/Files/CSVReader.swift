@@ -156,7 +156,7 @@ public final class CSVReader {
 /// Options given as `key=value` pairs (`header=false, delimiter=';'`; values may be quoted) or as a JSON
 /// object (`{"header": false, "delimiter": ";"}`), lower-cased keys.
 public func parseOptionList(_ text: String) throws -> [(key: String, value: String)] {
-    let t = text.trimmingCharacters()
+    let t = text.trimmingWhitespace()
     if t.isEmpty { return [] }
     if t.hasPrefix("{") { return try parseJSONOptions(t) }
     // key=value pairs separated by ',' or ';'. A value is quoted, or runs to the next separator; an empty
@@ -170,7 +170,7 @@ public func parseOptionList(_ text: String) throws -> [(key: String, value: Stri
         guard k < chars.count else { break }
         var key = ""
         while k < chars.count, chars[k] != "=" , !isSep(chars[k]) { key.append(chars[k]); k += 1 }
-        guard k < chars.count, chars[k] == "=" else { throw FilesError("option '\(key.trimmingCharacters())' is not key=value") }
+        guard k < chars.count, chars[k] == "=" else { throw FilesError("option '\(key.trimmingWhitespace())' is not key=value") }
         k += 1
         while k < chars.count, chars[k] == " " { k += 1 }
         var value = ""
@@ -192,9 +192,9 @@ public func parseOptionList(_ text: String) throws -> [(key: String, value: Stri
             k += 1
         } else {
             while k < chars.count, !isSep(chars[k]) { value.append(chars[k]); k += 1 }
-            value = value.trimmingCharacters()
+            value = value.trimmingWhitespace()
         }
-        out.append((key.trimmingCharacters().lowercased(), value))
+        out.append((key.trimmingWhitespace().lowercased(), value))
     }
     return out
 }
@@ -252,11 +252,4 @@ extension CSVOptions {
     }
 }
 
-extension StringProtocol {
-    func trimmingCharacters() -> String {
-        var s = Substring(self)
-        while let f = s.first, f.isWhitespace { s = s.dropFirst() }
-        while let l = s.last, l.isWhitespace { s = s.dropLast() }
-        return String(s)
-    }
-}
+

@@ -72,11 +72,6 @@ public func uniqueColumnNames(_ names: [String], reserved: Set<String> = []) -> 
     return out
 }
 
-/// A name safe in SQL: `"name"` with inner quotes doubled.
-public func quotedIdentifier(_ name: String) -> String {
-    "\"" + name.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\""
-}
-
 /// Names for the table's own columns (`doc`, `path`, `line`) that do not collide with data columns:
 /// a leading underscore is added until the name is free.
 public func systemColumnName(_ base: String, avoiding taken: [String]) -> String {

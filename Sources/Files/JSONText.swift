@@ -1,6 +1,8 @@
 // Small JSON text helpers shared by the readers: decoding a string literal, writing one (the serializer of
 // the CSV `row` objects), and reading a number literal as an integer or a double.
 
+import StrataCommon
+
 /// The decoded contents of a JSON string literal `"..."` (quotes included in `literal`). Lone surrogates
 /// become U+FFFD; the literal is assumed to have passed `JSONScanner`.
 public func decodeJSONString(_ literal: UnsafeBufferPointer<UInt8>) -> String {
@@ -10,86 +12,12 @@ public func decodeJSONString(_ literal: UnsafeBufferPointer<UInt8>) -> String {
 }
 
 /// Decodes the bytes between the quotes of a JSON string.
-public func decodeJSONStringBody(_ body: UnsafeBufferPointer<UInt8>) -> String {
-    guard body.contains(0x5C) else { return String(decoding: body, as: UTF8.self) }
-    var out: [UInt8] = []
-    out.reserveCapacity(body.count)
-    var k = 0
-    let n = body.count
-    func hex4(_ at: Int) -> UInt32? {
-        guard at + 4 <= n else { return nil }
-        var v: UInt32 = 0
-        for j in at..<(at + 4) {
-            guard let h = hexValue(body[j]) else { return nil }
-            v = v << 4 | UInt32(h)
-        }
-        return v
-    }
-    func append(scalar: UInt32) {
-        let s = Unicode.Scalar(scalar) ?? "\u{FFFD}"
-        out.append(contentsOf: String(Character(s)).utf8)
-    }
-    while k < n {
-        let c = body[k]
-        guard c == 0x5C, k + 1 < n else { out.append(c); k += 1; continue }
-        let e = body[k + 1]
-        k += 2
-        switch e {
-        case UInt8(ascii: "b"): out.append(0x08)
-        case UInt8(ascii: "f"): out.append(0x0C)
-        case UInt8(ascii: "n"): out.append(0x0A)
-        case UInt8(ascii: "r"): out.append(0x0D)
-        case UInt8(ascii: "t"): out.append(0x09)
-        case UInt8(ascii: "u"):
-            guard let u = hex4(k) else { out.append(contentsOf: "\u{FFFD}".utf8); continue }
-            k += 4
-            if u >= 0xD800, u < 0xDC00 {
-                // A high surrogate: expect \uDC00-\uDFFF next.
-                if k + 6 <= n, body[k] == 0x5C, body[k + 1] == UInt8(ascii: "u"), let lo = hex4(k + 2),
-                   lo >= 0xDC00, lo < 0xE000 {
-                    k += 6
-                    append(scalar: 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00))
-                } else {
-                    append(scalar: 0xFFFD)
-                }
-            } else {
-                append(scalar: u)  // a lone low surrogate is not a scalar → U+FFFD
-            }
-        default: out.append(e)  // \" \\ \/
-        }
-    }
-    return String(decoding: out, as: UTF8.self)
-}
+public func decodeJSONStringBody(_ body: UnsafeBufferPointer<UInt8>) -> String { JSONString.decode(body) }
 
 /// Appends `s` as a JSON string literal (with quotes).
-public func appendJSONString(_ s: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
-    out.append(0x22)
-    var run = 0
-    for (k, c) in s.enumerated() {
-        if c == 0x22 || c == 0x5C || c < 0x20 {
-            if run < k { out.append(contentsOf: s[run..<k]) }
-            run = k + 1
-            out.append(0x5C)
-            switch c {
-            case 0x22: out.append(0x22)
-            case 0x5C: out.append(0x5C)
-            case 0x0A: out.append(UInt8(ascii: "n"))
-            case 0x0D: out.append(UInt8(ascii: "r"))
-            case 0x09: out.append(UInt8(ascii: "t"))
-            case 0x08: out.append(UInt8(ascii: "b"))
-            case 0x0C: out.append(UInt8(ascii: "f"))
-            default: out.append(contentsOf: ("u00" + hex2(c)).utf8)
-            }
-        }
-    }
-    if run < s.count { out.append(contentsOf: s[run...]) }
-    out.append(0x22)
-}
+public func appendJSONString(_ s: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) { JSONString.appendQuoted(s, to: &out) }
 
-public func appendJSONString(_ s: String, to out: inout [UInt8]) {
-    var s = s
-    s.withUTF8 { appendJSONString($0, to: &out) }
-}
+public func appendJSONString(_ s: String, to out: inout [UInt8]) { JSONString.appendQuoted(s, to: &out) }
 
 /// A JSON integer literal as Int64, nil when it has a fraction/exponent or does not fit.
 public func parseJSONInteger(_ b: UnsafeBufferPointer<UInt8>) -> Int64? {

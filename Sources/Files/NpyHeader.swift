@@ -99,7 +99,7 @@ public struct NpyHeader: Equatable, Sendable {
         var p = DictParser(Array(textBytes))
         let dict: [String: PyValue]
         do { dict = try p.parseDict() } catch let e as FilesError {
-            throw FilesError("bad header: \(e.message) in \(text.trimmingCharacters())")
+            throw FilesError("bad header: \(e.message) in \(text.trimmingWhitespace())")
         }
         guard let descrValue = dict["descr"] else { throw FilesError("bad header: no 'descr'") }
         guard case .string(let descr) = descrValue else {

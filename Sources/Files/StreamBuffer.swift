@@ -53,10 +53,9 @@ final class StreamBuffer {
 
 /// An error of the Files core: a message that names the file and the reason; the SQL binding puts the
 /// function's name in front.
-public struct FilesError: Error, Equatable, CustomStringConvertible {
+public struct FilesError: MessageError, Equatable {
     public var message: String
     public init(_ message: String) { self.message = message }
-    public var description: String { message }
 }
 
 extension FilesError {

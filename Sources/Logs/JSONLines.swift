@@ -4,6 +4,8 @@
 // (`message`, `msg`), logger (`logger`, `name`, `logger_name`), pid (`pid`, `process`) — and every other member
 // lands in `fields` with its JSON value copied as written (nested objects and arrays included).
 
+import StrataCommon
+
 enum JSONRole { case time, level, levelNumber, message, logger, pid }
 
 /// Recognised keys: lower-case ASCII.
@@ -226,81 +228,11 @@ public enum JSON {
 
     /// Decodes the inside of a JSON string (escapes resolved; bad escapes become U+FFFD) and appends it.
     public static func unescape(_ b: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
-        var i = 0
-        while i < b.count {
-            let c = b[i]
-            guard c == 0x5C, i + 1 < b.count else { out.append(c); i += 1; continue }
-            let e = b[i + 1]
-            i += 2
-            switch e {
-            case 0x22, 0x5C, 0x2F: out.append(e)
-            case 0x62: out.append(0x08)
-            case 0x66: out.append(0x0C)
-            case 0x6E: out.append(0x0A)
-            case 0x72: out.append(0x0D)
-            case 0x74: out.append(0x09)
-            case 0x75:
-                guard var cp = hex4(b, i) else { appendScalar(0xFFFD, &out); continue }
-                i += 4
-                if cp >= 0xD800, cp < 0xDC00 {
-                    if i + 6 <= b.count, b[i] == 0x5C, b[i + 1] == 0x75, let lo = hex4(b, i + 2), lo >= 0xDC00, lo < 0xE000 {
-                        cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00)
-                        i += 6
-                    } else {
-                        cp = 0xFFFD
-                    }
-                } else if cp >= 0xDC00, cp < 0xE000 {
-                    cp = 0xFFFD
-                }
-                appendScalar(cp, &out)
-            default:
-                appendScalar(0xFFFD, &out)
-            }
-        }
-    }
-
-    private static func hex4(_ b: Bytes, _ i: Int) -> UInt32? {
-        guard i + 4 <= b.count else { return nil }
-        var v: UInt32 = 0
-        for k in i..<(i + 4) {
-            let c = b[k]
-            let d: UInt8
-            if isDigit(c) { d = c - 0x30 } else if (c | 0x20) >= 0x61, (c | 0x20) <= 0x66 { d = (c | 0x20) - 0x61 + 10 } else { return nil }
-            v = v << 4 | UInt32(d)
-        }
-        return v
-    }
-
-    static func appendScalar(_ cp: UInt32, _ out: inout [UInt8]) {
-        let s = Unicode.Scalar(cp) ?? "\u{FFFD}"
-        out.append(contentsOf: UTF8.encode(s) ?? [0xEF, 0xBF, 0xBD])
+        JSONString.decode(b, into: &out)
     }
 
     /// Appends `b` as a JSON string literal (quotes and escapes added).
     public static func appendQuoted(_ b: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
-        out.append(0x22)
-        for c in b {
-            switch c {
-            case 0x22: out.append(0x5C); out.append(0x22)
-            case 0x5C: out.append(0x5C); out.append(0x5C)
-            case 0x0A: out.append(0x5C); out.append(0x6E)
-            case 0x0D: out.append(0x5C); out.append(0x72)
-            case 0x09: out.append(0x5C); out.append(0x74)
-            case 0..<0x20:
-                let hex: [UInt8] = Array("0123456789abcdef".utf8)
-                out.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hex[Int(c >> 4)], hex[Int(c & 15)]])
-            default: out.append(c)
-            }
-        }
-        out.append(0x22)
-    }
-}
-
-extension UTF8 {
-    /// The UTF-8 bytes of one scalar.
-    static func encode(_ s: Unicode.Scalar) -> [UInt8]? {
-        var out: [UInt8] = []
-        UTF8.encode(s) { out.append($0) }
-        return out
+        JSONString.appendQuoted(b, to: &out)
     }
 }

@@ -6,10 +6,9 @@
 import Glibc
 import StrataCommon
 
-public struct LogScanError: Error, CustomStringConvertible {
+public struct LogScanError: MessageError {
     public var message: String
     public init(_ message: String) { self.message = message }
-    public var description: String { message }
 }
 
 public final class LogScanner {

@@ -1,10 +1,11 @@
 // A `time.strftime` date format (Python's `datefmt`) compiled into a byte matcher: the inverse of strftime for
 // the directives logs use. A format without a year takes it from the file (see `YearReference`).
 
-public struct LogFormatError: Error, Equatable, CustomStringConvertible {
+import StrataCommon
+
+public struct LogFormatError: MessageError, Equatable {
     public var message: String
     public init(_ message: String) { self.message = message }
-    public var description: String { message }
 }
 
 public struct StrftimeFormat: Sendable {

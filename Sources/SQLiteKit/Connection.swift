@@ -52,8 +52,7 @@ public struct Connection {
 
     /// `PRAGMA data_version` of a schema: changes when another connection commits to that database file.
     public func dataVersion(schema: String = "main") throws -> Int64 {
-        let quoted = schema.replacingOccurrences(of: "\"", with: "\"\"")
-        guard case .integer(let v)? = try scalar("PRAGMA \"\(quoted)\".data_version") else { return 0 }
+        guard case .integer(let v)? = try scalar("PRAGMA \(quotedIdentifier(schema)).data_version") else { return 0 }
         return v
     }
 
@@ -172,6 +171,11 @@ public final class Statement {
         case .blob: return .blob(withBlobBytes(at: index) { Array($0) })
         }
     }
+}
+
+/// A name safe in SQL text: `"name"` with inner quotes doubled (schemas, tables and columns from arguments).
+public func quotedIdentifier(_ name: String) -> String {
+    "\"" + name.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\""
 }
 
 extension Connection {

@@ -119,13 +119,6 @@ public func unquoteModuleArgument(_ s: String) -> String {
 }
 
 extension StringProtocol {
-    func trimmingWhitespace() -> String {
-        var s = Substring(self)
-        while let f = s.first, f.isWhitespace { s = s.dropFirst() }
-        while let l = s.last, l.isWhitespace { s = s.dropLast() }
-        return String(s)
-    }
-
     func replacingOccurrences(of target: String, with replacement: String) -> String {
         guard !target.isEmpty else { return String(self) }
         var out = ""

@@ -45,7 +45,7 @@ import Testing
         let db = try TestDatabase()
         #expect(db.error("select * from read_npy('/nonexistent/x.npy')") == "read_npy: cannot open '/nonexistent/x.npy': No such file or directory")
         #expect(db.error("select * from read_jsonl('/nonexistent/*.jsonl')") == "read_jsonl: no files match '/nonexistent/*.jsonl'")
-        #expect(db.error("select * from read_csv()")?.hasPrefix("read_csv: missing argument 'pattern'") == true)
+        #expect(db.error("select * from read_csv()")?.hasPrefix("read_csv: missing argument 'files'") == true)
         #expect(db.error("select * from read_npz(null)") == "read_npz: path must be a file path (text)")
         #expect(db.error("create virtual table x using jsonl()") == "jsonl: usage: CREATE VIRTUAL TABLE t USING jsonl('file.jsonl' [, sample=N])")
         #expect(db.error("create virtual table read_npy using read_npy('x')")?.contains("read_npy") == true)

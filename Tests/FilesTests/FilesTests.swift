@@ -4,6 +4,7 @@
 import Foundation
 import Testing
 @testable import Files
+import SQLiteKit
 
 func scan(_ text: String, members: Bool = true) throws -> (JSONScanner, [UInt8], JSONSpan) {
     let bytes = Array(text.utf8)

@@ -2,6 +2,7 @@
 // `-- @param name` for one without a default) and the named parameters its statements use. Resolving the
 // values given on the command line against those finds every missing or misspelt name before anything runs.
 import SQLiteKit
+import StrataCommon
 
 public struct Report {
     public struct Parameter: Equatable {
@@ -89,10 +90,5 @@ public struct Report {
 }
 
 extension String {
-    func trimmingSpaces() -> String {
-        var s = Substring(self)
-        while let f = s.first, f == " " || f == "\t" { s.removeFirst() }
-        while let l = s.last, l == " " || l == "\t" || l == "\r" { s.removeLast() }
-        return String(s)
-    }
+    func trimmingSpaces() -> String { trimming { $0 == " " || $0 == "\t" || $0 == "\r" } }
 }
