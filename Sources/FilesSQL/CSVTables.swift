@@ -125,7 +125,7 @@ final class ReadCSVCursor: VirtualTableCursor {
                 }
             }
             json.append(UInt8(ascii: "}"))
-            json.withUnsafeBufferPointer { context.result(utf8: $0) }
+            json.withUnsafeBufferPointer { context.result(repairingUTF8: $0) }
         default: context.resultNull()
         }
     }
@@ -225,10 +225,10 @@ final class CSVFileCursor: VirtualTableCursor {
                     switch csvNumber(f) {
                     case .integer(let v)?: type == .real ? context.result(Double(v)) : context.result(v)
                     case .real(let v)?: context.result(v)
-                    case nil: context.result(utf8: f)
+                    case nil: context.result(repairingUTF8: f)
                     }
                 default:
-                    context.result(utf8: f)
+                    context.result(repairingUTF8: f)
                 }
             }
             return

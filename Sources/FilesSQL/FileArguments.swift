@@ -36,10 +36,3 @@ func fullScanPlan(_ info: IndexInfo, signature: TableFunctionSignature) throws -
     info.estimatedRows = 100_000
     return .ok
 }
-
-extension SQLContext {
-    /// Sets a UTF-8 text result from bytes (invalid UTF-8 repaired).
-    func result(utf8 bytes: UnsafeBufferPointer<UInt8>) {
-        result(String(decoding: bytes, as: UTF8.self))
-    }
-}

@@ -53,7 +53,7 @@ final class ReadJSONLCursor: VirtualTableCursor {
         switch index {
         case 0: context.result(r.path)
         case 1: context.result(r.line)
-        case 2: r.withDocumentText { context.result(utf8: $0) }
+        case 2: r.withDocumentText { context.result(repairingUTF8: $0) }
         default: context.resultNull()
         }
     }
@@ -158,7 +158,7 @@ final class JSONLCursor: VirtualTableCursor {
             return
         }
         switch i - n {
-        case 0: r.withDocumentText { context.result(utf8: $0) }
+        case 0: r.withDocumentText { context.result(repairingUTF8: $0) }
         case 1: context.result(r.path)
         case 2: context.result(r.line)
         default: context.resultNull()

@@ -4,6 +4,8 @@
 // level/levelname/severity/lvl → level, logger/name → logger, pid/process → pid, message/msg → message;
 // every other named group goes to `fields`. Regex is only used here: the built-in formats are hand-written.
 
+import StrataCommon
+
 enum RegexRole { case time, level, logger, pid, message, field(Int) }
 
 public final class RegexFormat: @unchecked Sendable {

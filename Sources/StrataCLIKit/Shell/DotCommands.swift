@@ -227,23 +227,30 @@ extension Session {
         }
     }
 
-    /// Strata's SQL surface: functions and table-valued functions SQLite itself does not have.
+    /// Strata's SQL surface (from `strata_help`, where each name is declared once), plus any other name SQLite
+    /// itself does not have (another extension's), without help.
     private func functions(pattern: String?, _ source: String?, _ line: Int) -> Bool {
         do {
             let builtin = host.builtinFunctionNames()
-            var entries: [String: String] = [:]
+            var entries: [String: (kind: String, help: String)] = [:]
             for r in try rows("SELECT DISTINCT name, type FROM pragma_function_list") {
                 guard case .text(let n) = r[0], !builtin.contains(n) else { continue }
-                if case .text(let t) = r[1] { entries[n] = t == "a" ? "aggregate" : (t == "w" ? "window" : "function") }
+                if case .text(let t) = r[1] { entries[n] = (t == "a" ? "aggregate" : (t == "w" ? "window" : "function"), "") }
             }
             for r in try rows("SELECT name FROM pragma_module_list") {
                 guard case .text(let n) = r[0], !builtin.contains(n) else { continue }
-                entries[n] = "table"
+                entries[n] = ("table", "")
+            }
+            if entries["strata_help"] != nil {
+                for r in try rows("SELECT name, kind, help FROM strata_help") {
+                    guard case .text(let n) = r[0], case .text(let k) = r[1], case .text(let h) = r[2] else { continue }
+                    entries[n] = (k, h)
+                }
             }
             let like = pattern.map { $0.lowercased() }
             let names = entries.keys.sorted().filter { n in like.map { Self.like(n, $0) } ?? true }
             let r = ResultSet(columns: ["name", "kind", "help"],
-                              rows: names.map { [.text($0), .text(entries[$0] ?? ""), .text(FunctionHelp.lines[$0] ?? "")] })
+                              rows: names.map { [.text($0), .text(entries[$0]?.kind ?? ""), .text(entries[$0]?.help ?? "")] })
             var s = settings
             s.mode = settings.mode == .list ? .list : .box
             s.headers = true
