@@ -8,7 +8,7 @@ public enum VectorFunctions {
     /// `fileCorpora`: openers for knn_match corpus arguments that name a file, keyed by lowercase extension
     /// (`["npy": ...]`); the file readers provide them, the extension's registration passes them in.
     public static func register(on db: Connection, fileCorpora: [String: FileCorpusOpener] = [:]) throws {
-        try db.createFunction("vec_f32", argumentCount: 1, flags: .pure) { ctx, args in
+        try db.register(Declarations.vecF32) { ctx, args in
             // A BLOB already in the right format is returned as is; JSON is converted.
             if args[0].type == .blob, try withVector(args, 0, ctx, { _ in true }) == true {
                 return ctx.result(args[0])
@@ -16,34 +16,34 @@ public enum VectorFunctions {
             guard let v = try withVector(args, 0, ctx, { $0.toArray() }) else { return ctx.resultNull() }
             ctx.result(vector: v)
         }
-        try db.createFunction("vec_to_json", argumentCount: 1, flags: .pure) { ctx, args in
+        try db.register(Declarations.vecToJSON) { ctx, args in
             guard let s = try withVector(args, 0, ctx, formatJSONVector) else { return ctx.resultNull() }
             ctx.result(s)
         }
-        try db.createFunction("vec_dims", argumentCount: 1, flags: .pure) { ctx, args in
+        try db.register(Declarations.vecDims) { ctx, args in
             guard let n = try withVector(args, 0, ctx, { $0.count }) else { return ctx.resultNull() }
             ctx.result(n)
         }
-        try db.createFunction("vec_norm", argumentCount: 1, flags: .pure) { ctx, args in
+        try db.register(Declarations.vecNorm) { ctx, args in
             ctx.result(try withVector(args, 0, ctx, norm))
         }
-        try db.createFunction("vec_normalize", argumentCount: 1, flags: .pure) { ctx, args in
+        try db.register(Declarations.vecNormalize) { ctx, args in
             guard let v = try withVector(args, 0, ctx, normalized), let v else { return ctx.resultNull() }
             ctx.result(vector: v)
         }
-        try db.createFunction("cosine_distance", argumentCount: 2, flags: .pure) { ctx, args in
+        try db.register(Declarations.cosineDistance) { ctx, args in
             ctx.result(try withVectorPair(args, ctx) { try cosineDistance($0, $1) } ?? nil)
         }
-        try db.createFunction("cosine_similarity", argumentCount: 2, flags: .pure) { ctx, args in
+        try db.register(Declarations.cosineSimilarity) { ctx, args in
             ctx.result(try withVectorPair(args, ctx) { try cosineSimilarity($0, $1) } ?? nil)
         }
-        try db.createFunction("l2_distance", argumentCount: 2, flags: .pure) { ctx, args in
+        try db.register(Declarations.l2Distance) { ctx, args in
             ctx.result(try withVectorPair(args, ctx) { try l2Distance($0, $1) })
         }
-        try db.createFunction("inner_product", argumentCount: 2, flags: .pure) { ctx, args in
+        try db.register(Declarations.innerProduct) { ctx, args in
             ctx.result(try withVectorPair(args, ctx) { try innerProduct($0, $1) })
         }
-        try db.createFunction("vec_check", argumentCount: 1, flags: .pure) { ctx, args in
+        try db.register(Declarations.vecCheck) { ctx, args in
             // For data-quality queries: the problem as text, or NULL for a valid vector. Never an error.
             do {
                 _ = try withVector(args, 0, ctx) { $0.count }
@@ -52,10 +52,41 @@ public enum VectorFunctions {
                 ctx.result(SQLError.from(error).message)
             }
         }
-        try db.createAggregate("vec_avg", argumentCount: 1, flags: .pure, state: VectorMean.self)
+        try db.register(Declarations.vecAvg, aggregate: VectorMean.self)
         // knn_match: eponymous, DIRECTONLY (reads the tables and files its arguments name)
         try db.createModule(KNNMatchTable.module(fileCorpora: fileCorpora))
     }
+}
+
+/// The vector functions' declarations (see SQLDeclaration): one place for names, parameters and help.
+enum Declarations {
+    static let vector = SQLParameter.required("vector", "a float32 BLOB (little-endian) or a JSON array")
+    static let a = SQLParameter.required("a", "a vector: float32 BLOB or JSON array")
+    static let b = SQLParameter.required("b", "a vector of the same dimensions")
+
+    static func unary(_ name: String, _ returns: String) -> SQLDeclaration {
+        SQLDeclaration(name, kind: .scalar, safety: .pure, parameters: [vector], returns: returns)
+    }
+    static func binary(_ name: String, _ returns: String) -> SQLDeclaration {
+        SQLDeclaration(name, kind: .scalar, safety: .pure, parameters: [a, b], returns: returns)
+    }
+
+    static let vecF32 = SQLDeclaration(
+        "vec_f32", kind: .scalar, safety: .pure,
+        parameters: [.required("json_or_blob", "a JSON array of numbers or a float32 BLOB")],
+        returns: "float32 vector BLOB")
+    static let vecToJSON = unary("vec_to_json", "JSON array text")
+    static let vecDims = unary("vec_dims", "number of dimensions")
+    static let vecNorm = unary("vec_norm", "Euclidean length")
+    static let vecNormalize = unary("vec_normalize", "unit-length vector (NULL for a zero vector)")
+    static let vecCheck = unary("vec_check", "what is wrong with the vector as text, or NULL when it is valid (never an error)")
+    static let cosineDistance = binary("cosine_distance", "1 − cosine similarity (NULL when either is a zero vector)")
+    static let cosineSimilarity = binary("cosine_similarity", "cosine of the angle between a and b")
+    static let l2Distance = binary("l2_distance", "Euclidean distance")
+    static let innerProduct = binary("inner_product", "dot product")
+    static let vecAvg = SQLDeclaration(
+        "vec_avg", kind: .aggregate, safety: .pure, parameters: [vector],
+        returns: "aggregate: element-wise mean of the group's vectors (centroid)")
 }
 
 /// `vec_avg(v)`: the element-wise mean of the non-NULL vectors of a group; NULL for none.
