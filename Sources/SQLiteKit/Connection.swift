@@ -21,10 +21,7 @@ public struct Connection {
     }
 
     public var errorMessage: String { strata_errmsg(handle).map { String(cString: $0) } ?? "unknown error" }
-    public var errorCode: Int32 { strata_errcode(handle) }
     public var totalChanges: Int64 { Int64(strata_total_changes(handle)) }
-    public var changes: Int64 { Int64(strata_changes(handle)) }
-    public var lastInsertRowid: Int64 { strata_last_insert_rowid(handle) }
     public var isAutocommit: Bool { strata_get_autocommit(handle) != 0 }
 
     /// Prepares one statement. Throws with SQLite's message when it does not compile.
@@ -50,18 +47,9 @@ public struct Connection {
         return st.value(at: 0)
     }
 
-    /// `PRAGMA data_version` of a schema: changes when another connection commits to that database file.
-    public func dataVersion(schema: String = "main") throws -> Int64 {
-        guard case .integer(let v)? = try scalar("PRAGMA \(quotedIdentifier(schema)).data_version") else { return 0 }
-        return v
-    }
-
     public func interrupt() { strata_interrupt(handle) }
 
     public func setBusyTimeout(milliseconds: Int32) { _ = strata_busy_timeout(handle, milliseconds) }
-
-    /// The version of the SQLite library hosting us (e.g. 3040001).
-    public static var libraryVersionNumber: Int32 { strata_libversion_number() }
 }
 
 /// A prepared statement; finalized when released.
@@ -89,10 +77,6 @@ public final class Statement {
         strata_column_name(handle, Int32(index)).map { String(cString: $0) } ?? ""
     }
 
-    public func declaredType(_ index: Int) -> String? {
-        strata_column_decltype(handle, Int32(index)).map { String(cString: $0) }
-    }
-
     /// Advances; true when a row is ready, false when done. Throws SQLite's message on failure.
     @discardableResult
     public func step() throws -> Bool {
@@ -103,7 +87,6 @@ public final class Statement {
     }
 
     public func reset() { strata_reset(handle) }
-    public func clearBindings() { strata_clear_bindings(handle) }
 
     /// Binds values to parameters 1...n.
     public func bind(_ values: [SQLValue]) throws {

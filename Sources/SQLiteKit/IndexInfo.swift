@@ -103,15 +103,6 @@ public struct IndexInfo {
         nonmutating set { raw.pointee.orderByConsumed = newValue ? 1 : 0 }
     }
 
-    /// At most one row (`SQLITE_INDEX_SCAN_UNIQUE`).
-    public var isUnique: Bool {
-        get { raw.pointee.idxFlags & SQLITE_INDEX_SCAN_UNIQUE != 0 }
-        nonmutating set {
-            raw.pointee.idxFlags = newValue ? raw.pointee.idxFlags | SQLITE_INDEX_SCAN_UNIQUE
-                                            : raw.pointee.idxFlags & ~SQLITE_INDEX_SCAN_UNIQUE
-        }
-    }
-
     /// The constant right-hand side of a constraint when the planner knows it (SQLite 3.38+), else nil.
     public func rightHandValue(_ c: IndexConstraint) -> SQLArgument? {
         var v: OpaquePointer?
