@@ -16,8 +16,8 @@ struct CSVSettings {
     init(path: String, optionTexts: [String], allowSample: Bool) throws {
         options = CSVOptions.defaults(forPath: path)
         for text in optionTexts {
-            for (key, value) in try translatingErrors({ try parseOptionList(text) }) {
-                if try translatingErrors({ try options.apply(key, value) }) { continue }
+            for (key, value) in try parseOptionList(text) {
+                if try options.apply(key, value) { continue }
                 if allowSample, key == "sample" {
                     guard let n = Int(value), n > 0, n <= 1_000_000 else {
                         throw SQLError("sample must be a number of records from 1 to 1000000, not '\(value)'")
@@ -146,19 +146,19 @@ final class CSVFileTable: VirtualTable {
         guard let first = args.arguments.first, !first.isEmpty else {
             throw SQLError("usage: CREATE VIRTUAL TABLE t USING csv_file('file.csv' [, header=true, delimiter=',', quote='\"', sample=100])")
         }
-        let paths = try translatingErrors { try Glob.expand(first) }
+        let paths = try Glob.expand(first)
         let settings = try CSVSettings(path: first, optionTexts: Array(args.rawArguments.dropFirst()), allowSample: true)
         self.paths = paths
         self.settings = settings
         // Names from the first file's header (or c1...), types from its first `sample` records.
-        let r = try translatingErrors { try CSVReader(path: paths[0], options: settings.options) }
+        let r = try CSVReader(path: paths[0], options: settings.options)
         var header: [String] = []
         var tallies: [TypeTally] = []
         var seen = 0
-        if settings.options.header, try translatingErrors({ try r.next() }) { header = r.fields }
+        if settings.options.header, try r.next() { header = r.fields }
         let sample = settings.sample
         tallies = Array(repeating: TypeTally(), count: header.count)
-        while seen < sample, try translatingErrors({ try r.next() }) {
+        while seen < sample, try r.next() {
             seen += 1
             if r.fieldCount > tallies.count { tallies += Array(repeating: TypeTally(), count: r.fieldCount - tallies.count) }
             for k in 0..<r.fieldCount {

@@ -29,7 +29,7 @@ final class FilesWalker<Reader: RecordReading> {
     /// Moves to the next record, opening the next file when one runs out.
     func advance() throws {
         while true {
-            if let r = reader, try translatingErrors({ try r.next() }) {
+            if let r = reader, try r.next() {
                 rowid += 1
                 return
             }
@@ -40,7 +40,7 @@ final class FilesWalker<Reader: RecordReading> {
                 return
             }
             let path = paths[fileIndex]
-            reader = try translatingErrors { try open(path) }
+            reader = try open(path)
         }
     }
 }

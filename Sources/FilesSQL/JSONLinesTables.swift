@@ -74,7 +74,7 @@ final class JSONLTable: VirtualTable {
         }
         var sample = JSONColumns.defaultSampleSize
         for raw in args.rawArguments.dropFirst() {
-            for (key, value) in try translatingErrors({ try parseOptionList(raw) }) {
+            for (key, value) in try parseOptionList(raw) {
                 switch key {
                 case "sample":
                     guard let n = Int(value), n > 0, n <= 1_000_000 else {
@@ -86,8 +86,8 @@ final class JSONLTable: VirtualTable {
                 }
             }
         }
-        let paths = try translatingErrors { try Glob.expand(first) }
-        let cols = try translatingErrors { try JSONColumns.infer(paths: paths, sample: sample) }
+        let paths = try Glob.expand(first)
+        let cols = try JSONColumns.infer(paths: paths, sample: sample)
         self.paths = paths
         columns = cols
         let names = cols.map(\.name)

@@ -87,8 +87,7 @@ final class LogCursor: VirtualTableCursor {
         scanner = s
         beginProgress(source.files, files)
         if indexNumber & (LogTable.countAscendingFlag | LogTable.countDescendingFlag) != 0 {
-            let counts: LevelCounts
-            do { counts = try s.countLevels() } catch { throw Self.sqlError(error) }
+            let counts = try s.countLevels()
             groups = counts.groups(descending: indexNumber & LogTable.countDescendingFlag != 0).map { g in
                 // Checked once here, not per row.
                 (g.text.map { t in t.withUnsafeBufferPointer { p in isValidUTF8(p) ? t : Array(repairedText(p).utf8) } }, g.count)
@@ -112,12 +111,6 @@ final class LogCursor: VirtualTableCursor {
     @exclusivity(unchecked) private var left = 0
     @exclusivity(unchecked) private var syntheticRow: Int64 = 0
     @exclusivity(unchecked) private var groupText: [UInt8]? = nil
-
-    static func sqlError(_ error: any Error) -> SQLError {
-        if let e = error as? FileError { return SQLError(e.message) }
-        if let e = error as? LogScanError { return SQLError(e.message) }
-        return SQLError.from(error)
-    }
 
     private func advance() throws {
         if grouped {
