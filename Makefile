@@ -4,7 +4,7 @@ VENV := .build-venv
 PY := $(VENV)/bin/python
 RELEASE := .build/release
 
-.PHONY: setup build demo demo-html test unit integration sanitize bench fuzz clean
+.PHONY: setup build demo demo-html test unit integration sanitize bench fuzz clean wheel wheel-test bare-test
 
 setup:
 	@bash scripts/setup.sh
@@ -32,7 +32,9 @@ integration: build
 	@bash scripts/setup.sh --with-python
 	$(PY) -m pytest -q Tests/integration
 
-test: unit integration
+# wheel-test last: it packs the release build that `integration` has just made in .build (no second build).
+test: WHEEL_SCRATCH = .build
+test: unit integration wheel-test
 
 # The unit tests under AddressSanitizer (with LeakSanitizer) and ThreadSanitizer (XCTest is skipped: its
 # harness leaks by itself and every test here is a Swift Testing test); then the integration tests with the
@@ -54,3 +56,19 @@ fuzz: setup
 
 clean:
 	rm -rf .build .build-venv
+
+# The Python wheel (python/, scripts/build-wheel.sh): .build-wheel-py/dist/strata_sqlite-VERSION-py3-none-
+# manylinux_2_34_x86_64.whl, with OpenBLAS and the rest vendored. Built from its own Swift build folder
+# (WHEEL_SCRATCH, default .build-wheel) unless told otherwise; `make test` packs .build's release build.
+WHEEL_SCRATCH ?= .build-wheel
+
+wheel: setup
+	bash scripts/build-wheel.sh --scratch-path $(WHEEL_SCRATCH)
+
+# The client suite (Tests/wheel) against the wheel installed into a fresh venv of Debian's python3.
+wheel-test: wheel
+	bash scripts/wheel-test.sh
+
+# The wheel on a minimal Debian 12 root made by debootstrap (python3 only; needs root; a few minutes, not in CI).
+bare-test: wheel
+	bash scripts/bare-machine.sh

@@ -68,8 +68,7 @@ final class CrontabCursor: VirtualTableCursor {
     private var i = 0
 
     func filter(indexNumber: Int32, indexString: String?, arguments: SQLArguments) throws {
-        let args = TableArguments(CrontabTable.sql, plan: TablePlan(indexNumber: indexNumber, indexString: indexString),
-                                  arguments: arguments)
+        let args = TableArguments(CrontabTable.sql, indexNumber: indexNumber, indexString: indexString, arguments: arguments)
         rows = []
         i = 0
         rows = try readCrontabs(paths: try args.paths("files"), kind: try crontabKind(args.value("kind")))

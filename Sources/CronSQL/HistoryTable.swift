@@ -77,8 +77,7 @@ final class HistoryCursor: VirtualTableCursor {
     private var rowNumber: Int64 = 0
 
     func filter(indexNumber: Int32, indexString: String?, arguments: SQLArguments) throws {
-        let args = TableArguments(HistoryTable.sql, plan: TablePlan(indexNumber: indexNumber, indexString: indexString),
-                                  arguments: arguments)
+        let args = TableArguments(HistoryTable.sql, indexNumber: indexNumber, indexString: indexString, arguments: arguments)
         stream = nil
         record = nil
         line = nil

@@ -41,8 +41,7 @@ final class RunsCursor: VirtualTableCursor {
     private var i = 0
 
     func filter(indexNumber: Int32, indexString: String?, arguments: SQLArguments) throws {
-        let args = TableArguments(RunsTable.sql, plan: TablePlan(indexNumber: indexNumber, indexString: indexString),
-                                  arguments: arguments)
+        let args = TableArguments(RunsTable.sql, indexNumber: indexNumber, indexString: indexString, arguments: arguments)
         rows = []
         i = 0
         let crontabPaths = try args.paths("crontab")

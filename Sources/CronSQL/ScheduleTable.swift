@@ -37,8 +37,7 @@ final class ScheduleCursor: VirtualTableCursor {
     private var index: Int64 = 0
 
     func filter(indexNumber: Int32, indexString: String?, arguments: SQLArguments) throws {
-        let args = TableArguments(ScheduleTable.sql, plan: TablePlan(indexNumber: indexNumber, indexString: indexString),
-                                  arguments: arguments)
+        let args = TableArguments(ScheduleTable.sql, indexNumber: indexNumber, indexString: indexString, arguments: arguments)
         current = nil
         cursor = nil
         index = 0

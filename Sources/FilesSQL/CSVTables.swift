@@ -61,20 +61,16 @@ final class CSVFilesWalker {
 // MARK: - read_csv
 
 final class ReadCSVTable: DeclaredTable {
-    static let sql = SQLDeclaration(
-        "read_csv", kind: .tableFunction, safety: .directOnly, readsFiles: true,
-        parameters: [.required("files", "CSV/TSV files: a path or glob (.gz read transparently)"),
-                     .optional("options", "'header=false, delimiter=;, quote=\"' or a JSON object")],
-        columns: [SQLColumn("path", "TEXT", "the file the record came from"),
-                  SQLColumn("line", "INTEGER", "line where the record starts (1-based)"),
-                  SQLColumn("row", "TEXT", "the record as a JSON object keyed by the header")],
+    static let sql = RecordReaderDeclaration.function(
+        "read_csv", files: "CSV/TSV files",
+        options: .optional("options", "'header=false, delimiter=;, quote=\"' or a JSON object"),
+        record: SQLColumn("row", "TEXT", "the record as a JSON object keyed by the header"),
         returns: "one row per CSV record")
 
     /// The creatable form: typed columns from the header.
-    static let creatable = SQLDeclaration(
-        "csv_file", kind: .virtualTable, safety: .directOnly, readsFiles: true,
-        parameters: [.required("files", "CSV/TSV files: a path or glob"),
-                     .optional("options", "header=, delimiter=, quote=, sample=N (records read to infer types, default 100)")],
+    static let creatable = RecordReaderDeclaration.table(
+        "csv_file", files: "CSV/TSV files",
+        options: "header=, delimiter=, quote=, sample=N (records read to infer types, default 100)",
         returns: "one typed column per header field, plus HIDDEN path, line")
 
     func openCursor() throws -> VirtualTableCursor { ReadCSVCursor() }
@@ -85,8 +81,7 @@ final class ReadCSVCursor: VirtualTableCursor {
     private var json: [UInt8] = []
 
     func filter(indexNumber: Int32, indexString: String?, arguments: SQLArguments) throws {
-        let args = TableArguments(ReadCSVTable.sql, plan: TablePlan(indexNumber: indexNumber, indexString: indexString),
-                                  arguments: arguments)
+        let args = TableArguments(ReadCSVTable.sql, indexNumber: indexNumber, indexString: indexString, arguments: arguments)
         let paths = try args.paths("files")
         var texts: [String] = []
         if let o = args.value("options") {

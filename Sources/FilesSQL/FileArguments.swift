@@ -36,3 +36,25 @@ func fullScanPlan(_ info: IndexInfo, signature: TableFunctionSignature) throws -
     info.estimatedRows = 100_000
     return .ok
 }
+
+/// read_jsonl and read_csv (and their creatable forms) declare the same shape: files, maybe options, and one
+/// row per record with the record's file and line.
+enum RecordReaderDeclaration {
+    static func function(_ name: String, files: String, options: SQLParameter?, record: SQLColumn,
+                         returns: String) -> SQLDeclaration {
+        SQLDeclaration(
+            name, kind: .tableFunction, safety: .directOnly, readsFiles: true,
+            parameters: [.required("files", files + ": a path or glob (.gz read transparently)")] + (options.map { [$0] } ?? []),
+            columns: [SQLColumn("path", "TEXT", "the file the record came from"),
+                      SQLColumn("line", "INTEGER", "line where the record starts (1-based)"),
+                      record],
+            returns: returns)
+    }
+
+    static func table(_ name: String, files: String, options: String, returns: String) -> SQLDeclaration {
+        SQLDeclaration(
+            name, kind: .virtualTable, safety: .directOnly, readsFiles: true,
+            parameters: [.required("files", files + ": a path or glob"), .optional("options", options)],
+            returns: returns)
+    }
+}

@@ -17,19 +17,15 @@ extension FilesWalker where Reader == JSONDocumentReader {
 // MARK: - read_jsonl
 
 final class ReadJSONLTable: DeclaredTable {
-    static let sql = SQLDeclaration(
-        "read_jsonl", kind: .tableFunction, safety: .directOnly, readsFiles: true,
-        parameters: [.required("files", "JSON-lines or JSON-array files: a path or glob (.gz read transparently)")],
-        columns: [SQLColumn("path", "TEXT", "the file the document came from"),
-                  SQLColumn("line", "INTEGER", "line where the document starts (1-based)"),
-                  SQLColumn("doc", "TEXT", "the document as JSON text, MongoDB Extended JSON unwrapped")],
+    static let sql = RecordReaderDeclaration.function(
+        "read_jsonl", files: "JSON-lines or JSON-array files", options: nil,
+        record: SQLColumn("doc", "TEXT", "the document as JSON text, MongoDB Extended JSON unwrapped"),
         returns: "one row per JSON document")
 
     /// The creatable form: columns come from the documents' keys.
-    static let creatable = SQLDeclaration(
-        "jsonl", kind: .virtualTable, safety: .directOnly, readsFiles: true,
-        parameters: [.required("files", "JSON-lines or JSON-array files: a path or glob"),
-                     .optional("options", "sample=N: documents read to infer the columns (default 1000)")],
+    static let creatable = RecordReaderDeclaration.table(
+        "jsonl", files: "JSON-lines or JSON-array files",
+        options: "sample=N: documents read to infer the columns (default 100)",
         returns: "one typed column per top-level key (inferred), plus HIDDEN doc, path, line")
 
     func openCursor() throws -> VirtualTableCursor { ReadJSONLCursor() }
@@ -39,8 +35,7 @@ final class ReadJSONLCursor: VirtualTableCursor {
     private var walker = JSONFilesWalker(paths: [], collectMembers: false)
 
     func filter(indexNumber: Int32, indexString: String?, arguments: SQLArguments) throws {
-        let args = TableArguments(ReadJSONLTable.sql, plan: TablePlan(indexNumber: indexNumber, indexString: indexString),
-                                  arguments: arguments)
+        let args = TableArguments(ReadJSONLTable.sql, indexNumber: indexNumber, indexString: indexString, arguments: arguments)
         walker = JSONFilesWalker(paths: try args.paths("files"), collectMembers: false)
         try walker.advance()
     }

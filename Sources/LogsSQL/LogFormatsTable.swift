@@ -30,8 +30,7 @@ final class LogFormatsCursor: VirtualTableCursor {
     func filter(indexNumber: Int32, indexString: String?, arguments: SQLArguments) throws {
         rows = []
         i = 0
-        let args = TableArguments(LogFormatsTable.sql, plan: TablePlan(indexNumber: indexNumber, indexString: indexString),
-                                  arguments: arguments)
+        let args = TableArguments(LogFormatsTable.sql, indexNumber: indexNumber, indexString: indexString, arguments: arguments)
         let spec: LogFormatSpec
         do {
             spec = try LogFormatSpec.parse(try args.text("format"), datefmt: try args.text("datefmt"))

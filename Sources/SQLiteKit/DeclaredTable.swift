@@ -86,6 +86,11 @@ public struct TableArguments {
         pushed = bound < arguments.count ? (bound..<arguments.count).map { arguments[$0] } : []
     }
 
+    /// From xFilter's plan values directly.
+    public init(_ d: SQLDeclaration, indexNumber: Int32, indexString: String?, arguments: SQLArguments) {
+        self.init(d, plan: TablePlan(indexNumber: indexNumber, indexString: indexString), arguments: arguments)
+    }
+
     private func index(_ name: String) -> Int? { declaration.parameters.firstIndex { $0.name == name } }
 
     /// The argument, or nil when it was not given or is NULL.

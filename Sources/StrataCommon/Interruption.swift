@@ -65,11 +65,17 @@ public enum Interruption {
 
     /// Marks this thread as working for `connection` until `leave`. Nests (a callback inside a callback).
     @inline(__always)
-    public static func enter(_ connection: UnsafeMutableRawPointer?) -> Scope {
+    public static func enter(_ connection: UnsafeMutableRawPointer?) -> Scope { enter(connection, following: nil) }
+
+    /// Marks this (worker) thread as following `flag` until `leave`.
+    public static func enter(following flag: SharedFlag) -> Scope { enter(nil, following: flag) }
+
+    @inline(__always)
+    static func enter(_ connection: UnsafeMutableRawPointer?, following flag: SharedFlag?) -> Scope {
         let s = state()
         let scope = Scope(connection: s.connection, observed: s.observed, flag: s.flag)
         s.connection = connection
-        s.flag = nil
+        s.flag = flag
         s.observed = false
         return scope
     }
@@ -120,16 +126,6 @@ public enum Interruption {
         public init() {}
         public var isRaised: Bool { raised.load(ordering: .acquiring) }
         public func raise() { raised.store(true, ordering: .releasing) }
-    }
-
-    /// Marks this (worker) thread as following `flag` until `leave`.
-    public static func enter(following flag: SharedFlag) -> Scope {
-        let s = state()
-        let scope = Scope(connection: s.connection, observed: s.observed, flag: s.flag)
-        s.connection = nil
-        s.flag = flag
-        s.observed = false
-        return scope
     }
 
     static func monotonicNanoseconds() -> Int64 {
