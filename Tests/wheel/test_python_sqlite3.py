@@ -143,7 +143,7 @@ class NoLoading:
     """A connection object as a Python built without --enable-loadable-sqlite-extensions has it."""
 
     def execute(self, *args):
-        raise AssertionError("not reached")
+        raise sqlite3.OperationalError("no such function: strata_version")
 
 
 def test_a_python_without_extension_loading_gets_the_fix():
@@ -152,6 +152,19 @@ def test_a_python_without_extension_loading_gets_the_fix():
     message = str(e.value)
     assert "cannot load SQLite extensions" in message
     assert "--enable-loadable-sqlite-extensions" in message and "/usr/bin/python3" in message
+
+
+def test_a_plugin_warns_once_and_never_breaks_the_host(capsys):
+    for _ in range(3):
+        assert strata_sqlite._load_for_plugin(NoLoading(), "sqlite-utils", safe=False) is False
+    err = capsys.readouterr().err
+    assert err.count("warning: sqlite-utils: Strata not loaded: strata_sqlite.load: this Python's") == 1
+    assert "--enable-loadable-sqlite-extensions" in err
+
+
+def test_a_plugin_does_not_load_twice():
+    conn = connect()
+    assert strata_sqlite._load_for_plugin(conn, "datasette", safe=True) is False
 
 
 def pythons_without_extension_loading():
