@@ -155,6 +155,9 @@ private func connect(_ db: OpaquePointer?, _ aux: UnsafeMutableRawPointer?, _ ar
     guard let db, let aux, let ppVtab else { return SQLITE_MISUSE }
     let module = Unmanaged<ModuleBox>.fromOpaque(aux).takeUnretainedValue().module
     let connection = Connection(handle: db)
+    // A creatable table may read its files here (jsonl and csv_file infer their columns): interruptible too.
+    let scope = Interruption.enter(UnsafeMutableRawPointer(db))
+    defer { Interruption.leave(scope) }
     do {
         let args = moduleArguments(argc, argv)
         var trustKey: FileTableTrust.Key?
@@ -176,6 +179,10 @@ private func connect(_ db: OpaquePointer?, _ aux: UnsafeMutableRawPointer?, _ ar
         ppVtab.pointee = UnsafeMutableRawPointer(vt).assumingMemoryBound(to: sqlite3_vtab.self)
         return SQLITE_OK
     } catch {
+        if Interruption.wasObserved {
+            pzErr?.pointee = strata_mprintf_text(Interruption.message)
+            return SQLITE_INTERRUPT
+        }
         let e = SQLError.from(error)
         pzErr?.pointee = strata_mprintf_text(e.prefixed(with: module.name))
         return e.code == SQLITE_OK ? SQLITE_ERROR : e.code

@@ -69,6 +69,26 @@ public enum FileAccess {
         return allowed.contains { target.starts(with: $0) }
     }
 
+    /// Whether `path` (resolved with realpath) lies under an allowed directory. Glob expansion uses it so
+    /// that names outside the allowed directories are never reported, not even as refusals.
+    public static func isAllowed(path: String) -> Bool {
+        pthread_mutex_lock(lock)
+        let allowed = roots
+        pthread_mutex_unlock(lock)
+        guard let allowed else { return true }
+        guard let r = realpath(path, nil) else { return false }
+        let target = Array(String(cString: r).utf8)
+        free(r)
+        return allowed.contains { target.starts(with: $0) }
+    }
+
+    /// Whether `path` is a regular file (after symlinks): tables that read their files twice (columns first,
+    /// rows later) need one, since a pipe's bytes can be read only once.
+    public static func isRegularFile(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
+    }
+
     /// Opens `path` for reading without blocking (a FIFO with no writer yet does not hang the host).
     /// Regular files come back in blocking mode; pipes, FIFOs and character devices as `.stream`, still
     /// non-blocking (read them with `readStream`). Directories and sockets are errors naming the path.

@@ -96,6 +96,8 @@ public enum Glob {
                 }
             }
         }
+        // With STRATA_ALLOWED_DIRS set, matches outside it do not exist for the caller.
+        if FileAccess.allowedDirectories != nil { matches = matches.filter { FileAccess.isAllowed(path: $0) } }
         guard !matches.isEmpty else { throw FileError("no files match '\(short(pattern))'") }
         return matches.sorted()
     }

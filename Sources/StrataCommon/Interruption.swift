@@ -34,11 +34,12 @@ public enum Interruption {
     /// Nanoseconds between two probes; 0 = probe on every check (a cheap probe, SQLite ≥ 3.41).
     nonisolated(unsafe) private static var probeInterval: Int64 = 0
 
+    /// No destructor: a host may unload the extension (closing its last connection dlcloses it) while its
+    /// threads live on, and a destructor pointing into unmapped code would crash them when they exit. Each
+    /// thread that ever ran a Strata callback keeps one small ThreadState for good instead.
     private static let key: pthread_key_t = {
         var k = pthread_key_t()
-        pthread_key_create(&k) { p in
-            if let p { Unmanaged<ThreadState>.fromOpaque(p).release() }
-        }
+        pthread_key_create(&k, nil)
         return k
     }()
 

@@ -389,8 +389,6 @@ def test_interrupt_stops_waiting_for_a_fifo_writer(tmp, host, sql):
     assert out == ["ERR interrupted", "after 1.0"], out
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: CREATE VIRTUAL TABLE jsonl/csv_file over a FIFO with no writer blocks "
-                   "in xCreate (column inference) outside any interruption scope: conn.interrupt() never stops it")
 @pytest.mark.parametrize("module", ["jsonl", "csv_file"])
 def test_interrupt_stops_creating_a_file_table_over_a_fifo(tmp, module):
     os.mkfifo(tmp / "fifo")
@@ -404,7 +402,9 @@ def test_interrupt_stops_creating_a_file_table_over_a_fifo(tmp, module):
             print("ERR", e)
     """, cwd=tmp, timeout=20)
     assert_clean_exit(r)
-    assert r.stdout.strip() == "ERR interrupted"
+    # Refused at once (a FIFO is read once, a file table reads its files twice), or interrupted while waiting.
+    out = r.stdout.strip()
+    assert out == "ERR interrupted" or (out.startswith("ERR") and "not a regular file" in out), out
 
 
 PIPED = [
@@ -466,8 +466,6 @@ def test_npy_readers_refuse_a_pipe_clearly(tmp, reader):
     assert r.stdout.startswith(f"ERR {reader}: cannot read 'fifo': not a regular file"), r.stdout
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a jsonl/csv_file table over a pipe consumes the stream while inferring "
-                   "its columns at CREATE, then scans the drained pipe: 0 rows, no error")
 @pytest.mark.parametrize("module,content", [("jsonl", '{"a": 1}\n{"a": 2}\n'), ("csv_file", "a,b\n1,2\n3,4\n")])
 def test_file_table_over_a_pipe_reads_its_rows_or_refuses(module, content):
     r = subprocess.run(["sqlite3", ":memory:", f".load {LIB}", f"create virtual table t using {module}('/dev/stdin')",
@@ -525,9 +523,6 @@ def test_one_library_many_connections_is_fine(tmp):
     assert r.stdout.strip() == "[1.0, 1.0, 1.0]"
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: Interruption's pthread key destructor lives in libstrata.so; closing the "
-                   "last connection dlcloses the library, and a thread that ran a Strata table then exits into "
-                   "unmapped code (SIGSEGV in __nptl_deallocate_tsd)")
 def test_thread_exits_cleanly_after_the_library_is_unloaded(tmp):
     (tmp / "a.csv").write_text("a,b\n1,2\n")
     r = run_python("""
@@ -710,6 +705,10 @@ def test_allowed_dirs_confine_every_reader(tmp):
     lines = r.stdout.splitlines()
     assert lines[:4] == ["ROWS [(1,)]", "ROWS [(1,)]", "ROWS [(2,)]", "ROWS [(2,)]"], lines
     for line in lines[4:]:
+        if line.startswith("ROWS"):
+            # The glob 'allowed/*.csv': its link to a file outside is not a match (names outside do not exist).
+            assert "allowed/ok.csv" in line and "link" not in line, line
+            continue
         assert line.startswith("ERR ") and "outside the directories this extension may read (STRATA_ALLOWED_DIRS)" \
             in line, line
     assert SECRET not in r.stdout and "root:" not in r.stdout
@@ -727,8 +726,6 @@ def test_allowed_dirs_without_the_variable_reads_anywhere(tmp):
     assert SECRET in r.stdout
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: with STRATA_ALLOWED_DIRS set, a glob is still expanded outside the allowed "
-                   "directories and the refusal names the first match, so names of files outside can be probed")
 def test_allowed_dirs_do_not_reveal_names_outside(tmp):
     inside, outside, _ = allowed_dirs_tree(tmp)
     (outside / "id_ed25519_hidden_name").write_text("x\n")
