@@ -1,8 +1,9 @@
-// `regex:<pattern>` formats for everything else: a line that the pattern matches (Swift's Regex, searched
-// anywhere in the line — anchor it with `^` to be strict) starts a record. Named groups map to columns by name:
+// `regex:<pattern>` formats for everything else: a line that the pattern matches (searched anywhere in the
+// line — anchor it with `^` to be strict) starts a record. Named groups map to columns by name:
 // ts/time/timestamp/asctime/datetime → ts (read with `datefmt` when given, else ISO, `Nov 20 02:00:01` or epoch),
 // level/levelname/severity/lvl → level, logger/name → logger, pid/process → pid, message/msg → message;
-// every other named group goes to `fields`. Regex is only used here: the built-in formats are hand-written.
+// every other named group goes to `fields`. The pattern runs on LinearRegex (Python `re` syntax, linear
+// time in the line whatever the pattern: no backreferences or lookaround); the built-in formats are hand-written.
 
 import StrataCommon
 
@@ -10,7 +11,8 @@ enum RegexRole { case time, level, logger, pid, message, field(Int) }
 
 public final class RegexFormat: @unchecked Sendable {
     public let source: String
-    let regex: Regex<AnyRegexOutput>
+    /// Compiled once per statement, shared by the parsers of every file (each has its own matcher).
+    let regex: LinearRegex
     public let groupNames: [String]
     public let fieldNames: [String]
     let roles: [RegexRole]
@@ -18,30 +20,10 @@ public final class RegexFormat: @unchecked Sendable {
 
     public init(_ pattern: String, datefmt: String? = nil) throws(LogFormatError) {
         source = pattern
-        do {
-            regex = try Regex(pattern)
-        } catch {
-            throw LogFormatError("regex '\(pattern)' is not valid: \(error)")
-        }
+        // Only named groups are recorded (slot pair k ↔ names[k]): unnamed groups cost nothing at match time.
+        regex = try LinearRegex(pattern, keep: .named)
         self.datefmt = try datefmt.map { f throws(LogFormatError) in try StrftimeFormat(f) }
-        // Group names, in pattern order: `(?<name>`, `(?P<name>` and `(?'name'`.
-        var names: [String] = []
-        let u = Array(pattern.utf8)
-        var i = 0
-        while i + 3 < u.count {
-            if u[i] == 0x5C { i += 2; continue }
-            if u[i] == 0x28, u[i + 1] == 0x3F {
-                var j = i + 2
-                if j < u.count, u[j] == 0x50 { j += 1 }
-                if j < u.count, u[j] == 0x3C || u[j] == 0x27, j + 1 < u.count, u[j + 1] != 0x3D, u[j + 1] != 0x21 {
-                    let close: UInt8 = u[j] == 0x3C ? 0x3E : 0x27
-                    if let e = u[(j + 1)...].firstIndex(of: close) {
-                        names.append(String(decoding: u[(j + 1)..<e], as: UTF8.self))
-                    }
-                }
-            }
-            i += 1
-        }
+        let names = regex.names.map(\.name)
         guard !names.isEmpty else {
             throw LogFormatError("regex '\(pattern)' has no named groups (use (?<message>...), (?<ts>...), (?<level>...))")
         }
@@ -68,53 +50,59 @@ public final class RegexLineParser: LineParser {
     let reference: YearReference
     override public var fieldNames: [String] { format.fieldNames }
 
+    let matcher: LinearRegexMatcher
+
     public init(_ format: RegexFormat, reference: YearReference) {
         self.format = format
         self.reference = reference
+        matcher = LinearRegexMatcher(format.regex)
     }
 
     override public func parseHead(_ line: UnsafeBufferPointer<UInt8>, into head: inout RecordHead) -> Bool {
         head.reset()
-        let valid = isValidUTF8(line)
-        let s = String(decoding: line, as: UTF8.self)
-        guard let m = try? format.regex.firstMatch(in: s) else { return false }
-        var bytes: [UInt8] = []
-        if !valid {
-            bytes = Array(s.utf8)
-            head.alternate = bytes
+        // Matching runs on valid UTF-8: a line with invalid bytes is repaired as String would (U+FFFD), and
+        // spans then point into the repaired copy.
+        if isValidUTF8(line) {
+            guard matcher.search(line) else { return false }
+            fill(&head, line)
+            return true
         }
-        for (k, name) in format.groupNames.enumerated() {
-            guard let el = m.output[name], let r = el.range else { continue }
-            let a = s.utf8.distance(from: s.startIndex, to: r.lowerBound)
-            let e = s.utf8.distance(from: s.startIndex, to: r.upperBound)
+        let bytes = Array(String(decoding: line, as: UTF8.self).utf8)
+        let found = bytes.withUnsafeBufferPointer { b -> Bool in
+            guard matcher.search(b) else { return false }
+            fill(&head, b)
+            return true
+        }
+        if found { head.alternate = bytes }
+        return found
+    }
+
+    private func fill(_ head: inout RecordHead, _ line: Bytes) {
+        let slots = matcher.slots
+        for k in 0..<format.roles.count where 2 * k + 1 < slots.count {
+            let a = slots[2 * k], e = slots[2 * k + 1]
+            guard a >= 0, e >= a, e <= line.count else { continue }
             let span = Span(a, e)
-            func value(_ body: (Bytes) -> Void) {
-                if valid { body(sub(line, a, e)) } else { bytes.withUnsafeBufferPointer { body(sub($0, a, e)) } }
-            }
+            let v = sub(line, a, e)
             switch format.roles[k] {
             case .time:
-                value { v in
-                    if let f = format.datefmt, let (t, end) = f.match(v, 0, reference), end == v.count {
-                        head.time = t; head.hasTime = true
-                    } else if format.datefmt == nil, let t = parseAnyTime(v, reference: reference) {
-                        head.time = t; head.hasTime = true
-                    }
+                if let f = format.datefmt {
+                    if let (t, end) = f.match(v, 0, reference), end == v.count { head.time = t; head.hasTime = true }
+                } else if let t = parseAnyTime(v, reference: reference) {
+                    head.time = t; head.hasTime = true
                 }
             case .level:
-                value { v in head.level = LogLevel.recognise(v) }
+                head.level = LogLevel.recognise(v)
                 head.levelText = span
             case .logger:
                 head.logger = span
             case .pid:
-                value { v in
-                    if let d = someDigits(v, 0, maxDigits: 18), d.end == v.count { head.pid = d.value; head.hasPid = true }
-                }
+                if let d = someDigits(v, 0, maxDigits: 18), d.end == v.count { head.pid = d.value; head.hasPid = true }
             case .message:
                 head.message = span
             case .field(let i):
                 head.extras.append(ExtraField(name: .fixed(i), value: span, kind: .text))
             }
         }
-        return true
     }
 }
