@@ -51,8 +51,9 @@ bench: build
 	cd Benchmarks && swift package --allow-writing-to-package-directory benchmark
 	$(PY) Benchmarks/peers/run.py
 
+# Every fuzz target for FUZZ_SECONDS each (default 600: the ten-minute run), two at a time; not in CI.
 fuzz: setup
-	bash scripts/fuzz.sh $(or $(FUZZ_SECONDS),30)
+	bash scripts/fuzz-all.sh $(or $(FUZZ_SECONDS),600) $(or $(FUZZ_JOBS),2)
 
 clean:
 	rm -rf .build .build-venv
