@@ -62,6 +62,41 @@ import Testing
         #expect(ResultPrinter.render(ResultSet(columns: ["a"], rows: []), settings: OutputSettings(mode: .json)) == "[]\n")
     }
 
+    /// A value that would retitle the window (OSC), clear the screen (ESC [2J) and colour text (C1 CSI).
+    static let hostile = "a\u{1B}]0;pwned\u{07}\u{1B}[2J\u{9B}31mz\r\nnext\tcol"
+
+    /// Everything a mode writes for one hostile value and column name, to a terminal or not.
+    static func rendered(_ mode: OutputMode, terminal: Bool) -> String {
+        let out = TextOutput(.memory, isTerminal: terminal)
+        let p = ResultPrinter(settings: OutputSettings(mode: mode, headers: true), output: out)
+        p.begin(columns: ["v\u{1B}[1m"])
+        p.row([.text(hostile)])
+        p.end()
+        return out.text
+    }
+
+    static func hasTerminalControls(_ s: String) -> Bool {
+        s.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" && $0 != "\t" || (0x7F...0x9F).contains($0.value) }
+    }
+
+    @Test func noModeWritesControlCharactersToATerminal() {
+        for mode in OutputMode.allCases {
+            let text = Self.rendered(mode, terminal: true)
+            #expect(!Self.hasTerminalControls(text), "\(mode): \(text.debugDescription)")
+        }
+        #expect(Self.rendered(.list, terminal: true) == "v·[1m\na·]0;pwned··[2J·31mz\nnext\tcol\n")
+        #expect(Self.rendered(.line, terminal: true) == "v·[1m = a·]0;pwned··[2J·31mz\nnext\tcol\n")
+        #expect(Self.rendered(.box, terminal: true).contains("a·]0;pwned··[2J·31mz↵next col"))
+    }
+
+    @Test func filesAndPipesGetValuesAsTheyAre() {
+        #expect(Self.rendered(.list, terminal: false) == "v\u{1B}[1m\n" + Self.hostile + "\n")
+        #expect(Self.rendered(.line, terminal: false) == "v\u{1B}[1m = " + Self.hostile + "\n")
+        // JSON escapes controls everywhere; DEL and C1 too, which reads back as the same string.
+        #expect(Self.rendered(.jsonl, terminal: false)
+                == "{\"v\\u001b[1m\":\"a\\u001b]0;pwned\\u0007\\u001b[2J\\u009b31mz\\r\\nnext\\tcol\"}\n")
+    }
+
     @Test func planTree() {
         let tree = Session.planTree([(2, 0, "SCAN t"), (5, 0, "SEARCH u USING INDEX i (k=?)"), (7, 5, "LIST SUBQUERY")])
         #expect(tree == "├── SCAN t\n└── SEARCH u USING INDEX i (k=?)\n    └── LIST SUBQUERY\n")

@@ -75,5 +75,8 @@ import Testing
         #expect(TextWidth.truncate("日本語です", to: 5) == "日本…")
         #expect(TextWidth.truncate("abc", to: 5) == "abc")
         #expect(TextWidth.singleLine("a\nb\tc") == "a↵b c")
+        #expect(TextWidth.singleLine("x\u{1B}[2J\u{9B}1m\u{7F}") == "x·[2J·1m·")
+        #expect(TextWidth.visibleControls("a\r\nb\tc\u{1B}\u{85}é") == "a\nb\tc··é")
+        #expect(ValueText.jsonString("\u{7F}\u{9B}°") == "\"\\u007f\\u009b°\"")
     }
 }

@@ -5,12 +5,15 @@ import csv
 import html.parser
 import io
 import json
+import os
+import pty
 import sqlite3
 import subprocess
 
 import pytest
 
 from cli_support import strata
+from conftest import CLI
 
 ROWS = [
     (1, "plain", 2.5, None),
@@ -157,3 +160,68 @@ def test_bar_lengths_proportional():
     lines = r.stdout.splitlines()[2:]
     full = [line.count("█") for line in lines]
     assert full == [10, 40, 20]
+
+
+# ---- control characters: never raw to a terminal ----------------------------------------------------------
+
+# A value that would retitle the window (OSC ... BEL), clear the screen (ESC [2J) and colour text (C1 CSI,
+# U+009B), and a column name with an escape sequence of its own.
+HOSTILE_SQL = ("select 'a' || char(27) || ']0;pwned' || char(7) || char(27) || '[2J' || char(155) || '31mz'"
+               " || char(10) || 'next' as \"v\x1b[1m\"")
+SHOWN = "a·]0;pwned··[2J·31mz"
+
+
+def on_terminal(*args):
+    """What a terminal receives from strata run with stdout on a pseudo-terminal (its \\n arrive as \\r\\n)."""
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([str(CLI), *map(str, args)], stdin=subprocess.DEVNULL, stdout=slave,
+                            stderr=subprocess.PIPE, env={**os.environ, "NO_COLOR": "1"})
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    proc.wait(timeout=60)
+    os.close(master)
+    assert proc.returncode == 0, proc.stderr.read()
+    return b"".join(chunks).decode().replace("\r\n", "\n")
+
+
+def terminal_controls(text):
+    return [c for c in text if (ord(c) < 0x20 and c not in "\n\t") or 0x7F <= ord(c) <= 0x9F]
+
+
+@pytest.mark.parametrize("mode", ["list", "line", "box", "table", "csv", "tsv", "markdown", "html", "json", "jsonl",
+                                  "bar"])
+def test_no_control_characters_reach_a_terminal(mode):
+    out = on_terminal(f"--{mode}", "--header", ":memory:", HOSTILE_SQL)
+    assert terminal_controls(out) == [], out
+    assert "pwned" in out
+
+
+def test_list_and_line_on_a_terminal_show_controls_as_grids_do():
+    assert on_terminal("--list", ":memory:", HOSTILE_SQL) == SHOWN + "\nnext\n"
+    assert on_terminal("--line", ":memory:", HOSTILE_SQL) == "v·[1m = " + SHOWN + "\nnext\n"
+    assert SHOWN + "↵next" in on_terminal("--box", ":memory:", HOSTILE_SQL)
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "csv", "json", "html"])
+def test_reports_on_a_terminal_show_no_control_characters(tmp_path, fmt):
+    report = tmp_path / "r.sql"
+    report.write_text("-- # Hostile\n" + HOSTILE_SQL + ";\n")
+    out = on_terminal("run", report, "--format", fmt)
+    assert terminal_controls(out) == [], out
+    assert "pwned" in out
+
+
+def test_list_to_a_pipe_keeps_the_bytes_as_sqlite3_does():
+    r = strata("--list", "--header", ":memory:", HOSTILE_SQL)
+    raw = "a\x1b]0;pwned\x07\x1b[2J\x9b31mz\nnext"
+    assert r.stdout == "v\x1b[1m\n" + raw + "\n"
+    theirs = subprocess.run(["sqlite3", "-header", ":memory:", HOSTILE_SQL], capture_output=True, text=True)
+    assert r.stdout == theirs.stdout

@@ -263,7 +263,10 @@ public enum App {
         doc.source = path
         doc.parameters = report.knownNames.map { ($0, values[$0] ?? .null) }
         let toTerminal = options.output == nil && env.stdoutIsTerminal
-        run.output.write(reportFormat.render(doc, width: toTerminal ? env.terminalWidth() : nil))
+        var rendered = reportFormat.render(doc, width: toTerminal ? env.terminalWidth() : nil)
+        // No escape sequence from a value reaches a terminal, in any format (see ResultPrinter).
+        if run.output.isTerminal { rendered = TextWidth.visibleControls(rendered) }
+        run.output.write(rendered)
         let timedOut = control.wasTimedOut
         withExtendedLifetime(control) {}
         return finish(failures: failures, timedOut: timedOut, output: run.output, file: run.file)

@@ -7,9 +7,12 @@ public enum Markup {
         let n = r.columns.count
         guard n > 0 else { return "" }
         let numeric = Grid.numericColumns(r)
-        let header = r.columns.map { ValueText.markdownCell($0) }
+        let visible: (String) -> String = settings.visibleControls ? { TextWidth.visibleControls($0) } : { $0 }
+        let header = r.columns.map { ValueText.markdownCell(visible($0)) }
         let cells = r.rows.map { row in
-            (0..<n).map { j in ValueText.markdownCell(j < row.count ? ValueText.display(row[j], null: settings.nullText) : "") }
+            (0..<n).map { j in
+                ValueText.markdownCell(visible(j < row.count ? ValueText.display(row[j], null: settings.nullText) : ""))
+            }
         }
         var widths = header.map { max(3, TextWidth.of($0)) }
         for row in cells { for j in 0..<n { widths[j] = max(widths[j], TextWidth.of(row[j])) } }
@@ -39,13 +42,16 @@ public enum Markup {
         return out + "<tbody>\n"
     }
 
-    public static func htmlRow(_ values: [SQLValue], nullText: String = "") -> String {
+    /// One `<tr>`; `visibleControls`: control characters shown as `·` (HTML written to a terminal).
+    public static func htmlRow(_ values: [SQLValue], nullText: String = "", visibleControls: Bool = false) -> String {
         var out = "<tr>"
         for v in values {
             switch v {
             case .null: out += "<td class=\"null\">" + ValueText.html(nullText) + "</td>"
             case .integer, .real: out += "<td class=\"num\">" + ValueText.display(v) + "</td>"
-            default: out += "<td>" + ValueText.html(ValueText.display(v)) + "</td>"
+            default:
+                let text = ValueText.display(v)
+                out += "<td>" + ValueText.html(visibleControls ? TextWidth.visibleControls(text) : text) + "</td>"
             }
         }
         return out + "</tr>\n"
@@ -55,7 +61,7 @@ public enum Markup {
 
     public static func html(_ r: ResultSet, settings: OutputSettings) -> String {
         var out = htmlStart(columns: r.columns, numeric: Grid.numericColumns(r), showHeaders: settings.showHeaders)
-        for row in r.rows { out += htmlRow(row, nullText: settings.nullText) }
+        for row in r.rows { out += htmlRow(row, nullText: settings.nullText, visibleControls: settings.visibleControls) }
         return out + htmlEnd
     }
 }

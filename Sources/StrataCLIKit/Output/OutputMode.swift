@@ -43,6 +43,9 @@ public struct OutputSettings: Sendable {
     public var width: Int?
     /// Bold column names; only when writing to a terminal and NO_COLOR is unset.
     public var color = false
+    /// Control characters in values and names shown as `·` (line breaks and tabs kept where the mode keeps
+    /// them), so no escape sequence reaches a terminal; set by ResultPrinter when its output is a terminal.
+    public var visibleControls = false
 
     public init(mode: OutputMode, headers: Bool? = nil, separator: String = "|", nullText: String = "", width: Int? = nil) {
         self.mode = mode

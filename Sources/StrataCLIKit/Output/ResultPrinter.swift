@@ -1,6 +1,9 @@
 // Prints result sets in the current output mode as rows arrive: streaming modes (list, csv, tsv, json,
 // jsonl, line, html) write each row at once, so a large export never sits in memory; the modes that need
 // column widths (box, table, markdown, bar) collect the rows and print when the statement finishes.
+// On a terminal no mode passes a control character through raw (an ESC in a value could retitle the window,
+// clear the screen or rewrite what is shown): grids show them as `·`, and so do the other modes, which keep
+// only line breaks and tabs. To a file or a pipe, list, line, csv and the rest write values as they are.
 import SQLiteKit
 
 public final class ResultPrinter {
@@ -18,7 +21,15 @@ public final class ResultPrinter {
         self.output = output
     }
 
+    /// Whether control characters are shown as `·` (the output is a terminal, or the settings say so).
+    var showsControls: Bool { settings.visibleControls || output.isTerminal }
+
+    /// `s` as it may be written: control characters made visible on a terminal.
+    @inline(__always)
+    func shown(_ s: String) -> String { showsControls ? TextWidth.visibleControls(s) : s }
+
     public func begin(columns: [String]) {
+        let columns = showsControls ? columns.map { TextWidth.visibleControls($0) } : columns
         self.columns = columns
         rows.removeAll(keepingCapacity: true)
         count = 0
@@ -40,19 +51,19 @@ public final class ResultPrinter {
         case .list:
             for (j, v) in values.enumerated() {
                 if j > 0 { output.write(settings.separator) }
-                output.write(ValueText.display(v, null: null))
+                output.write(shown(ValueText.display(v, null: null)))
             }
             output.write("\n")
         case .csv:
             for (j, v) in values.enumerated() {
                 if j > 0 { output.write(",") }
-                output.write(ValueText.csvField(ValueText.data(v, null: null)))
+                output.write(ValueText.csvField(shown(ValueText.data(v, null: null))))
             }
             output.write("\n")
         case .tsv:
             for (j, v) in values.enumerated() {
                 if j > 0 { output.write("\t") }
-                output.write(ValueText.tsvField(ValueText.data(v, null: null)))
+                output.write(ValueText.tsvField(shown(ValueText.data(v, null: null))))
             }
             output.write("\n")
         case .json:
@@ -65,10 +76,10 @@ public final class ResultPrinter {
             lineRecords += 1
             for (j, v) in values.enumerated() {
                 let name = j < columns.count ? columns[j] : ""
-                output.write(TextWidth.pad(name, to: lineNameWidth, right: true) + " = " + ValueText.display(v, null: null) + "\n")
+                output.write(TextWidth.pad(name, to: lineNameWidth, right: true) + " = " + shown(ValueText.display(v, null: null)) + "\n")
             }
         case .html:
-            output.write(Markup.htmlRow(values, nullText: null))
+            output.write(Markup.htmlRow(values, nullText: null, visibleControls: showsControls))
         case .box, .table, .markdown, .bar:
             rows.append(values)
         }
@@ -79,7 +90,9 @@ public final class ResultPrinter {
         case .json: output.write(count == 0 ? "[]\n" : "]\n")
         case .html: output.write(Markup.htmlEnd)
         case .box, .table, .markdown, .bar:
-            output.write(Self.render(ResultSet(columns: columns, rows: rows), settings: settings))
+            var s = settings
+            s.visibleControls = showsControls
+            output.write(Self.render(ResultSet(columns: columns, rows: rows), settings: s))
             rows.removeAll()
         default: break
         }
@@ -99,7 +112,7 @@ public final class ResultPrinter {
         case .markdown: return Markup.markdown(r, settings: settings)
         case .bar: return BarChart.render(r, settings: settings)
         default:
-            let memory = TextOutput(.memory)
+            let memory = TextOutput(.memory, isTerminal: settings.visibleControls)
             let p = ResultPrinter(settings: settings, output: memory)
             p.begin(columns: r.columns)
             for row in r.rows { p.row(row) }

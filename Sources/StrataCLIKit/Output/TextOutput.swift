@@ -6,12 +6,23 @@ public final class TextOutput {
     public enum Target { case descriptor(Int32), memory }
 
     public let target: Target
+    /// Whether the text lands on a terminal, which acts on escape sequences: values are then written with
+    /// their control characters made visible (ResultPrinter).
+    public let isTerminal: Bool
     private var buffer: [UInt8] = []
     /// Set when a write to the descriptor failed (disk full, closed pipe): the run must not report success.
     public private(set) var failed: Int32 = 0
 
-    public init(_ target: Target) {
+    /// `isTerminal` nil: asked of the descriptor (isatty); a memory target is no terminal.
+    public init(_ target: Target, isTerminal: Bool? = nil) {
         self.target = target
+        if let isTerminal {
+            self.isTerminal = isTerminal
+        } else if case .descriptor(let fd) = target {
+            self.isTerminal = isatty(fd) != 0
+        } else {
+            self.isTerminal = false
+        }
         buffer.reserveCapacity(1 << 16)
     }
 

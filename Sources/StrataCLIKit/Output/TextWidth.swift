@@ -44,9 +44,14 @@ public enum TextWidth {
         return right ? spaces + s : s + spaces
     }
 
-    /// Line breaks and tabs inside a grid cell would break the grid.
+    /// C0 controls, DEL and C1 controls (U+0080–U+009F: U+009B is CSI to some terminals).
+    @inline(__always)
+    static func isControl(_ v: UInt32) -> Bool { v < 0x20 || (0x7F...0x9F).contains(v) }
+
+    /// Line breaks and tabs inside a grid cell would break the grid; other control characters (ESC of an
+    /// escape sequence) are shown as `·`.
     public static func singleLine(_ s: String) -> String {
-        guard s.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return s }
+        guard s.unicodeScalars.contains(where: { isControl($0.value) }) else { return s }
         var out = String.UnicodeScalarView()
         for u in s.unicodeScalars {
             switch u {
@@ -54,7 +59,24 @@ public enum TextWidth {
             case "\r": continue
             case "\t": out.append(" ")
             default:
-                if u.value < 0x20 || u.value == 0x7F { out.append("·") } else { out.append(u) }
+                if isControl(u.value) { out.append("·") } else { out.append(u) }
+            }
+        }
+        return String(out)
+    }
+
+    /// Text for a terminal in the line-oriented modes (list, line, csv, ...): line breaks and tabs kept,
+    /// carriage returns dropped (as in grids: no overwriting the line), every other control character shown
+    /// as `·`, so ESC, CSI (U+009B) and with them OSC and clear-screen sequences never reach the terminal.
+    public static func visibleControls(_ s: String) -> String {
+        guard s.unicodeScalars.contains(where: { isControl($0.value) && $0 != "\n" && $0 != "\t" }) else { return s }
+        var out = String.UnicodeScalarView()
+        for u in s.unicodeScalars {
+            switch u {
+            case "\n", "\t": out.append(u)
+            case "\r": continue
+            default:
+                if isControl(u.value) { out.append("·") } else { out.append(u) }
             }
         }
         return String(out)

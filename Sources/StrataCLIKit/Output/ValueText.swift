@@ -228,7 +228,26 @@ public enum ValueText {
         return out
     }
 
-    public static func jsonString(_ s: String) -> String { jsonStringLiteral(s) }
+    /// A JSON string literal. JSON itself escapes only C0 controls; DEL and the C1 controls (U+009B is CSI to
+    /// some terminals) are written as `\u00XX` too: the same string to every JSON reader, and nothing a
+    /// terminal acts on.
+    public static func jsonString(_ s: String) -> String {
+        let literal = jsonStringLiteral(s)
+        // U+0080–U+009F are 0xC2 0x80–0x9F in UTF-8.
+        guard literal.utf8.contains(where: { $0 == 0x7F || $0 == 0xC2 }) else { return literal }
+        var out = String.UnicodeScalarView()
+        let digits = Array("0123456789abcdef".unicodeScalars)
+        for u in literal.unicodeScalars {
+            if (0x7F...0x9F).contains(u.value) {
+                out.append(contentsOf: "\\u00".unicodeScalars)
+                out.append(digits[Int(u.value >> 4)])
+                out.append(digits[Int(u.value & 0xF)])
+            } else {
+                out.append(u)
+            }
+        }
+        return String(out)
+    }
 
     public static func html(_ s: String) -> String {
         var out = ""
