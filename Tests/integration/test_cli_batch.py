@@ -1,11 +1,15 @@
 """Batch and cron behaviour of the strata CLI: exit statuses, `strata: FILE:LINE: message` errors, --bail,
---output written atomically (a killed or failed run leaves the old file), --lock, --timeout, the busy
-timeout, report parameters, and `run` beside a database literally named run."""
+--output written atomically (a killed or failed run leaves the old file; links, FIFOs and descriptors as
+targets; every catchable signal removes the temporary file), --lock, --timeout (also for a statement that
+ignores the interrupt), the busy timeout, report parameters, and `run` beside a database literally named run."""
 import fcntl
 import json
 import os
+import resource
+import shutil
 import signal
 import sqlite3
+import stat
 import subprocess
 import threading
 import time
@@ -160,15 +164,19 @@ def test_output_untouched_when_a_statement_fails(tmp_path):
     assert "previous file is unchanged" in r.stderr
 
 
-def start_long_run(tmp_path, out, *extra):
+def start_long_run(tmp_path, out, *extra, query=LONG_QUERY, preexec_fn=None, folder=None):
     proc = subprocess.Popen([str(CLI), "--output", str(out), *extra, ":memory:",
-                             "select 'partial output';", LONG_QUERY],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             "select 'partial output';", query],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=preexec_fn)
+    wait_for_temp_file(folder or tmp_path)
+    return proc
+
+
+def wait_for_temp_file(folder):
     deadline = time.monotonic() + 20
-    while not temp_files(tmp_path):  # the run has started writing its temporary file
+    while not temp_files(folder):  # the run has started writing its temporary file
         assert time.monotonic() < deadline, "no temporary file appeared"
         time.sleep(0.02)
-    return proc
 
 
 def test_killed_run_leaves_old_file(tmp_path):
@@ -192,6 +200,42 @@ def test_terminated_run_leaves_old_file_and_no_temp(tmp_path):
     assert "interrupted" in err
 
 
+# Every catchable signal whose default action ends the process (SIGINT and SIGTERM stop the run cleanly,
+# above). The child starts with their default actions (a shell may have left some ignored) and no core files.
+CLEANUP_SIGNALS = [signal.SIGHUP, signal.SIGPIPE, signal.SIGUSR1, signal.SIGUSR2, signal.SIGALRM, signal.SIGXCPU,
+                   signal.SIGXFSZ, signal.SIGVTALRM, signal.SIGPROF, signal.SIGQUIT, signal.SIGRTMIN + 3]
+
+
+def default_signals():
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    for s in CLEANUP_SIGNALS:
+        signal.signal(s, signal.SIG_DFL)
+
+
+@pytest.mark.parametrize("sig", CLEANUP_SIGNALS, ids=lambda s: f"signal{int(s)}")
+def test_other_signals_remove_the_temp_file_and_end_the_run(tmp_path, sig):
+    out = tmp_path / "report.txt"
+    out.write_text("OLD\n")
+    proc = start_long_run(tmp_path, out, preexec_fn=default_signals)
+    proc.send_signal(sig)
+    proc.communicate(timeout=20)
+    assert proc.returncode == -sig  # ended by that very signal, as without a handler
+    assert out.read_text() == "OLD\n"
+    assert temp_files(tmp_path) == []
+
+
+def test_signal_ignored_by_the_parent_stays_ignored(tmp_path):
+    """`nohup strata ...`: SIGHUP stays ignored; the run goes on (SIGTERM then stops it cleanly)."""
+    out = tmp_path / "report.txt"
+    out.write_text("OLD\n")
+    proc = start_long_run(tmp_path, out, preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN))
+    proc.send_signal(signal.SIGHUP)  # delivered (or dropped) before the higher-numbered SIGTERM
+    proc.send_signal(signal.SIGTERM)
+    proc.communicate(timeout=20)
+    assert proc.returncode == 143
+    assert temp_files(tmp_path) == []
+
+
 def test_sigint_in_batch_exits_130(tmp_path):
     proc = subprocess.Popen([str(CLI), ":memory:", LONG_QUERY], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     time.sleep(0.3)
@@ -199,6 +243,87 @@ def test_sigint_in_batch_exits_130(tmp_path):
     _, err = proc.communicate(timeout=20)
     assert proc.returncode == 130
     assert err == "strata: interrupted\n"
+
+
+# ---- --output targets: links, FIFOs, descriptors, directories -----------------------------------------
+
+def test_output_through_symlinks_replaces_the_target_and_keeps_the_links(tmp_path):
+    real = tmp_path / "real"
+    real.mkdir()
+    target = real / "report.txt"
+    target.write_text("OLD\n")
+    os.chmod(target, 0o640)
+    link = tmp_path / "report.txt"
+    link.symlink_to("real/report.txt")  # relative
+    latest = tmp_path / "latest.txt"
+    latest.symlink_to(link)  # absolute, to a link
+    r = strata("--output", latest, ":memory:", "select 'new'")
+    assert r.returncode == 0, r.stderr
+    assert latest.is_symlink() and os.readlink(latest) == str(link)
+    assert link.is_symlink() and os.readlink(link) == "real/report.txt"
+    assert target.read_text() == "new\n"
+    assert os.stat(target).st_mode & 0o777 == 0o640
+    assert temp_files(tmp_path) == [] and temp_files(real) == []
+
+
+def test_output_through_a_dangling_symlink_creates_its_target(tmp_path):
+    link = tmp_path / "out.txt"
+    link.symlink_to("made.txt")
+    r = strata("--output", link, ":memory:", "select 1")
+    assert r.returncode == 0, r.stderr
+    assert link.is_symlink()
+    assert (tmp_path / "made.txt").read_text() == "1\n"
+
+
+def test_failed_run_through_a_symlink_leaves_target_and_no_temp(tmp_path):
+    real = tmp_path / "real"
+    real.mkdir()
+    (real / "r.txt").write_text("OLD\n")
+    link = tmp_path / "r.txt"
+    link.symlink_to(real / "r.txt")
+    r = strata("--output", link, ":memory:", "select 1", "select nope")
+    assert r.returncode == 1
+    assert link.is_symlink() and (real / "r.txt").read_text() == "OLD\n"
+    assert temp_files(tmp_path) == [] and temp_files(real) == []
+
+
+def test_output_to_a_fifo_is_written_directly(tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(open(fifo).read()), daemon=True)
+    reader.start()
+    r = strata("--output", fifo, ":memory:", "select 'through the fifo'", timeout=30)
+    reader.join(timeout=20)
+    assert r.returncode == 0, r.stderr
+    assert got == ["through the fifo\n"]
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)  # still the FIFO, not a file renamed over it
+    assert temp_files(tmp_path) == []
+
+
+def test_output_to_an_own_descriptor_writes_to_it_as_it_is(tmp_path):
+    """`--output /dev/fd/1` (or /dev/stdout) is standard output itself: `>> log` keeps appending."""
+    log = tmp_path / "log.txt"
+    log.write_text("first\n")
+    for n in range(2):
+        with open(log, "a") as f:
+            r = subprocess.run([str(CLI), "--output", "/dev/fd/1", ":memory:", f"select 'run {n}'"],
+                               stdout=f, stderr=subprocess.PIPE, text=True, timeout=60)
+        assert r.returncode == 0, r.stderr
+    assert log.read_text() == "first\nrun 0\nrun 1\n"
+
+
+def test_output_to_a_directory_is_an_error(tmp_path):
+    d = tmp_path / "d"
+    d.mkdir()
+    (tmp_path / "to-d").symlink_to("d")
+    for target in (d, tmp_path / "to-d"):
+        r = strata("--output", target, ":memory:", "select 1")
+        assert r.returncode == 1
+        assert r.stderr == f"strata: {target}: is a directory\n"
+        assert r.stdout == ""
+    assert d.is_dir() and list(d.iterdir()) == []
+    assert temp_files(tmp_path) == []
 
 
 # ---- --timeout, --lock, busy timeout ------------------------------------------------------------------
@@ -282,3 +407,102 @@ def test_busy_timeout_zero_fails_at_once(tmp_path):
     t.join()
     assert r.returncode == 1
     assert "database is locked" in r.stderr
+
+
+# ---- a statement that ignores the interrupt ------------------------------------------------------------
+
+STUCK_C = r"""
+#include <sqlite3ext.h>
+#include <fcntl.h>
+#include <unistd.h>
+SQLITE_EXTENSION_INIT1
+/* stuck(N, MARKER): creates the file MARKER, then sleeps N seconds, never asking whether it was
+   interrupted (sleep() cut short by a signal just goes on sleeping). */
+static void stuck(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    int seconds = sqlite3_value_int(argv[0]);
+    const char *marker = (const char *)sqlite3_value_text(argv[1]);
+    if (marker) close(open(marker, O_WRONLY | O_CREAT, 0644));
+    for (int i = 0; i < seconds; i++) sleep(1);
+    sqlite3_result_int(ctx, seconds);
+}
+int sqlite3_stuck_init(sqlite3 *db, char **err, const sqlite3_api_routines *api) {
+    SQLITE_EXTENSION_INIT2(api);
+    return sqlite3_create_function(db, "stuck", 2, SQLITE_UTF8, 0, stuck, 0, 0);
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def stuck_extension(tmp_path_factory):
+    """A SQLite extension (for `.load`) whose function stuck(N) cannot be interrupted."""
+    cc = shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
+    if cc is None:
+        pytest.skip("no C compiler to build the test extension")
+    d = tmp_path_factory.mktemp("stuck")
+    (d / "stuck.c").write_text(STUCK_C)
+    subprocess.run([cc, "-shared", "-fPIC", "-o", str(d / "stuck.so"), str(d / "stuck.c")], check=True)
+    return d / "stuck"
+
+
+def start_stuck_run(tmp_path, out, extension):
+    """A run whose second statement is stuck(): returns once that statement is running."""
+    marker = tmp_path / "stuck-started"
+    proc = start_long_run(tmp_path, out, "--cmd", f".load {extension}", query=f"select stuck(300, '{marker}')")
+    deadline = time.monotonic() + 20
+    while not marker.exists():
+        assert time.monotonic() < deadline, "stuck() did not start"
+        time.sleep(0.02)
+    return proc
+
+
+def shared_pending(pid):
+    """The process's pending signals (ShdPnd of /proc/PID/status) as a bit mask."""
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("ShdPnd:"):
+            return int(line.split()[1], 16)
+    return 0
+
+
+def test_timeout_ends_a_statement_that_ignores_the_interrupt(tmp_path, stuck_extension):
+    """--timeout with --lock must never lock later runs out: 5 s after the interrupt the process exits 124
+    anyway, its temporary file removed and the lock released."""
+    out = tmp_path / "report.txt"
+    out.write_text("OLD\n")
+    lock = tmp_path / "job.lock"
+    r = strata("--timeout", "1", "--lock", lock, "--output", out, "--cmd", f".load {stuck_extension}", ":memory:",
+               "select 'partial';", f"select stuck(300, '{tmp_path / 'started'}')", timeout=120)
+    assert r.returncode == 124
+    assert r.stderr == "strata: --timeout of 1 s reached; the statement did not stop within 5 s — exiting\n"
+    assert out.read_text() == "OLD\n"
+    assert temp_files(tmp_path) == []
+    again = strata("--lock", lock, ":memory:", "select 'the next run'")
+    assert again.returncode == 0, again.stderr
+    assert again.stdout == "the next run\n"
+
+
+def test_sigterm_ends_a_statement_that_ignores_the_interrupt(tmp_path, stuck_extension):
+    out = tmp_path / "report.txt"
+    out.write_text("OLD\n")
+    proc = start_stuck_run(tmp_path, out, stuck_extension)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 143
+    assert err == "strata: terminated; the statement did not stop within 5 s — exiting\n"
+    assert out.read_text() == "OLD\n"
+    assert temp_files(tmp_path) == []
+
+
+def test_second_sigterm_ends_the_run_at_once(tmp_path, stuck_extension):
+    out = tmp_path / "report.txt"
+    out.write_text("OLD\n")
+    proc = start_stuck_run(tmp_path, out, stuck_extension)
+    proc.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + 20
+    while shared_pending(proc.pid) & (1 << (signal.SIGTERM - 1)):  # the first one taken by the handler
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGTERM)
+    proc.communicate(timeout=120)
+    assert proc.returncode == -signal.SIGTERM  # ended by the signal, not by the watchdog's 143 after 5 s
+    assert out.read_text() == "OLD\n"
+    assert temp_files(tmp_path) == []

@@ -1,6 +1,8 @@
 // The program: parses the command line and runs one of its three uses — the interactive shell, a batch
 // run of SQL (arguments or stdin), or a report — with the cron guarantees around them: --lock before
-// anything runs, --timeout, --output replaced atomically only on success, and a documented exit status.
+// anything runs, --timeout (with a watchdog that ends a run whose statement does not stop), --output
+// replaced atomically only on success (its temporary file removed on any catchable signal), and a documented
+// exit status.
 import Glibc
 import SQLiteKit
 
@@ -37,8 +39,10 @@ public enum App {
             writeOut("strata \(StrataCLIVersion.current)\n")
             return 0
         case .report(let path):
+            SignalCleanup.install()
             return runReport(path, options, env)
         case .sql:
+            SignalCleanup.install()
             return runSQL(options, env)
         }
     }
@@ -111,7 +115,10 @@ public enum App {
     }
 
     /// The status of a finished run, and the --output file committed or discarded accordingly.
-    static func finish(failures: Int, timedOut: Bool, output: TextOutput, file: AtomicFile?) -> Int32 {
+    static func finish(failures: Int, timedOut: Bool, output: TextOutput, file: AtomicFile?,
+                       watchdog: StopWatchdog? = nil) -> Int32 {
+        // From here on the run ends by itself: the watchdog must not cut a commit in half.
+        watchdog?.stop()
         output.flush()
         var status: ExitStatus = failures > 0 ? .failure : .success
         if output.failed != 0 {
@@ -130,6 +137,8 @@ public enum App {
                     printError("strata: " + ((error as? FileError)?.message ?? "\(error)"))
                     status = .failure
                 }
+            } else if file.isDirect {
+                file.discard()  // a FIFO or device: what was written is gone already
             } else {
                 file.discard()
                 printError("strata: \(file.path): not written (the run failed; the previous file is unchanged)")
@@ -150,6 +159,7 @@ public enum App {
         defer { withExtendedLifetime(run.lock) {} }
         let connection = run.connection
         let toTerminal = options.output == nil && env.stdoutIsTerminal
+        let sessionDeadline = options.timeout.map { monotonicSeconds() + $0 }
         var settings = OutputSettings(mode: options.mode ?? (toTerminal ? .box : .list))
         settings.headers = options.headers
         if let s = options.separator { settings.separator = s } else if settings.mode == .csv { settings.separator = "," }
@@ -158,13 +168,16 @@ public enum App {
         settings.color = toTerminal && getenv("NO_COLOR") == nil
 
         Interruption.install(terminate: !interactive)
+        let watchdog = interactive ? nil : StopWatchdog(deadline: sessionDeadline, timeoutSeconds: options.timeout,
+                                                        connection: connection)
+        defer { watchdog?.stop() }
         let session = Session(host: env.host, connection: connection, settings: settings, output: run.output)
         session.bail = options.bail
         if toTerminal { session.terminalWidth = env.terminalWidth }
         session.readOnly = options.readOnly
         session.showProgress = env.stderrIsTerminal
         session.timeoutSeconds = options.timeout
-        session.deadline = options.timeout.map { monotonicSeconds() + $0 }
+        session.deadline = sessionDeadline
         for p in options.parameters { session.parameters[p.name] = ParameterValue.parse(p.value) }
 
         func stop() -> Bool {
@@ -188,10 +201,11 @@ public enum App {
             session.process(DescriptorLineReader(descriptor: 0), source: "stdin")
         }
         if let code = session.exitCode, code != 0 {
-            _ = finish(failures: 1, timedOut: false, output: run.output, file: run.file)
+            _ = finish(failures: 1, timedOut: false, output: run.output, file: run.file, watchdog: watchdog)
             return code
         }
-        return finish(failures: session.failures, timedOut: session.timedOut, output: run.output, file: run.file)
+        return finish(failures: session.failures, timedOut: session.timedOut, output: run.output, file: run.file,
+                      watchdog: watchdog)
     }
 
     /// One SQL argument or --cmd: a dot command when it starts with `.`, else SQL.
@@ -250,15 +264,19 @@ public enum App {
         let connection = run.connection
 
         Interruption.install(terminate: true)
+        let deadline = options.timeout.map { monotonicSeconds() + $0 }
+        let watchdog = StopWatchdog(deadline: deadline, timeoutSeconds: options.timeout, connection: connection)
+        defer { watchdog?.stop() }
         let runner = StatementRunner(connection: connection)
         runner.parameters = values
         runner.bail = options.bail
-        let control = RunControl(connection: connection, deadline: options.timeout.map { monotonicSeconds() + $0 },
+        let control = RunControl(connection: connection, deadline: deadline,
                                  timeoutSeconds: options.timeout, progress: env.stderrIsTerminal ? ProgressLine() : nil)
         runner.control = control
         runner.onError = { e in printError("strata: " + e.located) }
         let collector = ReportCollector()
         let failures = runner.run(text, source: path, observer: collector)
+        watchdog?.stop()  // the statements are done; rendering is not cut short
         var doc = collector.document
         doc.source = path
         doc.parameters = report.knownNames.map { ($0, values[$0] ?? .null) }
@@ -269,7 +287,7 @@ public enum App {
         run.output.write(rendered)
         let timedOut = control.wasTimedOut
         withExtendedLifetime(control) {}
-        return finish(failures: failures, timedOut: timedOut, output: run.output, file: run.file)
+        return finish(failures: failures, timedOut: timedOut, output: run.output, file: run.file, watchdog: watchdog)
     }
 
     /// The whole file as text.

@@ -10,7 +10,8 @@ public enum ExitStatus: Int32 {
     case usage = 2
     /// Another run holds the --lock file (EX_TEMPFAIL: try again later); nothing was run.
     case locked = 75
-    /// --timeout expired and the running statement was interrupted (as timeout(1) exits).
+    /// --timeout expired and the running statement was interrupted (as timeout(1) exits), or abandoned when it
+    /// did not stop within StopWatchdog's grace.
     case timedOut = 124
     /// Interrupted by SIGINT (Ctrl-C) in a batch run: 128 + 2.
     case interrupted = 130

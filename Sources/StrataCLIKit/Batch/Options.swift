@@ -157,9 +157,10 @@ public struct Options: Equatable {
                                  extension, else text)
 
         Batch and cron:
-          --output FILE          write to FILE atomically (temp file + rename on success)
+          --output FILE          write to FILE atomically (temp file + rename on success; a
+                                 symlink's target is replaced, a FIFO or device written directly)
           --bail                 stop at the first failing statement
-          --timeout SECONDS      interrupt a run that takes longer
+          --timeout SECONDS      interrupt a run that takes longer (exit 124 at most 5 s later)
           --lock FILE            exit 75 at once if another run holds FILE
           --busy-timeout MS      wait this long for a locked database (default 5000)
           --readonly             open the database read-only

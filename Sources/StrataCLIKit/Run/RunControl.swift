@@ -9,20 +9,35 @@ public enum Interruption {
     nonisolated(unsafe) public static var pending: Int32 = 0
     nonisolated(unsafe) public static var signal: Int32 = 0
     nonisolated(unsafe) public static var connection: OpaquePointer?
+    /// A batch run (not the interactive shell): a second SIGINT/SIGTERM ends the process at once.
+    nonisolated(unsafe) static var batch = false
 
-    /// Installs handlers for SIGINT (and SIGTERM when `terminate`) that interrupt the running statement.
+    /// Installs handlers for SIGINT (and SIGTERM when `terminate`, a batch run) that interrupt the running
+    /// statement, and `SignalCleanup`'s for every other terminating signal (SIGTERM too in the shell).
     public static func install(terminate: Bool) {
+        SignalCleanup.install()
         let handler: @convention(c) (Int32) -> Void = { sig in
+            let saved = errno  // the interrupted code may be about to read errno (readline's EINTR)
+            if Interruption.batch, Interruption.pending > 0 {
+                // Asked twice: stop waiting for the statement.
+                TemporaryFiles.removeAll()
+                SignalCleanup.die(sig)
+            }
             Interruption.pending &+= 1
             Interruption.signal = sig
             if let db = Interruption.connection { Connection(handle: db).interrupt() }
+            StopWatchdog.wake()
+            errno = saved
         }
         var action = sigaction()
         action.__sigaction_handler.sa_handler = handler
         sigemptyset(&action.sa_mask)
         action.sa_flags = 0  // no SA_RESTART: a blocking read returns EINTR
         sigaction(SIGINT, &action, nil)
-        if terminate { sigaction(SIGTERM, &action, nil) }
+        if terminate {
+            batch = true
+            sigaction(SIGTERM, &action, nil)
+        }
     }
 
     public static func clear() { pending = 0 }
@@ -76,6 +91,8 @@ public final class RunControl {
 
     /// Why the run stopped, as the message to print; nil when it was not stopped.
     public var stopReason: String? {
+        // The watchdog may have interrupted the statement at the deadline before the progress handler saw it.
+        if let d = deadline, monotonicSeconds() >= d { timedOut = true }
         if timedOut { return "interrupted: --timeout" + (timeoutSeconds.map { " of " + Self.seconds($0) } ?? "") + " reached" }
         if Interruption.pending > 0 { return "interrupted" }
         return nil
