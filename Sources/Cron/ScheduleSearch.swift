@@ -82,12 +82,16 @@ func writeISO(into b: UnsafeMutableBufferPointer<UInt8>, year: Int, month: Int, 
 
 /// The latest year a search goes to (ISO text has four year digits).
 let lastSearchYear = 9999
+/// The earliest year of a fire time: year 0 (1 BC) is no year to most readers of the text (Python's
+/// `datetime` starts at year 1), so fire times are in 0001-01-01 00:00 ... 9999-12-31 23:59.
+let firstSearchYear = 1
 /// A bound on days visited by one search: more than the 400-year Gregorian cycle, after which a schedule
 /// that `canFire` must have matched.
 let searchDayLimit = 200_000
 
 extension CronSchedule {
-    /// The first fire time strictly after `t`, or nil when there is none before year 10000.
+    /// The first fire time strictly after `t` (and not before year 1), or nil when there is none before year
+    /// 10000.
     public func next(after t: CivilDateTime) -> FireTime? {
         guard canFire, t.isValid else { return nil }
         var c = FireCursor(schedule: self, year: t.year, month: t.month, day: t.day,
@@ -104,7 +108,7 @@ extension CronSchedule {
         return c.advance()
     }
 
-    /// The last fire time strictly before `t`, or nil when there is none after year 0.
+    /// The last fire time strictly before `t`, or nil when there is none from year 1 on.
     public func previous(before t: CivilDateTime) -> FireTime? {
         guard canFire, t.isValid else { return nil }
         let exact = t.second == 0 && t.nanosecond == 0
@@ -120,7 +124,7 @@ extension CronSchedule {
             }
         }
         var visited = 0
-        while y >= 0, visited < searchDayLimit {
+        while y >= firstSearchYear, visited < searchDayLimit {
             visited += 1
             if months & (1 << UInt64(m)) == 0 {
                 // Jump to the last day of the previous month.
@@ -183,11 +187,17 @@ public struct FireCursor {
     var weekday: Int
     var done = false
 
+    /// A start before year 1 starts at 0001-01-01 00:00 (the first minute a fire time may have).
     public init(schedule: CronSchedule, year: Int, month: Int, day: Int, minuteOfDay: Int) {
         self.schedule = schedule
-        self.year = year; self.month = month; self.day = day
-        self.minuteOfDay = minuteOfDay
-        weekday = weekdayFromDays(daysFromCivil(year: year, month: month, day: day))
+        if year < firstSearchYear {
+            self.year = firstSearchYear; self.month = 1; self.day = 1
+            self.minuteOfDay = 0
+        } else {
+            self.year = year; self.month = month; self.day = day
+            self.minuteOfDay = minuteOfDay
+        }
+        weekday = weekdayFromDays(daysFromCivil(year: self.year, month: self.month, day: self.day))
         done = !schedule.canFire
     }
 

@@ -101,7 +101,30 @@ private func t(_ s: String) -> CivilDateTime {
     @Test func endOfTime() throws {
         let s = try CronSchedule(parsing: "0 0 1 1 *")
         #expect(s.next(after: t("9999-06-01")) == nil)
-        #expect(s.previous(before: t("0000-06-01"))?.iso == "0000-01-01 00:00:00")
+        #expect(s.next(after: t("9998-06-01"))?.iso == "9999-01-01 00:00:00")
+        let every = try CronSchedule(parsing: "* * * * *")
+        #expect(every.next(after: t("9999-12-31 23:58:00"))?.iso == "9999-12-31 23:59:00")
+        #expect(every.next(after: t("9999-12-31 23:59:00")) == nil)
+        #expect(every.first(atOrAfter: t("9999-12-31 23:59:01")) == nil)
+    }
+
+    /// Fire times start at 0001-01-01 00:00: year 0 is no year to the readers of the text.
+    @Test func beginningOfTime() throws {
+        let s = try CronSchedule(parsing: "0 0 1 1 *")
+        #expect(s.previous(before: t("0000-06-01")) == nil)
+        #expect(s.previous(before: t("0001-01-01 00:00:00")) == nil)
+        #expect(s.previous(before: t("0001-01-01 00:00:01"))?.iso == "0001-01-01 00:00:00")
+        let every = try CronSchedule(parsing: "* * * * *")
+        #expect(every.previous(before: t("0001-01-01 00:00:00")) == nil)
+        #expect(every.previous(before: t("0001-01-01 00:01:00"))?.iso == "0001-01-01 00:00:00")
+        #expect(try CronSchedule(parsing: "59 23 31 12 *").previous(before: t("0001-12-31 23:00:00")) == nil)
+        // A search from year 0 starts at the first minute of year 1.
+        #expect(every.next(after: t("0000-12-31 23:59:00"))?.iso == "0001-01-01 00:00:00")
+        #expect(every.next(after: t("0000-06-01 10:00:00"))?.iso == "0001-01-01 00:00:00")
+        #expect(s.first(atOrAfter: t("0000-03-01"))?.iso == "0001-01-01 00:00:00")
+        var c = FireCursor(schedule: every, atOrAfter: t("0000-02-29 12:00:00"))
+        #expect(c.advance()?.iso == "0001-01-01 00:00:00")
+        #expect(c.advance()?.iso == "0001-01-01 00:01:00")
     }
 
     @Test func descriptions() throws {

@@ -220,6 +220,26 @@ def test_schedule_over_a_year(db):
     assert [r[0] for r in rows] == ["2024-12-31 00:00:00", "2025-01-01 00:00:00", "2025-01-02 00:00:00"]
 
 
+def test_fire_times_stay_within_years_1_to_9999(db):
+    """Python's datetime (croniter's own type) is the reader here: years 1...9999, no year 0."""
+    def one(sql, *args):
+        return db.execute(sql, args).fetchone()[0]
+    assert one("select cron_prev('* * * * *', '0001-01-01 00:00:00')") is None
+    assert one("select cron_prev('0 0 1 1 *', '0001-06-01')") == "0001-01-01 00:00:00"
+    assert one("select cron_prev('* * * * *', '0001-01-01 00:01:00')") == "0001-01-01 00:00:00"
+    assert one("select cron_next('* * * * *', '0000-12-31 23:59:00')") == "0001-01-01 00:00:00"
+    assert one("select cron_next('0 0 1 1 *', '9999-06-01')") is None
+    assert one("select cron_next('* * * * *', '9999-12-31 23:58:00')") == "9999-12-31 23:59:00"
+    assert one("select cron_next('* * * * *', '9999-12-31 23:59:00')") is None
+    rows = db.execute("select fire_time from cron_schedule('59 23 31 12 *', '9997-01-01')").fetchall()
+    assert [r[0] for r in rows] == ["9997-12-31 23:59:00", "9998-12-31 23:59:00", "9999-12-31 23:59:00"]
+    rows = db.execute("select fire_time from cron_schedule('0 0 1 1 *', '0000-01-01', '0003-01-01')").fetchall()
+    assert [r[0] for r in rows] == ["0001-01-01 00:00:00", "0002-01-01 00:00:00"]
+    for sql in ["select cron_prev('* * * * *', '0001-01-01 00:05:00')", "select cron_next('* * * * *', '0000-06-01')",
+                "select cron_prev('0 12 * * *', '0001-01-02 00:00:00')"]:
+        dt.datetime.fromisoformat(one(sql))  # every fire time reads back
+
+
 def test_malformed_and_never_firing(db):
     for bad in ["61 * * * *", "*/0 * * * *", "* * * *", "* * * * * *", "0 24 * * *", "0 0 0 * *", "0 0 * 13 *",
                 "0 0 * * 8", "5/10 * * * *", "0 0 * * mon-sun", "0 0 5-2 * *", "@every_day", "a * * * *",
