@@ -78,11 +78,22 @@ public struct LogTime: Equatable, Comparable, Sendable {
 }
 
 /// What a file tells about years its records leave out (RFC 3164, `datefmt` without `%Y`): the year and month of
-/// its last modification, in local time. A record dated in a later month than that belongs to the year before.
+/// its last modification, in local time. A record dated in a later month than that belongs to the year before
+/// (a file spanning New Year), and a Feb 29 to the latest leap year not after that: the latest year, up to the
+/// file's, in which the date exists (as cron_history places them).
 public struct YearReference: Sendable, Equatable {
     public var year: Int
     public var month: Int
     public init(year: Int, month: Int) { self.year = year; self.month = month }
 
     public func year(forMonth m: Int) -> Int { m > month ? year - 1 : year }
+
+    /// The year of day `d` of month `m`: as `year(forMonth:)`, and Feb 29 moved back to a leap year.
+    public func year(forMonth m: Int, day d: Int) -> Int {
+        var y = year(forMonth: m)
+        guard m == 2, d == 29 else { return y }
+        var tries = 0
+        while daysIn(y, 2) < 29, tries < 8 { y -= 1; tries += 1 }
+        return y
+    }
 }

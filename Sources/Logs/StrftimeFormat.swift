@@ -146,7 +146,7 @@ public struct StrftimeFormat: Sendable {
             guard h12 >= 1, h12 <= 12 else { return nil }
             hour = h12 % 12 + ((pm ?? false) ? 12 : 0)
         }
-        let y = year ?? ref.year(forMonth: month)
+        let y = year ?? (dayOfYear == nil ? ref.year(forMonth: month, day: day) : ref.year(forMonth: month))
         if let doy = dayOfYear {
             var left = doy
             month = 1

@@ -108,7 +108,8 @@ func parseBSDTime(_ b: Bytes, _ i: Int, _ ref: YearReference) -> (LogTime, Int)?
     var j = i + 15
     var nanos = 0
     if j + 1 < b.count, b[j] == 0x2E, let f = fractionDigits(b, j + 1) { nanos = f.nanos; j = f.end }
-    let t = LogTime(year: ref.year(forMonth: mo), month: mo, day: d, hour: h, minute: mi, second: s, nanosecond: nanos)
+    let t = LogTime(year: ref.year(forMonth: mo, day: d), month: mo, day: d, hour: h, minute: mi, second: s,
+                    nanosecond: nanos)
     guard t.isValid else { return nil }
     return (t, j)
 }

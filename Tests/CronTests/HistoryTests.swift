@@ -47,6 +47,10 @@ private func t(_ s: String) -> CivilDateTime { CivilDateTime.parse(s) ?? CivilDa
         #expect(parse("Jan  1 00:00:01 h CRON[1]: (root) CMD (x)", mtime: "2024-01-01 00:05:00")?.ts.year == 2024)
         // A Feb 29 in a file written in a common year goes back to the last leap year.
         #expect(parse("Feb 29 10:00:00 h CRON[1]: (root) CMD (x)", mtime: "2025-03-01 00:00:00")?.ts.year == 2024)
+        #expect(parse("Feb 29 10:00:00 h CRON[1]: (root) CMD (x)", mtime: "2025-01-10 00:00:00")?.ts.year == 2024)
+        // In a leap year's January, this year's Feb 29 is still to come: the leap year before.
+        #expect(parse("Feb 29 10:00:00 h CRON[1]: (root) CMD (x)", mtime: "2024-01-10 00:00:00")?.ts.year == 2020)
+        #expect(parse("Feb 29 10:00:00 h CRON[1]: (root) CMD (x)", mtime: "2024-03-01 00:00:00")?.ts.year == 2024)
     }
 
     @Test func journalJSON() {

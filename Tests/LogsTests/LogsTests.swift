@@ -97,6 +97,32 @@ private func tempFile(_ contents: String, name: String = "t.log") throws -> Stri
         #expect(r.year(forMonth: 12) == 2026)
         #expect(r.year(forMonth: 1) == 2027)
     }
+
+    /// A Feb 29 belongs to the latest leap year up to the file's time (as cron_history places it).
+    @Test func leapDayGoesBackToALeapYear() {
+        #expect(YearReference(year: 2025, month: 7).year(forMonth: 2, day: 29) == 2024)
+        #expect(YearReference(year: 2025, month: 7).year(forMonth: 2, day: 28) == 2025)
+        #expect(YearReference(year: 2024, month: 3).year(forMonth: 2, day: 29) == 2024)
+        #expect(YearReference(year: 2024, month: 1).year(forMonth: 2, day: 29) == 2020)
+        #expect(YearReference(year: 2101, month: 5).year(forMonth: 2, day: 29) == 2096)  // 2100 is no leap year
+        let p = SyslogLineParser(.rfc3164, reference: YearReference(year: 2025, month: 7))
+        #expect(head(p, "Feb 29 10:00:00 host app[1]: leap day")?.time.text == "2024-02-29 10:00:00.000")
+        let g = try? StrftimeFormat("%b %d %H:%M:%S")
+        var s = "Feb 29 10:00:00"
+        #expect(s.withUTF8 { g?.match($0, 0, YearReference(year: 2025, month: 7)) }?.0.text == "2024-02-29 10:00:00.000")
+    }
+
+    /// The Feb 29 line of a file last written in a common year is a record of its own, not a continuation.
+    @Test func leapDayLineIsARecord() throws {
+        let path = try tempFile("Feb 28 23:59:00 web1 app[7]: before\nFeb 29 00:00:01 web1 app[7]: leap day\n"
+                                + "Mar  1 00:00:02 web1 app[7]: after\n")
+        let r = RecordReader(stream: try FileStream(path: path),
+                             parser: SyslogLineParser(.rfc3164, reference: YearReference(year: 2025, month: 7)))
+        var got: [String] = []
+        while try r.next() { got.append(String(decoding: r.record, as: UTF8.self)) }
+        #expect(got == ["Feb 28 23:59:00 web1 app[7]: before", "Feb 29 00:00:01 web1 app[7]: leap day",
+                        "Mar  1 00:00:02 web1 app[7]: after"])
+    }
 }
 
 @Suite struct PythonFormatTests {

@@ -430,6 +430,23 @@ def test_history_cronie_iso_and_journal(db, tmp_path):
     ]
 
 
+def test_history_leap_day_in_a_common_mtime_year(db, tmp_path):
+    """A Feb 29 line of a file last written in 2025 belongs to 2024 (read_log places it alike: test_logs.py)."""
+    log = tmp_path / "syslog"
+    log.write_text("Feb 28 23:59:01 web1 CRON[10]: (ml) CMD (/opt/a.sh)\n"
+                   "Feb 29 00:00:01 web1 CRON[11]: (ml) CMD (/opt/b.sh)\n"
+                   "Mar  1 00:00:01 web1 CRON[12]: (ml) CMD (/opt/c.sh)\n")
+    t = dt.datetime(2025, 7, 1, 12, tzinfo=dt.timezone.utc).timestamp()
+    os.utime(log, (t, t))
+    assert db.execute("select line, ts, command from cron_history(?)", (str(log),)).fetchall() == [
+        (1, "2025-02-28 23:59:01", "/opt/a.sh"), (2, "2024-02-29 00:00:01", "/opt/b.sh"),
+        (3, "2025-03-01 00:00:01", "/opt/c.sh")]
+    # The same day with the file last written in a leap year's January: this year's Feb 29 is still to come.
+    t = dt.datetime(2024, 1, 10, 12, tzinfo=dt.timezone.utc).timestamp()
+    os.utime(log, (t, t))
+    assert db.execute("select ts from cron_history(?) where line = 2", (str(log),)).fetchone() == ("2020-02-29 00:00:01",)
+
+
 def test_history_year_from_mtime_and_rotations(db, tmp_path):
     path = fixture_copy(tmp_path, "newyear.syslog", mtime="2024-01-01 00:05:00")
     assert [r[0] for r in db.execute("select ts from cron_history(?)", (path,))] == [

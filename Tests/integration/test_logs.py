@@ -283,6 +283,22 @@ def test_syslog_rfc3164_year_from_mtime_rolls_back(db, tmp_path):
     assert rows(db, "SELECT kind FROM log_formats(?)", (str(path),)) == [("rfc3164",)]
 
 
+def test_syslog_rfc3164_leap_day_in_a_common_mtime_year(db, tmp_path):
+    """A Feb 29 line of a file last written in 2025 is a record of 2024-02-29 (the latest year up to the file's
+    in which the date exists), not a continuation of the line before; cron_history places it alike."""
+    path = tmp_path / "syslog"
+    path.write_text("Feb 28 23:59:00 web1 app[7]: before\n"
+                    "Feb 29 00:00:01 web1 app[7]: leap day\n"
+                    "Mar  1 00:00:02 web1 app[7]: after\n")
+    t = time.mktime((2025, 7, 1, 12, 0, 0, 0, 0, -1))  # local time, as read_log reads the mtime
+    os.utime(path, (t, t))
+    got = rows(db, "SELECT line, ts, message, detail FROM read_log(?, 'syslog') ORDER BY line", (str(path),))
+    assert got == [(1, "2025-02-28 23:59:00.000", "before", None), (2, "2024-02-29 00:00:01.000", "leap day", None),
+                   (3, "2025-03-01 00:00:02.000", "after", None)]
+    assert rows(db, "SELECT kind FROM log_formats(?)", (str(path),)) == [("rfc3164",)]
+    assert rows(db, "SELECT count(*) FROM read_log(?) WHERE ts LIKE '2024-02-29%'", (str(path),)) == [(1,)]
+
+
 def test_syslog_rfc5424_and_rsyslog_iso(db, tmp_path):
     path = tmp_path / "s5424.log"
     exp = fx.write_syslog_5424(path)
