@@ -741,8 +741,6 @@ def test_allowed_dirs_do_not_reveal_names_outside(tmp):
     assert r.stdout.startswith("ERR") and "hidden_name" not in r.stdout, r.stdout
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: the refusal message says '(or start strata with --trust-file-tables)' but "
-                   "the strata CLI has no such option ('strata: unknown option --trust-file-tables', exit 2)")
 def test_refusal_names_an_option_strata_has(tmp):
     db = plant(str(tmp / "planted.db"), planted_tables(secret_files(tmp)))
     r = subprocess.run([str(CLI), "--trust-file-tables", db, "select token from t_csv_file"], capture_output=True,

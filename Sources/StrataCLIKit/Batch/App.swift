@@ -78,6 +78,7 @@ public enum App {
             var busy = options.busyTimeout
             if let t = options.timeout { busy = min(busy, Int32(clamping: Int64(min(t * 1000, 2e9)))) }
             c.setBusyTimeout(milliseconds: busy)
+            if options.trustFileTables { _ = try c.scalar("SELECT strata_trust_file_tables('main')") }
             return .success((lock, c))
         } catch {
             printError("strata: " + SQLError.from(error).message)

@@ -33,6 +33,8 @@ public struct Options: Equatable {
     public var lock: String?
     public var busyTimeout: Int32 = 5_000
     public var readOnly = false
+    /// Let the command-line database's file tables (log_file, jsonl, csv_file) read their files.
+    public var trustFileTables = false
     /// Commands (dot commands or SQL) run before the rest (`--cmd`).
     public var commands: [String] = []
     /// nil: decide by whether stdin is a terminal.
@@ -108,6 +110,7 @@ public struct Options: Equatable {
                 o.busyTimeout = ms
             case "db": o.database = try value()
             case "readonly", "read-only": o.readOnly = true
+            case "trust-file-tables": o.trustFileTables = true
             case "cmd": o.commands.append(try value())
             case "interactive", "i": o.interactive = true
             case "batch": o.interactive = false
@@ -164,6 +167,8 @@ public struct Options: Equatable {
           --lock FILE            exit 75 at once if another run holds FILE
           --busy-timeout MS      wait this long for a locked database (default 5000)
           --readonly             open the database read-only
+          --trust-file-tables    let DB's log_file/jsonl/csv_file tables read their files (a
+                                 database you did not write could read yours; see README, Security)
           --cmd COMMAND          run a dot command or SQL first (repeatable)
 
         Exit status: 0 ok, 1 a statement failed, 2 usage error, 75 locked, 124 timed out,
