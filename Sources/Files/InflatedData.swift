@@ -1,7 +1,11 @@
 // A deflated zip member read forward through zlib as its rows are asked for: memory holds a window of a
-// few megabytes (or one row, if larger), not the member. The CRC-32 is checked when the stream ends.
+// few megabytes (or one row, if larger), not the member; `copy` inflates straight into the caller's buffer
+// (a Fortran-ordered member read whole) without passing through the window. zlib is fed at most `chunk`
+// bytes of output per call and the statement's interruption is checked between calls, so a 2 MB archive
+// that inflates to gigabytes stops promptly. The CRC-32 is checked when the stream ends.
 import CZlib
 import Glibc
+import StrataCommon
 
 final class InflatedData: NpyDataSource {
     private let file: ReadableFile
@@ -24,25 +28,35 @@ final class InflatedData: NpyDataSource {
 
     var isRandomAccess: Bool { false }
 
+    /// Output bytes inflated per zlib call (an interruption is noticed between calls).
+    static let chunk = 4 << 20
+
     /// The member whose compressed bytes lie at `range` of `file`.
     init(file: ReadableFile, range: Range<Int>, entry: ZipEntry) throws {
         self.file = file
         inputOffset = range.lowerBound
         inputEnd = range.upperBound
-        input = .allocate(byteCount: InflatedData.inputSize, alignment: 16)
         name = entry.name
         expectedSize = entry.uncompressedSize
         expectedCRC = entry.crc32
+        capacity = 4 << 20
+        guard let input = malloc(InflatedData.inputSize) else {
+            throw FilesError("member '\(entry.name)': out of memory for the inflate buffers")
+        }
+        guard let window = malloc(capacity) else {
+            free(input)
+            throw FilesError("member '\(entry.name)': out of memory for the inflate buffers")
+        }
+        self.input = input
+        self.window = window
         stream = .allocate(capacity: 1)
         stream.initialize(to: z_stream())
-        capacity = 4 << 20
-        window = .allocate(byteCount: capacity, alignment: 16)
         stream.pointee.next_in = nil
         stream.pointee.avail_in = 0
         let rc = inflateInit2_(stream, -MAX_WBITS, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
         guard rc == Z_OK else {
-            window.deallocate()
-            input.deallocate()
+            free(window)
+            free(input)
             stream.deinitialize(count: 1)
             stream.deallocate()
             throw FilesError("member '\(entry.name)': zlib could not start (\(rc))")
@@ -53,8 +67,8 @@ final class InflatedData: NpyDataSource {
         inflateEnd(stream)
         stream.deinitialize(count: 1)
         stream.deallocate()
-        window.deallocate()
-        input.deallocate()
+        free(window)
+        free(input)
     }
 
     func bytes(at offset: Int, count: Int) throws -> UnsafeRawPointer {
@@ -67,7 +81,7 @@ final class InflatedData: NpyDataSource {
             var skip = offset - windowEnd
             windowStart = windowEnd
             while skip > 0 {
-                let n = try inflate(into: window, max: min(skip, capacity))
+                let n = try inflate(into: window, max: min(skip, capacity, InflatedData.chunk))
                 guard n > 0 else { throw truncated() }
                 skip -= n
                 windowStart += n
@@ -79,19 +93,49 @@ final class InflatedData: NpyDataSource {
             windowStart = offset
         }
         if count > capacity {
-            let bigger = UnsafeMutableRawPointer.allocate(byteCount: count, alignment: 16)
+            let bigger: UnsafeMutableRawPointer
+            do {
+                bigger = try MemoryBudget.allocate(count, alignment: 16, for: "a row of member '\(name)'")
+            } catch {
+                throw FilesError(error.message)
+            }
             bigger.copyMemory(from: window, byteCount: windowEnd - windowStart)
-            window.deallocate()
+            free(window)
             window = bigger
             capacity = count
         }
         while windowEnd - windowStart < count {
             let used = windowEnd - windowStart
-            let n = try inflate(into: window + used, max: capacity - used)
+            let n = try inflate(into: window + used, max: min(capacity - used, InflatedData.chunk))
             guard n > 0 else { throw truncated() }
             windowEnd += n
         }
         return UnsafeRawPointer(window)
+    }
+
+    func copy(at offset: Int, count: Int, into destination: UnsafeMutableRawPointer) throws {
+        guard offset >= windowStart, count >= 0 else {
+            throw FilesError("member '\(name)' is compressed and is read forward only")
+        }
+        var done = 0
+        if offset < windowEnd {
+            // Whatever the window already holds; the window stays valid when it holds all of it.
+            let n = min(count, windowEnd - offset)
+            destination.copyMemory(from: window + (offset - windowStart), byteCount: n)
+            if n == count { return }
+            done = n
+        } else {
+            // Skip forward to `offset` (the stream then stands at `offset`, the window empty).
+            _ = try bytes(at: offset, count: 0)
+        }
+        // The rest straight from zlib into place; the stream stood at `windowEnd` = offset + done.
+        while done < count {
+            let n = try inflate(into: destination + done, max: min(count - done, InflatedData.chunk))
+            guard n > 0 else { throw truncated() }
+            done += n
+        }
+        windowStart = offset + count
+        windowEnd = windowStart
     }
 
     private func truncated() -> FilesError {
@@ -101,6 +145,7 @@ final class InflatedData: NpyDataSource {
     /// Inflates up to `max` bytes into `out`; 0 at the end of the stream.
     private func inflate(into out: UnsafeMutableRawPointer, max: Int) throws -> Int {
         guard !ended, max > 0 else { return 0 }
+        if Interruption.isRequested() { throw FilesError(Interruption.message) }
         stream.pointee.next_out = out.assumingMemoryBound(to: Bytef.self)
         stream.pointee.avail_out = uInt(clamping: max)
         let before = stream.pointee.total_out
@@ -145,5 +190,8 @@ final class ShiftedData: NpyDataSource {
     var isRandomAccess: Bool { base.isRandomAccess }
     func bytes(at offset: Int, count: Int) throws -> UnsafeRawPointer {
         try base.bytes(at: origin &+ offset, count: count)
+    }
+    func copy(at offset: Int, count: Int, into destination: UnsafeMutableRawPointer) throws {
+        try base.copy(at: origin &+ offset, count: count, into: destination)
     }
 }

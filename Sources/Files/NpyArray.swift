@@ -2,27 +2,45 @@
 // (1-D arrays), converted from any supported dtype, byte order and memory order. Plain `.npy` files and
 // stored `.npz` members are read with positioned reads; deflated members are inflated as rows are read. No SQLite
 // here: `read_npy` and `knn_match` both sit on this. Data is read through a window (see ReadableFile.swift),
-// so memory stays small whatever the file size; Fortran-ordered arrays are the exception (read whole).
+// so memory stays small whatever the file size.
+//
+// Fortran order: a row is spread over the whole data (element (i, j) lies at j·n + i). From a file (or a
+// stored member) rows are transposed a block at a time (`FortranRowBlocks`: one read per column slice of the
+// block), so memory is one block whatever the size. A deflated member can only be read forward, so it is
+// inflated once, straight into one buffer sized and checked against the memory budget (`MemoryBudget`): an
+// array that does not fit is an error naming its size and the limit, never a trap or an OOM kill.
 //
 // Rows: the first axis. A 2-D (or higher) array has `rowCount = shape[0]` rows of `rowWidth` = product of
 // the other axes values (flattened in C order, whatever the file's order). A 1-D array has one scalar per
 // row; a 0-d array has one row.
+import Glibc
+import StrataCommon
 
 /// Where an array's data bytes come from.
 protocol NpyDataSource: AnyObject {
     /// `count` bytes at `offset` from the start of the data; valid until the next call. Sequential sources
     /// require offsets that never go back before the previous call's.
     func bytes(at offset: Int, count: Int) throws -> UnsafeRawPointer
+    /// Copies `count` bytes at `offset` into `destination`, without holding them anywhere else on the way
+    /// (a sequential source inflates straight into it). The same ordering rule as `bytes`.
+    func copy(at offset: Int, count: Int, into destination: UnsafeMutableRawPointer) throws
     var isRandomAccess: Bool { get }
+    /// Whether the data is in memory already (reading is a memcpy, not a system call).
+    var isInMemory: Bool { get }
 }
 
-/// Data in memory that stays put (a mapping, or a buffer we own).
+extension NpyDataSource {
+    var isInMemory: Bool { false }
+}
+
+/// Data in memory that stays put (a buffer we own).
 final class FixedData: NpyDataSource {
     let base: UnsafeRawPointer?
     let count: Int
     let owner: AnyObject?
     init(base: UnsafeRawPointer?, count: Int, owner: AnyObject?) { self.base = base; self.count = count; self.owner = owner }
     var isRandomAccess: Bool { true }
+    var isInMemory: Bool { true }
     func bytes(at offset: Int, count n: Int) throws -> UnsafeRawPointer {
         guard let base, offset >= 0, n >= 0, offset <= count - n else {
             if n == 0 { return UnsafeRawPointer(emptyStorage) }
@@ -30,14 +48,21 @@ final class FixedData: NpyDataSource {
         }
         return base + offset
     }
+    func copy(at offset: Int, count n: Int, into destination: UnsafeMutableRawPointer) throws {
+        destination.copyMemory(from: try bytes(at: offset, count: n), byteCount: n)
+    }
 }
 
-/// An owned heap buffer (for deflated members that must be read whole).
+/// An owned heap buffer whose allocation is checked against the memory budget and fails with an error.
 final class HeapBuffer {
     let pointer: UnsafeMutableRawPointer
     let count: Int
-    init(count: Int) { self.count = count; pointer = .allocate(byteCount: max(count, 1), alignment: 16) }
-    deinit { pointer.deallocate() }
+    /// `what` names the buffer in the error (`reading it`).
+    init(count: Int, for what: @autoclosure () -> String) throws {
+        self.count = count
+        do { pointer = try MemoryBudget.allocate(max(count, 1), for: what()) } catch { throw FilesError(error.message) }
+    }
+    deinit { free(pointer) }
 }
 
 private let emptyStorage = UnsafeMutableRawPointer.allocate(byteCount: 16, alignment: 16)
@@ -57,11 +82,11 @@ public final class NpyArray {
     public let rowWidth: Int
     /// Where this array was read from, for messages (`x.npy`, `x.npz:emb.npy`).
     public let name: String
+    /// Rows of a Fortran-ordered array (2-D or higher), a block at a time.
+    private let fortranRows: FortranRowBlocks?
 
     /// Largest row (a SQLite BLOB cannot exceed 1 GB by default either).
     public static let maxRowBytes = 1 << 30
-    /// Largest Fortran-ordered array (those are read whole).
-    public static let maxFortranBytes = 2 << 30
 
     /// Opens a `.npy` file. Throws `FilesError` (naming the reason, not the path) on a bad header, an
     /// unsupported dtype or truncated data.
@@ -105,18 +130,30 @@ public final class NpyArray {
         guard rowWidth <= NpyArray.maxRowBytes / h.dtype.itemSize else {
             throw FilesError("rows of shape \(h.shapeText) are too large (over \(NpyArray.maxRowBytes >> 20) MiB each)")
         }
-        if h.fortranOrder, h.shape.count >= 2 {
-            guard h.dataByteCount <= NpyArray.maxFortranBytes else {
-                throw FilesError("Fortran-ordered arrays over \(NpyArray.maxFortranBytes >> 30) GiB are not supported "
-                                 + "(a row is spread over the whole file; save it with np.ascontiguousarray)")
+        if h.fortranOrder, h.shape.count >= 2, rowCount > 0, rowWidth > 0 {
+            if source.isRandomAccess {
+                self.source = source
+                fortranRows = try FortranRowBlocks(source: source, header: h, rows: rowCount, width: rowWidth)
+            } else {
+                // A compressed member reads forward only: inflate it once, straight into one buffer.
+                let n = h.dataByteCount
+                let buf: HeapBuffer
+                do {
+                    buf = try HeapBuffer(count: n, for: "reading it")
+                } catch let e as FilesError {
+                    throw FilesError("Fortran-ordered array of shape \(h.shapeText) of \(h.dtype.descr) is compressed, so it is "
+                                     + "inflated whole: \(e.message) (or save it C-ordered: np.ascontiguousarray)")
+                }
+                try source.copy(at: 0, count: n, into: buf.pointer)
+                let inMemory = FixedData(base: UnsafeRawPointer(buf.pointer), count: n, owner: buf)
+                self.source = inMemory
+                // Rows still come a block at a time: one block touches each page of the array once, where
+                // row-by-row access would touch every page for every row.
+                fortranRows = try FortranRowBlocks(source: inMemory, header: h, rows: rowCount, width: rowWidth)
             }
-            // A row of a Fortran-ordered array is spread over the whole data: read it whole, once.
-            let buf = HeapBuffer(count: h.dataByteCount)
-            let p = try source.bytes(at: 0, count: h.dataByteCount)
-            buf.pointer.copyMemory(from: p, byteCount: h.dataByteCount)
-            self.source = FixedData(base: UnsafeRawPointer(buf.pointer), count: h.dataByteCount, owner: buf)
         } else {
             self.source = source
+            fortranRows = nil
         }
     }
 
@@ -149,32 +186,8 @@ public final class NpyArray {
             convert(p, count: w, stride: item, dtype: header.dtype, into: out)
             return
         }
-        // Fortran order: element (i, j1, ..., jk) lies at i + n0*(j1 + d1*(j2 + ...)).
-        let shape = header.shape
-        let p = try source.bytes(at: 0, count: header.dataByteCount)
-        if shape.count == 2 {
-            convert(p + i &* item, count: w, stride: shape[0] &* item, dtype: header.dtype, into: out)
-            return
-        }
-        let dims = Array(shape.dropFirst())
-        var idx = [Int](repeating: 0, count: dims.count)
-        var mult = [Int](repeating: 0, count: dims.count)
-        var m = shape[0]
-        for a in dims.indices { mult[a] = m; m = m &* dims[a] }
-        var offset = i
-        for c in 0..<w {
-            convert(p + offset &* item, count: 1, stride: item, dtype: header.dtype, into: out + c)
-            // Advance the C-order multi-index (last axis fastest) and the Fortran offset with it.
-            var a = dims.count - 1
-            while a >= 0 {
-                idx[a] += 1
-                offset = offset &+ mult[a]
-                if idx[a] < dims[a] { break }
-                offset = offset &- idx[a] &* mult[a]
-                idx[a] = 0
-                a -= 1
-            }
-        }
+        // Fortran order (2-D or higher): rows are transposed a block at a time (none when rows are empty).
+        try fortranRows?.readRow(i, into: out)
     }
 
     /// Element `i` of a 0-d or 1-D array.

@@ -1,7 +1,9 @@
 // A 2-D `.npy` file's rows converted to float32 a bounded block at a time, in C or Fortran order: for
 // consumers that copy the whole matrix somewhere else (knn_match packs a `.npy` corpus), so the file is read
-// once, sequentially, with memory of one block whatever its size — unlike `NpyArray`, which serves single
-// rows and reads Fortran-ordered data whole. Positioned reads, no mapping (see ReadableFile.swift).
+// once, sequentially, with memory of one block whatever its size (Fortran order included: see
+// FortranRowBlocks.swift). Positioned reads, no mapping (see ReadableFile.swift).
+import Glibc
+import StrataCommon
 
 public final class NpyRowBlocks {
     public let file: ReadableFile
@@ -34,24 +36,37 @@ public final class NpyRowBlocks {
 
     /// Calls `body` with consecutive blocks of rows, `count` rows × `dimensions` float32 values from row
     /// `first`, each block at most about `maxBytes` (one row when a row is larger). The values are valid only
-    /// during the call.
+    /// during the call. Buffers are checked against the memory budget; failures are `FilesError`s.
     public func forEachBlock(maxBytes: Int = 4 << 20,
                              _ body: (_ first: Int, _ count: Int, _ values: UnsafePointer<Float>) throws -> Void) throws {
         let n = rows, d = dimensions
         guard n > 0, d > 0 else { return }
+        let origin = header.dataOffset
+        if header.fortranOrder {
+            // Element (i, j) lies at (j·n + i)·item: a block is one slice per column, transposed on the way.
+            let data = try FileWindowData(file: file, origin: origin, count: header.dataByteCount)
+            let blocks = try FortranRowBlocks(source: data, header: header, rows: n, width: d, blockBytes: maxBytes)
+            var first = 0
+            while first < n {
+                let (_, count, values) = try blocks.load(from: first)
+                try body(first, count, values)
+                first &+= count
+            }
+            return
+        }
         let item = header.dtype.itemSize
         // Overflow-free: n × d × item is the data size the header parser computed without overflow.
         let perBlock = min(n, max(1, maxBytes / (d &* 4)))
-        let floats = UnsafeMutablePointer<Float>.allocate(capacity: perBlock &* d)
-        defer { floats.deallocate() }
-        let direct = header.dtype.type == .float32 && !header.dtype.bigEndian && !header.fortranOrder
-        // Raw file bytes of one block (C order) or one column slice of a block (Fortran order).
-        let rawCount = direct ? 0 : (header.fortranOrder ? perBlock &* item : perBlock &* d &* item)
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(rawCount, 1), alignment: 16)
-        defer { raw.deallocate() }
-        let column = UnsafeMutablePointer<Float>.allocate(capacity: header.fortranOrder ? perBlock : 1)
-        defer { column.deallocate() }
-        let origin = header.dataOffset
+        let what = "a block of \(perBlock) rows of shape \(header.shapeText)"
+        let direct = header.dtype.type == .float32 && !header.dtype.bigEndian
+        let floats: UnsafeMutableRawPointer
+        do { floats = try MemoryBudget.allocate(perBlock &* d &* 4, for: what) } catch { throw FilesError(error.message) }
+        defer { free(floats) }
+        // Raw file bytes of one block, converted to float32 afterwards.
+        let raw: UnsafeMutableRawPointer
+        do { raw = try MemoryBudget.allocate(direct ? 1 : perBlock &* d &* item, for: what) } catch { throw FilesError(error.message) }
+        defer { free(raw) }
+        let values = floats.bindMemory(to: Float.self, capacity: perBlock &* d)
 
         var first = 0
         while first < n {
@@ -59,20 +74,12 @@ public final class NpyRowBlocks {
             if direct {
                 try file.read(at: origin &+ first &* d &* 4,
                               into: UnsafeMutableRawBufferPointer(start: floats, count: count &* d &* 4))
-            } else if !header.fortranOrder {
+            } else {
                 let bytes = count &* d &* item
                 try file.read(at: origin &+ first &* d &* item, into: UnsafeMutableRawBufferPointer(start: raw, count: bytes))
-                convert(raw, count: count &* d, stride: item, dtype: header.dtype, into: floats)
-            } else {
-                // Fortran order: element (i, j) lies at (j·n + i)·item, so a block is one slice per column.
-                for j in 0..<d {
-                    try file.read(at: origin &+ (j &* n &+ first) &* item,
-                                  into: UnsafeMutableRawBufferPointer(start: raw, count: count &* item))
-                    convert(raw, count: count, stride: item, dtype: header.dtype, into: column)
-                    for r in 0..<count { floats[r &* d &+ j] = column[r] }
-                }
+                convert(raw, count: count &* d, stride: item, dtype: header.dtype, into: values)
             }
-            try body(first, count, floats)
+            try body(first, count, values)
             first &+= count
         }
     }

@@ -66,7 +66,8 @@ public final class ReadableFile {
     }
 }
 
-/// `count` data bytes starting at file offset `origin`, read through a window.
+/// `count` data bytes starting at file offset `origin`, read through a window. The window grows to a row
+/// when rows are larger; that allocation is checked against the memory budget and fails with an error.
 final class FileWindowData: NpyDataSource {
     let file: ReadableFile
     let origin: Int
@@ -77,14 +78,14 @@ final class FileWindowData: NpyDataSource {
     private var windowEnd = 0
     static let maxWindow = 8 << 20
 
-    init(file: ReadableFile, origin: Int, count: Int) {
+    init(file: ReadableFile, origin: Int, count: Int) throws {
         self.file = file
         self.origin = origin
         self.count = count
-        window = .allocate(byteCount: capacity, alignment: 64)
+        do { window = try MemoryBudget.allocate(capacity, for: "a read window") } catch { throw FilesError(error.message) }
     }
 
-    deinit { window.deallocate() }
+    deinit { free(window) }
 
     var isRandomAccess: Bool { true }
 
@@ -94,8 +95,8 @@ final class FileWindowData: NpyDataSource {
         }
         if offset >= windowStart, offset + n <= windowEnd { return UnsafeRawPointer(window + (offset - windowStart)) }
         // Sequential reading widens the window; a jump keeps it as is.
-        if offset == windowEnd, capacity < FileWindowData.maxWindow { grow(to: min(capacity * 2, FileWindowData.maxWindow)) }
-        if n > capacity { grow(to: n) }
+        if offset == windowEnd, capacity < FileWindowData.maxWindow { try grow(to: min(capacity * 2, FileWindowData.maxWindow)) }
+        if n > capacity { try grow(to: n) }
         let len = min(capacity, count - offset)
         windowStart = offset
         windowEnd = offset
@@ -104,9 +105,22 @@ final class FileWindowData: NpyDataSource {
         return UnsafeRawPointer(window)
     }
 
-    private func grow(to size: Int) {
-        window.deallocate()
-        window = .allocate(byteCount: size, alignment: 64)
+    func copy(at offset: Int, count n: Int, into destination: UnsafeMutableRawPointer) throws {
+        guard offset >= 0, n >= 0, offset <= count, n <= count - offset else {
+            throw FilesError("read past the end of the data")
+        }
+        if offset >= windowStart, offset + n <= windowEnd {
+            destination.copyMemory(from: window + (offset - windowStart), byteCount: n)
+            return
+        }
+        try file.read(at: origin + offset, into: UnsafeMutableRawBufferPointer(start: destination, count: n))
+    }
+
+    private func grow(to size: Int) throws {
+        let bigger: UnsafeMutableRawPointer
+        do { bigger = try MemoryBudget.allocate(size, for: "a read window of one row") } catch { throw FilesError(error.message) }
+        free(window)
+        window = bigger
         capacity = size
         windowStart = 0
         windowEnd = 0
