@@ -45,6 +45,9 @@ struct NpyCorpusSource: CorpusSource {
     let blocks: NpyRowBlocks
     let path: String
 
+    /// Known from the header: a corpus too large for memory is refused before any row is read.
+    var rowCountHint: Int? { blocks.rows }
+
     func forEachRow(_ body: (Int64, VectorView?) throws -> Void) throws {
         let d = blocks.dimensions
         do {

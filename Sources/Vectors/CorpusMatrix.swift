@@ -1,6 +1,11 @@
 // The packed corpus knn_match scores against: one contiguous row-major float32 matrix (what BLAS wants),
 // the rows' ids, and norms precomputed once (|x|² for l2, 1/|x| for cosine). Built from any `CorpusSource`,
 // immutable afterwards, so one instance can be shared by a cache and by queries on several threads.
+//
+// Memory: everything sized by the corpus lives in malloc'd or mapped blocks whose allocation failing is a
+// `KNNError`, never a trap, and packing stops with `KNNError.corpusTooLarge` as soon as the corpus is known
+// to need more than `KNNLimits.memory` — before reading it when the source knows its row count (a file),
+// else as the rows arrive — instead of growing until the kernel kills the host.
 import Glibc
 
 public final class CorpusMatrix {
@@ -13,11 +18,13 @@ public final class CorpusMatrix {
     /// Length of the mapping holding `data` (0 when it came from malloc).
     private let mappedBytes: Int
     /// The id of each row, in source order.
-    public let ids: [Int64]
+    let idStore: UnsafeMutablePointer<Int64>
     /// |x|² per row, rounded to float32 (computed in float64).
-    let squaredNorms: [Float]
+    let squaredNorms: UnsafeMutablePointer<Float>
     /// 1/|x| per row; NaN for an all-zero row, which has no cosine distance and is never a cosine match.
-    let inverseNorms: [Float]
+    let inverseNorms: UnsafeMutablePointer<Float>
+    /// The blocks behind `idStore`, `squaredNorms` and `inverseNorms`.
+    private let owned: (KNNBuffer<Int64>, KNNBuffer<Float>, KNNBuffer<Float>)
     /// The largest |x| over all rows (error bounds of the float32 scores depend on it).
     let maxNorm: Double
     /// The smallest non-zero |x| (+∞ when none): tiny rows make float32 scores underflow.
@@ -34,26 +41,47 @@ public final class CorpusMatrix {
         rows &* (dimensions &* 4 &+ 16) &+ (idsAscending ? 0 : rows &* 24)
     }
 
+    /// Bytes that packing `rows` rows of `dimensions` takes at its peak, and that a single query over them
+    /// adds (one float32 key per row): what `KNNLimits.memory` is compared with.
+    public static func packedBytes(rows: Int, dimensions: Int) -> Int {
+        let (perRow, o1) = dimensions.multipliedReportingOverflow(by: 4)
+        let (total, o2) = rows.multipliedReportingOverflow(by: perRow &+ bytesPerRowBesidesData)
+        return o1 || o2 ? Int.max : total
+    }
+
+    /// id (8), |x|² in float64 while packing (8) and the two float32 norms made from it (8), one float32
+    /// score or key (4).
+    static let bytesPerRowBesidesData = 28
+
+    /// The id of row `i` (0 ≤ i < rows).
+    @inline(__always)
+    public func id(at i: Int) -> Int64 { idStore[i] }
+
+    /// Every row's id, in row order (a copy; for callers outside the engine, e.g. tests).
+    public var ids: [Int64] { Array(UnsafeBufferPointer(start: idStore, count: rows)) }
+
     /// Packs every non-nil row of `source`. `name` appears in errors (`rowid 7 of docs.embedding ...`).
     /// With `dimensions`, every row must have that many (else the first row sets the count).
-    public convenience init(source: CorpusSource, name: String, dimensions expected: Int? = nil) throws {
-        var scores: [Float]? = nil
-        try self.init(source: source, name: name, dimensions: expected, scoring: nil, scores: &scores)
+    public convenience init(source: CorpusSource, name: String, dimensions expected: Int? = nil,
+                            limits: KNNLimits = .none) throws {
+        var scores: Scores? = nil
+        try self.init(source: source, name: name, dimensions: expected, scoring: nil, limits: limits, scores: &scores)
     }
 
     /// Packs `source` and, while each row is still in cache, scores it against `scoring` (x·scoring per
     /// row, in row order): the first query on a corpus then needs no second pass over the matrix.
     /// `scores` is nil when the rows' dimensions differ from `scoring`'s.
-    public static func packing(_ source: CorpusSource, name: String, scoring: [Float])
-        throws -> (corpus: CorpusMatrix, scores: [Float]?) {
-        var scores: [Float]? = nil
-        let m = try CorpusMatrix(source: source, name: name, dimensions: nil, scoring: scoring, scores: &scores)
+    public static func packing(_ source: CorpusSource, name: String, scoring: [Float], limits: KNNLimits = .none)
+        throws -> (corpus: CorpusMatrix, scores: Scores?) {
+        var scores: Scores? = nil
+        let m = try CorpusMatrix(source: source, name: name, dimensions: nil, scoring: scoring, limits: limits,
+                                 scores: &scores)
         return (m, scores)
     }
 
     private init(source: CorpusSource, name: String, dimensions expected: Int?, scoring: [Float]?,
-                 scores: inout [Float]?) throws {
-        var builder = Builder(name: name)
+                 limits: KNNLimits, scores: inout Scores?) throws {
+        var builder = Builder(name: name, limits: limits, hint: source.rowCountHint)
         if let expected, expected > 0 { builder.dimensions = expected }
         builder.scoring = scoring
         defer { builder.release() }
@@ -61,43 +89,50 @@ public final class CorpusMatrix {
             guard let vector else { return }
             try builder.append(id: id, vector)
         }
-        scores = builder.scoring == nil ? nil : builder.scores
+        // A source that stopped early because of an interruption must not yield a (partial) corpus.
+        if limits.isInterrupted() { throw KNNError.interrupted }
         let n = builder.count
         let d = builder.dimensions
+        let sq = try KNNBuffer<Float>(count: n)
+        let inv = try KNNBuffer<Float>(count: n)
+        let ids = try builder.ids.take()
+        if builder.scoring != nil { scores = try builder.scores.take() }
         guard let (data, mapped) = builder.take() else { throw KNNError.outOfMemory(bytes: 4) }
         self.mappedBytes = mapped
         self.rows = n
         self.dimensions = n == 0 ? 0 : d
         self.data = data
-        self.ids = builder.ids
-        var sq = [Float](repeating: 0, count: n)
-        var inv = [Float](repeating: 0, count: n)
+        self.idStore = ids.base
         var maxNorm = 0.0
         var minNorm = Double.infinity
-        for (i, s) in builder.squaredNorms.enumerated() where i < n {
-            sq[i] = Float(s)
+        let squares = builder.squaredNorms.base
+        for i in 0..<n {
+            let s = squares?[i] ?? 0
+            sq.base[i] = Float(s)
             let norm = s.squareRoot()
-            inv[i] = norm > 0 ? Float(1 / norm) : .nan
+            inv.base[i] = norm > 0 ? Float(1 / norm) : .nan
             maxNorm = max(maxNorm, norm)
             if norm > 0 { minNorm = min(minNorm, norm) }
         }
-        self.squaredNorms = sq
-        self.inverseNorms = inv
+        self.squaredNorms = sq.base
+        self.inverseNorms = inv.base
+        self.owned = (ids, sq, inv)
         self.maxNorm = maxNorm
         self.minPositiveNorm = minNorm
         var ascending = true
-        let ids = builder.ids
+        let idp = self.idStore
         if n > 1 {
-            for i in 1..<n where ids[i] <= ids[i &- 1] { ascending = false; break }
+            for i in 1..<n where idp[i] <= idp[i &- 1] { ascending = false; break }
         }
         self.idsAscending = ascending
         if ascending {
             self.idIndex = [:]
         } else {
+            // Only sources with ids out of order get here (tables are read in rowid order, files by index).
             var index: [Int64: Int32] = [:]
             index.reserveCapacity(n)
             // The first row wins for a repeated id.
-            for (i, id) in ids.enumerated() where index[id] == nil { index[id] = Int32(truncatingIfNeeded: i) }
+            for i in 0..<n where index[idp[i]] == nil { index[idp[i]] = Int32(truncatingIfNeeded: i) }
             self.idIndex = index
         }
     }
@@ -124,9 +159,9 @@ public final class CorpusMatrix {
         var lo = 0, hi = rows
         while lo < hi {
             let mid = lo &+ (hi &- lo) / 2
-            if ids[mid] < id { lo = mid &+ 1 } else { hi = mid }
+            if idStore[mid] < id { lo = mid &+ 1 } else { hi = mid }
         }
-        return lo < rows && ids[lo] == id ? lo : nil
+        return lo < rows && idStore[lo] == id ? lo : nil
     }
 
     /// Row indices of `ids` that exist in the corpus, ascending and without repeats (a filter's row set).
@@ -137,7 +172,8 @@ public final class CorpusMatrix {
         out.reserveCapacity(wanted.count)
         if idsAscending {
             // Filters usually yield rowids in order: each search then starts where the last one ended.
-            ids.withUnsafeBufferPointer { all in
+            do {
+                let all = UnsafeBufferPointer(start: idStore, count: rows)
                 var from = 0
                 var previous = Int64.min
                 for id in wanted {
@@ -173,23 +209,134 @@ public final class CorpusMatrix {
     }
 }
 
-/// Grows one malloc'd block geometrically (realloc moves large blocks by remapping pages, not copying).
+/// Values of a trivial type in one malloc'd block that the owner frees: allocation failure is a `KNNError`,
+/// never a trap (Swift arrays trap when malloc fails).
+public final class KNNBuffer<T> {
+    let base: UnsafeMutablePointer<T>
+    public let count: Int
+
+    /// `count` uninitialised values (`T` must be a trivial type).
+    init(count: Int) throws {
+        let (bytes, overflow) = max(count, 1).multipliedReportingOverflow(by: MemoryLayout<T>.stride)
+        guard !overflow, let p = malloc(bytes) else { throw KNNError.outOfMemory(bytes: overflow ? Int.max : bytes) }
+        base = p.bindMemory(to: T.self, capacity: max(count, 1))
+        self.count = count
+    }
+
+    /// Takes ownership of `base` (from malloc), holding `count` values.
+    init(adopting base: UnsafeMutablePointer<T>, count: Int) {
+        self.base = base
+        self.count = count
+    }
+
+    deinit { free(base) }
+
+    public subscript(i: Int) -> T { base[i] }
+
+    public func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<T>) throws -> R) rethrows -> R {
+        try body(UnsafeBufferPointer(start: base, count: count))
+    }
+}
+
+/// x·q of every corpus row, from `CorpusMatrix.packing`.
+public typealias Scores = KNNBuffer<Float>
+
+/// Values appended one at a time into a malloc'd block grown geometrically; growth failing is a `KNNError`.
+struct GrowingBuffer<T> {
+    private(set) var base: UnsafeMutablePointer<T>?
+    private(set) var count = 0
+    private var capacity = 0
+
+    @inline(__always)
+    mutating func append(_ v: T) throws {
+        if count == capacity { try grow() }
+        guard let base else { throw KNNError.outOfMemory(bytes: 0) }
+        base[count] = v
+        count &+= 1
+    }
+
+    /// Makes room for `n` values in one go (when the total is known), so that growing never needs the
+    /// memory of two copies; false when that much could not be allocated (appends then grow as usual).
+    @discardableResult
+    mutating func reserve(_ n: Int) -> Bool {
+        guard n > capacity else { return true }
+        let (bytes, overflow) = n.multipliedReportingOverflow(by: MemoryLayout<T>.stride)
+        guard !overflow, let p = realloc(base, bytes) else { return false }
+        base = p.bindMemory(to: T.self, capacity: n)
+        capacity = n
+        return true
+    }
+
+    private mutating func grow() throws {
+        let newCapacity = max(1024, capacity &* 2)
+        let (bytes, overflow) = newCapacity.multipliedReportingOverflow(by: MemoryLayout<T>.stride)
+        guard !overflow else { throw KNNError.outOfMemory(bytes: Int.max) }
+        guard let p = realloc(base, bytes) else { throw KNNError.outOfMemory(bytes: bytes) }
+        base = p.bindMemory(to: T.self, capacity: newCapacity)
+        capacity = newCapacity
+    }
+
+    /// Hands the values over (the buffer is left empty).
+    mutating func take() throws -> KNNBuffer<T> {
+        defer { base = nil; count = 0; capacity = 0 }
+        guard let b = base else { return try KNNBuffer(count: 0) }
+        if count < capacity, count > 0, let p = realloc(b, count &* MemoryLayout<T>.stride) {
+            return KNNBuffer(adopting: p.bindMemory(to: T.self, capacity: count), count: count)
+        }
+        return KNNBuffer(adopting: b, count: count)
+    }
+
+    mutating func release() {
+        free(base)
+        base = nil
+        count = 0
+        capacity = 0
+    }
+}
+
+/// Grows one block for the matrix: a reserved mapping, or malloc'd memory grown geometrically (realloc moves
+/// large blocks by remapping pages, not copying). Stops at the memory limit.
 private struct Builder {
     let name: String
+    let limits: KNNLimits
+    /// The source's row count, when known before reading.
+    let hint: Int?
     var dimensions = 0
     var count = 0
     var capacity = 0
     var data: UnsafeMutablePointer<Float>?
-    var ids: [Int64] = []
+    var ids = GrowingBuffer<Int64>()
     /// |x|² of each row in float64, computed while the row is hot in cache.
-    var squaredNorms: [Double] = []
+    var squaredNorms = GrowingBuffer<Double>()
     /// A query to score each row against while packing (dropped if its dimensions differ), and the scores.
     var scoring: [Float]?
-    var scores: [Float] = []
+    var scores = GrowingBuffer<Float>()
     /// Populates pages ahead of the writer on another thread, once the corpus is large enough to gain.
     var prefaulter: Prefaulter?
+    /// Rows that fit `limits.memory` (set with the first row).
+    var rowLimit = Int.max
+    var started = false
 
-    init(name: String) { self.name = name }
+    init(name: String, limits: KNNLimits, hint: Int?) {
+        self.name = name
+        self.limits = limits
+        self.hint = hint
+    }
+
+    /// With the first row: the dimensions are known, so is what a row costs. A source that knows its row
+    /// count is refused here, before any of it is read.
+    private mutating func start() throws {
+        started = true
+        let perRow = CorpusMatrix.packedBytes(rows: 1, dimensions: dimensions)
+        rowLimit = limits.memory == .max ? .max : limits.memory / max(perRow, 1)
+        if let hint, hint > rowLimit { throw tooLarge(rows: hint, known: true) }
+    }
+
+    func tooLarge(rows: Int, known: Bool) -> KNNError {
+        .corpusTooLarge(corpus: name, rows: rows, dimensions: dimensions,
+                        bytes: CorpusMatrix.packedBytes(rows: rows, dimensions: dimensions), rowsKnown: known,
+                        limit: limits.memory, source: limits.memorySource)
+    }
 
     mutating func append(id: Int64, _ v: VectorView) throws {
         if dimensions == 0 {
@@ -197,7 +344,10 @@ private struct Builder {
         } else if v.count != dimensions {
             throw KNNError.rowDimensions(corpus: name, id: id, found: v.count, expected: dimensions)
         }
+        if !started { try start() }
         guard count < CorpusMatrix.maxRows else { throw KNNError.tooManyRows(CorpusMatrix.maxRows) }
+        guard count < rowLimit else { throw tooLarge(rows: count &+ 1, known: false) }
+        if count & 4095 == 4095, limits.isInterrupted() { throw KNNError.interrupted }
         if count == capacity { try grow() }
         guard let data else { throw KNNError.outOfMemory(bytes: 0) }
         let dst = data + count &* dimensions
@@ -208,19 +358,20 @@ private struct Builder {
             let bad = (0..<dimensions).first { !dst[$0].isFinite } ?? 0
             throw KNNError.badRow(corpus: name, id: id, reason: VectorError.nonFinite(index: bad).description)
         }
-        squaredNorms.append(s)
-        ids.append(id)
+        try squaredNorms.append(s)
+        try ids.append(id)
         if let q = scoring {
             if q.count == dimensions {
+                var dot: Float = 0
                 q.withUnsafeBufferPointer { qb in
                     guard let qp = qb.baseAddress else { return }
-                    var dot: Float = 0
                     scoreRows(UnsafePointer(dst), dimensions: dimensions, indices: nil, first: 0, count: 1,
                               query: qp, alpha: 1, into: &dot)
-                    scores.append(dot)
                 }
+                try scores.append(dot)
             } else {
                 scoring = nil
+                scores.release()
             }
         }
         count &+= 1
@@ -237,27 +388,59 @@ private struct Builder {
     /// Bytes of address space reserved with mmap (0 when the block came from malloc).
     var mapped = 0
 
-    /// Room for more rows. The first time, reserves a large range of address space (MAP_NORESERVE: pages
-    /// cost memory only once written) with transparent huge pages, so growing never copies and a 150 MB
-    /// corpus takes a few hundred page faults instead of tens of thousands. Falls back to realloc.
+    /// Room for more rows. The first time, reserves a range of address space (MAP_NORESERVE: pages cost
+    /// memory only once written) with transparent huge pages, so growing never copies and a 150 MB corpus
+    /// takes a few hundred page faults instead of tens of thousands. The range is what the source's row
+    /// count needs, else what the memory limit allows (at most 256 GiB). Falls back to realloc.
     private mutating func grow() throws {
         let rowBytes = dimensions &* 4
         if data == nil, rowBytes > 0 {
-            let reserve = min(1 << 38, CorpusMatrix.maxRows &* rowBytes)
+            let rowsWanted = min(hint.map { max($0, 1) } ?? Int.max, rowLimit, CorpusMatrix.maxRows)
+            let (want, overflow) = rowsWanted.multipliedReportingOverflow(by: rowBytes)
+            let reserve = overflow ? 1 << 38 : min(1 << 38, want)
             let p = mmap(nil, reserve, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
             if let p, p != UnsafeMutableRawPointer(bitPattern: -1) {
                 _ = madvise(p, reserve, Int32(MADV_HUGEPAGE))
                 data = p.assumingMemoryBound(to: Float.self)
                 mapped = reserve
                 capacity = reserve / rowBytes
+                // With the range sized by a row count or a limit, the per-row arrays get theirs too: under
+                // RLIMIT_AS everything packing needs is then taken up front, within the limit (large blocks
+                // come from mmap, so untouched pages cost no memory).
+                if hint != nil || rowLimit < Int.max {
+                    ids.reserve(capacity)
+                    squaredNorms.reserve(capacity)
+                    if scoring != nil { scores.reserve(capacity) }
+                }
                 return
             }
         }
-        guard mapped == 0 else { throw KNNError.outOfMemory(bytes: mapped) }
-        let newCapacity = max(1024, capacity &* 2)
+        if mapped > 0 {
+            // The reserved range is full: the row count was wrong, or the range was the limit.
+            guard count < rowLimit else { throw tooLarge(rows: count &+ 1, known: false) }
+            try moveToMalloc()
+            return
+        }
+        let newCapacity = min(max(1024, capacity &* 2), max(rowLimit, count &+ 1))
         let (bytes, overflow) = newCapacity.multipliedReportingOverflow(by: rowBytes)
         guard !overflow else { throw KNNError.outOfMemory(bytes: Int.max) }
         guard let p = realloc(data, bytes) else { throw KNNError.outOfMemory(bytes: bytes) }
+        data = p.assumingMemoryBound(to: Float.self)
+        capacity = newCapacity
+    }
+
+    /// Copies a full mapping into a malloc'd block twice its size (a source that said fewer rows than it had).
+    private mutating func moveToMalloc() throws {
+        guard let old = data else { return }
+        prefaulter?.stop()
+        prefaulter = nil
+        let used = count &* dimensions &* 4
+        let newCapacity = min(max(1024, count &* 2), max(rowLimit, count &+ 1))
+        let (bytes, overflow) = newCapacity.multipliedReportingOverflow(by: dimensions &* 4)
+        guard !overflow, let p = malloc(bytes) else { throw KNNError.outOfMemory(bytes: overflow ? Int.max : bytes) }
+        p.copyMemory(from: old, byteCount: used)
+        _ = munmap(old, mapped)
+        mapped = 0
         data = p.assumingMemoryBound(to: Float.self)
         capacity = newCapacity
     }
@@ -269,7 +452,7 @@ private struct Builder {
         prefaulter = nil
         defer { data = nil; mapped = 0 }
         guard let data, count > 0 else {
-            release()
+            releaseData()
             return malloc(4).map { ($0.assumingMemoryBound(to: Float.self), 0) }
         }
         let bytes = count &* dimensions &* 4
@@ -283,13 +466,20 @@ private struct Builder {
         return (data, 0)
     }
 
-    /// Frees a block that was not taken (after an error).
-    mutating func release() {
+    private mutating func releaseData() {
         prefaulter?.stop()
         prefaulter = nil
         if mapped > 0, let data { _ = munmap(data, mapped) } else { free(data) }
         data = nil
         mapped = 0
+    }
+
+    /// Frees whatever was not taken (after an error, or the norms once copied).
+    mutating func release() {
+        releaseData()
+        ids.release()
+        squaredNorms.release()
+        scores.release()
     }
 }
 

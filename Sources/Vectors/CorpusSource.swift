@@ -8,6 +8,34 @@ public protocol CorpusSource {
     /// Throws `KNNError.badRow` for a row that is not a vector. The values need not be checked for NaN or
     /// infinity, nor rows for equal dimensions: the engine does both while packing, and names the row.
     func forEachRow(_ body: (_ id: Int64, _ vector: VectorView?) throws -> Void) throws
+
+    /// How many rows the source will hand over, when known before reading them (a file's shape): lets the
+    /// packer refuse a corpus that cannot fit before reading any of it. Nil when unknown (a table).
+    var rowCountHint: Int? { get }
+}
+
+extension CorpusSource {
+    public var rowCountHint: Int? { nil }
+}
+
+/// What packing and scoring may use, and how they learn that they should stop. The SQL binding fills it from
+/// the process's memory budget and the statement's interruption; the default limits nothing.
+public struct KNNLimits {
+    /// Bytes one packed corpus may take in all (`CorpusMatrix.packedBytes`).
+    public var memory: Int
+    /// What sets `memory`, for messages (`cgroup memory.max`, `STRATA_MEMORY_LIMIT`).
+    public var memorySource: String
+    /// Asked per block of rows (every few thousand rows, or a few milliseconds of scoring), on the thread
+    /// that called in: true stops the work with `KNNError.interrupted`.
+    public var isInterrupted: () -> Bool
+
+    public init(memory: Int = .max, memorySource: String = "no limit", isInterrupted: @escaping () -> Bool = { false }) {
+        self.memory = memory
+        self.memorySource = memorySource
+        self.isInterrupted = isInterrupted
+    }
+
+    public static var none: KNNLimits { KNNLimits() }
 }
 
 /// Why a knn search cannot run, in words an SQL user can act on (the binding puts `knn_match: ` in front).
@@ -20,6 +48,11 @@ public enum KNNError: Error, Equatable, CustomStringConvertible {
     case queryDimensions(found: Int, expected: Int)
     case tooManyRows(Int)
     case outOfMemory(bytes: Int)
+    /// Packing `corpus` (`rows` × `dimensions`; `rows` is a lower bound when `rowsKnown` is false) needs
+    /// `bytes`, more than the `limit` bytes that `source` allows.
+    case corpusTooLarge(corpus: String, rows: Int, dimensions: Int, bytes: Int, rowsKnown: Bool, limit: Int, source: String)
+    /// The statement was interrupted.
+    case interrupted
 
     public var description: String {
         switch self {
@@ -33,6 +66,11 @@ public enum KNNError: Error, Equatable, CustomStringConvertible {
             return "corpus has too many rows (more than \(n))"
         case .outOfMemory(let bytes):
             return "out of memory packing the corpus (\(bytes) bytes)"
+        case .corpusTooLarge(let corpus, let rows, let dimensions, let bytes, let known, let limit, let source):
+            return "corpus \(corpus) needs \(known ? "" : "more than ")\(bytes) bytes packed (\(known ? "" : "over ")\(rows) rows × "
+                + "\(dimensions) dimensions); this process may use \(limit) bytes (\(source)); raise the limit or set STRATA_MEMORY_LIMIT"
+        case .interrupted:
+            return "interrupted"
         }
     }
 }
@@ -52,6 +90,8 @@ public struct InMemoryCorpus: CorpusSource {
     public init(vectors: [[Float]?]) {
         self.init(ids: vectors.indices.map { Int64($0) &+ 1 }, vectors: vectors)
     }
+
+    public var rowCountHint: Int? { min(ids.count, vectors.count) }
 
     public func forEachRow(_ body: (Int64, VectorView?) throws -> Void) throws {
         for i in 0..<min(ids.count, vectors.count) {
@@ -78,6 +118,8 @@ public struct MatrixCorpus: CorpusSource {
         self.dimensions = max(0, dimensions)
         self.ids = ids
     }
+
+    public var rowCountHint: Int? { ids.map { min($0.count, rows) } ?? rows }
 
     public func forEachRow(_ body: (Int64, VectorView?) throws -> Void) throws {
         let n = ids.map { min($0.count, rows) } ?? rows

@@ -2,6 +2,8 @@
 // one memory cap with least-recently-used eviction. An owner is one database connection's knn_match table;
 // it drops its entries when the connection closes. Each entry carries a validity stamp (the binding uses
 // change counters and data versions): a lookup with another stamp is a miss and drops the stale entry.
+// Only complete corpora are stored: the binding stores after packing returned, and never once the statement
+// was interrupted (a source cut short by an interruption must not be mistaken for the whole table).
 // Thread-safe: connections on different threads share the store behind one mutex.
 import Glibc
 
@@ -63,6 +65,16 @@ public final class CorpusCache: @unchecked Sendable {
         guard let mb = Int(text), mb >= 0 else { return defaultLimit }
         let (bytes, overflow) = mb.multipliedReportingOverflow(by: 1 << 20)
         return overflow ? Int.max : bytes
+    }
+
+    /// Lowers the cap to a quarter of `memory` (what the whole process may hold: a cgroup's limit, RLIMIT_AS)
+    /// when `STRATA_KNN_CACHE_MB` did not set it, so cached corpora leave room for the next one to be packed.
+    public func fitDefault(toProcessMemory memory: Int) {
+        guard getenv("STRATA_KNN_CACHE_MB") == nil, memory > 0, memory < Int.max else { return }
+        locked {
+            cap = min(cap, max(64 << 20, memory / 4))
+            evict(toFit: 0)
+        }
     }
 
     /// The memory cap in bytes. Lowering it evicts at once.

@@ -22,47 +22,55 @@ public enum KNNEngine {
     /// The k nearest rows of `corpus` to `query` (restricted to `rows`, ascending row indices, when given),
     /// best first. Empty for a zero query under cosine (its angle is undefined) or an empty corpus.
     /// `precomputed`: x·scoringVector(query) for every corpus row, as `CorpusMatrix.packing` returns them for
-    /// the query that triggered the packing (ignored with a subset or a wrong count).
+    /// the query that triggered the packing (ignored with a subset or a wrong count). `limits.isInterrupted`
+    /// is asked between blocks of rows.
     public static func search(_ corpus: CorpusMatrix, query: VectorView, k: Int, metric: Metric,
-                              rows subset: [Int32]? = nil, precomputed: [Float]? = nil) throws -> [Neighbor] {
+                              rows subset: [Int32]? = nil, precomputed: Scores? = nil,
+                              limits: KNNLimits = .none) throws -> [Neighbor] {
         let n = subset?.count ?? corpus.rows
         guard k > 0, n > 0 else { return [] }
         guard query.count == corpus.dimensions else {
             throw KNNError.queryDimensions(found: query.count, expected: corpus.dimensions)
         }
         guard let prep = PreparedQuery(query, metric: metric, corpus: corpus) else { return [] }
-        if prep.exactOnly { return bruteForce(corpus, query: query, k: k, metric: metric, rows: subset) }
+        if prep.exactOnly { return try bruteForce(corpus, query: query, k: k, metric: metric, rows: subset, limits: limits) }
 
-        var keys: [Float]
+        // One float32 key per row: malloc'd, so a corpus too large for it is an error rather than a trap.
+        let keyStore = try KNNBuffer<Float>(count: n)
+        return try withExtendedLifetime(keyStore) {
+            try select(corpus, query: query, k: k, metric: metric, rows: subset, prep: prep, precomputed: precomputed,
+                       keys: UnsafeMutableBufferPointer(start: keyStore.base, count: n), limits: limits)
+        }
+    }
+
+    /// The rest of `search`: scores into `keys` (one per candidate row), then the float32 selection and the
+    /// float64 rescoring of every row that may belong to the top k.
+    private static func select(_ corpus: CorpusMatrix, query: VectorView, k: Int, metric: Metric, rows subset: [Int32]?,
+                               prep: PreparedQuery, precomputed: Scores?, keys: UnsafeMutableBufferPointer<Float>,
+                               limits: KNNLimits) throws -> [Neighbor] {
+        let n = keys.count
         if subset == nil, let pre = precomputed, pre.count == n {
             let alpha = metric.alpha
-            keys = pre.map { alpha * $0 }
-            keys.withUnsafeMutableBufferPointer { applyRowTerms(corpus, metric: metric, rows: nil, to: $0) }
+            for j in 0..<n { keys[j] = alpha * pre.base[j] }
+            applyRowTerms(corpus, metric: metric, rows: nil, to: keys)
         } else {
-            keys = [Float](repeating: 0, count: n)
-            keys.withUnsafeMutableBufferPointer { out in
-                prep.scoring.withUnsafeBufferPointer { q in
-                    scoreSingle(corpus, q.baseAddress, metric: metric, rows: subset, into: out)
-                }
+            try prep.scoring.withUnsafeBufferPointer { q in
+                try scoreSingle(corpus, q.baseAddress, metric: metric, rows: subset, into: keys, limits: limits)
             }
         }
         var heap = CandidateHeap(capacity: min(k, n))
-        keys.withUnsafeBufferPointer { kb in
-            var thr = heap.threshold
-            for j in 0..<n where kb[j] <= thr {
-                heap.offer(kb[j], Int32(truncatingIfNeeded: j))
-                thr = heap.threshold
-            }
+        var thr = heap.threshold
+        for j in 0..<n where keys[j] <= thr {
+            heap.offer(keys[j], Int32(truncatingIfNeeded: j))
+            thr = heap.threshold
         }
         // Every row within 2·tol of the k-th key may belong to the exact top k.
         let limit: Float = heap.count == heap.capacity && heap.capacity == k ? heap.threshold + 2 * prep.tolerance : .infinity
         var top = TopK(k: k)
-        keys.withUnsafeBufferPointer { kb in
-            for j in 0..<n where kb[j] <= limit {
-                let row = subset.map { Int($0[j]) } ?? j
-                if let d = exactDistance(corpus.row(row), query, metric) {
-                    top.insert(Neighbor(id: corpus.ids[row], distance: d))
-                }
+        for j in 0..<n where keys[j] <= limit {
+            let row = subset.map { Int($0[j]) } ?? j
+            if let d = exactDistance(corpus.row(row), query, metric) {
+                top.insert(Neighbor(id: corpus.id(at: row), distance: d))
             }
         }
         return top.sorted()
@@ -82,7 +90,8 @@ public enum KNNEngine {
     /// The k nearest rows for each query row in `range` of `queries`, computed as one blocked product.
     /// Result i belongs to query row `range.lowerBound + i`.
     public static func searchBatch(_ corpus: CorpusMatrix, queries: CorpusMatrix, range: Range<Int>, k: Int,
-                                   metric: Metric, rows subset: [Int32]? = nil) throws -> [[Neighbor]] {
+                                   metric: Metric, rows subset: [Int32]? = nil,
+                                   limits: KNNLimits = .none) throws -> [[Neighbor]] {
         let range = range.clamped(to: 0..<queries.rows)
         let n = subset?.count ?? corpus.rows
         let qn = range.count
@@ -118,6 +127,7 @@ public enum KNNEngine {
 
         var start = 0
         while start < n {
+            if limits.isInterrupted() { throw KNNError.interrupted }
             let count = min(blockRows, n &- start)
             packed.withUnsafeBufferPointer { q in
                 tile.withUnsafeMutableBufferPointer { t in
@@ -158,7 +168,7 @@ public enum KNNEngine {
             let query = queries.row(range.lowerBound &+ i)
             guard let prep = preps[i] else { results.append([]); continue }
             if prep.exactOnly {
-                results.append(bruteForce(corpus, query: query, k: k, metric: metric, rows: subset))
+                results.append(try bruteForce(corpus, query: query, k: k, metric: metric, rows: subset, limits: limits))
                 continue
             }
             let items = heaps[i].sortedItems()
@@ -167,7 +177,7 @@ public enum KNNEngine {
                 limit = items[k &- 1].key + 2 * prep.tolerance
                 // The kept slack does not clear the bound: rows beyond it might tie. Redo this query exactly.
                 if items.count == capacity, capacity < n, let last = items.last, last.key <= limit {
-                    results.append(try search(corpus, query: query, k: k, metric: metric, rows: subset))
+                    results.append(try search(corpus, query: query, k: k, metric: metric, rows: subset, limits: limits))
                     continue
                 }
             }
@@ -175,7 +185,7 @@ public enum KNNEngine {
             for item in items where item.key <= limit {
                 let row = subset.map { Int($0[Int(item.row)]) } ?? Int(item.row)
                 if let dist = exactDistance(corpus.row(row), query, metric) {
-                    top.insert(Neighbor(id: corpus.ids[row], distance: dist))
+                    top.insert(Neighbor(id: corpus.id(at: row), distance: dist))
                 }
             }
             results.append(top.sorted())
@@ -189,13 +199,14 @@ public enum KNNEngine {
 
     /// Float64 scan of every row: for queries whose magnitudes would overflow or underflow float32 scores.
     static func bruteForce(_ corpus: CorpusMatrix, query: VectorView, k: Int, metric: Metric,
-                           rows subset: [Int32]?) -> [Neighbor] {
+                           rows subset: [Int32]?, limits: KNNLimits = .none) throws -> [Neighbor] {
         var top = TopK(k: k)
         let n = subset?.count ?? corpus.rows
         for j in 0..<n {
+            if j & 4095 == 4095, limits.isInterrupted() { throw KNNError.interrupted }
             let row = subset.map { Int($0[j]) } ?? j
             if let d = exactDistance(corpus.row(row), query, metric) {
-                top.insert(Neighbor(id: corpus.ids[row], distance: d))
+                top.insert(Neighbor(id: corpus.id(at: row), distance: d))
             }
         }
         return top.sorted()
@@ -267,29 +278,40 @@ struct PreparedQuery {
 
 // MARK: - scoring
 
-/// Keys for a single query into `out` (one per row of `subset`, or per corpus row).
+/// Corpus bytes scored between two interruption checks (a few milliseconds at memory bandwidth).
+let scoringChunkBytes = 64 << 20
+
+/// Keys for a single query into `out` (one per row of `subset`, or per corpus row), a chunk of rows at a
+/// time with an interruption check between chunks; each chunk is split over threads.
 private func scoreSingle(_ corpus: CorpusMatrix, _ q: UnsafePointer<Float>?, metric: Metric, rows subset: [Int32]?,
-                         into out: UnsafeMutableBufferPointer<Float>) {
+                         into out: UnsafeMutableBufferPointer<Float>, limits: KNNLimits) throws {
     guard let q, let y = out.baseAddress else { return }
     let d = corpus.dimensions
     let alpha = metric.alpha
     let n = out.count
-    if subset == nil && KNNThreads.useSgemv {
-        cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(corpus.rows), Int32(d), alpha,
-                    corpus.data, Int32(d), q, 1, 0, y, 1)
-    } else {
-        // Parts of at least 8192 rows, so thread start-up stays small next to the scan.
-        let parts = max(1, min(KNNThreads.count, n / 8192))
-        let per = (n &+ parts &- 1) / parts
-        subset.withUnsafeBufferPointerIfAny { indices in
-            KNNThreads.run(parts: parts) { part in
-                let first = part &* per
-                let count = min(per, n &- first)
-                guard count > 0 else { return }
-                scoreRows(corpus.data, dimensions: d, indices: indices, first: first, count: count,
-                          query: q, alpha: alpha, into: y + first)
+    let chunk = max(8192, scoringChunkBytes / max(d &* 4, 1))
+    var start = 0
+    while start < n {
+        if limits.isInterrupted() { throw KNNError.interrupted }
+        let m = min(chunk, n &- start)
+        if subset == nil && KNNThreads.useSgemv {
+            cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(m), Int32(d), alpha,
+                        corpus.data + start &* d, Int32(d), q, 1, 0, y + start, 1)
+        } else {
+            // Parts of at least 8192 rows, so thread start-up stays small next to the scan.
+            let parts = max(1, min(KNNThreads.count, m / 8192))
+            let per = (m &+ parts &- 1) / parts
+            subset.withUnsafeBufferPointerIfAny { indices in
+                KNNThreads.run(parts: parts) { part in
+                    let first = start &+ part &* per
+                    let count = min(per, start &+ m &- first)
+                    guard count > 0 else { return }
+                    scoreRows(corpus.data, dimensions: d, indices: indices, first: first, count: count,
+                              query: q, alpha: alpha, into: y + first)
+                }
             }
         }
+        start &+= m
     }
     applyRowTerms(corpus, metric: metric, rows: subset, to: out)
 }
@@ -299,17 +321,13 @@ private func applyRowTerms(_ corpus: CorpusMatrix, metric: Metric, rows subset: 
                            to out: UnsafeMutableBufferPointer<Float>) {
     guard let y = out.baseAddress else { return }
     let n = out.count
-    corpus.inverseNorms.withUnsafeBufferPointer { inv in
-        corpus.squaredNorms.withUnsafeBufferPointer { sq in
-            guard let invBase = inv.baseAddress, let sqBase = sq.baseAddress else { return }
-            switch (metric, subset) {
-            case (.cosine, nil): for j in 0..<n { y[j] *= invBase[j] }
-            case (.l2, nil): for j in 0..<n { y[j] += sqBase[j] }
-            case (.cosine, let rows?): for j in 0..<n { y[j] *= invBase[Int(rows[j])] }
-            case (.l2, let rows?): for j in 0..<n { y[j] += sqBase[Int(rows[j])] }
-            case (.dot, _): break
-            }
-        }
+    let invBase = corpus.inverseNorms, sqBase = corpus.squaredNorms
+    switch (metric, subset) {
+    case (.cosine, nil): for j in 0..<n { y[j] *= invBase[j] }
+    case (.l2, nil): for j in 0..<n { y[j] += sqBase[j] }
+    case (.cosine, let rows?): for j in 0..<n { y[j] *= invBase[Int(rows[j])] }
+    case (.l2, let rows?): for j in 0..<n { y[j] += sqBase[Int(rows[j])] }
+    case (.dot, _): break
     }
 }
 
@@ -344,16 +362,9 @@ private func gather(_ corpus: CorpusMatrix, _ subset: [Int32], _ start: Int, _ c
 private func fillAux(_ corpus: CorpusMatrix, _ start: Int, _ count: Int, into aux: UnsafeMutablePointer<Float>,
                      metric: Metric) {
     switch metric {
-    case .cosine:
-        corpus.inverseNorms.withUnsafeBufferPointer { src in
-            if let s = src.baseAddress { aux.update(from: s + start, count: count) }
-        }
-    case .l2:
-        corpus.squaredNorms.withUnsafeBufferPointer { src in
-            if let s = src.baseAddress { aux.update(from: s + start, count: count) }
-        }
-    case .dot:
-        break
+    case .cosine: aux.update(from: corpus.inverseNorms + start, count: count)
+    case .l2: aux.update(from: corpus.squaredNorms + start, count: count)
+    case .dot: break
     }
 }
 

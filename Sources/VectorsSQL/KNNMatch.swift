@@ -5,6 +5,7 @@
 // `FileCorpusOpener` the extension's registration passed in. DIRECTONLY: it reads tables and files named in
 // its arguments.
 import SQLiteKit
+import StrataCommon
 import Vectors
 
 final class KNNMatchTable: VirtualTable {
@@ -134,7 +135,9 @@ final class KNNMatchTable: VirtualTable {
 
     /// The packed corpus, from the cache when nothing can have changed since it was built. When it has to be
     /// packed and `scoring` is given, the rows are scored against it on the way (`scores`, for that query).
-    func corpus(for reference: CorpusReference, scoring: [Float]? = nil) throws -> (corpus: CorpusMatrix, scores: [Float]?) {
+    /// Packing is held to the process's memory budget and stops when the statement is interrupted; only a
+    /// complete corpus is ever cached.
+    func corpus(for reference: CorpusReference, scoring: [Float]? = nil) throws -> (corpus: CorpusMatrix, scores: Scores?) {
         let key = CorpusCache.Key(owner: owner, name: reference.cacheKey)
         let source: CorpusSource
         let stamp: CorpusCache.Stamp
@@ -154,10 +157,53 @@ final class KNNMatchTable: VirtualTable {
         }
         if let m = CorpusCache.shared.lookup(key, stamp: stamp) { return (m, nil) }
         let name = reference.display
-        let (m, scores) = try scoring.map { try CorpusMatrix.packing(source, name: name, scoring: $0) }
-            ?? (try CorpusMatrix(source: source, name: name), nil)
-        if keep { CorpusCache.shared.store(key, stamp: stamp, matrix: m) }
-        return (m, scores)
+        func pack() throws -> (CorpusMatrix, Scores?) {
+            let limits = KNNMatchTable.packingLimits()
+            return try scoring.map { try CorpusMatrix.packing(source, name: name, scoring: $0, limits: limits) }
+                ?? (try CorpusMatrix(source: source, name: name, limits: limits), nil)
+        }
+        var packed: (CorpusMatrix, Scores?)
+        do {
+            packed = try pack()
+        } catch KNNError.corpusTooLarge where CorpusCache.shared.byteCount > 0 && !Interruption.isRequested() {
+            // Cached corpora hold memory this one may need: drop them and try once more.
+            CorpusCache.shared.removeAll()
+            do { packed = try pack() } catch { throw explained(error, reference) }
+        } catch {
+            throw explained(error, reference)
+        }
+        // Never cache what an interruption may have cut short.
+        if Interruption.isRequested() { throw Interruption.Interrupted() }
+        if keep { CorpusCache.shared.store(key, stamp: stamp, matrix: packed.0) }
+        return packed
+    }
+
+    /// The limits for packing: the memory this process may take now, and the statement's interruption.
+    static func packingLimits() -> KNNLimits {
+        let budget = MemoryBudget.available()
+        return KNNLimits(memory: budget.bytes, memorySource: budget.source, isInterrupted: { Interruption.isRequested() })
+    }
+
+    /// The limits for scoring: the statement's interruption only.
+    static let scoringLimits = KNNLimits(isInterrupted: { Interruption.isRequested() })
+
+    /// A packing error in words: an interruption as SQLite's own, a corpus too large with sizes a person
+    /// reads (for a table, the row count it would need, counted only now that it failed).
+    private func explained(_ error: Error, _ reference: CorpusReference) -> Error {
+        if Interruption.isRequested() { return Interruption.Interrupted() }
+        guard case KNNError.corpusTooLarge(let corpus, let rows, let d, let bytes, let known, let limit, let source) = error else {
+            return error
+        }
+        if !known, case .column(let column) = reference,
+           case .integer(let count)? = try? connection.scalar("SELECT count(*) FROM \(column.quotedTable)"),
+           Int(count) >= rows {
+            let total = Int(count)
+            return SQLError(describe(.corpusTooLarge(corpus: corpus, rows: total, dimensions: d,
+                                                     bytes: CorpusMatrix.packedBytes(rows: total, dimensions: d),
+                                                     rowsKnown: true, limit: limit, source: source)))
+        }
+        return SQLError(describe(.corpusTooLarge(corpus: corpus, rows: rows, dimensions: d, bytes: bytes, rowsKnown: known,
+                                                 limit: limit, source: source)))
     }
 }
 
@@ -280,7 +326,8 @@ final class KNNMatchCursor: VirtualTableCursor {
         case .vector(let v):
             let found = try knnErrors {
                 try v.withVectorView {
-                    try KNNEngine.search(corpus, query: $0, k: k, metric: metric, rows: subset, precomputed: scores)
+                    try KNNEngine.search(corpus, query: $0, k: k, metric: metric, rows: subset, precomputed: scores,
+                                         limits: KNNMatchTable.scoringLimits)
                 }
             }
             append(queryID: nil, found)
@@ -291,7 +338,9 @@ final class KNNMatchCursor: VirtualTableCursor {
         case .file(let path, let opener):
             // A query file is packed whole (rows × dimensions × 4 bytes), then computed a block at a time.
             let q = CorpusReference.file(path: path, opener: opener)
-            let queries = try knnErrors(q) { try CorpusMatrix(source: try opener(path).source, name: q.display) }
+            let queries = try knnErrors(q) {
+                try CorpusMatrix(source: try opener(path).source, name: q.display, limits: KNNMatchTable.packingLimits())
+            }
             batch = Batch(corpus: corpus, queries: queries, name: q.display, k: k, metric: metric, subset: subset)
             try fillFromBatch()
         }
@@ -307,7 +356,9 @@ final class KNNMatchCursor: VirtualTableCursor {
             if let reader = b.reader {
                 let expected = b.corpus.rows > 0 ? b.corpus.dimensions : nil
                 let block = ColumnReaderBlock(reader: reader, limit: blockSize)
-                queries = try knnErrors { try CorpusMatrix(source: block, name: b.name, dimensions: expected) }
+                queries = try knnErrors {
+                    try CorpusMatrix(source: block, name: b.name, dimensions: expected, limits: KNNMatchTable.scoringLimits)
+                }
                 range = 0..<queries.rows
                 finished = reader.exhausted
             } else if let all = b.queries {
@@ -322,11 +373,11 @@ final class KNNMatchCursor: VirtualTableCursor {
             }
             let results = try knnErrors {
                 try KNNEngine.searchBatch(b.corpus, queries: queries, range: range, k: b.k,
-                                          metric: b.metric, rows: b.subset)
+                                          metric: b.metric, rows: b.subset, limits: KNNMatchTable.scoringLimits)
             }
             queryIDs = []; neighbors = []; ranks = []; position = 0
             for (i, found) in results.enumerated() where range.lowerBound &+ i < queries.rows {
-                append(queryID: queries.ids[range.lowerBound &+ i], found)
+                append(queryID: queries.id(at: range.lowerBound &+ i), found)
             }
             if finished { batch = nil }
         }
@@ -409,17 +460,32 @@ private func vectorError<R>(_ body: () throws -> R) throws -> R {
     do { return try body() } catch let e as VectorError { throw SQLError("query: \(e)") }
 }
 
-/// Engine errors as SQL errors.
+/// An engine error in words (sizes as people read them).
+func describe(_ e: KNNError) -> String {
+    guard case .corpusTooLarge(let corpus, let rows, let d, let bytes, let known, let limit, let source) = e else {
+        return e.description
+    }
+    let size = known ? MemoryBudget.format(bytes) : "more than " + MemoryBudget.format(bytes)
+    let count = known ? "\(rows) rows" : "over \(rows) rows"
+    return "corpus \(corpus) needs \(size) packed (\(count) × \(d) dimensions); this process may use "
+        + "\(MemoryBudget.format(limit)) (\(source)); raise the limit or set STRATA_MEMORY_LIMIT"
+}
+
+/// Engine errors as SQL errors (an interruption as SQLite's own).
 private func knnErrors<R>(_ body: () throws -> R) throws -> R {
-    do { return try body() } catch let e as KNNError { throw SQLError(e.description) }
+    do { return try body() } catch let e as KNNError {
+        if e == .interrupted || Interruption.isRequested() { throw Interruption.Interrupted() }
+        throw SQLError(describe(e))
+    }
 }
 
 /// Engine errors as SQL errors; a file's rows are named by index (`row 7 of 'x.npy'`), not rowid.
 private func knnErrors<R>(_ reference: CorpusReference, _ body: () throws -> R) throws -> R {
     do { return try body() } catch let e as KNNError {
+        if e == .interrupted || Interruption.isRequested() { throw Interruption.Interrupted() }
         if reference.isFile, case .badRow(let corpus, let id, let reason) = e {
             throw SQLError("row \(id) of \(corpus): \(reason)")
         }
-        throw SQLError(e.description)
+        throw SQLError(describe(e))
     }
 }

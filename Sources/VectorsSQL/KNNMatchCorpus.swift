@@ -228,6 +228,9 @@ struct ColumnReaderBlock: CorpusSource {
     let reader: ColumnReader
     let limit: Int
 
+    /// At most `limit` rows: packing reserves room for that many, not for a whole table.
+    var rowCountHint: Int? { limit }
+
     func forEachRow(_ body: (Int64, VectorView?) throws -> Void) throws {
         try reader.read(limit: limit, body)
     }

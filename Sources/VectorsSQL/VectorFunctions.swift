@@ -2,12 +2,14 @@
 // (DETERMINISTIC | INNOCUOUS), so it works in views, indexes and generated columns with trusted_schema=OFF.
 // NULL in → NULL out. Cosine with a zero vector is NULL (the angle is undefined); see README.
 import SQLiteKit
+import StrataCommon
 import Vectors
 
 public enum VectorFunctions {
     /// `fileCorpora`: openers for knn_match corpus arguments that name a file, keyed by lowercase extension
     /// (`["npy": ...]`); the file readers provide them, the extension's registration passes them in.
     public static func register(on db: Connection, fileCorpora: [String: FileCorpusOpener] = [:]) throws {
+        _ = cacheFitted
         try db.register(Declarations.vecF32) { ctx, args in
             // A BLOB already in the right format is returned as is; JSON is converted.
             if args[0].type == .blob, try withVector(args, 0, ctx, { _ in true }) == true {
@@ -56,6 +58,9 @@ public enum VectorFunctions {
         // knn_match: eponymous, DIRECTONLY (reads the tables and files its arguments name)
         try db.createModule(KNNMatchTable.module(fileCorpora: fileCorpora))
     }
+
+    /// Once per process: the corpus cache's default cap follows this process's memory limit.
+    private static let cacheFitted: Void = CorpusCache.shared.fitDefault(toProcessMemory: MemoryBudget.processLimit())
 }
 
 /// The vector functions' declarations (see SQLDeclaration): one place for names, parameters and help.
