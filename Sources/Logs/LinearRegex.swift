@@ -6,8 +6,8 @@
 // same answers (leftmost-first, as Perl, Python and RE2 choose: the earliest start, then alternatives and
 // quantifiers in priority order, greedy by default):
 //   • a bounded backtracker (RE2's "BitState"): depth-first in priority order, but each (instruction,
-//     position) pair is visited at most once — a bitmap of program size × (line length + 1) bits. Fast on
-//     the short lines logs have; used while the bitmap stays under `backtrackLimitBits`.
+//     position) pair is visited at most once — a bitmap of (instructions that are joins) × (line length + 1)
+//     bits. Fast on the lines logs have; used while the bitmap stays under `backtrackLimitBits`.
 //   • a Pike VM: all threads in lock step over the line, one per instruction, capture slots per thread;
 //     used for long lines. O(program × line) time, O(program × slots) memory.
 // Text is UTF-8 bytes; the matchers step one scalar at a time (`.`, `[^x]`, `\S` take a whole character).
@@ -44,9 +44,9 @@ public final class LinearRegex: @unchecked Sendable {
     }
 
     public static let maxInstructions = 100_000
-    static let maxSlotCells = 4_000_000
+    static let maxSlotCells = 2_000_000
     /// Largest visited-bitmap the backtracker uses (bits); longer lines go to the Pike VM.
-    static let backtrackLimitBits = 1 << 20
+    static let backtrackLimitBits = 1 << 22
 
     public let pattern: String
     /// Number of capturing groups (not counting group 0).
@@ -64,6 +64,11 @@ public final class LinearRegex: @unchecked Sendable {
     let prefix: [UInt8]
     /// Bytes a match can start with (nil: any, or the pattern can match the empty string).
     let firstBytes: [Bool]?
+    /// The backtracker's visited-bit index of each instruction, −1 for those that need none: an instruction
+    /// with one way in is reached at most once per position when its predecessor is, so only joins (two or
+    /// more ways in) are marked — half the bitmap traffic on a `.*`, and longer lines fit the bitmap.
+    let visitIndex: [Int32]
+    let visitCount: Int
 
     var slotCount: Int { kept.count * 2 }
 
@@ -89,7 +94,8 @@ public final class LinearRegex: @unchecked Sendable {
             try compiler.compile(slotOf[0] >= 0 ? .group(tree, capture: 0) : tree)
             _ = try compiler.emit(RegexInst(op: .match))
             if compiler.insts.count * kept.count * 2 > Self.maxSlotCells {
-                throw RegexSyntaxError(kind: .tooLarge, message: "\(compiler.insts.count) instructions × \(kept.count) groups")
+                throw RegexSyntaxError(kind: .tooLarge, message: "\(compiler.insts.count) instructions × \(kept.count) "
+                                       + "groups (at most \(Self.maxSlotCells / 2) instructions × groups)")
             }
         } catch {
             throw Self.formatError(pattern, error)
@@ -100,15 +106,31 @@ public final class LinearRegex: @unchecked Sendable {
         let pre = literalPrefix(tree).bytes
         prefix = Array(pre.prefix(64))
         firstBytes = startBytes(insts, classes)
+        var ways = [Int](repeating: 0, count: insts.count)
+        if !insts.isEmpty { ways[0] = 1 }  // the search enters at 0
+        for (pc, ins) in insts.enumerated() {
+            var targets: [Int32] = []
+            switch ins.op {
+            case .char, .charFold, .any, .anyAll, .set: targets = [ins.b]
+            case .split, .star: targets = [ins.a, ins.b]
+            case .jmp: targets = [ins.a]
+            case .save, .assert: targets = [Int32(pc + 1)]
+            case .match: break
+            }
+            for t in targets where t >= 0 && Int(t) < insts.count { ways[Int(t)] += 1 }
+        }
+        var index = [Int32](repeating: -1, count: insts.count)
+        var count = 0
+        for pc in 0..<insts.count where ways[pc] > 1 { index[pc] = Int32(count); count += 1 }
+        visitIndex = index
+        visitCount = count
     }
 
     static func formatError(_ pattern: String, _ e: RegexSyntaxError) -> LogFormatError {
         switch e.kind {
         case .invalid: return LogFormatError("regex '\(pattern)' is not valid: \(e.message)")
         case .unsupported: return LogFormatError("regex '\(pattern)': \(e.message)")
-        case .tooLarge:
-            return LogFormatError("regex '\(pattern)' is too large (\(e.message) once counted repetitions {n,m} are "
-                                  + "expanded; the limit is \(maxInstructions) instructions)")
+        case .tooLarge: return LogFormatError("regex '\(pattern)' is too large: \(e.message)")
         }
     }
 }
@@ -125,6 +147,9 @@ enum RegexOp: UInt8 {
     // Not consuming:
     case match
     case split     // a first (preferred), then b
+    /// A greedy star over one character matcher: split(a, b) where a (= this + 1) is that consuming
+    /// instruction and its next is this one. The backtracker runs the loop directly (see runStar).
+    case star
     case jmp       // a
     case save      // a: slot; then the next instruction
     case assert    // a: RegexAssertion raw value; then the next instruction
@@ -222,7 +247,8 @@ struct RegexCompiler {
 
     mutating func emit(_ i: RegexInst) throws(RegexSyntaxError) -> Int {
         if insts.count >= limit {
-            throw RegexSyntaxError(kind: .tooLarge, message: "more than \(LinearRegex.maxInstructions) instructions")
+            throw RegexSyntaxError(kind: .tooLarge, message: "more than \(LinearRegex.maxInstructions) instructions once "
+                                   + "counted repetitions {n,m} are expanded")
         }
         var i = i
         if i.op.consumes { i.b = Int32(insts.count + 1) }
@@ -289,6 +315,14 @@ struct RegexCompiler {
             }
             let end = insts.count
             for sp in splits { setSplit(sp, preferred: sp + 1, other: end, greedy: greedy) }
+        } else if greedy, isOneCharacter(body) {
+            // x{n,} = x^n x*, the star as one `star` instruction: star(x, end) x(next: star) end.
+            for _ in 0..<min { try tick(); try compile(body) }
+            let sp = try emit(RegexInst(op: .star))
+            try compile(body)
+            insts[sp + 1].b = Int32(sp)
+            insts[sp].a = Int32(sp + 1)
+            insts[sp].b = Int32(sp + 2)
         } else if min > 0 {
             // x{n,} = x^(n-1) x+ ; x+ = L: x split(L, end).
             for _ in 0..<(min - 1) { try tick(); try compile(body) }
@@ -363,7 +397,7 @@ struct RegexCompiler {
         for ins in frag {
             var x = ins
             switch x.op {
-            case .split: x.a += Int32(base); x.b += Int32(base)
+            case .split, .star: x.a += Int32(base); x.b += Int32(base)
             case .jmp: x.a += Int32(base)
             default: break
             }
@@ -371,6 +405,14 @@ struct RegexCompiler {
             if x.op.consumes { insts[at].b = Int32(consumedBase) + ins.b }
         }
         return try emit(RegexInst(op: .jmp))
+    }
+}
+
+/// A node that compiles to exactly one consuming instruction.
+private func isOneCharacter(_ n: RegexNode) -> Bool {
+    switch n {
+    case .char, .any, .set: return true
+    default: return false
     }
 }
 
@@ -457,7 +499,7 @@ private func startBytes(_ insts: [RegexInst], _ classes: [CompiledClass]) -> [Bo
             guard k < classes.count else { return nil }
             for b in 0..<128 where classes[k].matchesASCII(UInt8(b)) { set[b] = true }
             if classes[k].mayMatchNonASCII { addNonASCII() }
-        case .split: stack.append(Int(ins.b)); stack.append(Int(ins.a))
+        case .split, .star: stack.append(Int(ins.b)); stack.append(Int(ins.a))
         case .jmp: stack.append(Int(ins.a))
         case .save, .assert: stack.append(pc + 1)
         }

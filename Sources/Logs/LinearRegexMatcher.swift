@@ -57,7 +57,7 @@ public final class LinearRegexMatcher {
         case .backtrack: useBacktrack = true
         case .pike: useBacktrack = false
         case .auto:
-            let (bits, overflow) = regex.insts.count.multipliedReportingOverflow(by: n + 1)
+            let (bits, overflow) = max(regex.visitCount, 1).multipliedReportingOverflow(by: n + 1)
             useBacktrack = !overflow && bits <= LinearRegex.backtrackLimitBits
         }
         for s in 0..<nslots { caps[s] = -1 }
@@ -157,8 +157,8 @@ public final class LinearRegexMatcher {
     // MARK: - bounded backtracker
 
     private func backtrack(_ t: UnsafePointer<UInt8>, _ n: Int) -> Bool {
-        let width = n + 1
-        let words = (regex.insts.count * width + 63) / 64
+        let width = regex.visitCount  // bits per position: position-major, so one step stays in a cache line
+        let words = (width * (n + 1) + 63) / 64 + 1
         if visitedWords < words {
             visited?.deallocate()
             visited = .allocate(capacity: words)
@@ -169,22 +169,25 @@ public final class LinearRegexMatcher {
         let skip = canSkip
         return regex.insts.withUnsafeBufferPointer { insts in
             classBits.withUnsafeBufferPointer { bits in
+                regex.visitIndex.withUnsafeBufferPointer { visitIndex in
                 var p = 0
                 while true {
                     if skip {
                         guard let q = nextStart(t, n, from: p) else { return false }
                         p = q
                     }
-                    if tryAt(p, t, n, insts, bits, vis, width) { return true }
+                    if tryAt(p, t, n, insts, bits, vis, width, visitIndex) { return true }
                     if regex.anchored || p >= n { return false }
                     p += decodeScalar(t, p, n).1
+                }
                 }
             }
         }
     }
 
     private func tryAt(_ start: Int, _ t: UnsafePointer<UInt8>, _ n: Int, _ insts: UnsafeBufferPointer<RegexInst>,
-                       _ bits: UnsafeBufferPointer<UInt64>, _ vis: UnsafeMutablePointer<UInt64>, _ width: Int) -> Bool {
+                       _ bits: UnsafeBufferPointer<UInt64>, _ vis: UnsafeMutablePointer<UInt64>, _ width: Int,
+                       _ visitIndex: UnsafeBufferPointer<Int32>) -> Bool {
         var stack = jobs
         defer { jobs = stack }
         stack.count = 0
@@ -193,11 +196,20 @@ public final class LinearRegexMatcher {
             if j.slot >= 0 { caps[Int(j.slot)] = j.pos; continue }
             var pc = Int(j.pc)
             var pos = j.pos
+            if j.slot == -2, pos > j.low {
+                // The next exit of a star: one character shorter.
+                var q = pos - 1
+                while q > j.low, t[q] & 0xC0 == 0x80, !isScalarBoundary(t, q, n) { q -= 1 }
+                stack.push(Job(pc: j.pc, slot: -2, pos: q, low: j.low))
+            }
             thread: while pc < insts.count {
-                let bit = pc &* width &+ pos
-                let mask: UInt64 = 1 << UInt64(bit & 63)
-                if vis[bit >> 6] & mask != 0 { break }
-                vis[bit >> 6] |= mask
+                let v = Int(visitIndex[pc])
+                if v >= 0 {
+                    let bit = pos &* width &+ v
+                    let mask: UInt64 = 1 << UInt64(bit & 63)
+                    if vis[bit >> 6] & mask != 0 { break }
+                    vis[bit >> 6] |= mask
+                }
                 let ins = insts[pc]
                 switch ins.op {
                 case .char, .charFold, .any, .anyAll, .set:
@@ -208,6 +220,33 @@ public final class LinearRegexMatcher {
                 case .split:
                     stack.push(Job(pc: ins.b, slot: -1, pos: pos))
                     pc = Int(ins.a)
+                case .star:
+                    // What the loop star → x → star … would do, without the dispatch: take characters while x
+                    // matches, marking (star, position) as visited (stopping at one already visited: all after it
+                    // was explored), then try the exit from the longest run down.
+                    let body = insts[Int(ins.a)]
+                    guard Int(body.b) == pc else {
+                        // In the "nothing consumed yet" copy of a nullable loop's body, x goes on to the
+                        // other copy's star: not a self-loop, so a plain split.
+                        stack.push(Job(pc: ins.b, slot: -1, pos: pos))
+                        pc = Int(ins.a)
+                        continue thread
+                    }
+                    let v = Int(visitIndex[pc])
+                    var end = pos
+                    while true {
+                        let len = consume(body, t, end, n, bits)
+                        if len == 0 { break }
+                        if v >= 0 {
+                            let bit = (end + len) &* width &+ v
+                            let mask: UInt64 = 1 << UInt64(bit & 63)
+                            if vis[bit >> 6] & mask != 0 { break }
+                            vis[bit >> 6] |= mask
+                        }
+                        end += len
+                    }
+                    if end > pos { stack.push(Job(pc: ins.b, slot: -2, pos: end, low: pos)); break thread }
+                    pc = Int(ins.b)
                 case .jmp:
                     pc = Int(ins.a)
                 case .save:
@@ -297,7 +336,7 @@ public final class LinearRegexMatcher {
                 guard let d = list.insert(pc) else { break }
                 let ins = insts[pc]
                 switch ins.op {
-                case .split:
+                case .split, .star:
                     stack.push(Job(pc: ins.b, slot: -1, pos: 0))
                     pc = Int(ins.a)
                 case .jmp:
@@ -323,9 +362,11 @@ public final class LinearRegexMatcher {
 
 struct Job {
     var pc: Int32
-    /// ≥ 0: restore this capture slot to `pos` (undo of a save); −1: explore `pc` at `pos`.
+    /// ≥ 0: restore this capture slot to `pos` (undo of a save); −1: explore `pc` at `pos`; −2: explore `pc`
+    /// at every character boundary from `pos` down to `low` (the exits of a star, longest first).
     var slot: Int32
     var pos: Int
+    var low: Int = 0
 }
 
 /// A growable stack the matcher owns (freed by its deinit): no copy-on-write or exclusivity checks in the loop.
