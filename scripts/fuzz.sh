@@ -23,12 +23,14 @@ declare -A sources=(
   [vectors_json]="$vectors" [vectors_blob]="$vectors"
   [cron_schedule]="Sources/Cron/*.swift" [crontab]="Sources/Cron/*.swift" [cron_syslog]="Sources/Cron/*.swift"
   [logs_file]="Sources/Logs/*.swift" [files_readers]="Sources/Files/*.swift"
+  [regex_format]="Sources/Logs/*.swift"
   [glob_pattern]="Sources/StrataCommon/*.swift"
 )
 declare -A flags=(
   [vectors_json]="$blas" [vectors_blob]="$blas"
   [cron_schedule]="$common_mod" [crontab]="$common_mod" [cron_syslog]="$common_mod"
   [logs_file]="$common_mod" [files_readers]="$common_mod"
+  [regex_format]="$common_mod"
   [glob_pattern]="-I Sources/CZlib -lz"
 )
 
