@@ -143,8 +143,8 @@ final class CSVFileTable: VirtualTable {
         }
         let paths = try Glob.expand(first)
         // Columns are found by reading the files once, rows by reading them again: a pipe has no second read.
-        for p in paths where !FileAccess.isRegularFile(p) {
-            throw SQLError("'\(p)' is not a regular file (a pipe or device): a csv_file table reads its files more than once; use read_csv('\(p)') for a stream")
+        for p in paths where FileAccess.isStream(p) {
+            throw SQLError("'\(p)' is a pipe or device: a csv_file table reads its files more than once; use read_csv('\(p)') for a stream")
         }
         let settings = try CSVSettings(path: first, optionTexts: Array(args.rawArguments.dropFirst()), allowSample: true)
         self.paths = paths

@@ -11,9 +11,7 @@ public enum FileReaders {
         try db.register(ReadCSVTable.sql) { _, _ in ReadCSVTable() }
         try db.register(ReadCSVTable.creatable) { _, args in try CSVFileTable(args) }
         // NumPy .npy and .npz (np.save / np.savez / np.savez_compressed).
-        try db.createModule(VirtualTableModule(name: "read_npy", kind: .eponymousOnly, directOnly: true, readsFiles: true) { _, _ in
-            ReadNpyTable(signature: ReadNpyTable.npySignature) })
-        try db.createModule(VirtualTableModule(name: "read_npz", kind: .eponymousOnly, directOnly: true, readsFiles: true) { _, _ in
-            ReadNpyTable(signature: ReadNpyTable.npzSignature) })
+        try db.register(ReadNpyTable.npy) { _, _ in ReadNpyTable(signature: ReadNpyTable.npySignature) }
+        try db.register(ReadNpyTable.npz) { _, _ in ReadNpyTable(signature: ReadNpyTable.npzSignature) }
     }
 }

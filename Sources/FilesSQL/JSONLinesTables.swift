@@ -83,8 +83,8 @@ final class JSONLTable: VirtualTable {
         }
         let paths = try Glob.expand(first)
         // Columns are found by reading the files once, rows by reading them again: a pipe has no second read.
-        for p in paths where !FileAccess.isRegularFile(p) {
-            throw SQLError("'\(p)' is not a regular file (a pipe or device): a jsonl table reads its files more than once; use read_jsonl('\(p)') for a stream")
+        for p in paths where FileAccess.isStream(p) {
+            throw SQLError("'\(p)' is a pipe or device: a jsonl table reads its files more than once; use read_jsonl('\(p)') for a stream")
         }
         let cols = try JSONColumns.infer(paths: paths, sample: sample)
         self.paths = paths

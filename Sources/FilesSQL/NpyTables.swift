@@ -7,20 +7,26 @@ import SQLiteKit
 import StrataCommon
 
 final class ReadNpyTable: VirtualTable {
-    static let npySignature = TableFunctionSignature(
-        name: "read_npy",
-        columns: ["i INTEGER -- row index (first axis)",
-                  "vector BLOB -- the row as a float32 vector (arrays of 2 or more dimensions)",
-                  "value -- the element (1-D arrays): INTEGER for integer dtypes, REAL for floats"],
-        parameters: [.init("path")])
+    static let npy = SQLDeclaration(
+        "read_npy", kind: .tableFunction, safety: .directOnly, readsFiles: true,
+        parameters: [.required("files", ".npy files (np.save): a path or glob")],
+        columns: [SQLColumn("i", "INTEGER", "row index (first axis)"),
+                  SQLColumn("vector", "BLOB", "the row as a float32 vector (arrays of 2 or more dimensions)"),
+                  SQLColumn("value", "", "the element (1-D arrays): INTEGER for integer dtypes, REAL for floats")],
+        returns: "one row per row of the array")
 
-    static let npzSignature = TableFunctionSignature(
-        name: "read_npz",
-        columns: ["array TEXT -- the array's name in the archive (np.load(...).files)",
-                  "i INTEGER -- row index (first axis)",
-                  "vector BLOB -- the row as a float32 vector (arrays of 2 or more dimensions)",
-                  "value -- the element (1-D arrays): INTEGER for integer dtypes, REAL for floats"],
-        parameters: [.init("path"), .init("array_name", required: false)])
+    static let npz = SQLDeclaration(
+        "read_npz", kind: .tableFunction, safety: .directOnly, readsFiles: true,
+        parameters: [.required("files", ".npz archives (np.savez, np.savez_compressed): a path or glob"),
+                     .optional("array", "only this member (a name in np.load(...).files)")],
+        columns: [SQLColumn("array", "TEXT", "the array's name in the archive (np.load(...).files)"),
+                  SQLColumn("i", "INTEGER", "row index (first axis)"),
+                  SQLColumn("vector", "BLOB", "the row as a float32 vector (arrays of 2 or more dimensions)"),
+                  SQLColumn("value", "", "the element (1-D arrays): INTEGER for integer dtypes, REAL for floats")],
+        returns: "one row per row of each array")
+
+    static let npySignature = npy.tableSignature
+    static let npzSignature = npz.tableSignature
 
     let signature: TableFunctionSignature
     var isArchive: Bool { signature.name == "read_npz" }
@@ -90,7 +96,7 @@ final class NpyCursor: VirtualTableCursor {
     }
 
     func filter(indexNumber: Int32, indexString: String?, arguments: SQLArguments) throws {
-        let values = table.signature.parameterValues(mask: indexNumber & 0xFF, arguments: arguments)
+        let values = table.signature.parameterValues(mask: TablePlan(indexNumber: indexNumber, indexString: indexString).parameterMask, arguments: arguments)
         guard let p = values[0], p.type == .text else { throw SQLError("path must be a file path (text)") }
         let paths = try translatingErrors { try Glob.expand(p.text) }
         guard paths.count == 1 else { throw SQLError("'\(p.text)' matches \(paths.count) files; \(table.signature.name) reads one") }

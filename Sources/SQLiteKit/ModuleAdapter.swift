@@ -82,7 +82,9 @@ private func withCursor<R>(_ cur: UnsafeMutablePointer<sqlite3_vtab_cursor>?,
 /// An error thrown after an interruption was seen on this thread is SQLite's own "interrupted", whatever text
 /// the interrupted loop wrapped it in.
 private func setError(_ vtab: UnsafeMutablePointer<sqlite3_vtab>?, _ error: any Error, name: String) -> Int32 {
-    if Interruption.wasObserved {
+    // Also a statement of ours that SQLite itself stopped (knn_match reading its corpus table) before a rate-
+    // limited probe of ours saw the interrupt.
+    if Interruption.wasObserved || (error as? SQLError)?.code == SQLITE_INTERRUPT {
         if let vtab {
             if let old = vtab.pointee.zErrMsg { strata_free(old) }
             vtab.pointee.zErrMsg = strata_mprintf_text(Interruption.message)

@@ -82,11 +82,14 @@ public enum FileAccess {
         return allowed.contains { target.starts(with: $0) }
     }
 
-    /// Whether `path` is a regular file (after symlinks): tables that read their files twice (columns first,
-    /// rows later) need one, since a pipe's bytes can be read only once.
-    public static func isRegularFile(_ path: String) -> Bool {
+    /// Whether `path` is a pipe, FIFO or character device (after symlinks): tables that read their files twice
+    /// (columns first, rows later) refuse one, since its bytes can be read only once. A missing path is not a
+    /// stream (opening it reports what is wrong).
+    public static func isStream(_ path: String) -> Bool {
         var st = stat()
-        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
+        guard stat(path, &st) == 0 else { return false }
+        let kind = st.st_mode & S_IFMT
+        return kind == S_IFIFO || kind == S_IFCHR
     }
 
     /// Opens `path` for reading without blocking (a FIFO with no writer yet does not hang the host).

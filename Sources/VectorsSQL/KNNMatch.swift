@@ -9,23 +9,23 @@ import StrataCommon
 import Vectors
 
 final class KNNMatchTable: VirtualTable {
-    static let signature = TableFunctionSignature(
-        name: "knn_match",
-        columns: [
-            "query_id INTEGER -- rowid of the query row (batch); NULL for a single query vector",
-            "id INTEGER -- rowid of the corpus row",
-            "distance REAL -- cosine: 1 - cos; l2: Euclidean; dot: -(inner product). Smaller is closer",
-            "rank INTEGER -- 1..k by distance per query, ties broken by the smaller id",
+    static let sql = SQLDeclaration(
+        "knn_match", kind: .tableFunction, safety: .directOnly,
+        parameters: [
+            .required("corpus", "'table.column' or 'schema.table.column' of float32 vectors, or a .npy file"),
+            .required("query", "a vector (BLOB or JSON array), or 'table.column' / a .npy file for a batch"),
+            .required("k", "how many neighbours per query (1 to 10000)"),
+            .optional("metric", "cosine (default), l2 or dot"),
+            .optional("filter", "an SQL expression over the corpus table's columns (WHERE clause text)"),
         ],
-        parameters: [.init("corpus"), .init("query"), .init("k"),
-                     .init("metric", required: false), .init("filter", required: false)])
-
-    /// DIRECTONLY: it reads the tables and files its arguments name, so it must not run from views or triggers.
-    static func module(fileCorpora: [String: FileCorpusOpener]) -> VirtualTableModule {
-        VirtualTableModule(name: "knn_match", kind: .eponymousOnly, directOnly: true) { db, _ in
-            KNNMatchTable(connection: db, fileCorpora: fileCorpora)
-        }
-    }
+        columns: [
+            SQLColumn("query_id", "INTEGER", "rowid of the query row (batch); NULL for a single query vector"),
+            SQLColumn("id", "INTEGER", "rowid of the corpus row"),
+            SQLColumn("distance", "REAL", "cosine: 1 - cos; l2: Euclidean; dot: -(inner product). Smaller is closer"),
+            SQLColumn("rank", "INTEGER", "1..k by distance per query, ties broken by the smaller id"),
+        ],
+        returns: "the k nearest corpus rows to each query")
+    static let signature = sql.tableSignature
 
     let connection: Connection
     /// This connection's token in the process-wide corpus cache.
@@ -264,7 +264,7 @@ final class KNNMatchCursor: VirtualTableCursor {
 
     func filter(indexNumber: Int32, indexString: String?, arguments: SQLArguments) throws {
         queryIDs = []; neighbors = []; ranks = []; position = 0; rowNumber = 1; batch = nil
-        let values = KNNMatchTable.signature.parameterValues(mask: indexNumber & 0xFF, arguments: arguments)
+        let values = KNNMatchTable.signature.parameterValues(mask: TablePlan(indexNumber: indexNumber, indexString: indexString).parameterMask, arguments: arguments)
         let db = table.connection
 
         guard let corpusArg = values[0], corpusArg.type == .text else {

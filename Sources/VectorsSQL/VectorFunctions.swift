@@ -56,7 +56,7 @@ public enum VectorFunctions {
         }
         try db.register(Declarations.vecAvg, aggregate: VectorMean.self)
         // knn_match: eponymous, DIRECTONLY (reads the tables and files its arguments name)
-        try db.createModule(KNNMatchTable.module(fileCorpora: fileCorpora))
+        try db.register(KNNMatchTable.sql) { db, _ in KNNMatchTable(connection: db, fileCorpora: fileCorpora) }
     }
 
     /// Once per process: the corpus cache's default cap follows this process's memory limit.

@@ -171,7 +171,7 @@ def test_npy_errors_name_the_file_and_reason(tmp):
         "read_npy: 'short.npy': bad header: truncated (the file ends inside the header)"
     assert npy_error("select * from read_npy('missing.npy')") == \
         "read_npy: cannot open 'missing.npy': No such file or directory"
-    assert npy_error("select * from read_npy()").startswith("read_npy: missing argument 'path'")
+    assert npy_error("select * from read_npy()").startswith("read_npy: missing argument 'files'")
     assert npy_error("select * from read_npy(42)") == "read_npy: path must be a file path (text)"
 
 

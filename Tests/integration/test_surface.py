@@ -107,7 +107,7 @@ def test_strata_help_agrees_with_sqlite(make):
         for p in json.loads(r["parameters"]):
             assert p["doc"].strip(), (r["name"], p)
         for c in json.loads(r["columns"]):
-            assert c["doc"].strip() and c["type"], (r["name"], c)
+            assert c["doc"].strip() and c["type"] is not None, (r["name"], c)
 
 
 def test_table_columns_are_what_the_declaration_says():
