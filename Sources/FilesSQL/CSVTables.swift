@@ -174,19 +174,11 @@ final class CSVFileTable: VirtualTable {
     }
 
     var declaration: String {
-        var defs = names.indices.map { k in
-            quotedIdentifier(names[k]) + (types[k] == .any ? "" : " " + types[k].rawValue)
-        }
-        defs.append(quotedIdentifier(pathColumn) + " TEXT HIDDEN")
-        defs.append(quotedIdentifier(lineColumn) + " INTEGER HIDDEN")
-        return "CREATE TABLE x(" + defs.joined(separator: ", ") + ")"
+        inferredSchema(names.indices.map { (names[$0], types[$0]) },
+                       own: [(pathColumn, "TEXT", true), (lineColumn, "INTEGER", true)])
     }
 
-    func bestIndex(_ info: IndexInfo) throws -> PlanOutcome {
-        info.estimatedCost = 1_000_000
-        info.estimatedRows = 100_000
-        return .ok
-    }
+    func bestIndex(_ info: IndexInfo) throws -> PlanOutcome { wholeFilesPlan(info) }
 
     func openCursor() throws -> VirtualTableCursor { CSVFileCursor(self) }
 }

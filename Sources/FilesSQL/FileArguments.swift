@@ -58,3 +58,18 @@ enum RecordReaderDeclaration {
             returns: returns)
     }
 }
+
+/// A file table's CREATE TABLE: one column per inferred data column (no type for `any`), then the table's
+/// own columns (`doc`, `path`, `line`), HIDDEN unless they are all there is to see.
+func inferredSchema(_ data: [(name: String, type: ColumnType)], own: [(name: String, type: String, hidden: Bool)]) -> String {
+    var defs = data.map { quotedIdentifier($0.name) + ($0.type == .any ? "" : " " + $0.type.rawValue) }
+    defs += own.map { quotedIdentifier($0.name) + " " + $0.type + ($0.hidden ? " HIDDEN" : "") }
+    return "CREATE TABLE x(" + defs.joined(separator: ", ") + ")"
+}
+
+/// The one plan of a file table without arguments: read every file.
+func wholeFilesPlan(_ info: IndexInfo) -> PlanOutcome {
+    info.estimatedCost = 1_000_000
+    info.estimatedRows = 100_000
+    return .ok
+}

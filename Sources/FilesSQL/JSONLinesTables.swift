@@ -96,21 +96,12 @@ final class JSONLTable: VirtualTable {
     }
 
     var declaration: String {
-        var defs = columns.map { c in
-            quotedIdentifier(c.name) + (c.type == .any ? "" : " " + c.type.rawValue)
-        }
         // With no keys found (an empty file, or documents that are not objects) `doc` is the visible column.
-        defs.append(quotedIdentifier(docColumn) + (columns.isEmpty ? " TEXT" : " TEXT HIDDEN"))
-        defs.append(quotedIdentifier(pathColumn) + " TEXT HIDDEN")
-        defs.append(quotedIdentifier(lineColumn) + " INTEGER HIDDEN")
-        return "CREATE TABLE x(" + defs.joined(separator: ", ") + ")"
+        inferredSchema(columns.map { ($0.name, $0.type) },
+                       own: [(docColumn, "TEXT", !columns.isEmpty), (pathColumn, "TEXT", true), (lineColumn, "INTEGER", true)])
     }
 
-    func bestIndex(_ info: IndexInfo) throws -> PlanOutcome {
-        info.estimatedCost = 1_000_000
-        info.estimatedRows = 100_000
-        return .ok
-    }
+    func bestIndex(_ info: IndexInfo) throws -> PlanOutcome { wholeFilesPlan(info) }
 
     func openCursor() throws -> VirtualTableCursor { JSONLCursor(self) }
 }
