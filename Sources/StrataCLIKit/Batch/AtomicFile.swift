@@ -129,6 +129,13 @@ public final class AtomicFile {
             guard !name.isEmpty else { throw FileError("\(path): not a file name") }
             var template = Array((folder + "." + name + ".strata-XXXXXX").utf8CString)
             var registered: Int?
+            // Signals wait while the file is created and registered: one arriving between the two would end
+            // the process with the file on disk and nobody knowing its name.
+            var all = sigset_t()
+            var saved = sigset_t()
+            sigfillset(&all)
+            pthread_sigmask(SIG_BLOCK, &all, &saved)
+            defer { pthread_sigmask(SIG_SETMASK, &saved, nil) }
             let fd = template.withUnsafeMutableBufferPointer { b -> Int32 in
                 guard let base = b.baseAddress else { return -1 }
                 let fd = mkstemp(base)
