@@ -1,5 +1,8 @@
 // File names from a path or a glob (`logs/*.log`, `app.log*`, `/var/log/*/cron*`), resolved against the
 // process's current directory as sqlite3 does, sorted by name. A pattern matching nothing is an error naming it.
+// Braces give alternatives (`{/etc/crontab,/etc/cron.d/*}`, `/var/log/{syslog,auth.log}*`), expanded first as
+// the shell does (nested, `\{` literal, no `{1..3}` ranges); the alternatives' matches are merged, an
+// alternative that matches nothing is skipped, and only a pattern whose alternatives all match nothing is an error.
 //
 // Why not glibc's glob(): it recurses once per path component (a 3,000-component pattern overflows the
 // stack of the host process), its fnmatch is exponential on `*a*a*a…`, and it expands every match before
@@ -32,6 +35,85 @@ public enum Glob {
             throw FileError("path or pattern is \(bytes.count) bytes long (limit \(maxPatternLength))")
         }
         guard !bytes.contains(0) else { throw FileError("path contains a NUL byte") }
+        let alternatives = try braceAlternatives(bytes)
+        guard alternatives.count > 1 || alternatives.first != bytes else {
+            return try expandOne(pattern)
+        }
+        // Each alternative on its own; the union in name order. Missing plain paths and empty globs are skipped.
+        var all = Set<String>()
+        for alt in alternatives {
+            let p = String(decoding: alt, as: UTF8.self)
+            if !hasMagic(p) {
+                if statMode(alt) != nil, statMode(alt) != S_IFDIR, FileAccess.isAllowed(path: p) { all.insert(p) }
+                continue
+            }
+            do {
+                for m in try expandOne(p) { all.insert(m) }
+            } catch let e where e.message.hasPrefix("no files match") {
+                continue
+            }
+            try checkCount(all.count, pattern)
+        }
+        guard !all.isEmpty else { throw FileError("no files match '\(short(pattern))'") }
+        return all.sorted()
+    }
+
+    /// The most patterns one brace expansion may produce.
+    public static let maxAlternatives = 1024
+
+    /// The patterns a pattern's braces stand for, in the shell's order (`a{b,c}d` → `abd`, `acd`); the pattern
+    /// itself when it has no brace with a comma at its top level.
+    public static func braceAlternatives(_ pattern: [UInt8]) throws(FileError) -> [[UInt8]] {
+        var done: [[UInt8]] = []
+        var work: [[UInt8]] = [pattern]
+        while let p = work.popLast() {
+            try checkInterrupted()
+            guard let (open, close, commas) = firstBraceGroup(p) else {
+                done.append(p)
+                continue
+            }
+            let head = Array(p[..<open]), tail = Array(p[(close + 1)...])
+            var bounds = [open] + commas + [close]
+            // Alternatives pushed in reverse so they come off the stack in the shell's order.
+            var parts: [[UInt8]] = []
+            for k in 0..<(bounds.count - 1) { parts.append(head + p[(bounds[k] + 1)..<bounds[k + 1]] + tail) }
+            bounds.removeAll()
+            work.append(contentsOf: parts.reversed())
+            guard done.count + work.count <= maxAlternatives else {
+                throw FileError("braces in '\(short(String(decoding: pattern, as: UTF8.self)))' give more than \(maxAlternatives) patterns (limit \(maxAlternatives))")
+            }
+        }
+        return done
+    }
+
+    /// The first `{...}` with a comma at its own level: positions of `{`, `}` and the commas. Backslash escapes.
+    static func firstBraceGroup(_ p: [UInt8]) -> (Int, Int, [Int])? {
+        var i = 0
+        while i < p.count {
+            let c = p[i]
+            if c == UInt8(ascii: "\\") { i += 2; continue }
+            if c == UInt8(ascii: "{") {
+                var depth = 0, k = i, commas: [Int] = []
+                while k < p.count {
+                    let d = p[k]
+                    if d == UInt8(ascii: "\\") { k += 2; continue }
+                    if d == UInt8(ascii: "{") { depth += 1 }
+                    else if d == UInt8(ascii: "}") {
+                        depth -= 1
+                        if depth == 0 { break }
+                    } else if d == UInt8(ascii: ","), depth == 1 { commas.append(k) }
+                    k += 1
+                }
+                if k < p.count, !commas.isEmpty { return (i, k, commas) }
+                // Unclosed, or no comma: literal `{`; look for a group after it.
+            }
+            i += 1
+        }
+        return nil
+    }
+
+    static func expandOne(_ pattern: String) throws(FileError) -> [String] {
+        let bytes = Array(pattern.utf8)
         guard hasMagic(pattern) else { return [pattern] }
 
         let components = bytes.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true).map(Array.init)

@@ -106,3 +106,39 @@ import Testing
         #expect(try Glob.expand(dir + "/b*.log") == [b, a])
     }
 }
+
+@Suite struct GlobBraceTests {
+    func alternatives(_ p: String) throws -> [String] {
+        try Glob.braceAlternatives(Array(p.utf8)).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    @Test func bracesExpandAsTheShellDoes() throws {
+        #expect(try alternatives("{/etc/crontab,/etc/cron.d/*}") == ["/etc/crontab", "/etc/cron.d/*"])
+        #expect(try alternatives("/var/log/{syslog,auth.log}*") == ["/var/log/syslog*", "/var/log/auth.log*"])
+        #expect(try alternatives("a{b,c{d,e}}f") == ["abf", "acdf", "acef"])
+        #expect(try alternatives("{a,b}{1,2}") == ["a1", "a2", "b1", "b2"])
+        #expect(try alternatives("x{a}y") == ["x{a}y"])          // no comma: literal, as in the shell
+        #expect(try alternatives("x\\{a,b}y") == ["x\\{a,b}y"])  // escaped
+        #expect(try alternatives("{unclosed,x") == ["{unclosed,x"])
+        #expect(try alternatives("{,a}") == ["", "a"])
+        #expect(throws: FileError.self) { try alternatives(String(repeating: "{a,b}", count: 11)) }
+    }
+
+    @Test func alternativesAreMergedAndMissingOnesSkipped() throws {
+        let dir = NSTemporaryDirectory() + "glob-brace-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir + "/cron.d", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for f in ["crontab", "cron.d/b", "cron.d/a", "syslog", "syslog.1"] {
+            FileManager.default.createFile(atPath: dir + "/" + f, contents: Data())
+        }
+        #expect(try Glob.expand("{\(dir)/crontab,\(dir)/cron.d/*,\(dir)/missing,\(dir)/nothing/*}")
+                == ["\(dir)/cron.d/a", "\(dir)/cron.d/b", "\(dir)/crontab"])  // name order
+        // Overlapping alternatives give each file once.
+        #expect(try Glob.expand("\(dir)/{syslog*,syslog}") == ["\(dir)/syslog", "\(dir)/syslog.1"])
+        // A directory named by a plain alternative is not a file.
+        #expect(try Glob.expand("{\(dir)/cron.d,\(dir)/crontab}") == ["\(dir)/crontab"])
+        #expect(throws: FileError("no files match '{\(dir)/missing,\(dir)/x*}'")) {
+            try Glob.expand("{\(dir)/missing,\(dir)/x*}")
+        }
+    }
+}
