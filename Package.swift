@@ -33,7 +33,8 @@ let package = Package(
         .target(name: "Logs", dependencies: ["StrataCommon"], swiftSettings: swift5),
         .target(name: "LogsSQL", dependencies: ["Logs", "SQLiteKit", "StrataCommon"], swiftSettings: swift5),
         .target(name: "Cron", dependencies: ["StrataCommon"], swiftSettings: swift5),
-        .target(name: "CronSQL", dependencies: ["Cron", "SQLiteKit", "StrataCommon"], swiftSettings: swift5),
+        // CronSQL reads jobs' own logs for evidence of failure with Logs' public scanner (Sources/CronSQL/JobLogs.swift).
+        .target(name: "CronSQL", dependencies: ["Cron", "Logs", "SQLiteKit", "StrataCommon"], swiftSettings: swift5),
         .target(name: "Files", dependencies: ["StrataCommon", "CZlib"], swiftSettings: swift5),
         .target(name: "FilesSQL", dependencies: ["Files", "SQLiteKit", "StrataCommon", "Vectors"], swiftSettings: swift5),
 

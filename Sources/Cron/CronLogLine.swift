@@ -38,9 +38,12 @@ public struct CronLogRecord {
 /// What a cron line says. `name` is the `event` column.
 public enum CronEventKind: UInt8, Sendable {
     case cmd, end, cmdEnd, cmdOut, error, info, reload, startup, mail, sessionOpen, sessionClose, pam, other, word
+    /// Kernel lines about a killed or crashed process (KernelLine.swift).
+    case oomKill, segfault, trap
 
     /// `CMD`, `END`, `CMDEND`, `CMDOUT`, `ERROR`, `INFO`, `RELOAD`, `STARTUP`, `MAIL`, `SESSION_OPEN`,
-    /// `SESSION_CLOSE`, `PAM`, `OTHER`; nil for `.word` (the record's own word, upper-cased).
+    /// `SESSION_CLOSE`, `PAM`, `OTHER`, `OOM_KILL`, `SEGFAULT`, `TRAP`; nil for `.word` (the record's own word,
+    /// upper-cased).
     public var name: StaticString? {
         switch self {
         case .cmd: return "CMD"
@@ -56,6 +59,9 @@ public enum CronEventKind: UInt8, Sendable {
         case .sessionClose: return "SESSION_CLOSE"
         case .pam: return "PAM"
         case .other: return "OTHER"
+        case .oomKill: return "OOM_KILL"
+        case .segfault: return "SEGFAULT"
+        case .trap: return "TRAP"
         case .word: return nil
         }
     }
@@ -194,7 +200,9 @@ public struct CronLogParser {
         // Tag: "CRON[pid]:", "crond[pid]:", "/usr/sbin/cron[pid]:".
         let tagStart = i
         while i < n, b[i] != 0x5B, b[i] != 0x3A, b[i] != 0x20 { i += 1 }
-        guard isCronTag(b, tagStart, i) else { return nil }
+        guard isCronTag(b, tagStart, i) else {
+            return isKernelTag(b, tagStart, i) ? kernelRecord(b, from: i, ts: ts, host: host) : nil
+        }
         var pid: Int?
         if i < n, b[i] == 0x5B {
             i += 1
@@ -321,10 +329,12 @@ public struct CronLogParser {
 
     func parseJournalJSON(_ b: UnsafeBufferPointer<UInt8>) -> CronLogRecord? {
         // Cheap filter before decoding: the identifier must mention cron.
-        guard find(b, from: 0, "\"SYSLOG_IDENTIFIER\"") != nil, containsCron(b) else { return nil }
+        guard find(b, from: 0, "\"SYSLOG_IDENTIFIER\"") != nil,
+              containsCron(b) || find(b, from: 0, "\"kernel\"") != nil else { return nil }
         guard let fields = decodeFlatJSONObject(b) else { return nil }
-        guard let ident = fields["SYSLOG_IDENTIFIER"], isCronTag(ident),
-              let message = fields["MESSAGE"] else { return nil }
+        guard let ident = fields["SYSLOG_IDENTIFIER"], let message = fields["MESSAGE"] else { return nil }
+        let kernel = ident == Array("kernel".utf8)
+        guard kernel || isCronTag(ident) else { return nil }
         var ts: CivilDateTime?
         var utc: CivilDateTime?
         if let us = fields["__REALTIME_TIMESTAMP"].flatMap({ Int64(String(decoding: $0, as: UTF8.self)) }) {
@@ -352,6 +362,10 @@ public struct CronLogParser {
         var record = CronLogRecord(ts: time, host: nil, pid: pid, user: nil, kind: .other, word: nil, command: nil,
                                    jobPid: nil, exitStatus: nil, message: 0..<message.count,
                                    decoded: DecodedFields(host: host, message: message))
+        if kernel {
+            guard message.withUnsafeBufferPointer({ parseKernelMessage($0, from: 0, into: &record) }) else { return nil }
+            return record
+        }
         message.withUnsafeBufferPointer { parseMessage($0, from: 0, into: &record) }
         return record
     }

@@ -11,9 +11,11 @@ public enum CrontabKind: String, Sendable {
     /// `/etc/crontab` and `/etc/cron.d` files: a user field after the schedule.
     case system
 
-    /// System format for `/etc/crontab` and files in a `cron.d` folder; user format otherwise.
+    /// System format for `/etc/crontab` and files in a `cron.d` folder (`/etc/cron.d/x`, a relative `cron.d/x`);
+    /// user format otherwise.
     public static func guess(path: String) -> CrontabKind {
-        if path == "/etc/crontab" || path.hasSuffix("/etc/crontab") || path.contains("/cron.d/") {
+        if path == "/etc/crontab" || path.hasSuffix("/etc/crontab") || path == "etc/crontab"
+            || path.contains("/cron.d/") || path.hasPrefix("cron.d/") {
             return .system
         }
         return .user
@@ -277,6 +279,18 @@ public func stdoutRedirection(_ command: String) -> String? {
             }
             if t == 0x27 || t == 0x22 { q = t; i += 1; continue }
             if t == 0x5C, i + 1 < u.count { target.append(u[i + 1]); i += 2; continue }
+            // `$(date +%F)` and `` `date +%F` `` are part of the word, blanks and all.
+            if t == 0x24, i + 1 < u.count, u[i + 1] == 0x28 {
+                var depth = 0, k = i + 1
+                while k < u.count {
+                    if u[k] == 0x28 { depth += 1 } else if u[k] == 0x29 { depth -= 1; if depth == 0 { break } }
+                    k += 1
+                }
+                if k < u.count { target.append(contentsOf: u[i...k]); i = k + 1; continue }
+            }
+            if t == 0x60, let k = u[(i + 1)...].firstIndex(of: 0x60) {
+                target.append(contentsOf: u[i...k]); i = k + 1; continue
+            }
             if isBlank(t) || t == 0x3B || t == 0x7C || t == 0x26 || t == 0x3C || t == 0x3E || t == 0x29 { break }
             target.append(t)
             i += 1

@@ -1,14 +1,20 @@
-// Turns cron's log events into runs: one run per CMD line, closed by the lines that describe its end.
+// Turns cron's log events into runs: one run per CMD line, tied to the lines that tell how it ended, by the pid
+// relations the daemons really log (checked against Debian's cron 3.0pl1 at -L 1 and -L 15 and cronie 1.7.2,
+// Tests/fixtures/cron/<daemon>/):
 //
-// Which process logs what (Debian cron's do_command.c, cronie's do_command.c):
-//   - the job's shell J logs `CMD (command)` (Debian at the default level, cronie);
-//   - with Debian's -L 8 the middle process P logs `CMD ([J] command)` instead;
-//   - P logs `END` (Debian -L 2) or `CMDEND` (cronie), `error (grandchild #J failed with exit status N)`
-//     (Debian -L 4), and opens/closes the PAM session around the job.
-// So a run is found again by J (the CMD pid, or the `[J]` / `#J` in the text), by P once P is known
-// (from `[J]`, or from the PAM session P opened just before a CMD of the same user), and as a last resort
-// by the oldest open run of the same host, user and command (cronie's CMDEND comes from P, which the CMD
-// line never names).
+//   - the job's shell J logs `CMD (command)` (Debian at its default level, cronie);
+//   - with Debian's -L 8 cron's process P for the job logs `CMD ([J] command)` instead: P and J both known;
+//   - P opens and closes the PAM session around the job, and logs `END` (Debian -L 2, with `[J]` at -L 8),
+//     `CMDEND` (cronie) and `error (grandchild #J failed with exit status N)` (Debian -L 4).
+//
+// The daemons fork every job's P first and each P forks its J later, so in a burst (several jobs of one user in
+// the same second) J's pids come in another order than their P's: "the session opened just before, pid nearest
+// below" pairs them wrongly. Nothing in a CMD line names P, so a run is tied to a P only when the lines allow one
+// answer: P < J (J is P's child), P's session was open when the CMD was logged, P's END/CMDEND (when logged) names
+// the same command, and no other run needs that P. Those constraints are propagated (a run with one candidate
+// claims it, which may leave another with one); what stays ambiguous gets no P — unless all its candidates ended
+// within one second, so its end is known to that second whichever it was. Such a run's end is unknown, not
+// guessed (`endUnknown` says why); Debian's -L 8 logs the pids that settle it.
 import StrataCommon
 
 public struct CronRun: Sendable, Equatable {
@@ -20,8 +26,16 @@ public struct CronRun: Sendable, Equatable {
     public var exitStatus: Int?
     public var jobPid: Int?
     public var cronPid: Int?
-    /// An `error` line reported a non-zero exit or a signal.
+    /// An `error` line reported a non-zero exit or a signal, or a kernel line killed the job's process.
     public var failed: Bool
+    /// What showed the failure when no exit status did (a kernel line: the OOM killer, a segfault).
+    public var evidence: String? = nil
+    /// Why the end of a run that did end is not known (its PAM session cannot be told from others).
+    public var endUnknown: String? = nil
+    /// The latest time this run can have ended when its end is unknown (the last of its candidate sessions).
+    public var endBound: CivilDateTime? = nil
+    /// A kernel line killed a process while this run and others were going, and nothing tells whose it was.
+    public var killNote: String? = nil
 }
 
 struct PidKey: Hashable {
@@ -35,23 +49,50 @@ struct CommandKey: Hashable {
     var command: String
 }
 
-public struct RunBuilder {
-    public private(set) var runs: [CronRun] = []
+/// The runs of a history, paired.
+public struct CronHistory: Sendable {
+    public var runs: [CronRun]
     /// Some line recorded the end of a job (END, CMDEND or a closed cron PAM session).
-    public private(set) var endsLogged = false
+    public var endsLogged: Bool
     /// Some line recorded a job's failure (Debian -L 4): jobs that ended without one exited 0.
-    public private(set) var failuresLogged = false
+    public var failuresLogged: Bool
 
-    private var byJobPid: [PidKey: Int] = [:]
-    private var byCronPid: [PidKey: Int] = [:]
-    private var openByCommand: [CommandKey: [Int]] = [:]
-    private struct Session { var user: String?; var openedAt: Int64; var pid: Int; var run: Int? }
-    private var sessions: [PidKey: Session] = [:]
+    public init(runs: [CronRun], endsLogged: Bool, failuresLogged: Bool) {
+        self.runs = runs; self.endsLogged = endsLogged; self.failuresLogged = failuresLogged
+    }
+}
+
+public struct RunBuilder {
+    private var runs: [CronRun] = []
+    private var endsLogged = false
+    private var failuresLogged = false
+
+    /// A process P of cron for one job: its PAM session and the END/CMDEND/error lines it logged.
+    private struct Parent {
+        var host: String?
+        var pid: Int
+        var user: String?
+        var openedAt: CivilDateTime?
+        var closedAt: CivilDateTime?
+        var endedAt: CivilDateTime?
+        var endCommand: String?
+        var endJobPid: Int?
+        var run: Int?
+    }
+    private var parents: [Parent] = []
+    /// The parent record a pid's next lines belong to (a session opened and not yet closed, or lines without one).
+    private var currentParent: [PidKey: Int] = [:]
+    private struct ErrorLine { var host: String?; var pid: Int?; var jobPid: Int; var exit: Int?; var ts: CivilDateTime }
+    private var errors: [ErrorLine] = []
+    private var kills: [CronLogEvent] = []
+    private var uids: [String: Int] = [:]
 
     /// Seconds between a PAM session opening and the CMD line of the job it belongs to.
     static let sessionWindow: Int64 = 60
     /// A pid whose run ended longer ago than this has been reused by another process.
     static let staleAfter: Int64 = 3600
+    /// A killed process is looked for among the runs that started this long before the kernel's line.
+    static let killWindow: Int64 = 86_400
 
     public init() {}
 
@@ -60,16 +101,28 @@ public struct RunBuilder {
         switch e.event {
         case "CMD": start(e)
         case "END", "CMDEND": end(e)
-        case "ERROR": error(e)
+        case "ERROR":
+            guard let j = e.jobPid else { return }
+            failuresLogged = true
+            errors.append(ErrorLine(host: e.host, pid: e.pid, jobPid: j, exit: e.exitStatus, ts: e.ts))
         case "SESSION_OPEN":
             guard let pid = e.pid else { return }
-            sessions[PidKey(host: e.host, pid: pid)] = Session(user: e.user, openedAt: e.ts.epochSeconds, pid: pid, run: nil)
+            // "session opened for user alice(uid=1001) by (uid=0)": the uid of a user, for the OOM lines' UID.
+            if let u = e.user, uids[u] == nil, let r = e.message.firstRange(of: "(uid=") {
+                uids[u] = Int(e.message[r.upperBound...].prefix { $0.isNumber })
+            }
+            let key = PidKey(host: e.host, pid: pid)
+            currentParent[key] = parents.count
+            parents.append(Parent(host: e.host, pid: pid, user: e.user, openedAt: e.ts))
         case "SESSION_CLOSE":
             guard let pid = e.pid else { return }
             endsLogged = true
             let key = PidKey(host: e.host, pid: pid)
-            if let s = sessions[key], let r = s.run { close(r, at: e.ts) }
-            sessions[key] = nil
+            if let p = currentParent[key], parents[p].closedAt == nil, parents[p].openedAt != nil {
+                parents[p].closedAt = e.ts
+            }
+            currentParent[key] = nil
+        case "OOM_KILL", "SEGFAULT", "TRAP": kills.append(e)
         default: break
         }
     }
@@ -77,90 +130,298 @@ public struct RunBuilder {
     private mutating func start(_ e: CronLogEvent) {
         guard let command = e.command.map(trimmedCommand) else { return }
         var run = CronRun(host: e.host, user: e.user, command: command, startedAt: e.ts, endedAt: nil, exitStatus: nil,
-                          jobPid: nil, cronPid: nil, failed: false)
-        let index = runs.count
+                          jobPid: e.pid, cronPid: nil, failed: false)
         if let j = e.jobPid {
+            // Debian -L 8: P logs the CMD line and names J.
             run.jobPid = j
             run.cronPid = e.pid
-            if let p = e.pid, sessions[PidKey(host: e.host, pid: p)] != nil {
-                sessions[PidKey(host: e.host, pid: p)]?.run = index
-            }
-        } else {
-            run.jobPid = e.pid
-            // The PAM session opened by this job's parent: same host and user, unclaimed, opened shortly
-            // before; the parent's pid is the nearest below the job's (forked just before it).
-            let t = e.ts.epochSeconds
-            var best: (key: PidKey, pid: Int, openedAt: Int64)?
-            for (key, s) in sessions where s.run == nil && key.host == e.host && s.user == e.user
-                && s.openedAt <= t && t - s.openedAt <= Self.sessionWindow {
-                let below = e.pid.map { s.pid < $0 } ?? true
-                if let b = best {
-                    let bBelow = e.pid.map { b.pid < $0 } ?? true
-                    if (below && !bBelow) || (below == bBelow && (s.pid > b.pid)) { best = (key, s.pid, s.openedAt) }
-                } else {
-                    best = (key, s.pid, s.openedAt)
-                }
-            }
-            if let b = best {
-                sessions[b.key]?.run = index
-                run.cronPid = b.pid
-            }
         }
         runs.append(run)
-        if let j = run.jobPid { byJobPid[PidKey(host: e.host, pid: j)] = index }
-        if let p = run.cronPid { byCronPid[PidKey(host: e.host, pid: p)] = index }
-        openByCommand[CommandKey(host: e.host, user: e.user, command: command), default: []].append(index)
     }
 
     private mutating func end(_ e: CronLogEvent) {
         endsLogged = true
+        guard let pid = e.pid else { return }
+        let key = PidKey(host: e.host, pid: pid)
         let command = e.command.map(trimmedCommand)
-        var index: Int?
-        if let j = e.jobPid { index = byJobPid[PidKey(host: e.host, pid: j)] }
-        if index == nil, let p = e.pid { index = byCronPid[PidKey(host: e.host, pid: p)] }
-        // A run found by pid is this job's when the command agrees (a reused pid of another job does not).
-        if let i = index, command == nil || runs[i].command == command {
-            guard let ended = runs[i].endedAt else {
-                if runs[i].cronPid == nil, let p = e.pid { runs[i].cronPid = p }
-                close(i, at: e.ts)
-                return
+        if let p = currentParent[key], parents[p].endedAt == nil,
+           let opened = parents[p].openedAt, e.ts.epochSeconds - opened.epochSeconds <= Self.staleAfter * 24 {
+            parents[p].endedAt = e.ts
+            parents[p].endCommand = command
+            parents[p].endJobPid = e.jobPid
+            if parents[p].user == nil { parents[p].user = e.user }
+            return
+        }
+        // No session for this P (no PAM lines in the history): a parent known only by its end.
+        parents.append(Parent(host: e.host, pid: pid, user: e.user, endedAt: e.ts, endCommand: command,
+                              endJobPid: e.jobPid))
+    }
+
+    /// The runs, each tied to its parent's lines where the log allows one answer.
+    public func build() -> CronHistory {
+        var runs = self.runs
+        var parents = self.parents
+        var byJobPid: [PidKey: [Int]] = [:]
+        for (i, r) in runs.enumerated() { if let j = r.jobPid { byJobPid[PidKey(host: r.host, pid: j), default: []].append(i) } }
+
+        /// The run with job pid `j` going at `t` (the latest started at or before it, not stale).
+        func run(jobPid j: Int, host: String?, at t: CivilDateTime) -> Int? {
+            guard let list = byJobPid[PidKey(host: host, pid: j)] else { return nil }
+            for i in list.reversed() where runs[i].startedAt <= t {
+                return t.epochSeconds - runs[i].startedAt.epochSeconds <= Self.staleAfter * 24 ? i : nil
             }
-            // Already closed by its error line moments ago; a run closed long ago means a reused pid.
-            if e.ts.epochSeconds - ended.epochSeconds <= Self.staleAfter { return }
+            return nil
         }
-        index = nil
-        if let c = command {
-            let key = CommandKey(host: e.host, user: e.user, command: c)
-            index = openByCommand[key]?.first { runs[$0].endedAt == nil && runs[$0].startedAt <= e.ts }
+
+        // 1. Parents that name their job: END ([J] ...) lines (Debian -L 10).
+        var parentsByPid: [PidKey: [Int]] = [:]
+        for (k, p) in parents.enumerated() { parentsByPid[PidKey(host: p.host, pid: p.pid), default: []].append(k) }
+        for k in parents.indices {
+            guard let j = parents[k].endJobPid, let t = parents[k].endedAt,
+                  let i = run(jobPid: j, host: parents[k].host, at: t) else { continue }
+            link(run: i, parent: k, &runs, &parents)
         }
-        guard let i = index else { return }
-        if runs[i].cronPid == nil, let p = e.pid { runs[i].cronPid = p }
-        close(i, at: e.ts)
+        // 2. Runs whose CMD line named P (Debian -L 8): the parent record of that pid open at the start.
+        var linked = Set(parents.compactMap(\.run))
+        for i in runs.indices where runs[i].cronPid != nil && !linked.contains(i) {
+            guard let p = runs[i].cronPid else { continue }
+            for k in parentsByPid[PidKey(host: runs[i].host, pid: p)] ?? [] where parents[k].run == nil
+                && isOpen(parents[k], at: runs[i].startedAt) {
+                link(run: i, parent: k, &runs, &parents)
+                linked.insert(i)
+                break
+            }
+        }
+        // 3. The others by the constraints, propagated.
+        pairByConstraints(&runs, &parents)
+
+        // Ends: the parent's END/CMDEND line, else its session's close.
+        for k in parents.indices {
+            guard let i = parents[k].run else { continue }
+            if runs[i].cronPid == nil { runs[i].cronPid = parents[k].pid }
+            if let t = parents[k].endedAt ?? parents[k].closedAt, t >= runs[i].startedAt { runs[i].endedAt = t }
+        }
+        // Runs no parent record was found for: END lines without any session (no PAM lines in the history) go
+        // to the oldest open run of the same host, user and command.
+        var openByCommand: [CommandKey: [Int]] = [:]
+        for (i, r) in runs.enumerated() where r.endedAt == nil && r.endUnknown == nil && r.cronPid == nil {
+            openByCommand[CommandKey(host: r.host, user: r.user, command: r.command), default: []].append(i)
+        }
+        for k in parents.indices where parents[k].run == nil && parents[k].openedAt == nil {
+            guard let c = parents[k].endCommand, let t = parents[k].endedAt else { continue }
+            let key = CommandKey(host: parents[k].host, user: parents[k].user, command: c)
+            guard var open = openByCommand[key],
+                  let pos = open.firstIndex(where: { runs[$0].startedAt <= t && runs[$0].endedAt == nil }) else { continue }
+            let i = open.remove(at: pos)
+            openByCommand[key] = open
+            parents[k].run = i
+            runs[i].cronPid = parents[k].pid
+            runs[i].endedAt = t
+        }
+        // Error lines (Debian -L 4): the exit status, and the end (P logs it once the job exited).
+        for e in errors {
+            guard let i = run(jobPid: e.jobPid, host: e.host, at: e.ts) else { continue }
+            if let ended = runs[i].endedAt, e.ts.epochSeconds - ended.epochSeconds > Self.staleAfter { continue }
+            runs[i].exitStatus = e.exit
+            runs[i].failed = (e.exit ?? 1) != 0
+            if runs[i].endedAt.map({ e.ts < $0 }) ?? true { runs[i].endedAt = e.ts }
+            runs[i].endUnknown = nil
+        }
+        for e in kills { kill(e, &runs, byJobPid: byJobPid, uids: uids) }
+        return CronHistory(runs: runs, endsLogged: endsLogged, failuresLogged: failuresLogged)
     }
 
-    private mutating func error(_ e: CronLogEvent) {
-        guard let j = e.jobPid else { return }
-        failuresLogged = true
-        var index = byJobPid[PidKey(host: e.host, pid: j)]
-        if index == nil, let p = e.pid { index = byCronPid[PidKey(host: e.host, pid: p)] }
-        guard let i = index else { return }
-        if let ended = runs[i].endedAt, e.ts.epochSeconds - ended.epochSeconds > Self.staleAfter { return }
-        runs[i].exitStatus = e.exitStatus
-        runs[i].failed = (e.exitStatus ?? 1) != 0
-        // The middle process logs this after the job exited.
-        close(i, at: e.ts)
+    /// A parent record open at `t`: its session opened at or before `t` (within the session window) and not
+    /// closed before it; a record without a session is open until its END line.
+    private func isOpen(_ p: Parent, at t: CivilDateTime) -> Bool {
+        if let o = p.openedAt {
+            guard o <= t, t.epochSeconds - o.epochSeconds <= Self.sessionWindow else { return false }
+        }
+        if let c = p.closedAt ?? p.endedAt, c < t { return false }
+        return true
     }
 
-    private mutating func close(_ i: Int, at t: CivilDateTime) {
-        guard i >= 0, i < runs.count else { return }
-        if runs[i].endedAt == nil { runs[i].endedAt = t }
-        let r = runs[i]
-        let key = CommandKey(host: r.host, user: r.user, command: r.command)
-        if var open = openByCommand[key], let k = open.firstIndex(of: i) {
-            open.remove(at: k)
-            openByCommand[key] = open.isEmpty ? nil : open
+    private func link(run i: Int, parent k: Int, _ runs: inout [CronRun], _ parents: inout [Parent]) {
+        guard parents[k].run == nil else { return }
+        parents[k].run = i
+        runs[i].cronPid = parents[k].pid
+    }
+
+    /// Ties the remaining runs to sessions where one answer is left (see the file's comment).
+    private func pairByConstraints(_ runs: inout [CronRun], _ parents: inout [Parent]) {
+        // Sessions by (host, user), in opening order, for a window search.
+        struct GroupKey: Hashable { var host: String?; var user: String? }
+        var sessions: [GroupKey: [Int]] = [:]
+        for (k, p) in parents.enumerated() where p.openedAt != nil && p.run == nil {
+            sessions[GroupKey(host: p.host, user: p.user), default: []].append(k)
+        }
+        var claimedRun = Set<Int>()
+        for k in parents.indices { if let i = parents[k].run { claimedRun.insert(i) } }
+        // Candidates of each unpaired run, and the reverse.
+        var candidates: [Int: [Int]] = [:]
+        var runsOf: [Int: [Int]] = [:]
+        for (i, r) in runs.enumerated() where !claimedRun.contains(i) && r.cronPid == nil {
+            guard let list = sessions[GroupKey(host: r.host, user: r.user)] else { continue }
+            let t = r.startedAt
+            // The last session opened at or before t (binary search), then back through the window.
+            var lo = 0, hi = list.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if let o = parents[list[mid]].openedAt, o <= t { lo = mid + 1 } else { hi = mid }
+            }
+            var found: [Int] = []
+            var s = lo
+            while s > 0 {
+                s -= 1
+                let p = parents[list[s]]
+                guard let o = p.openedAt, t.epochSeconds - o.epochSeconds <= Self.sessionWindow else { break }
+                if let j = r.jobPid, p.pid >= j { continue }     // J is P's child: forked after it
+                if let c = p.closedAt, c < t { continue }        // closed before the job started
+                if let e = p.endedAt, e < t { continue }
+                if let c = p.endCommand, c != r.command { continue }  // P's END names another command
+                found.append(list[s])
+            }
+            guard !found.isEmpty else { continue }
+            candidates[i] = found
+            for k in found { runsOf[k, default: []].append(i) }
+        }
+        // Propagation: a run with one candidate left claims it; a parent whose END names a command and that has
+        // one run left is that run's.
+        var queue = Array(candidates.keys).sorted()
+        var parentQueue = Array(runsOf.keys).sorted()
+        func live(_ i: Int) -> [Int] { (candidates[i] ?? []).filter { parents[$0].run == nil } }
+        func liveRuns(_ k: Int) -> [Int] { (runsOf[k] ?? []).filter { !claimedRun.contains($0) } }
+        func claim(_ i: Int, _ k: Int) {
+            parents[k].run = i
+            claimedRun.insert(i)
+            runs[i].cronPid = parents[k].pid
+            // Runs that had this parent as a candidate may now have one left; so may the run's other candidates.
+            queue.append(contentsOf: runsOf[k] ?? [])
+            parentQueue.append(contentsOf: candidates[i] ?? [])
+        }
+        var steps = 0
+        while !queue.isEmpty || !parentQueue.isEmpty {
+            steps += 1
+            if steps & 4095 == 0, Interruption.isRequested() { return }
+            if let i = queue.popLast() {
+                guard !claimedRun.contains(i) else { continue }
+                let left = live(i)
+                if left.count == 1 { claim(i, left[0]) }
+            } else if let k = parentQueue.popLast() {
+                guard parents[k].run == nil, parents[k].endCommand != nil else { continue }
+                let left = liveRuns(k)
+                if left.count == 1, live(left[0]).contains(k) { claim(left[0], k) }
+            }
+        }
+        // What is left is ambiguous: several runs of one user that could each be several sessions'. When all of a
+        // run's candidates ended within one second, its end is known to that second: they are paired in pid
+        // order. Otherwise the end is unknown and said so.
+        for i in candidates.keys.sorted() where !claimedRun.contains(i) {
+            let left = live(i)
+            guard !left.isEmpty else { continue }
+            let ends = left.map { parents[$0].endedAt ?? parents[$0].closedAt }
+            if ends.allSatisfy({ $0 != nil }) {
+                let times = ends.compactMap { $0 }
+                let first = times.min()!, last = times.max()!
+                if seconds(from: first, to: last) <= 1 {
+                    claim(i, left.min { parents[$0].pid < parents[$1].pid }!)
+                    continue
+                }
+                runs[i].endBound = last
+            }
+            let who = runs[i].user.map { "of \($0) " } ?? ""
+            runs[i].endUnknown = "\(left.count) sessions \(who)were open when it started and the log does not say "
+                + "which was its own (Debian's cron -L 8 logs the pids that tell)"
         }
     }
+
+    /// A kernel line about a killed or crashed process: evidence against the run whose process it was — the
+    /// job's shell or cron's process for it (the pids the daemon logs). Otherwise the victim is one of a job's
+    /// children (Debian's dash does not `exec` the last command of `sh -c`), which no line names: it is a run's
+    /// only when one run fits — going at that moment on that host, its shell's pid below the victim's (forked
+    /// before it), its user's uid the OOM line's `UID:` (uids from the PAM lines), and, among several, the only
+    /// one whose command names the killed process. When several fit, each gets a note, and none is failed.
+    private func kill(_ e: CronLogEvent, _ runs: inout [CronRun], byJobPid: [PidKey: [Int]], uids: [String: Int]) {
+        guard let victim = e.jobPid else { return }
+        let t = e.ts.epochSeconds
+        // The END line and the kernel line may land in either order within a second.
+        func going(_ r: CronRun) -> Bool {
+            guard r.startedAt.epochSeconds <= t else { return false }
+            if let ended = r.endedAt ?? r.endBound { return ended.epochSeconds >= t - 1 }
+            return true
+        }
+        var exact: Int?
+        for i in (byJobPid[PidKey(host: e.host, pid: victim)] ?? []).reversed() where going(runs[i]) { exact = i; break }
+        if exact == nil {
+            for i in runs.indices.reversed() where runs[i].cronPid == victim && runs[i].host == e.host && going(runs[i]) {
+                exact = i
+                break
+            }
+        }
+        let what: String
+        switch e.event {
+        case "OOM_KILL": what = "killed by the OOM killer"
+        case "SEGFAULT": what = "segfault"
+        default: what = "crashed (kernel trap)"
+        }
+        let name = e.command.map { " (\($0))" } ?? ""
+        if let i = exact {
+            guard runs[i].evidence == nil else { return }
+            runs[i].failed = true
+            runs[i].evidence = "\(what): pid \(victim)\(name)"
+            return
+        }
+        let uid = kernelUID(e.message)
+        var candidates: [Int] = []
+        var i = runs.count
+        while i > 0 {
+            i -= 1
+            let r = runs[i]
+            if r.startedAt.epochSeconds < t - Self.killWindow { break }
+            guard r.host == e.host, going(r), let j = r.jobPid, j < victim else { continue }
+            if let uid, let u = r.user, let known = uids[u], known != uid { continue }
+            candidates.append(i)
+        }
+        if candidates.count > 1, let comm = e.command, !comm.isEmpty {
+            let naming = candidates.filter { commandNames(runs[$0].command, process: comm) }
+            if !naming.isEmpty { candidates = naming }
+        }
+        guard !candidates.isEmpty else { return }
+        if candidates.count == 1 {
+            let c = candidates[0]
+            guard runs[c].evidence == nil else { return }
+            runs[c].failed = true
+            runs[c].evidence = "\(what): pid \(victim)\(name), a process started after the job's shell"
+            return
+        }
+        for c in candidates {
+            let note = "pid \(victim)\(name) was \(what == "segfault" ? "killed by a segfault" : what) while this and "
+                + "\(candidates.count - 1) other runs were going; the log does not say whose it was"
+            runs[c].killNote = runs[c].killNote.map { $0 + "; " + note } ?? note
+        }
+    }
+}
+
+/// The `UID:N` of an OOM killer's line, if any.
+func kernelUID(_ message: String) -> Int? {
+    guard let r = message.firstRange(of: "UID:") else { return nil }
+    let digits = message[r.upperBound...].prefix { $0.isNumber }
+    return Int(digits)
+}
+
+/// Whether a command names a process: one of its words, or a word's last path component, is the name (the
+/// kernel's `comm` is cut to 15 bytes).
+func commandNames(_ command: String, process: String) -> Bool {
+    for word in command.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == ";" || $0 == "&" || $0 == "|" }) {
+        let base = word.split(separator: "/").last.map(String.init) ?? String(word)
+        if base == process || (process.utf8.count == 15 && base.hasPrefix(process)) { return true }
+    }
+    return false
+}
+
+/// Seconds from one time to another, fractions included.
+func seconds(from a: CivilDateTime, to b: CivilDateTime) -> Double {
+    Double(b.epochSeconds - a.epochSeconds) + Double(b.nanosecond - a.nanosecond) / 1e9
 }
 
 /// A command compared without surrounding blanks (logs and crontabs differ in trailing spaces).

@@ -1,4 +1,5 @@
-// The morning question: for every crontab entry, each expected fire time in [start, end) and what ran.
+// The morning question: for every crontab entry, each expected fire time in [start, end) and what ran — with a
+// status that claims no more than the history shows.
 //
 // Matching: a run belongs to the entries whose command is the same text (blanks around it ignored) and
 // whose user agrees (when both are known). The fire times of all entries with that command and user form
@@ -7,9 +8,16 @@
 // run for the same fire time, a run before any fire time, and a run of a command no entry has are
 // `unscheduled`.
 //
-// Status of an expected fire time: `missed` (no run), `failed` (an error line reported a non-zero exit or
-// a signal), `running` (no end recorded although the log records ends), `late`, else `ok`. With no end
-// lines at all (Debian's default log level without PAM), a run that started is `ok` and its end is NULL.
+// What a run's outcome rests on (`outcome`, and `evidence` in words):
+//   failed   an exit status other than 0 was logged (Debian -L 4), or a kernel line killed the job's process
+//            (OOM killer, segfault), or — added by the binding from the job's own log — ERROR/CRITICAL records
+//            or an uncaught traceback during the run
+//   ok       exit status 0: the history logs failed exits (Debian -L 4) and none came for this run
+//   ended    its end was logged (END, CMDEND, its PAM session closing) but no exit status: cronie, Debian below -L 4
+//   running  no end logged, although this history logs ends
+//   started  only its start is known (this history logs no ends, or its end cannot be told apart)
+// A fire time with no run is `missed` when the history covers it (from its first line to its last, the fire time
+// plus the tolerance inside), else `unknown`.
 import StrataCommon
 
 /// A crontab entry as the matcher needs it.
@@ -22,11 +30,13 @@ public struct ScheduledJob: Sendable {
     public var logPath: String?
     public var path: String
     public var line: Int
+    /// `HOME` when the crontab sets it (the daemons start the job there), else nil.
+    public var home: String?
 
     public init(schedule: CronSchedule, user: String?, rawCommand: String, command: String, logPath: String?,
-                path: String, line: Int) {
+                path: String, line: Int, home: String? = nil) {
         self.schedule = schedule; self.user = user; self.rawCommand = rawCommand; self.command = command
-        self.logPath = logPath; self.path = path; self.line = line
+        self.logPath = logPath; self.path = path; self.line = line; self.home = home
     }
 }
 
@@ -42,12 +52,35 @@ public struct RunRow: Sendable, Equatable {
     public var schedule: String?
     public var path: String?
     public var line: Int?
+    /// ok, failed, ended, running or started for a row with a run; nil for missed and unknown fire times.
+    public var outcome: String? = nil
+    /// What the status rests on, in words.
+    public var evidence: String? = nil
+    /// The index of the entry (in the matcher's `jobs`), nil for a run of a command no entry has.
+    public var job: Int? = nil
+    /// The latest time the run can have ended when its end is not logged: its candidates' last end, else the
+    /// entry's next fire time, else the end of the window. Bounds the search of the job's log.
+    public var endBound: CivilDateTime? = nil
+    /// The entry's next fire time after this row's (for overruns).
+    public var nextScheduledAt: CivilDateTime? = nil
+    /// Seconds from the fire time to the start, when the run started late.
+    public var lateBy: Int64? = nil
 
     /// Seconds from start to end, with fractions when the log has them.
     public var duration: Double? {
         guard let s = startedAt, let e = endedAt else { return nil }
-        let whole = Double(e.epochSeconds - s.epochSeconds)
-        return whole + Double(e.nanosecond - s.nanosecond) / 1e9
+        return seconds(from: s, to: e)
+    }
+}
+
+/// The span of time a history covers: its first line to its last.
+public struct HistorySpan: Sendable, Equatable {
+    public var first: CivilDateTime
+    public var last: CivilDateTime
+    public init(first: CivilDateTime, last: CivilDateTime) { self.first = first; self.last = last }
+
+    public func including(_ t: CivilDateTime) -> HistorySpan {
+        HistorySpan(first: t < first ? t : first, last: last < t ? t : last)
     }
 }
 
@@ -58,7 +91,9 @@ public struct RunMatcher {
 
     public init(tolerance: Int64 = 60) { self.tolerance = tolerance }
 
-    public func match(jobs: [ScheduledJob], history: RunBuilder, start: CivilDateTime, end: CivilDateTime) throws -> [RunRow] {
+    /// `span` is what the history covers (nil: nothing, so no fire time can be called missed).
+    public func match(jobs: [ScheduledJob], history: CronHistory, span: HistorySpan?, start: CivilDateTime,
+                      end: CivilDateTime) throws -> [RunRow] {
         let runs = history.runs
         guard runs.count < Int(Int32.max), jobs.count < Int(Int32.max) else { throw CronError("too many runs") }
         var rows: [RunRow] = []
@@ -68,6 +103,7 @@ public struct RunMatcher {
         struct TimelineKey: Hashable { var user: String?; var command: String }
         var timelines: [TimelineKey: [Slot]] = [:]
         var firstJob: [TimelineKey: Int] = [:]  // names the entry of a run even when it has no fire times (@reboot)
+        var nextFire: [Int: Int64] = [:]         // each job's first fire time at or after `end`
         var total = 0
         for (k, job) in jobs.enumerated() {
             let key = TimelineKey(user: job.user, command: trimmedCommand(job.rawCommand))
@@ -79,7 +115,10 @@ public struct RunMatcher {
             var c = FireCursor(schedule: job.schedule, atOrAfter: start)
             while let f = c.advance() {
                 let t = f.civil
-                guard t < end else { break }
+                guard t < end else {
+                    nextFire[k] = f.epochSeconds
+                    break
+                }
                 total += 1
                 if total & 4095 == 0, Interruption.isRequested() { throw CronError(Interruption.message) }
                 guard total <= Self.maxSlots else {
@@ -124,37 +163,50 @@ public struct RunMatcher {
                 }
             }
             if !assigned {
-                let job = matchedJob.map { jobs[$0.1] }
-                rows.append(RunRow(scheduledAt: nil, startedAt: run.startedAt, endedAt: run.endedAt, status: "unscheduled",
-                                   exitStatus: exitStatus(run, history), user: run.user ?? job?.user,
-                                   command: job?.command ?? run.command, logPath: job?.logPath,
-                                   schedule: job?.schedule.text, path: job?.path, line: job?.line))
+                let k = matchedJob?.1
+                let job = k.map { jobs[$0] }
+                var row = RunRow(scheduledAt: nil, startedAt: run.startedAt, endedAt: run.endedAt, status: "unscheduled",
+                                 exitStatus: exitStatus(run, history), user: run.user ?? job?.user,
+                                 command: job?.command ?? run.command, logPath: job?.logPath,
+                                 schedule: job?.schedule.text, path: job?.path, line: job?.line)
+                row.job = k
+                judge(&row, run, history, late: nil)
+                row.endBound = run.endedAt ?? run.endBound ?? end
+                rows.append(row)
             }
         }
 
+        let window = span.map { "the history covers \(isoText($0.first)) to \(isoText($0.last))" }
+            ?? "the history has no lines"
         for slots in timelines.values {
-            for slot in slots where slot.emitted || slot.run >= 0 {
-                let job = jobs[Int(slot.job)]
+            for (s, slot) in slots.enumerated() where slot.emitted || slot.run >= 0 {
+                let k = Int(slot.job)
+                let job = jobs[k]
                 let scheduled = CivilDateTime(epochSeconds: slot.time)
                 var row = RunRow(scheduledAt: scheduled, startedAt: nil, endedAt: nil, status: "missed", exitStatus: nil,
                                  user: job.user, command: job.command, logPath: job.logPath,
                                  schedule: job.schedule.text, path: job.path, line: job.line)
+                row.job = k
+                // The entry's next fire time: the next slot of this job on the timeline, else the first after `end`.
+                var next: Int64? = nil
+                for later in slots[(s + 1)...] where later.job == slot.job { next = later.time; break }
+                if next == nil { next = nextFire[k] }
+                row.nextScheduledAt = next.map { CivilDateTime(epochSeconds: $0) }
                 if slot.run >= 0 {
                     let run = runs[Int(slot.run)]
                     row.startedAt = run.startedAt
                     row.endedAt = run.endedAt
                     row.exitStatus = exitStatus(run, history)
                     row.user = run.user ?? job.user
-                    let late = run.startedAt.epochSeconds - slot.time > tolerance
-                    if run.failed {
-                        row.status = "failed"
-                    } else if run.endedAt == nil && history.endsLogged {
-                        row.status = "running"
-                    } else if late {
-                        row.status = "late"
-                    } else {
-                        row.status = "ok"
-                    }
+                    let delay = run.startedAt.epochSeconds - slot.time
+                    judge(&row, run, history, late: delay > tolerance ? delay : nil)
+                    row.endBound = run.endedAt ?? run.endBound ?? row.nextScheduledAt.map { min($0, end) } ?? end
+                } else if let span, span.first <= scheduled,
+                          CivilDateTime(epochSeconds: slot.time + tolerance) <= span.last {
+                    row.evidence = "no CMD line for it; \(window)"
+                } else {
+                    row.status = "unknown"
+                    row.evidence = "outside the history: \(window)"
                 }
                 rows.append(row)
             }
@@ -170,10 +222,72 @@ public struct RunMatcher {
         return rows
     }
 
+    /// Outcome, status and evidence of a row with a run. `late` is the delay when the run started late.
+    func judge(_ row: inout RunRow, _ run: CronRun, _ history: CronHistory, late: Int64?) {
+        let outcome: String
+        var evidence: String
+        let exit = exitStatus(run, history)
+        if run.failed {
+            outcome = "failed"
+            let status = run.exitStatus.map { "exit status \($0)" }
+            evidence = [status, run.evidence].compactMap { $0 }.joined(separator: "; ")
+        } else if exit == 0 {
+            outcome = "ok"
+            evidence = "exit status 0 (the history logs failed exits; none for this run)"
+        } else if run.endedAt != nil {
+            outcome = "ended"
+            evidence = "its end was logged without an exit status"
+        } else if let why = run.endUnknown {
+            outcome = run.endBound != nil ? "ended" : "started"
+            evidence = "its end is unknown: " + why
+        } else if history.endsLogged {
+            outcome = "running"
+            evidence = "no end logged, although the history logs ends"
+        } else {
+            outcome = "started"
+            evidence = "only its start is logged: the history logs no ends"
+        }
+        if let note = run.killNote { evidence += "; " + note }
+        if let late { evidence = "started \(late) s after its fire time; " + evidence }
+        row.lateBy = late
+        row.outcome = outcome
+        row.evidence = evidence
+        if row.scheduledAt == nil { return }  // unscheduled
+        if outcome == "failed" || outcome == "running" {
+            row.status = outcome
+        } else if late != nil {
+            row.status = "late"
+        } else {
+            row.status = outcome
+        }
+    }
+
+    /// What the job's own log showed (from the binding): a failure turns an outcome that rests on no exit
+    /// status (ended, started, running) into `failed`; beside a logged exit status it is added to the evidence.
+    public static func apply(logFinding: String, to row: inout RunRow) {
+        guard let outcome = row.outcome else { return }
+        switch outcome {
+        case "ended", "started", "running":
+            row.outcome = "failed"
+            if row.scheduledAt != nil { row.status = "failed" }
+            row.evidence = (row.lateBy.map { "started \($0) s after its fire time; " } ?? "") + logFinding
+        default:
+            row.evidence = (row.evidence.map { $0 + "; " } ?? "") + logFinding
+        }
+    }
+
     /// The error line's status; 0 for a run that ended when failures are logged at all; else unknown.
-    func exitStatus(_ run: CronRun, _ history: RunBuilder) -> Int? {
+    func exitStatus(_ run: CronRun, _ history: CronHistory) -> Int? {
         if let s = run.exitStatus { return s }
-        if history.failuresLogged, run.endedAt != nil { return 0 }
+        if history.failuresLogged, run.endedAt != nil, !run.failed { return 0 }
         return nil
     }
+}
+
+/// `YYYY-MM-DD HH:MM:SS`, with milliseconds when the time has a fraction.
+public func isoText(_ t: CivilDateTime) -> String {
+    if t.nanosecond == 0 {
+        return formatISO(year: t.year, month: t.month, day: t.day, hour: t.hour, minute: t.minute, second: t.second)
+    }
+    return t.isoMillis
 }

@@ -59,3 +59,18 @@ private func epochTime(_ s: Int64, role: String) throws -> CivilDateTime {
     guard s >= -62_167_219_200, s <= 253_402_300_799 else { throw SQLError("\(role) \(s) is out of range") }
     return CivilDateTime(epochSeconds: s)
 }
+
+/// The machine's standard places, for the forms without files.
+enum CronDefaults {
+    /// System crontabs and both daemons' user spools (Debian: crontabs/NAME; cronie: NAME).
+    static let crontabs = "{/etc/crontab,/etc/cron.d/*,/var/spool/cron/crontabs/*,/var/spool/cron/*}"
+    /// Debian's syslog, auth.log (PAM sessions), cron.log and kern.log; cronie's cron and secure; with rotations.
+    static let history = "{/var/log/syslog*,/var/log/auth.log*,/var/log/cron*,/var/log/kern.log*,/var/log/secure*,/var/log/messages*}"
+}
+
+/// The files a path/glob argument names; when the argument is not given at all, the files of `default`. NULL is
+/// an error naming the parameter.
+func pathsArgument(_ args: TableArguments, _ name: String, default pattern: String) throws -> [String] {
+    if args.isGiven(name) { return try args.paths(name) }
+    do { return try Glob.expand(pattern) } catch { throw SQLError(error.message) }
+}

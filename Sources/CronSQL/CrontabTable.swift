@@ -1,6 +1,7 @@
-// crontab(files [, kind]): the entries of crontab files (a path or a glob). `kind` is 'user' (no user field)
-// or 'system' (a user field, as in /etc/crontab and /etc/cron.d); by default /etc/crontab and files in a
-// cron.d folder are system crontabs and everything else a user crontab. A malformed line is a row with
+// crontab([files [, kind]]): the entries of crontab files (a path, a glob or a {a,b} list; without files, the
+// machine's: /etc/crontab, /etc/cron.d/* and the user spools). `kind` is 'user' (no user field) or 'system' (a
+// user field, as in /etc/crontab and /etc/cron.d); by default /etc/crontab and files in a cron.d folder
+// (`/etc/cron.d/x`, a relative `cron.d/x`) are system crontabs and everything else a user crontab. A malformed line is a row with
 // `error` set (its other entry columns NULL), so one typo does not hide the rest. Reads files: DIRECTONLY.
 import Cron
 import SQLiteKit
@@ -37,7 +38,7 @@ final class CrontabTable: DeclaredTable {
     static let sql = SQLDeclaration(
         "crontab", kind: .tableFunction, safety: .directOnly, readsFiles: true,
         parameters: [
-            .required("files", "crontab files: a path or glob"),
+            .optional("files", "crontab files: a path, glob or {a,b} list; default \(CronDefaults.crontabs)"),
             .optional("kind", "'user' (no user field) or 'system' (a user field); by default /etc/crontab and cron.d files are system crontabs"),
         ],
         columns: [
@@ -71,7 +72,8 @@ final class CrontabCursor: VirtualTableCursor {
         let args = TableArguments(CrontabTable.sql, indexNumber: indexNumber, indexString: indexString, arguments: arguments)
         rows = []
         i = 0
-        rows = try readCrontabs(paths: try args.paths("files"), kind: try crontabKind(args.value("kind")))
+        rows = try readCrontabs(paths: try pathsArgument(args, "files", default: CronDefaults.crontabs),
+                                kind: try crontabKind(args.value("kind")))
     }
 
     func next() throws { i += 1 }

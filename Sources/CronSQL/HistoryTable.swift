@@ -1,6 +1,7 @@
-// cron_history(files): cron's lines from syslog files (a path or glob; .gz rotations read transparently)
-// and `journalctl -o short-iso` / `-o json` exports, streamed one line at a time. Lines of other programs
-// and lines that are not log lines are skipped. Reads files: DIRECTONLY.
+// cron_history([files]): cron's lines from syslog files (a path, glob or brace list; .gz rotations read
+// transparently) and `journalctl -o short-iso` / `-o json` exports, streamed one line at a time, with the kernel's
+// lines about killed and crashed processes (evidence of how a job died). Lines of other programs and lines that
+// are not log lines are skipped. Without files, the machine's standard logs. Reads files: DIRECTONLY.
 import Cron
 import SQLiteKit
 import StrataCommon
@@ -8,7 +9,7 @@ import StrataCommon
 final class HistoryTable: DeclaredTable {
     static let sql = SQLDeclaration(
         "cron_history", kind: .tableFunction, safety: .directOnly, readsFiles: true,
-        parameters: [.required("files", "syslog files or a journalctl export: a path or glob (.gz read transparently)")],
+        parameters: [.optional("files", "syslog files or a journalctl export: a path, glob or {a,b} list (.gz read transparently); default \(CronDefaults.history)")],
         columns: [
             SQLColumn("path", "TEXT", "the log file"),
             SQLColumn("line", "INTEGER", "1-based line number in the (decompressed) file"),
@@ -16,9 +17,9 @@ final class HistoryTable: DeclaredTable {
             SQLColumn("host", "TEXT", "the host field"),
             SQLColumn("pid", "INTEGER", "pid of the logging cron process"),
             SQLColumn("user", "TEXT", "the (user) of the line, or the PAM session's user"),
-            SQLColumn("event", "TEXT", "CMD, END, CMDEND, CMDOUT, ERROR, INFO, RELOAD, STARTUP, MAIL, SESSION_OPEN, SESSION_CLOSE, PAM, OTHER, ..."),
-            SQLColumn("command", "TEXT", "the command of CMD/END/CMDEND lines (without a [jobpid] prefix)"),
-            SQLColumn("job_pid", "INTEGER", "the job's pid: [jobpid] of Debian -L 8, #N of an error line"),
+            SQLColumn("event", "TEXT", "CMD, END, CMDEND, CMDOUT, ERROR, INFO, RELOAD, STARTUP, MAIL, SESSION_OPEN, SESSION_CLOSE, PAM, OTHER, ...; the kernel's OOM_KILL, SEGFAULT, TRAP"),
+            SQLColumn("command", "TEXT", "the command of CMD/END/CMDEND lines (without a [jobpid] prefix); the process name of kernel lines"),
+            SQLColumn("job_pid", "INTEGER", "the job's pid: [jobpid] of Debian -L 8, #N of an error line; the killed process of kernel lines"),
             SQLColumn("exit_status", "INTEGER", "from 'failed with exit status N'; 128+N for 'terminated by signal N'"),
             SQLColumn("message", "TEXT", "the message after the tag"),
         ],
@@ -36,6 +37,13 @@ final class HistoryStream {
     private(set) var path = ""
     private(set) var line: Line?
     private(set) var record: CronLogRecord?
+    /// The span the lines read so far cover (first and last stamped line of each file, and every cron line).
+    private(set) var span: HistorySpan?
+    /// When set, the stamp of each file's first and last line is read too (cron_runs; cron_history skips it).
+    var measuresSpan = false
+    private var firstLine = true
+    private var lastLine = [UInt8](repeating: 0, count: 48)
+    private var lastLineCount = 0
 
     init(paths: [String]) {
         self.paths = paths
@@ -46,14 +54,21 @@ final class HistoryStream {
         while true {
             if let r = reader {
                 if let l = try r.next() {
+                    if measuresSpan { noteLine(l.bytes) }
                     if let rec = parser.parse(l.bytes) {
                         line = l
                         record = rec
+                        if measuresSpan { note(rec.ts) }
                         return true
                     }
                     continue
                 }
                 reader = nil
+                if measuresSpan, lastLineCount > 0 {
+                    lastLine.withUnsafeBufferPointer { b in
+                        if let t = parser.lineTime(UnsafeBufferPointer(rebasing: b[0..<lastLineCount])) { note(t) }
+                    }
+                }
             }
             fileIndex += 1
             guard fileIndex < paths.count else {
@@ -65,7 +80,26 @@ final class HistoryStream {
             let stream = try FileStream(path: path)
             parser = CronLogParser(modificationTime: stream.modificationTime)
             reader = LineReader(stream: stream)
+            firstLine = true
+            lastLineCount = 0
         }
+    }
+
+    private func noteLine(_ b: UnsafeBufferPointer<UInt8>) {
+        if firstLine, let t = parser.lineTime(b) {
+            note(t)
+            firstLine = false
+        }
+        let n = min(b.count, lastLine.count)
+        guard n >= 15 else { return }
+        lastLine.withUnsafeMutableBufferPointer { d in
+            for k in 0..<n { d[k] = b[k] }
+        }
+        lastLineCount = n
+    }
+
+    private func note(_ t: CivilDateTime) {
+        span = span.map { $0.including(t) } ?? HistorySpan(first: t, last: t)
     }
 }
 
@@ -82,7 +116,7 @@ final class HistoryCursor: VirtualTableCursor {
         record = nil
         line = nil
         rowNumber = 0
-        let s = HistoryStream(paths: try args.paths("files"))
+        let s = HistoryStream(paths: try pathsArgument(args, "files", default: CronDefaults.history))
         stream = s
         try pull()
     }
@@ -139,22 +173,16 @@ final class HistoryCursor: VirtualTableCursor {
     func rowid() throws -> Int64 { rowNumber }
 }
 
-/// `YYYY-MM-DD HH:MM:SS`, with milliseconds when the stamp has a fraction.
-func isoText(_ t: CivilDateTime) -> String {
-    if t.nanosecond == 0 {
-        return formatISO(year: t.year, month: t.month, day: t.day, hour: t.hour, minute: t.minute, second: t.second)
-    }
-    return t.isoMillis
-}
-
-/// Every cron event of the files a pattern names, in time order (stable for equal stamps).
-func readHistory(paths: [String], from: CivilDateTime?) throws -> [CronLogEvent] {
+/// Every cron event of the files a pattern names, in time order (stable for equal stamps), each once (syslog and
+/// cron.log, or syslog and kern.log, hold the same lines), and the span the files cover.
+func readHistory(paths: [String], from: CivilDateTime?) throws -> (events: [CronLogEvent], span: HistorySpan?) {
     let s = HistoryStream(paths: paths)
+    s.measuresSpan = true
     var events: [CronLogEvent] = []
     while try s.advance() {
         guard let r = s.record, let l = s.line else { continue }
         switch r.kind {
-        case .cmd, .end, .cmdEnd, .error, .sessionOpen, .sessionClose: break
+        case .cmd, .end, .cmdEnd, .error, .sessionOpen, .sessionClose, .oomKill, .segfault, .trap: break
         default: continue
         }
         if let from, r.ts < from { continue }
@@ -164,5 +192,26 @@ func readHistory(paths: [String], from: CivilDateTime?) throws -> [CronLogEvent]
     let order = events.indices.sorted { a, b in
         events[a].ts != events[b].ts ? events[a].ts < events[b].ts : a < b
     }
-    return order.map { events[$0] }
+    var out: [CronLogEvent] = []
+    out.reserveCapacity(events.count)
+    // Duplicates have the same stamp: compare within a run of equal stamps.
+    var k = 0
+    while k < order.count {
+        var e = k + 1
+        while e < order.count, events[order[e]].ts == events[order[k]].ts { e += 1 }
+        if e - k == 1 {
+            out.append(events[order[k]])
+        } else {
+            var seen: [CronLogEvent] = []
+            for i in order[k..<e] {
+                var x = events[i]
+                x.line = 0
+                if seen.contains(x) { continue }
+                seen.append(x)
+                out.append(events[i])
+            }
+        }
+        k = e
+    }
+    return (out, s.span)
 }

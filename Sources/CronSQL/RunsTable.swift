@@ -1,6 +1,10 @@
-// cron_runs(crontab, history, start, end [, tolerance_s]): every expected fire time of every
-// crontab entry in [start, end) joined with the runs cron logged, plus runs no fire time explains.
-// See Cron/RunMatcher.swift for the matching rules and statuses. Reads files: DIRECTONLY.
+// cron_runs([crontab [, history [, start [, end [, tolerance_s [, kind]]]]]]): every expected fire time of every
+// crontab entry in [start, end) joined with the runs cron logged, plus runs no fire time explains, each with a
+// status the history backs (see Cron/RunMatcher.swift) and what backs it (`evidence`). Crontabs and histories are
+// paths, globs or {a,b} lists (default: the machine's standard places); the window defaults to the span the
+// history covers. The jobs' own logs (their `>>` targets, date substitutions expanded, relative paths under the
+// user's home) are read for ERROR/CRITICAL records and uncaught tracebacks (JobLogs.swift). Reads files:
+// DIRECTONLY.
 import Cron
 import SQLiteKit
 import StrataCommon
@@ -9,68 +13,193 @@ final class RunsTable: DeclaredTable {
     static let sql = SQLDeclaration(
         "cron_runs", kind: .tableFunction, safety: .directOnly, readsFiles: true,
         parameters: [
-            .required("crontab", "the crontab files: a path or glob"),
-            .required("history", "cron's syslog lines: a path or glob"),
-            .required("start", "start of the window (ISO text or Unix seconds)"),
-            .required("end", "end of the window, excluded"),
+            .optional("crontab", "the crontab files: a path, glob or {a,b} list; default \(CronDefaults.crontabs)"),
+            .optional("history", "cron's syslog lines: a path, glob or {a,b} list; default \(CronDefaults.history)"),
+            .optional("start", "start of the window (ISO text or Unix seconds); default the history's first line"),
+            .optional("end", "end of the window, excluded; default just after the history's last line"),
             .optional("tolerance_s", "seconds a run may start after its fire time and still be on time (default 60)"),
+            .optional("kind", "'user' or 'system' for every crontab file (default: by path, as crontab())"),
         ],
         columns: [
             SQLColumn("scheduled_at", "TEXT", "the expected fire time (NULL for unscheduled runs)"),
             SQLColumn("started_at", "TEXT", "when the CMD line was logged"),
-            SQLColumn("ended_at", "TEXT", "END/CMDEND/error line, or the PAM session closing"),
+            SQLColumn("ended_at", "TEXT", "END/CMDEND/error line, or the PAM session closing (NULL when not known)"),
             SQLColumn("duration_s", "REAL", "ended_at - started_at in seconds"),
-            SQLColumn("status", "TEXT", "ok, failed, missed, late, running or unscheduled"),
+            SQLColumn("status", "TEXT", "ok, failed, ended, started, running, late, missed, unknown or unscheduled"),
             SQLColumn("exit_status", "INTEGER", "from an error line; 0 when failures are logged and none was; else NULL"),
             SQLColumn("user", "TEXT", "the job's user"),
             SQLColumn("command", "TEXT", "the entry's command (without the % stdin part)"),
-            SQLColumn("log_path", "TEXT", "the entry's stdout redirection target"),
+            SQLColumn("log_path", "TEXT", "the file the run's stdout went to: date substitutions expanded, relative paths under the user's home"),
             SQLColumn("schedule", "TEXT", "the entry's schedule"),
             SQLColumn("path", "TEXT", "the crontab file of the entry"),
             SQLColumn("line", "INTEGER", "the entry's line in that file"),
+            SQLColumn("outcome", "TEXT", "how the run ended, whether scheduled or not: ok, failed, ended, running or started (NULL without a run)"),
+            SQLColumn("evidence", "TEXT", "what the status rests on: an exit status, a kernel line, the job's log, or what is missing"),
+            SQLColumn("history_from", "TEXT", "the first time the history covers"),
+            SQLColumn("history_to", "TEXT", "the last time the history covers"),
+            SQLColumn("overran", "INTEGER", "1 when the run was still going at the entry's next fire time, 0 when it had ended, NULL when not known"),
+            SQLColumn("overlapping", "INTEGER", "other runs of the same entry still going when this one started"),
+            SQLColumn("median_s", "REAL", "the median duration of the entry's runs in the history read"),
+            SQLColumn("vs_median", "REAL", "duration_s / median_s"),
         ],
-        returns: "expected vs actual runs")
+        returns: "expected vs actual runs, with the evidence for each status")
 
     func bestIndex(_ info: IndexInfo) throws -> PlanOutcome { try TablePlan.fullScan(info, Self.sql, rows: 1000) }
 
     func openCursor() throws -> VirtualTableCursor { RunsCursor() }
 }
 
+/// A row and what the binding adds to it.
+struct RunsOutput {
+    var row: RunRow
+    var overran: Int?
+    var overlapping: Int?
+    var median: Double?
+}
+
 final class RunsCursor: VirtualTableCursor {
-    private var rows: [RunRow] = []
+    private var rows: [RunsOutput] = []
+    private var span: HistorySpan?
     private var i = 0
 
     func filter(indexNumber: Int32, indexString: String?, arguments: SQLArguments) throws {
         let args = TableArguments(RunsTable.sql, indexNumber: indexNumber, indexString: indexString, arguments: arguments)
         rows = []
+        span = nil
         i = 0
-        let crontabPaths = try args.paths("crontab")
-        let historyPaths = try args.paths("history")
-        guard let s = args.value("start"), let e = args.value("end"),
-              let start = try timeArgument(s, role: "start"), let end = try timeArgument(e, role: "end") else {
-            throw SQLError("'start' and 'end' are required (usage: \(RunsTable.sql.signature))")
+        let crontabPaths = try pathsArgument(args, "crontab", default: CronDefaults.crontabs)
+        let historyPaths = try pathsArgument(args, "history", default: CronDefaults.history)
+        func time(_ name: String) throws -> CivilDateTime? {
+            guard args.isGiven(name) else { return nil }
+            guard let v = args.value(name), let t = try timeArgument(v, role: name) else {
+                throw SQLError("'\(name)' is NULL (usage: \(RunsTable.sql.signature))")
+            }
+            return t
         }
+        let startArg = try time("start"), endArg = try time("end")
         var tolerance: Int64 = 60
-        if let t = args.value("tolerance_s") {
-            guard t.type == .integer || t.type == .real, t.double >= 0, t.double <= 31_622_400 else {
+        if args.isGiven("tolerance_s") {
+            guard let t = args.value("tolerance_s"), t.type == .integer || t.type == .real, t.double >= 0,
+                  t.double <= 31_622_400 else {
                 throw SQLError("tolerance_s must be a number of seconds from 0 to 31622400")
             }
             tolerance = Int64(t.double.rounded(.down))
         }
-        guard start < end else { return }
-        let entries = try readCrontabs(paths: crontabPaths, kind: nil)
+        var kind: CrontabKind? = nil
+        if args.isGiven("kind") {
+            guard let v = args.value("kind") else { throw SQLError("'kind' is NULL (usage: \(RunsTable.sql.signature))") }
+            kind = try crontabKind(v)
+        }
+        let entries = try readCrontabs(paths: crontabPaths, kind: kind)
         var jobs: [ScheduledJob] = []
         for row in entries {
             let e = row.entry
             guard let schedule = e.schedule, let raw = e.loggedCommand, let command = e.command else { continue }
+            let home = e.env.last { $0.name == "HOME" }?.value
             jobs.append(ScheduledJob(schedule: schedule, user: e.user, rawCommand: raw, command: command,
-                                     logPath: e.logPath, path: row.path, line: e.line))
+                                     logPath: e.logPath, path: row.path, line: e.line,
+                                     home: home.flatMap { $0.hasPrefix("/") ? $0 : nil }))
         }
         // Events from a day before the window: PAM sessions and runs that straddle `start`.
-        let from = CivilDateTime(epochSeconds: start.epochSeconds - 86_400)
+        let from = startArg.map { CivilDateTime(epochSeconds: $0.epochSeconds - 86_400) }
+        let (events, historySpan) = try readHistory(paths: historyPaths, from: from)
+        span = historySpan
+        guard let start = startArg ?? historySpan.map({ minuteFloor($0.first) }),
+              let end = endArg ?? historySpan.map({ CivilDateTime(epochSeconds: $0.last.epochSeconds + 1) }) else {
+            throw SQLError("the history has no lines to take a window from: give 'start' and 'end'")
+        }
+        guard start < end else { return }
         var builder = RunBuilder()
-        for event in try readHistory(paths: historyPaths, from: from) { builder.add(event) }
-        rows = try RunMatcher(tolerance: tolerance).match(jobs: jobs, history: builder, start: start, end: end)
+        for event in events { builder.add(event) }
+        let history = builder.build()
+        var result = try RunMatcher(tolerance: tolerance).match(jobs: jobs, history: history, span: historySpan,
+                                                                start: start, end: end)
+        resolveLogs(&result, jobs: jobs)
+        rows = addComparisons(result)
+    }
+
+    /// Log paths for each row (date substitutions for its time, relative paths under its user's home), then the
+    /// evidence in each log, read once for all the runs that wrote to it.
+    private func resolveLogs(_ rows: inout [RunRow], jobs: [ScheduledJob]) {
+        var homes: [String: String?] = [:]
+        func home(_ user: String?) -> String? {
+            guard let user else { return nil }
+            if let h = homes[user] { return h }
+            let h = homeDirectory(of: user)
+            homes[user] = h
+            return h
+        }
+        var notes: [Int: String] = [:]
+        var byPath: [String: [JobLogRun]] = [:]
+        // A run whose end is not logged went at most until its entry's next run started (taken as not overlapping
+        // itself) or the latest its end can be.
+        var nextStart: [Int: CivilDateTime] = [:]
+        var byJob: [Int: [Int]] = [:]
+        for k in rows.indices where rows[k].startedAt != nil { if let j = rows[k].job { byJob[j, default: []].append(k) } }
+        for (_, list) in byJob {
+            let ordered = list.sorted { rows[$0].startedAt! < rows[$1].startedAt! }
+            for (a, b) in zip(ordered, ordered.dropFirst()) { nextStart[a] = rows[b].startedAt }
+        }
+        for k in rows.indices {
+            guard let raw = rows[k].logPath, let at = rows[k].startedAt ?? rows[k].scheduledAt else { continue }
+            let resolved = resolveLogPath(raw, at: at, home: rows[k].job.flatMap { jobs[$0].home } ?? home(rows[k].user))
+            rows[k].logPath = resolved.path
+            if let note = resolved.note, rows[k].startedAt != nil { notes[k] = note }
+            guard let path = resolved.path, let s = rows[k].startedAt else { continue }
+            if let e = rows[k].endedAt {
+                byPath[path, default: []].append(JobLogRun(id: k, start: s, end: e))
+            } else {
+                let bound = JobLogRun(id: k, start: s, end: rows[k].endBound ?? s).until
+                let until = nextStart[k].map { $0 < bound ? $0 : bound } ?? bound
+                byPath[path, default: []].append(JobLogRun(id: k, start: s, until: until))
+            }
+        }
+        for path in byPath.keys.sorted() {
+            if Interruption.isRequested() { return }
+            let runs = byPath[path] ?? []
+            let (found, problem) = JobLogs.evidence(path: path, runs: runs)
+            for run in runs {
+                let k = run.id
+                if let finding = found[k] {
+                    RunMatcher.apply(logFinding: finding, to: &rows[k])
+                } else if let o = rows[k].outcome, o == "ended" || o == "started" || o == "running" {
+                    let text = problem ?? "no ERROR or traceback in its log during the run"
+                    rows[k].evidence = (rows[k].evidence.map { $0 + "; " } ?? "") + text
+                }
+            }
+        }
+        for (k, note) in notes { rows[k].evidence = (rows[k].evidence.map { $0 + "; " } ?? "") + note }
+    }
+
+    /// Overruns, overlaps and the entry's median duration.
+    private func addComparisons(_ rows: [RunRow]) -> [RunsOutput] {
+        var out = rows.map { RunsOutput(row: $0) }
+        var byJob: [Int: [Int]] = [:]
+        for (k, r) in rows.enumerated() where r.startedAt != nil { if let j = r.job { byJob[j, default: []].append(k) } }
+        for (_, list) in byJob {
+            let ordered = list.sorted { rows[$0].startedAt! < rows[$1].startedAt! }
+            let durations = ordered.compactMap { rows[$0].duration }.sorted()
+            let median: Double? = durations.isEmpty ? nil : durations.count % 2 == 1 ? durations[durations.count / 2]
+                : (durations[durations.count / 2 - 1] + durations[durations.count / 2]) / 2
+            // Earlier runs that may still be going: those with an end, until it passes, and running ones.
+            var active: [Int] = []
+            for k in ordered {
+                let r = rows[k]
+                out[k].median = median
+                if let next = r.nextScheduledAt {
+                    if let e = r.endedAt {
+                        out[k].overran = next < e ? 1 : 0
+                    } else if r.outcome == "running", let last = span?.last, next < last {
+                        out[k].overran = 1
+                    }
+                }
+                let start = r.startedAt!
+                active.removeAll { e in rows[e].endedAt.map { !(start < $0) } ?? false }
+                out[k].overlapping = active.count
+                if r.endedAt != nil || r.outcome == "running" { active.append(k) }
+            }
+        }
+        return out
     }
 
     func next() throws { i += 1 }
@@ -78,25 +207,42 @@ final class RunsCursor: VirtualTableCursor {
 
     func column(_ c: Int32, context: SQLContext) throws {
         guard i < rows.count else { return context.resultNull() }
-        let r = rows[i]
+        let o = rows[i]
+        let r = o.row
         func time(_ t: CivilDateTime?) { if let t { context.result(isoText(t)) } else { context.resultNull() } }
         func text(_ v: String?) { if let v { context.result(v) } else { context.resultNull() } }
+        func int(_ v: Int?) { if let v { context.result(v) } else { context.resultNull() } }
+        func real(_ v: Double?) { if let v { context.result(v) } else { context.resultNull() } }
         switch c {
         case 0: time(r.scheduledAt)
         case 1: time(r.startedAt)
         case 2: time(r.endedAt)
-        case 3: if let d = r.duration { context.result(d) } else { context.resultNull() }
+        case 3: real(r.duration)
         case 4: context.result(r.status)
-        case 5: if let x = r.exitStatus { context.result(x) } else { context.resultNull() }
+        case 5: int(r.exitStatus)
         case 6: text(r.user)
         case 7: context.result(r.command)
         case 8: text(r.logPath)
         case 9: text(r.schedule)
         case 10: text(r.path)
-        case 11: if let l = r.line { context.result(l) } else { context.resultNull() }
+        case 11: int(r.line)
+        case 12: text(r.outcome)
+        case 13: text(r.evidence)
+        case 14: time(span?.first)
+        case 15: time(span?.last)
+        case 16: int(o.overran)
+        case 17: int(o.overlapping)
+        case 18: real(o.median)
+        case 19:
+            if let d = r.duration, let m = o.median, m > 0 { context.result(d / m) } else { context.resultNull() }
         default: context.resultNull()
         }
     }
 
     func rowid() throws -> Int64 { Int64(i) }
+}
+
+/// The minute a time is in (a window from a history's first line starts at that minute's fire times).
+func minuteFloor(_ t: CivilDateTime) -> CivilDateTime {
+    CivilDateTime(year: t.year, month: t.month, day: t.day, hour: t.hour, minute: t.minute)
 }

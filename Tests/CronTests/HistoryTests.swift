@@ -79,48 +79,223 @@ private func t(_ s: String) -> CivilDateTime { CivilDateTime.parse(s) ?? CivilDa
                      jobPid: jobPid, exitStatus: exit, message: "")
     }
 
-    @Test func debianDefaultPairsSessionsByPid() {
+    private func build(_ events: [CronLogEvent]) -> CronHistory {
         var b = RunBuilder()
-        b.add(ev("2024-01-01 02:00:01", 100, "SESSION_OPEN"))
-        b.add(ev("2024-01-01 02:00:01", 102, "SESSION_OPEN"))
-        b.add(ev("2024-01-01 02:00:01", 104, "CMD", command: "b"))
-        b.add(ev("2024-01-01 02:00:01", 101, "CMD", command: "a"))
-        b.add(ev("2024-01-01 02:00:09", 102, "SESSION_CLOSE"))
-        b.add(ev("2024-01-01 02:05:00", 100, "SESSION_CLOSE"))
-        #expect(b.runs.map(\.command) == ["b", "a"])
-        #expect(b.runs.map(\.endedAt) == [t("2024-01-01 02:00:09"), t("2024-01-01 02:05:00")])
-        #expect(b.endsLogged && !b.failuresLogged)
+        for e in events { b.add(e) }
+        return b.build()
+    }
+
+    @Test func oneCandidateSessionPairs() {
+        // Two sessions, but only 100 was open before CMD 101 and is below it; 102 is then the only one left for 104.
+        let h = build([
+            ev("2024-01-01 02:00:01", 100, "SESSION_OPEN"),
+            ev("2024-01-01 02:00:01", 101, "CMD", command: "a"),
+            ev("2024-01-01 02:00:01", 102, "SESSION_OPEN"),
+            ev("2024-01-01 02:00:01", 104, "CMD", command: "b"),
+            ev("2024-01-01 02:00:09", 102, "SESSION_CLOSE"),
+            ev("2024-01-01 02:05:00", 100, "SESSION_CLOSE"),
+        ])
+        #expect(h.runs.map(\.command) == ["a", "b"])
+        #expect(h.runs.map(\.endedAt) == [t("2024-01-01 02:05:00"), t("2024-01-01 02:00:09")])
+        #expect(h.endsLogged && !h.failuresLogged)
+    }
+
+    @Test func aBurstWithoutTiesIsNotGuessed() {
+        // The daemon forks both parents (100, 101) before either job (102, 103): either pairing fits the lines.
+        let h = build([
+            ev("2024-01-01 02:00:01", 100, "SESSION_OPEN"),
+            ev("2024-01-01 02:00:01", 101, "SESSION_OPEN"),
+            ev("2024-01-01 02:00:01", 102, "CMD", command: "a"),
+            ev("2024-01-01 02:00:01", 103, "CMD", command: "b"),
+            ev("2024-01-01 02:00:04", 101, "SESSION_CLOSE"),
+            ev("2024-01-01 02:00:09", 100, "SESSION_CLOSE"),
+        ])
+        #expect(h.runs.allSatisfy { $0.endedAt == nil && $0.endUnknown != nil })
+        #expect(h.runs.allSatisfy { $0.endBound == t("2024-01-01 02:00:09") })
+        // Ends within one second of each other are known to that second whichever pairing is true.
+        let same = build([
+            ev("2024-01-01 02:00:01", 100, "SESSION_OPEN"),
+            ev("2024-01-01 02:00:01", 101, "SESSION_OPEN"),
+            ev("2024-01-01 02:00:01", 102, "CMD", command: "a"),
+            ev("2024-01-01 02:00:01", 103, "CMD", command: "b"),
+            ev("2024-01-01 02:00:04.2", 101, "SESSION_CLOSE"),
+            ev("2024-01-01 02:00:04.9", 100, "SESSION_CLOSE"),
+        ])
+        #expect(same.runs.allSatisfy { $0.endedAt != nil && $0.endUnknown == nil })
+    }
+
+    @Test func endLinesNameTheCommandOfTheirSession() {
+        // cronie: the parent's CMDEND names the command, so the burst pairs.
+        let h = build([
+            ev("2024-01-01 02:00:01", 100, "SESSION_OPEN"),
+            ev("2024-01-01 02:00:01", 101, "SESSION_OPEN"),
+            ev("2024-01-01 02:00:01", 102, "CMD", command: "a"),
+            ev("2024-01-01 02:00:01", 103, "CMD", command: "b"),
+            ev("2024-01-01 02:00:04", 101, "CMDEND", command: "a"),
+            ev("2024-01-01 02:00:04", 101, "SESSION_CLOSE"),
+            ev("2024-01-01 02:00:09", 100, "CMDEND", command: "b"),
+            ev("2024-01-01 02:00:09", 100, "SESSION_CLOSE"),
+        ])
+        #expect(h.runs.map(\.endedAt) == [t("2024-01-01 02:00:04"), t("2024-01-01 02:00:09")])
+        #expect(h.runs.map(\.cronPid) == [101, 100])
     }
 
     @Test func errorThenEndKeepsTheErrorTime() {
-        var b = RunBuilder()
-        b.add(ev("2024-01-01 02:00:01", 200, "CMD", command: "x", jobPid: 201))
-        b.add(ev("2024-01-01 02:00:01", 300, "CMD", command: "x", jobPid: 301))
-        b.add(ev("2024-01-01 02:00:05", 200, "ERROR", user: "CRON", jobPid: 201, exit: 2))
-        b.add(ev("2024-01-01 02:00:06", 200, "END", command: "x", jobPid: 201))
-        #expect(b.runs[0].failed && b.runs[0].exitStatus == 2 && b.runs[0].endedAt == t("2024-01-01 02:00:05"))
-        #expect(b.runs[1].endedAt == nil)  // the END of run 0 must not close run 1
+        let h = build([
+            ev("2024-01-01 02:00:01", 200, "CMD", command: "x", jobPid: 201),
+            ev("2024-01-01 02:00:01", 300, "CMD", command: "x", jobPid: 301),
+            ev("2024-01-01 02:00:05", 200, "ERROR", user: "CRON", jobPid: 201, exit: 2),
+            ev("2024-01-01 02:00:06", 200, "END", command: "x", jobPid: 201),
+        ])
+        #expect(h.runs[0].failed && h.runs[0].exitStatus == 2 && h.runs[0].endedAt == t("2024-01-01 02:00:05"))
+        #expect(h.runs[1].endedAt == nil)  // the END of run 0 must not close run 1
     }
 
-    @Test func cronieEndsByCommand() {
-        var b = RunBuilder()
-        b.add(ev("2024-01-01 02:00:01", 501, "CMD", command: "x"))
-        b.add(ev("2024-01-01 02:01:01", 601, "CMD", command: "x"))
-        b.add(ev("2024-01-01 02:01:30", 500, "CMDEND", command: "x"))
-        #expect(b.runs[0].endedAt == t("2024-01-01 02:01:30") && b.runs[1].endedAt == nil)
+    @Test func endsWithoutSessionsByCommand() {
+        let h = build([
+            ev("2024-01-01 02:00:01", 501, "CMD", command: "x"),
+            ev("2024-01-01 02:01:01", 601, "CMD", command: "x"),
+            ev("2024-01-01 02:01:30", 500, "CMDEND", command: "x"),
+        ])
+        #expect(h.runs[0].endedAt == t("2024-01-01 02:01:30") && h.runs[1].endedAt == nil)
+    }
+
+    @Test func kernelKillsAreEvidence() {
+        // The OOM killer kills a child of job 11 (pid 13) while job 21 (pid 22, started later) is going too.
+        let h = build([
+            ev("2024-01-01 02:00:01", 11, "CMD", command: "train"),
+            ev("2024-01-01 02:00:02", 21, "CMD", command: "other"),
+            ev("2024-01-01 02:00:03", 0, "OOM_KILL", user: nil, command: "python3", jobPid: 13),
+            ev("2024-01-01 02:00:04", 0, "SEGFAULT", user: nil, command: "python3", jobPid: 21),
+        ])
+        #expect(h.runs[0].failed && h.runs[0].evidence?.hasPrefix("killed by the OOM killer: pid 13 (python3)") == true)
+        #expect(h.runs[1].failed && h.runs[1].evidence == "segfault: pid 21 (python3)")
+        // A process killed before the job started is not its.
+        let before = build([
+            ev("2024-01-01 02:00:00", 0, "OOM_KILL", user: nil, command: "java", jobPid: 50),
+            ev("2024-01-01 02:00:01", 11, "CMD", command: "train"),
+        ])
+        #expect(!before.runs[0].failed)
     }
 
     @Test func matcherStatuses() throws {
         let job = ScheduledJob(schedule: try CronSchedule(parsing: "0 * * * *"), user: nil, rawCommand: "x", command: "x",
                                logPath: nil, path: "p", line: 1)
-        var b = RunBuilder()
-        b.add(ev("2024-01-01 00:00:30", 1, "CMD", command: "x", jobPid: 2))
-        b.add(ev("2024-01-01 00:00:40", 1, "END", command: "x", jobPid: 2))
-        b.add(ev("2024-01-01 02:30:00", 3, "CMD", command: "x", jobPid: 4))
-        b.add(ev("2024-01-01 02:31:00", 3, "END", command: "x", jobPid: 4))
-        b.add(ev("2024-01-01 02:40:00", 5, "CMD", command: "x", jobPid: 6))
-        let rows = try RunMatcher().match(jobs: [job], history: b, start: t("2024-01-01 00:00"), end: t("2024-01-01 03:00"))
-        #expect(rows.map(\.status) == ["ok", "missed", "late", "unscheduled"])
+        let h = build([
+            ev("2024-01-01 00:00:30", 1, "CMD", command: "x", jobPid: 2),
+            ev("2024-01-01 00:00:40", 1, "END", command: "x", jobPid: 2),
+            ev("2024-01-01 02:30:00", 3, "CMD", command: "x", jobPid: 4),
+            ev("2024-01-01 02:31:00", 3, "END", command: "x", jobPid: 4),
+            ev("2024-01-01 02:40:00", 5, "CMD", command: "x", jobPid: 6),
+        ])
+        let span = HistorySpan(first: t("2024-01-01 00:00:00"), last: t("2024-01-01 02:45:00"))
+        let rows = try RunMatcher().match(jobs: [job], history: h, span: span, start: t("2024-01-01 00:00"),
+                                          end: t("2024-01-01 04:00"))
+        // No exit status is logged at this level: a run that ended is `ended`, never `ok`.
+        #expect(rows.map(\.status) == ["ended", "missed", "late", "unscheduled", "unknown"])
+        #expect(rows.map(\.outcome) == ["ended", nil, "ended", "running", nil])
         #expect(rows[0].duration == 10)
+        #expect(rows[4].evidence == "outside the history: the history covers 2024-01-01 00:00:00 to 2024-01-01 02:45:00")
+        var failed = rows[0]
+        RunMatcher.apply(logFinding: "ERROR in its log at 2024-01-01 00:00:35.120: boom", to: &failed)
+        #expect(failed.status == "failed" && failed.outcome == "failed")
+    }
+}
+
+@Suite struct KernelLines {
+    @Test func oomAndSegfault() {
+        let oom = parse("2026-11-28T10:28:01.557535+00:00 vm kernel: [ 5215.603654] Memory cgroup out of memory: Killed process 10484 (python3) total-vm:79752kB, anon-rss:68096kB")
+        #expect(oom?.event == "OOM_KILL" && oom?.jobPid == 10484 && oom?.command == "python3" && oom?.pid == nil)
+        let old = parse("Mar  5 02:00:01 web1 kernel: Out of memory: Killed process 1234 (python) total-vm:1kB")
+        #expect(old?.event == "OOM_KILL" && old?.jobPid == 1234 && old?.command == "python")
+        let segv = parse("2026-11-28T10:27:02.177544+00:00 vm kernel: [ 5156.224376] python3[9193]: segfault at 0 ip 00007f8dc48b1ad8 sp 00007ffd01eabe78 error 4 in libc.so.6[167ad8,7f8dc4770000+156000]")
+        #expect(segv?.event == "SEGFAULT" && segv?.jobPid == 9193 && segv?.command == "python3")
+        let trap = parse("Mar  5 02:00:01 web1 kernel: traps: java[77] general protection fault ip:1 sp:2 error:0")
+        #expect(trap?.event == "TRAP" && trap?.jobPid == 77 && trap?.command == "java")
+        for other in ["Mar  5 02:00:01 web1 kernel: [ 5.1] python3 invoked oom-killer: gfp_mask=0xcc0",
+                      "Mar  5 02:00:01 web1 kernel: Code: e1 ff ff ff c3 66 2e 0f 1f 84 00",
+                      "Mar  5 02:00:01 web1 kernel: [ 5215.595709] Memory cgroup stats for /strata-oom:"] {
+            #expect(parse(other) == nil, "\(other)")
+        }
+        let journal = parse(#"{"__REALTIME_TIMESTAMP":"1709600401500000","SYSLOG_IDENTIFIER":"kernel","MESSAGE":"Out of memory: Killed process 99 (ruby) total-vm:1kB"}"#)
+        #expect(journal?.event == "OOM_KILL" && journal?.jobPid == 99)
+    }
+}
+
+@Suite struct JobLogEvidence {
+    private func rec(_ ts: String, _ level: String? = nil, _ message: String = "m", tb: String? = nil) -> JobLogRecord {
+        JobLogRecord(time: t(ts), failureLevel: level, message: message, traceback: tb)
+    }
+
+    @Test func wholeSecondEndsHoldTheirMilliseconds() {
+        // The run is logged as 06:48:01 - 06:48:04 (whole seconds); its ERROR at 06:48:04.216 is its own.
+        let runs = [JobLogRun(id: 1, start: t("2024-01-01 06:48:01"), end: t("2024-01-01 06:48:04")),
+                    JobLogRun(id: 2, start: t("2024-01-01 06:50:01"), end: t("2024-01-01 06:50:03"))]
+        let found = LogEvidence.attribute(records: [
+            rec("2024-01-01 06:48:01.140", nil, "started"),
+            rec("2024-01-01 06:48:04.216", "ERROR", "CUDA out of memory"),
+            rec("2024-01-01 06:50:01.100", nil, "started"),
+            rec("2024-01-01 06:50:05.000", "ERROR", "after the run"),
+        ], fileEnd: t("2024-01-01 06:50:05"), runs: runs)
+        #expect(found == [1: "ERROR in its log at 2024-01-01 06:48:04.216: CUDA out of memory"])
+    }
+
+    @Test func uncaughtTracebacks() {
+        let runs = [JobLogRun(id: 1, start: t("2024-01-01 02:00:01"), end: t("2024-01-01 02:00:03")),
+                    JobLogRun(id: 2, start: t("2024-01-01 02:02:01"), end: t("2024-01-01 02:02:03")),
+                    JobLogRun(id: 3, start: t("2024-01-01 02:04:01"), end: t("2024-01-01 02:04:02"))]
+        let found = LogEvidence.attribute(records: [
+            rec("2024-01-01 02:00:01.3", nil, "started", tb: "RuntimeError: empty"),   // the last thing run 1 wrote
+            rec("2024-01-01 02:02:01.3", nil, "started", tb: "ValueError: handled"),  // run 2 went on after it
+            // Run 3 crashed before logging: its traceback follows run 2's last record, at the end of the file,
+            // which was last written during run 3.
+            rec("2024-01-01 02:02:02.0", nil, "done", tb: "ImportError: no module"),
+        ], fileEnd: t("2024-01-01 02:04:02"), runs: runs)
+        #expect(found[1] == "uncaught traceback in its log: RuntimeError: empty")
+        #expect(found[2] == nil)
+        #expect(found[3] == "uncaught traceback in its log: ImportError: no module")
+        // Between two runs' records, a traceback is the earlier run's: the later one logged after it, so it was alive.
+        let between = LogEvidence.attribute(records: [
+            rec("2024-01-01 02:00:01.3", nil, "started", tb: "RuntimeError: empty"),
+            rec("2024-01-01 02:04:01.5", nil, "started"),
+        ], fileEnd: t("2024-01-01 02:04:02"), runs: [runs[0], runs[2]])
+        #expect(between == [1: "uncaught traceback in its log: RuntimeError: empty"])
+        // Two runs it could be (run 2 crashed before logging, or run 1 at its end): neither.
+        let unsure = LogEvidence.attribute(records: [
+            rec("2024-01-01 02:00:01.3", nil, "started", tb: "RuntimeError: empty"),
+            rec("2024-01-01 02:04:01.5", nil, "started"),
+        ], fileEnd: t("2024-01-01 02:04:02"), runs: runs)
+        #expect(unsure.isEmpty)
+    }
+
+    @Test func exceptionLine() {
+        var text = "Traceback (most recent call last):\n  File \"x.py\", line 1, in <module>\n    main()\nRuntimeError: crash: the input table is empty\n"
+        let line = text.withUTF8 { tracebackException($0) }
+        #expect(line == "RuntimeError: crash: the input table is empty")
+        var none = "INFO fine\n"
+        #expect(none.withUTF8 { tracebackException($0) } == nil)
+    }
+}
+
+@Suite struct LogPaths {
+    @Test func dateSubstitutionsAndHomes() {
+        let at = t("2024-03-05 02:00:01")
+        #expect(resolveLogPath("/logs/backup-$(date +%F).log", at: at, home: nil) == ResolvedLogPath(path: "/logs/backup-2024-03-05.log"))
+        #expect(resolveLogPath("/logs/b-`date +%Y%m%d-%H`.log", at: at, home: nil).path == "/logs/b-20240305-02.log")
+        #expect(resolveLogPath("/logs/$(date \"+%Y-%m-%d_%a\").log", at: at, home: nil).path == "/logs/2024-03-05_Tue.log")
+        #expect(resolveLogPath("/logs/$(date -I).log", at: at, home: nil).path == "/logs/2024-03-05.log")
+        #expect(resolveLogPath("logs/x.log", at: at, home: "/home/alice").path == "/home/alice/logs/x.log")
+        #expect(resolveLogPath("~/x.log", at: at, home: "/root").path == "/root/x.log")
+        #expect(resolveLogPath("$HOME/x.log", at: at, home: "/home/bob/").path == "/home/bob/x.log")
+        #expect(resolveLogPath("/dev/null", at: at, home: nil).path == nil)
+        let raw = resolveLogPath("/logs/$(hostname).log", at: at, home: nil)
+        #expect(raw.path == "/logs/$(hostname).log" && raw.note?.contains("not a date format") == true)
+        let rel = resolveLogPath("x.log", at: at, home: nil)
+        #expect(rel.path == "x.log" && rel.note?.contains("home") == true)
+    }
+
+    @Test func redirectionTargetsKeepSubstitutions() {
+        #expect(stdoutRedirection("/opt/b.sh >> /logs/backup-$(date +%F).log 2>&1") == "/logs/backup-$(date +%F).log")
+        #expect(stdoutRedirection("x > /l/`date +%F`.log") == "/l/`date +%F`.log")
     }
 }

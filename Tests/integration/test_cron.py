@@ -497,36 +497,47 @@ def test_runs_debian_full_logging(db, tmp_path):
 
 def test_runs_debian_default_level_with_pam(db, tmp_path):
     got = runs(db, fixture_copy(tmp_path, "debian-default.syslog"))
+    # No exit status is logged at this level: a run whose session closed has `ended`, never `ok`.
     assert [(r[0], r[1], r[2], r[4], r[5], r[7]) for r in got] == [
-        ("2024-03-05 01:00:00", "2024-03-05 01:00:01", "2024-03-05 01:00:42", "ok", None, INGEST),
-        ("2024-03-05 01:30:00", "2024-03-05 01:30:01", "2024-03-05 01:30:39", "ok", None, INGEST),
-        # Two sessions open at 02:00; each CMD pairs with the parent pid just below its own.
-        ("2024-03-05 02:00:00", "2024-03-05 02:00:01", "2024-03-05 02:07:13", "ok", None, RETRAIN),
-        ("2024-03-05 02:00:00", "2024-03-05 02:00:01", "2024-03-05 02:00:07", "ok", None, INGEST),
+        ("2024-03-05 01:00:00", "2024-03-05 01:00:01", "2024-03-05 01:00:42", "ended", None, INGEST),
+        ("2024-03-05 01:30:00", "2024-03-05 01:30:01", "2024-03-05 01:30:39", "ended", None, INGEST),
+        # Two sessions (4300, 4302) open at 02:00 and two CMDs (4304, 4305) above both: either pairing fits the
+        # lines (the daemon forks both parents before either job), so neither end is guessed.
+        ("2024-03-05 02:00:00", "2024-03-05 02:00:01", None, "ended", None, RETRAIN),
+        ("2024-03-05 02:00:00", "2024-03-05 02:00:01", None, "ended", None, INGEST),
         ("2024-03-05 02:30:00", None, None, "missed", None, INGEST),
         ("2024-03-05 03:00:00", None, None, "missed", None, INGEST),
         ("2024-03-05 03:15:00", None, None, "missed", None, "/usr/local/bin/backup.sh"),
         ("2024-03-05 03:30:00", "2024-03-05 03:30:01", None, "running", None, INGEST),
-        ("2024-03-05 04:00:00", None, None, "missed", None, INGEST),
-        ("2024-03-05 04:00:00", "2024-03-05 04:00:01", "2024-03-05 04:00:03", "ok", None, "/usr/local/bin/report.sh"),
-        ("2024-03-05 04:30:00", None, None, "missed", None, INGEST),
+        # The history's last line is at 04:00:03: later fire times (and 04:00 within its tolerance) are unknown.
+        ("2024-03-05 04:00:00", None, None, "unknown", None, INGEST),
+        ("2024-03-05 04:00:00", "2024-03-05 04:00:01", "2024-03-05 04:00:03", "ended", None, "/usr/local/bin/report.sh"),
+        ("2024-03-05 04:30:00", None, None, "unknown", None, INGEST),
     ]
+    ev = db.execute("select evidence, history_from, history_to from cron_runs(?, ?, ?, ?) where scheduled_at = "
+                    "'2024-03-05 02:00:00' order by command", (CRONTAB_FIXTURE, fixture_copy(tmp_path, "debian-default.syslog"),
+                                                             *WINDOW)).fetchall()
+    assert ev[0][0].startswith("its end is unknown: 2 sessions of ml were open when it started")
+    assert ev[0][1:] == ("2024-03-05 01:00:01", "2024-03-05 04:00:03")
 
 
 def test_runs_cronie(db, tmp_path):
     got = runs(db, os.path.join(FIXTURES, "cronie.log"))
     by_slot = {(r[0], r[7]): r for r in got}
     r = by_slot[("2024-03-05 01:00:00", INGEST)]
-    assert r[1:6] == ("2024-03-05 01:00:01.010", "2024-03-05 01:00:41.500", pytest.approx(40.49), "ok", None)
+    assert r[1:6] == ("2024-03-05 01:00:01.010", "2024-03-05 01:00:41.500", pytest.approx(40.49), "ended", None)
     r = by_slot[("2024-03-05 01:30:00", INGEST)]
-    assert r[2] == "2024-03-05 01:30:40" and r[4] == "ok"
+    assert r[2] == "2024-03-05 01:30:40" and r[4] == "ended"
     assert by_slot[("2024-03-05 02:00:00", INGEST)][2] == "2024-03-05 02:00:05.100"
     assert by_slot[("2024-03-05 02:00:00", RETRAIN)][2] == "2024-03-05 02:07:13.250"
     assert by_slot[("2024-03-05 03:30:00", INGEST)][4] == "running"
     assert by_slot[("2024-03-05 04:00:00", "/usr/local/bin/report.sh")][4] == "running"
+    # cronie logs no exit status: runs that ended are `ended`, not `ok`.
+    assert {r[4] for r in got if r[2]} == {"ended"}
     assert sorted(r[0] for r in got if r[4] == "missed") == [
-        "2024-03-05 02:30:00", "2024-03-05 03:00:00", "2024-03-05 03:15:00", "2024-03-05 04:00:00",
-        "2024-03-05 04:30:00"]
+        "2024-03-05 02:30:00", "2024-03-05 03:00:00", "2024-03-05 03:15:00"]
+    # Its last line is at 04:00:01: fire times later, or within their tolerance of it, are outside what it covers.
+    assert sorted(r[0] for r in got if r[4] == "unknown") == ["2024-03-05 04:00:00", "2024-03-05 04:30:00"]
     assert len(got) == 11
 
 
@@ -569,7 +580,7 @@ def test_reboot_runs_are_unscheduled_but_named(db, tmp_path):
     t = dt.datetime(2024, 3, 5, 6, tzinfo=dt.timezone.utc).timestamp()
     os.utime(log, (t, t))
     got = db.execute("select status, command, schedule, line from cron_runs(?, ?, '2024-03-05 00:00', '2024-03-05 00:30') "
-                     "where status <> 'missed'",
+                     "where status not in ('missed', 'unknown')",
                      (CRONTAB_FIXTURE, str(log))).fetchall()
     assert got == [("unscheduled", "/usr/local/bin/warmup.sh", "@reboot", 8)]
 
