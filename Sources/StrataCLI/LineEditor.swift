@@ -1,6 +1,7 @@
 // The interactive shell's line input on libedit (BSD-licensed) through its readline-compatible API:
 // line editing, history kept in ~/.strata_history, and tab completion of dot commands, keywords, table and
-// column names and function names (names come from the session; file names after .open/.read/.load).
+// column names and function names (names come from the session), and file names after .open/.read/.load and
+// inside quoted strings (the session lists them, so a directory ends in `/` rather than a space).
 import CLineEdit
 import Glibc
 import StrataCLIKit
@@ -89,7 +90,9 @@ final class LineEditor: LineReader {
         guard let candidates = session.complete(before: before, word: word) else { return nil }
         rl_attempted_completion_over = 1
         guard !candidates.isEmpty else { return nil }
-        if candidates.count == 1, candidates[0].hasSuffix("(") || candidates[0].hasSuffix(".") {
+        // A function's `(`, a table's `.`, a directory's `/` and a string's closing `'` take no space after them.
+        if candidates.count == 1, candidates[0].hasSuffix("(") || candidates[0].hasSuffix(".")
+            || candidates[0].hasSuffix("/") || candidates[0].hasSuffix("'") {
             rl_completion_append_character = 0
         } else {
             rl_completion_append_character = 0x20

@@ -59,6 +59,7 @@ public enum Strata {
         try LogTables.register(on: db)         // read_log, log_file, log_formats
         try CronTables.register(on: db)        // crontab, cron_next/prev/schedule/describe, cron_history, cron_runs
         try FileReaders.register(on: db)       // read_jsonl, jsonl, read_csv, csv_file, read_npy, read_npz
+        try SeriesTable.register(on: db)       // generate_series, unless the host SQLite has its own
         if let surface = db.surface { try HelpTable.register(on: db, surface: surface) }  // strata_help
     }
 

@@ -1,5 +1,6 @@
 // The command line: sqlite3-style spellings, the `run` subcommand beside `strata DB SQL`, and report
 // parameters resolved against a report's header.
+import Glibc
 import SQLiteKit
 import Testing
 @testable import StrataCLIKit
@@ -64,6 +65,58 @@ import Testing
         }
         let values = try r.resolve(given: [("level", "ERROR"), ("other", "5"), ("limit", "3")])
         #expect(values == ["since": .text("2026-11-01"), "level": .text("ERROR"), "other": .integer(5), "limit": .integer(3)])
+    }
+
+    @Test func relativeDatesBecomeLocalISOText() {
+        setenv("TZ", "UTC", 1)
+        tzset()
+        let now = 1_795_497_600  // 2026-11-24 05:20:00 UTC
+        #expect(ParameterValue.relativeTime("now", now: now) == "2026-11-24 05:20:00")
+        #expect(ParameterValue.relativeTime("today", now: now) == "2026-11-24 00:00:00")
+        #expect(ParameterValue.relativeTime("yesterday", now: now) == "2026-11-23 00:00:00")
+        #expect(ParameterValue.relativeTime("yesterday 18:00", now: now) == "2026-11-23 18:00:00")
+        #expect(ParameterValue.relativeTime("-7 days", now: now) == "2026-11-17 05:20:00")
+        #expect(ParameterValue.relativeTime("-6 hours", now: now) == "2026-11-23 23:20:00")
+        #expect(ParameterValue.relativeTime("today -1 week", now: now) == "2026-11-17 00:00:00")
+        #expect(ParameterValue.relativeTime("3 days ago", now: now) == "2026-11-21 05:20:00")
+        #expect(ParameterValue.relativeTime("+1 month", now: now) == "2026-12-24 05:20:00")
+        for text in ["", "later", "-7", "7 parsecs", "today 25:00", "now now", "/var/log/x.log", "2026-11-01"] {
+            #expect(ParameterValue.relativeTime(text, now: now) == nil, "\(text)")
+        }
+        #expect(ParameterValue.parse("'today'") == .text("today"))
+        #expect(ParameterValue.parse("-7") == .integer(-7))
+    }
+
+    @Test func identifierParametersAreQuotedNames() throws {
+        let sql = """
+            -- @param docs = documents (identifier)
+            -- @param col = title (identifier)
+            -- @param week = NULL (identifier)
+            select :col, :week from :docs join d.:docs on 1 where ':col' = 'x'; -- :docs
+            """
+        let r = Report(path: "r.sql", sql: sql)
+        #expect(r.declared.map(\.isIdentifier) == [true, true, true])
+        var values = try r.resolve(given: [])
+        #expect(values["docs"] == .text("documents") && values["week"] == .null)
+        #expect(try r.preparedSQL(values: values).hasSuffix(
+            #"select "title", NULL from "documents" join d."documents" on 1 where ':col' = 'x'; -- :docs"#))
+        values = try r.resolve(given: [("docs", "x\"; drop table t; --"), ("col", "main.t")])
+        #expect(try r.preparedSQL(values: values).contains(#"select "main"."t", NULL from "x""; drop table t; --" join"#))
+        values = try r.resolve(given: [("docs", "main.t")])
+        #expect(throws: Report.ResolveError.self) { try r.preparedSQL(values: values) }  // after `d.`
+        values = try r.resolve(given: [("col", "a..b")])
+        #expect(throws: Report.ResolveError.self) { try r.preparedSQL(values: values) }
+    }
+
+    @Test func sqlAsTheFirstArgumentRunsInMemory() throws {
+        #expect(try Options.parse(["select 1"]).database == nil)
+        #expect(try Options.parse(["select 1"]).sql == ["select 1"])
+        #expect(try Options.parse(["  WITH x AS (select 1) select * from x"]).database == nil)
+        #expect(try Options.parse(["data.db", "select 1"]).database == "data.db")
+        #expect(Options.looksLikeSQL("select", fileExists: { _ in true }) == false)
+        #expect(Options.looksLikeSQL("select", fileExists: { _ in false }))
+        #expect(!Options.looksLikeSQL("selection.db", fileExists: { _ in false }))
+        #expect(!Options.looksLikeSQL(".tables", fileExists: { _ in false }))
     }
 
     @Test func dotCommandArguments() {

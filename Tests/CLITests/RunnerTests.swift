@@ -41,10 +41,43 @@ final class Recorder: ResultObserver {
     @Test func parametersBindByName() throws {
         let db = try TestDatabase()
         let runner = StatementRunner(connection: db.connection)
-        runner.parameters = ["a": .integer(2), "b": .text("x"), "?5": .real(1.5)]
+        runner.parameters = ["a": .integer(2), "b": .text("x"), "c": .null, "?5": .real(1.5)]
         let rec = Recorder()
         runner.run("select :a * 10, @b, $c, ?5;", source: nil, observer: rec)
         #expect(rec.events.contains("row 20,x,NULL,1.5"))
+    }
+
+    @Test func unboundParametersAreAnErrorNamingThem() throws {
+        let db = try TestDatabase()
+        let runner = StatementRunner(connection: db.connection)
+        runner.parameters = ["a": .integer(2)]
+        var errors: [ScriptError] = []
+        runner.onError = { errors.append($0) }
+        let rec = Recorder()
+        #expect(runner.run("select :a, :lang, @since;", source: nil, observer: rec) == 1)
+        #expect(errors.map(\.message) == ["no values for parameters :lang, @since (give --param lang=VALUE --param since=VALUE, or in the shell .param set lang VALUE)"])
+        #expect(rec.events.isEmpty)
+    }
+
+    @Test func headingsShowParameterValuesAndChartsReachTheObserver() throws {
+        final class Charts: ResultObserver {
+            var events: [String] = []
+            func heading(_ h: SQLScanner.Heading) { events.append(h.text) }
+            func begin(columns: [String]) {}
+            func row(_ values: [SQLValue]) {}
+            func end() { events.append("end") }
+            func chart(_ c: SQLScanner.ChartChoice) { events.append("chart \(c.rawValue)") }
+        }
+        let db = try TestDatabase()
+        let runner = StatementRunner(connection: db.connection)
+        runner.parameters = ["lang": .text("en"), "n": .integer(3)]
+        let rec = Charts()
+        runner.run("""
+            -- ## Scores (lang = :lang, top :n, :unknown stays)
+            -- @chart line
+            select 1;
+            """, source: nil, observer: rec)
+        #expect(rec.events == ["Scores (lang = en, top 3, :unknown stays)", "chart line", "end"])
     }
 
     @Test func headingsPrecedeTheirResults() throws {
@@ -86,5 +119,25 @@ final class Recorder: ResultObserver {
         #expect(Completion.candidates(before: "", word: ".ta", names: names) == [".tables"])
         #expect(Completion.candidates(before: ".mode ", word: "j", names: names) == ["json", "jsonl"])
         #expect(Completion.candidates(before: ".open ", word: "x", names: names) == nil)
+    }
+
+    @Test func pathsCompleteInQuotesAndDirectoriesEndInASlash() {
+        var names = CompletionNames()
+        names.listDirectory = { path in
+            switch path {
+            case ".": return [("sql", true), ("README.md", false), (".git", true)]
+            case "sql/": return [("demo", true), ("errors.sql", false), ("drift.sql", false)]
+            default: return nil
+            }
+        }
+        #expect(Completion.files("sq", names: names) == ["sql/"])
+        #expect(Completion.files("sql/d", names: names) == ["sql/demo/", "sql/drift.sql"])
+        #expect(Completion.files("", names: names) == ["README.md", "sql/"])
+        #expect(Completion.files(".g", names: names) == [".git/"])
+        #expect(Completion.candidates(before: "select * from read_log('", word: "sql/e", names: names) == ["sql/errors.sql'"])
+        #expect(Completion.candidates(before: "select * from read_log('", word: "sql/de", names: names) == ["sql/demo/"])
+        #expect(Completion.candidates(before: "select 'a', '", word: "nope/", names: names) == [])
+        #expect(Completion.candidates(before: ".report ", word: "sql", names: names) == nil)
+        #expect(Completion.candidates(before: ".report sql/errors.sql ", word: "x", names: names) == [])
     }
 }

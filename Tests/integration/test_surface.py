@@ -43,6 +43,7 @@ EXPECTED_MODULES = {
     "read_log", "log_file", "log_formats",            # logs
     "crontab", "cron_schedule", "cron_history", "cron_runs",  # cron
     "read_jsonl", "jsonl", "read_csv", "csv_file", "read_npy", "read_npz",  # files
+    "generate_series",                                # sqlite3's, where the host SQLite lacks it
 }
 FILE_READERS = {"read_log", "log_file", "log_formats", "crontab", "cron_history", "cron_runs",
                 "read_jsonl", "jsonl", "read_csv", "csv_file", "read_npy", "read_npz"}

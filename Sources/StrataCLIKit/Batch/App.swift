@@ -249,8 +249,10 @@ public enum App {
         }
         let report = Report(path: path, sql: text)
         let values: [String: SQLValue]
+        let sql: String
         do {
             values = try report.resolve(given: options.parameters.map { ($0.name, $0.value) })
+            sql = try report.preparedSQL(values: values)
         } catch {
             printError("strata: \(path): " + ((error as? Report.ResolveError)?.message ?? "\(error)"))
             return ExitStatus.usage.rawValue
@@ -276,7 +278,7 @@ public enum App {
         runner.control = control
         runner.onError = { e in printError("strata: " + e.located) }
         let collector = ReportCollector()
-        let failures = runner.run(text, source: path, observer: collector)
+        let failures = runner.run(sql, source: path, observer: collector)
         watchdog?.stop()  // the statements are done; rendering is not cut short
         var doc = collector.document
         doc.source = path

@@ -2,6 +2,7 @@
 // rather than swift-argument-parser: sqlite3 habits need single-dash spellings (`-csv`, `-header`), the
 // first positional is either a database or the `run` subcommand, and the parser pulled Foundation into a
 // binary that cron starts every minute (start-up time is a budget here).
+import Glibc
 
 public struct UsageError: Error, Equatable {
     public var message: String
@@ -129,8 +130,8 @@ public struct Options: Equatable {
             return o
         }
         if let first = positional.first {
-            if o.database != nil {
-                o.sql = positional
+            if o.database != nil || looksLikeSQL(first) {
+                o.sql = positional  // `strata "select 1"` runs on :memory: (as duckdb does), creating no file
             } else {
                 o.database = first
                 o.sql = Array(positional.dropFirst())
@@ -138,6 +139,29 @@ public struct Options: Equatable {
         }
         return o
     }
+
+    /// Statement keywords a first argument may start with to be taken as SQL rather than a database name.
+    static let statementKeywords: Set<String> = [
+        "SELECT", "WITH", "VALUES", "CREATE", "INSERT", "UPDATE", "DELETE", "REPLACE", "PRAGMA", "EXPLAIN",
+        "ATTACH", "DETACH", "DROP", "ALTER", "BEGIN", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE",
+        "ANALYZE", "VACUUM", "REINDEX",
+    ]
+
+    /// Whether a first positional argument is SQL, not a database: it starts with a statement keyword followed
+    /// by a space, `(`, `;`, `*` or its end, and no file of that name exists (`strata select` with a database
+    /// file named `select` still opens it). A dot command (`.tables`) is not taken as SQL.
+    public static func looksLikeSQL(_ arg: String, fileExists: (String) -> Bool = Options.fileExists) -> Bool {
+        var text = Substring(arg)
+        while let f = text.first, f == " " || f == "\t" || f == "\n" || f == "\r" { text.removeFirst() }
+        let word = text.prefix { $0.isASCII && $0.isLetter }
+        guard statementKeywords.contains(word.uppercased()) else { return false }
+        let after = text.dropFirst(word.count).first
+        guard after == nil || after == " " || after == "\t" || after == "\n" || after == "(" || after == ";" || after == "*" else { return false }
+        // A lone keyword (`strata select`) is SQL only when there is no such file.
+        return !fileExists(arg)
+    }
+
+    public static func fileExists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
     public static let help = """
         strata — SQLite with Strata's vector, log, cron and file functions.

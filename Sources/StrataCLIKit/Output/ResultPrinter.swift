@@ -4,6 +4,8 @@
 // On a terminal no mode passes a control character through raw (an ESC in a value could retitle the window,
 // clear the screen or rewrite what is shown): grids show them as `·`, and so do the other modes, which keep
 // only line breaks and tabs. To a file or a pipe, list, line, csv and the rest write values as they are.
+// A header waits for the first row (or the end of a statement that succeeded with none), so a statement that
+// fails before producing a row prints nothing at all — no orphan csv header above the error.
 import SQLiteKit
 
 public final class ResultPrinter {
@@ -33,6 +35,15 @@ public final class ResultPrinter {
         self.columns = columns
         rows.removeAll(keepingCapacity: true)
         count = 0
+        headerPending = settings.mode.streams
+    }
+
+    /// Whether the streaming header (list/csv/tsv column names, html's table start) is still to be written.
+    private var headerPending = false
+
+    private func writeHeader() {
+        guard headerPending else { return }
+        headerPending = false
         let show = settings.showHeaders
         switch settings.mode {
         case .list where show: output.write(columns.joined(separator: settings.separator) + "\n")
@@ -45,6 +56,7 @@ public final class ResultPrinter {
     }
 
     public func row(_ values: [SQLValue]) {
+        writeHeader()
         count += 1
         let null = settings.nullText
         switch settings.mode {
@@ -86,6 +98,7 @@ public final class ResultPrinter {
     }
 
     public func end() {
+        writeHeader()
         switch settings.mode {
         case .json: output.write(count == 0 ? "[]\n" : "]\n")
         case .html: output.write(Markup.htmlEnd)
@@ -98,9 +111,13 @@ public final class ResultPrinter {
         }
     }
 
-    /// Ends a result whose statement failed: rows already shown stay; an empty grid is not drawn.
+    /// Ends a result whose statement failed: rows already shown stay (and a streamed result is closed); a
+    /// result without rows prints nothing, not even its header.
     public func abandon() {
-        if !settings.mode.streams && rows.isEmpty { return }
+        if count == 0 {
+            headerPending = false
+            return
+        }
         end()
     }
 

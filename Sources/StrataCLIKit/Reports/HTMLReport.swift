@@ -1,6 +1,6 @@
 // A report as one self-contained HTML page (no scripts, fonts or links to fetch): headings, tables with
-// numbers right-aligned, and for every result the `bar` mode would chart an inline SVG bar chart above its
-// table. Opens the same from a mail attachment, a file share or a web server.
+// numbers right-aligned, and above a chart-shaped result's table an inline SVG: bars for a value per row,
+// columns or a line over time (ReportChart decides, HTMLSeriesChart draws). Opens the same from a mail attachment, a file share or a web server.
 import SQLiteKit
 
 public enum HTMLReport {
@@ -17,12 +17,16 @@ public enum HTMLReport {
                 } else {
                     body += "<h\(level)>\(ValueText.html(h.text))</h\(level)>\n"
                 }
-            case .result(let r, _):
+            case .result(let r, _, let choice):
                 body += "<section class=\"result\">\n"
                 if r.rows.isEmpty {
                     body += "<p class=\"empty\">No rows.</p>\n"
                 } else {
-                    if BarChart.isChartable(r), let svg = chart(r) { body += svg }
+                    switch ReportChart.plan(r, choice: choice) {
+                    case .bars: if let svg = chart(r) { body += svg }
+                    case .series(let c, let kind): body += HTMLSeriesChart.render(c, kind: kind)
+                    case .table: break
+                    }
                     body += "<div class=\"scroll\">" + Markup.html(r, settings: OutputSettings(mode: .html, headers: true))
                     body += "</div>\n<p class=\"count\">\(r.rows.count) row\(r.rows.count == 1 ? "" : "s")</p>\n"
                 }
@@ -90,6 +94,7 @@ public enum HTMLReport {
         svg.chart .value { fill: var(--muted); }
         svg.chart rect.bar { fill: var(--bar); }
         svg.chart line { stroke: #c5cad3; }
+        svg.chart line.grid { stroke: #eceef2; }
         """
 
     /// A horizontal bar chart of the result's chart column, each bar labelled with the row's other values.

@@ -1,12 +1,12 @@
 // What a report run produced, in order: headings from `-- # Title` / `-- ## Section` comments and result
-// sets, each result remembering the heading just above it. Collected whole (reports are read by people, so
+// sets, each result remembering the heading just above it and the `-- @chart` choice made for it. Collected whole (reports are read by people, so
 // they are small) and then rendered in one format.
 import SQLiteKit
 
 public struct ReportDocument {
     public enum Block: Equatable {
         case heading(SQLScanner.Heading)
-        case result(ResultSet, heading: String?)
+        case result(ResultSet, heading: String?, chart: SQLScanner.ChartChoice?)
     }
 
     public var blocks: [Block] = []
@@ -32,6 +32,8 @@ public final class ReportCollector: ResultObserver {
     private var columns: [String] = []
     private var rows: [[SQLValue]] = []
     private var lastHeading: String?
+    /// The `-- @chart` choice in force: from the directive to the next heading.
+    private var chartChoice: SQLScanner.ChartChoice?
     /// Cap on rows kept per result, so a report that selects a whole table cannot exhaust memory.
     public var rowLimit = 1_000_000
     public private(set) var truncated = false
@@ -41,7 +43,10 @@ public final class ReportCollector: ResultObserver {
     public func heading(_ heading: SQLScanner.Heading) {
         document.blocks.append(.heading(heading))
         lastHeading = heading.text
+        chartChoice = nil
     }
+
+    public func chart(_ choice: SQLScanner.ChartChoice) { chartChoice = choice }
 
     public func begin(columns: [String]) {
         self.columns = columns
@@ -58,7 +63,7 @@ public final class ReportCollector: ResultObserver {
     }
 
     public func end() {
-        document.blocks.append(.result(ResultSet(columns: columns, rows: rows), heading: lastHeading))
+        document.blocks.append(.result(ResultSet(columns: columns, rows: rows), heading: lastHeading, chart: chartChoice))
         lastHeading = nil
         rows = []
     }

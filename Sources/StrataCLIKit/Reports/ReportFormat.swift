@@ -1,5 +1,5 @@
 // Renders a finished report in one of its formats: `text` (box tables, bar charts for chartable results,
-// underlined headings), `markdown` (pipe tables, charts in a text block), `csv` (each result with its header
+// column and line charts over time, underlined headings), `markdown` (pipe tables, charts in a text block), `csv` (each result with its header
 // row, separated by an empty line), `json` (one document) and `html` (HTMLReport).
 import SQLiteKit
 
@@ -50,13 +50,17 @@ public enum ReportFormat: String, CaseIterable, Sendable {
                 out += h.text + "\n"
                 let rule = h.level == 1 ? "═" : (h.level == 2 ? "─" : "")
                 if !rule.isEmpty { out += String(repeating: rule, count: max(3, TextWidth.of(h.text))) + "\n" }
-            case .result(let r, _):
-                if BarChart.isChartable(r) {
-                    out += BarChart.render(r, settings: settings)
-                } else if r.rows.isEmpty {
+            case .result(let r, _, let choice):
+                if r.rows.isEmpty {
                     out += "(no rows)\n"
-                } else {
+                    continue
+                }
+                switch ReportChart.plan(r, choice: choice) {
+                case .bars: out += BarChart.render(r, settings: settings)
+                case .series(let chart, let kind):
+                    out += SeriesText.render(chart, kind: kind, width: width) + "\n"
                     out += Grid.render(r, settings: settings, style: .box)
+                case .table: out += Grid.render(r, settings: settings, style: .box)
                 }
             }
         }
@@ -70,14 +74,18 @@ public enum ReportFormat: String, CaseIterable, Sendable {
             switch block {
             case .heading(let h):
                 parts.append(String(repeating: "#", count: h.level) + " " + h.text + "\n")
-            case .result(let r, _):
+            case .result(let r, _, let choice):
                 if r.rows.isEmpty {
                     parts.append("*(no rows)*\n")
                     continue
                 }
                 var s = Markup.markdown(r, settings: settings)
-                if BarChart.isChartable(r) {
+                switch ReportChart.plan(r, choice: choice) {
+                case .bars:
                     s += "\n```text\n" + BarChart.render(r, settings: OutputSettings(mode: .bar, headers: false)) + "```\n"
+                case .series(let chart, let kind):
+                    s += "\n```text\n" + SeriesText.render(chart, kind: kind, width: nil) + "```\n"
+                case .table: break
                 }
                 parts.append(s)
             }
@@ -91,7 +99,7 @@ public enum ReportFormat: String, CaseIterable, Sendable {
 
     static func csv(_ doc: ReportDocument) -> String {
         var parts: [String] = []
-        for case .result(let r, _) in doc.blocks {
+        for case .result(let r, _, _) in doc.blocks {
             parts.append(ResultPrinter.render(r, settings: OutputSettings(mode: .csv, headers: true)))
         }
         return parts.joined(separator: "\n")
@@ -104,7 +112,7 @@ public enum ReportFormat: String, CaseIterable, Sendable {
             .joined(separator: ",") + "}"
         s += ",\"results\":["
         var first = true
-        for case .result(let r, let heading) in doc.blocks {
+        for case .result(let r, let heading, _) in doc.blocks {
             s += first ? "\n" : ",\n"
             first = false
             s += "{\"heading\":" + (heading.map { ValueText.jsonString($0) } ?? "null")

@@ -1,7 +1,8 @@
 // A small SQL lexer, enough to cut a script into statements the way SQLite reads them: strings, quoted
 // names, `--` and `/* */` comments, parameters, and CREATE TRIGGER bodies whose inner `;` do not end the
 // statement. It finds where a statement ends after one fails to compile, tells the shell when a typed
-// statement is complete, lists the `:name` parameters a report uses, and reads `-- # Heading` comments.
+// statement is complete, lists the `:name` parameters a report uses, and reads `-- # Heading` comments and
+// `-- @chart none|bar|line` directives.
 
 public enum SQLScanner {
     public enum Kind: Equatable { case word, parameter, string, identifier, semicolon, other }
@@ -19,6 +20,26 @@ public enum SQLScanner {
         public init(level: Int, text: String) { self.level = level; self.text = text }
     }
 
+    /// How a report draws the results after a `-- @chart KIND` comment (until the next heading).
+    public enum ChartChoice: String, Equatable, Sendable {
+        /// A table only.
+        case none
+        /// Bars: horizontal per row, or columns over time when the first column is a time.
+        case bar
+        /// A line over time (or over the rows in order).
+        case line
+    }
+
+    /// What the comments before a statement hold.
+    public struct Trivia {
+        public var end: Int
+        public var headings: [Heading] = []
+        /// The last `-- @chart` directive, if any.
+        public var chart: ChartChoice?
+        /// A `-- @chart` directive with an unknown kind, as written.
+        public var badChart: String?
+    }
+
     static func isIdentifierByte(_ c: UInt8) -> Bool {
         (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x5F || c >= 0x80 || c == 0x24
     }
@@ -27,15 +48,27 @@ public enum SQLScanner {
 
     /// The end of the whitespace and comments starting at `i`, and the heading comments among them.
     public static func skipTrivia(_ b: [UInt8], from i: Int) -> (end: Int, headings: [Heading]) {
+        let t = scanTrivia(b, from: i)
+        return (t.end, t.headings)
+    }
+
+    /// The whitespace and comments starting at `i`: where they end, their headings and chart directives.
+    public static func scanTrivia(_ b: [UInt8], from i: Int) -> Trivia {
         var j = i
         var headings: [Heading] = []
+        var chart: ChartChoice?
+        var badChart: String?
         while j < b.count {
             let c = b[j]
             if isSpace(c) { j += 1; continue }
             if c == 0x2D, j + 1 < b.count, b[j + 1] == 0x2D {  // --
                 var k = j + 2
                 while k < b.count, b[k] != 0x0A { k += 1 }
-                if let h = heading(b[(j + 2)..<k]) { headings.append(h) }
+                if let h = heading(b[(j + 2)..<k]) {
+                    headings.append(h)
+                } else if let word = directive("@chart", b[(j + 2)..<k]) {
+                    if let c = ChartChoice(rawValue: word.lowercased()) { chart = c; badChart = nil } else { badChart = word }
+                }
                 j = k
                 continue
             }
@@ -47,7 +80,17 @@ public enum SQLScanner {
             }
             break
         }
-        return (j, headings)
+        return Trivia(end: j, headings: headings, chart: chart, badChart: badChart)
+    }
+
+    /// The word after `-- @NAME` (the bytes after the `--`), or nil when the comment is not that directive.
+    static func directive(_ name: String, _ comment: ArraySlice<UInt8>) -> String? {
+        var text = Substring(String(decoding: comment, as: UTF8.self))
+        while let f = text.first, f == " " || f == "\t" { text.removeFirst() }
+        guard text.hasPrefix(name) else { return nil }
+        text = text.dropFirst(name.count)
+        guard let f = text.first, f == " " || f == "\t" else { return text.isEmpty ? "" : nil }
+        return text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" }).first.map(String.init) ?? ""
     }
 
     /// `# Title` after a `--` (the bytes following it): level = number of `#`.

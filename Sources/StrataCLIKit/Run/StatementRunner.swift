@@ -1,7 +1,8 @@
 // Runs SQL text statement by statement for the shell, batch runs and reports alike: binds named
 // parameters, streams each result to an observer, reports each failure with the line it started on, and
-// stops on --bail, Ctrl-C or --timeout. Comment headings (`-- # Title`) before a statement reach the observer
-// first, which is how reports get their sections.
+// stops on --bail, Ctrl-C or --timeout. Comment headings (`-- # Title`, parameters in them filled in) and
+// `-- @chart` directives before a statement reach the observer first, which is how reports get their sections.
+// A statement with a parameter that has no value fails, naming it (a NULL nobody chose is never bound).
 import SQLiteKit
 
 /// Receives what a script produces, in order.
@@ -12,10 +13,13 @@ public protocol ResultObserver: AnyObject {
     func end()
     /// The statement failed after `begin` (possibly after some rows).
     func abandon()
+    /// A `-- @chart` directive: how to draw the results that follow (until the next heading).
+    func chart(_ choice: SQLScanner.ChartChoice)
 }
 
 extension ResultObserver {
     public func abandon() { end() }
+    public func chart(_ choice: SQLScanner.ChartChoice) {}
 }
 
 /// One failed statement: where it started and SQLite's message.
@@ -69,8 +73,15 @@ public final class StatementRunner {
             var offset = 0
             while offset < bytes.count {
                 if control?.shouldStop == true { stopped = true; return }
-                let (start, headings) = SQLScanner.skipTrivia(bytes, from: offset)
-                for h in headings { observer.heading(h) }
+                let trivia = SQLScanner.scanTrivia(bytes, from: offset)
+                let start = trivia.end
+                for h in trivia.headings { observer.heading(filled(h)) }
+                if let c = trivia.chart { observer.chart(c) }
+                if let bad = trivia.badChart {
+                    failures += 1
+                    onError(ScriptError(source: source, line: line(at: max(offset, start - 1)),
+                                        message: "unknown chart '\(bad)' (-- @chart none, bar or line)"))
+                }
                 guard start < bytes.count else { return }
                 let where_ = line(at: start)
                 let statement: Statement?
@@ -129,11 +140,42 @@ public final class StatementRunner {
 
     private func bindParameters(_ st: Statement) throws {
         let count = st.parameterCount
-        guard count > 0, !parameters.isEmpty else { return }
+        guard count > 0 else { return }
+        var unbound: [String] = []
         for i in 1...count {
+            // A nameless slot is an anonymous `?` or a gap before a `?NNN`: left NULL, as sqlite3 leaves it.
             guard let name = st.parameterName(i) else { continue }
             let bare = name.first.map { ":@$".contains($0) } == true ? String(name.dropFirst()) : name
-            if let v = parameters[bare] ?? parameters[name] { try st.bind(v, at: i) }
+            if let v = parameters[bare] ?? parameters[name] { try st.bind(v, at: i) } else { unbound.append(name) }
         }
+        guard !unbound.isEmpty else { return }
+        let plain = unbound.map { $0.first.map { ":@$?".contains($0) } == true ? String($0.dropFirst()) : $0 }
+        throw SQLError((unbound.count == 1 ? "no value for parameter " : "no values for parameters ")
+                       + unbound.joined(separator: ", ") + " (give " + plain.map { "--param \($0)=VALUE" }.joined(separator: " ")
+                       + ", or in the shell .param set \(plain[0]) VALUE)")
+    }
+
+    /// A heading with the parameters it names (`(lang = :lang)`) replaced by their values.
+    func filled(_ h: SQLScanner.Heading) -> SQLScanner.Heading {
+        guard !parameters.isEmpty, h.text.contains(where: { $0 == ":" || $0 == "@" || $0 == "$" }) else { return h }
+        let b = Array(h.text.utf8)
+        var out: [UInt8] = []
+        var i = 0
+        while i < b.count {
+            let c = b[i]
+            if c == 0x3A || c == 0x40 || c == 0x24 {
+                var k = i + 1
+                while k < b.count, SQLScanner.isIdentifierByte(b[k]), b[k] != 0x24 { k += 1 }
+                let name = String(decoding: b[(i + 1)..<k], as: UTF8.self)
+                if k > i + 1, let v = parameters[name] {
+                    out += Array(ValueText.display(v, null: "NULL").utf8)
+                    i = k
+                    continue
+                }
+            }
+            out.append(c)
+            i += 1
+        }
+        return SQLScanner.Heading(level: h.level, text: String(decoding: out, as: UTF8.self))
     }
 }

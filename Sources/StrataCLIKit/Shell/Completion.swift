@@ -1,6 +1,8 @@
 // Tab completion for the shell: dot commands and their arguments at the start of a line, and in SQL the
 // keywords, table and column names of the open database (refreshed when its schema changes) and every
-// function name, Strata's included. Pure string work over a snapshot of names, so it is unit-testable.
+// function name, Strata's included; file names after `.read`/`.open`/... and inside a quoted string in SQL
+// (`read_log('/var/lo` ⇥), directories ending in `/` so completion can go on into them. Pure string work over
+// a snapshot of names and a directory lister, so it is unit-testable.
 import SQLiteKit
 
 public struct CompletionNames: Sendable {
@@ -8,20 +10,26 @@ public struct CompletionNames: Sendable {
     /// Column names by lower-cased table name.
     public var columns: [String: [String]] = [:]
     public var functions: [String] = []
+    /// The entries of a directory (name, is a directory), or nil when it cannot be read.
+    public var listDirectory: @Sendable (String) -> [(name: String, isDirectory: Bool)]? = { _ in nil }
     public init() {}
 }
 
 public enum Completion {
     public static let dotCommands = ["bail", "databases", "exit", "explain", "functions", "headers", "help", "indexes",
                                      "load", "mode", "nullvalue", "once", "open", "output", "param", "quit", "read",
-                                     "schema", "separator", "show", "tables", "timeout", "timer"]
+                                     "report", "schema", "separator", "show", "tables", "timeout", "timer"]
 
     /// Candidates for `word`, the text being completed; `before` is the line up to the word.
-    /// Nil means "complete a file name" (after .open, .read, .load, .output, .once).
+    /// Nil means "complete a file name" (after .open, .read, .load, .output, .once, .report).
     public static func candidates(before: String, word: String, names: CompletionNames) -> [String]? {
         let trimmed = before.drop { $0 == " " || $0 == "\t" }
         if trimmed.hasPrefix(".") || (trimmed.isEmpty && word.hasPrefix(".")) {
             return dotCandidates(before: String(trimmed), word: word)
+        }
+        // Inside a string literal: a path (`read_log('logs/` ⇥), the string closed after a file.
+        if before.filter({ $0 == "'" }).count % 2 == 1 {
+            return files(word, names: names, closing: "'")
         }
         // table.column
         if let dot = word.lastIndex(of: ".") {
@@ -60,8 +68,22 @@ public enum Completion {
         case "headers", "timer", "bail": return ["on", "off"].filter { $0.hasPrefix(word) }
         case "param": return parts.count == 1 ? ["set", "list", "clear", "unset"].filter { $0.hasPrefix(word) } : []
         case "open", "read", "load", "output", "once": return nil
+        case "report": return parts.count == 1 ? nil : []
         default: return []
         }
+    }
+
+    /// Paths starting with `word`: entries of its directory, directories with a `/` (completion goes on into
+    /// them), files followed by `closing`. Hidden entries only when the name being typed starts with a dot.
+    public static func files(_ word: String, names: CompletionNames, closing: String = "") -> [String] {
+        let slash = word.lastIndex(of: "/")
+        let directory = slash.map { String(word[...$0]) } ?? ""
+        let partial = slash.map { String(word[word.index(after: $0)...]) } ?? word
+        guard let entries = names.listDirectory(directory.isEmpty ? "." : directory) else { return [] }
+        return entries
+            .filter { $0.name != "." && $0.name != ".." && $0.name.hasPrefix(partial) && (partial.hasPrefix(".") || !$0.name.hasPrefix(".")) }
+            .map { directory + $0.name + ($0.isDirectory ? "/" : closing) }
+            .sorted()
     }
 
     static func words(_ s: String) -> [String] {

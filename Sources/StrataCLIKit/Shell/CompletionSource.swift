@@ -1,11 +1,35 @@
 // Where completion gets its names: the open database's tables and columns (all attached schemas) and its
-// function names, read once and again only when the schema changes.
+// function names, read once and again only when the schema changes; and the directories file names come from.
+import Glibc
 import SQLiteKit
 
 extension Session {
-    /// Completion candidates for `word`, with `before` the line up to it; nil asks for file names.
+    /// Completion candidates for `word`, with `before` the line up to it.
     public func complete(before: String, word: String) -> [String]? {
-        Completion.candidates(before: before, word: word, names: completionNames())
+        var names = completionNames()
+        names.listDirectory = Self.listDirectory
+        if let c = Completion.candidates(before: before, word: word, names: names) { return c }
+        return Completion.files(word, names: names)
+    }
+
+    /// A directory's entries, symbolic links to directories counted as directories.
+    static func listDirectory(_ path: String) -> [(name: String, isDirectory: Bool)]? {
+        guard let dir = opendir(path) else { return nil }
+        defer { closedir(dir) }
+        var out: [(String, Bool)] = []
+        while let entry = readdir(dir), out.count < 10_000 {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            var isDirectory = Int32(entry.pointee.d_type) == Int32(DT_DIR)
+            if Int32(entry.pointee.d_type) == Int32(DT_LNK) || Int32(entry.pointee.d_type) == Int32(DT_UNKNOWN) {
+                var st = stat()
+                let full = path.hasSuffix("/") ? path + name : path + "/" + name
+                isDirectory = stat(full, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+            }
+            out.append((name, isDirectory))
+        }
+        return out
     }
 
     func completionNames() -> CompletionNames {

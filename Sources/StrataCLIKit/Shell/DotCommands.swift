@@ -22,7 +22,8 @@ extension Session {
         .output ?FILE?           send results to FILE, or back to the screen
         .param set NAME VALUE    bind :NAME (also: list, unset NAME, clear)
         .quit                    exit
-        .read FILE               run the SQL and dot commands in FILE
+        .read FILE               run the SQL and dot commands in FILE (its @param defaults apply)
+        .report FILE ?NAME=VALUE ...?  run a report: headings, tables and charts
         .schema ?PATTERN?        CREATE statements (of matching tables)
         .separator SEP           column separator of list mode
         .show                    current settings
@@ -103,11 +104,10 @@ extension Session {
             return explain(String(sql), source, lineNumber)
         case "read":
             guard let path = rest.first else { return fail("usage: .read FILE", source, lineNumber) }
-            let fd = open(path, O_RDONLY | O_CLOEXEC)
-            guard fd >= 0 else { return fail("\(path): cannot open: \(errorText(errno))", source, lineNumber) }
-            let before = failures
-            process(DescriptorLineReader(descriptor: fd, closeWhenDone: true), source: path)
-            return failures == before
+            return readFile(path, source, lineNumber)
+        case "report":
+            guard let path = rest.first else { return fail("usage: .report FILE ?NAME=VALUE ...?", source, lineNumber) }
+            return report(path, arguments: Array(rest.dropFirst()), source, lineNumber)
         case "output":
             if let path = rest.first { return redirect(to: path, once: false) }
             endRedirection()
@@ -137,6 +137,102 @@ extension Session {
             return fail("unknown command .\(name) (see .help)", source, lineNumber)
         }
         return true
+    }
+
+    /// `.read FILE`: runs its SQL and dot commands. A file that declares `-- @param`s gets their defaults for
+    /// names the session has not set (for this run only) and its identifier parameters written in; a name used
+    /// with no value anywhere stops it before anything runs, naming every such parameter.
+    private func readFile(_ path: String, _ source: String?, _ lineNumber: Int) -> Bool {
+        let text: String
+        switch App.readFile(path) {
+        case .success(let t): text = t
+        case .failure(let e): return fail("\(path): \(e.message)", source, lineNumber)
+        }
+        // SQL lines only: dot commands are not SQL, and `.param set NAME` there provides NAME.
+        var sqlLines: [Substring] = []
+        var setInFile = Set<String>()
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            let trimmed = line.drop { $0 == " " || $0 == "\t" }
+            if trimmed.hasPrefix(".") {
+                let words = Self.splitArguments(String(trimmed.dropFirst()))
+                if words.count >= 2, words[0] == "param" || words[0] == "parameter", words[1] == "set", words.count >= 3 {
+                    var name = words[2]
+                    if let f = name.first, f == ":" || f == "@" || f == "$" { name.removeFirst() }
+                    setInFile.insert(name)
+                }
+                sqlLines.append("")
+            } else {
+                sqlLines.append(line)
+            }
+        }
+        var report = Report(path: path, sql: sqlLines.joined(separator: "\n"))
+        report.used = report.used.filter { !setInFile.contains($0) && !($0.first?.isNumber ?? false) }
+        let values: [String: SQLValue]
+        do {
+            values = try report.resolve(given: [], ambient: parameters)
+        } catch {
+            return fail("\(path): " + ((error as? Report.ResolveError)?.message ?? "\(error)"), source, lineNumber)
+        }
+        var toRun = text
+        if report.declared.contains(where: \.isIdentifier) {
+            do {
+                toRun = try Report(path: path, sql: text).preparedSQL(values: values)
+            } catch {
+                return fail("\(path): " + ((error as? Report.ResolveError)?.message ?? "\(error)"), source, lineNumber)
+            }
+        }
+        let saved = parameters
+        for (k, v) in values where parameters[k] == nil { parameters[k] = v }
+        let before = failures
+        process(MemoryLineReader(toRun), source: path)
+        // Defaults applied for this file only; what the file set with .param set stays, as in sqlite3.
+        for (k, _) in values where saved[k] == nil && !setInFile.contains(k) { parameters[k] = nil }
+        return failures == before
+    }
+
+    /// `.report FILE [NAME=VALUE ...]`: runs a report as `strata run` does — values given here, else set with
+    /// `.param set`, else the report's defaults; unknown or missing names stop it — and prints it: text with
+    /// charts, or markdown, html, csv or json when that is the output mode.
+    private func report(_ path: String, arguments: [String], _ source: String?, _ lineNumber: Int) -> Bool {
+        var given: [(name: String, value: String)] = []
+        for a in arguments {
+            guard let (n, v) = ParameterValue.assignment(a) else {
+                return fail("usage: .report FILE ?NAME=VALUE ...? ('\(a)' is not NAME=VALUE)", source, lineNumber)
+            }
+            given.append((n, v))
+        }
+        let text: String
+        switch App.readFile(path) {
+        case .success(let t): text = t
+        case .failure(let e): return fail("\(path): \(e.message)", source, lineNumber)
+        }
+        let report = Report(path: path, sql: text)
+        let values: [String: SQLValue]
+        let sql: String
+        do {
+            values = try report.resolve(given: given, ambient: parameters)
+            sql = try report.preparedSQL(values: values)
+        } catch {
+            return fail("\(path): " + ((error as? Report.ResolveError)?.message ?? "\(error)"), source, lineNumber)
+        }
+        let format: ReportFormat
+        switch settings.mode {
+        case .markdown: format = .markdown
+        case .html: format = .html
+        case .csv: format = .csv
+        case .json, .jsonl: format = .json
+        default: format = .text
+        }
+        let collector = ReportCollector()
+        let failed = runCollecting(sql, source: path, values: values, observer: collector)
+        var doc = collector.document
+        doc.source = path
+        doc.parameters = report.knownNames.map { ($0, values[$0] ?? .null) }
+        var rendered = format.render(doc, width: redirected ? nil : terminalWidth?())
+        if output.isTerminal { rendered = TextWidth.visibleControls(rendered) }
+        output.write(rendered)
+        output.flush()
+        return failed == 0
     }
 
     private func fail(_ message: String, _ source: String?, _ line: Int) -> Bool {

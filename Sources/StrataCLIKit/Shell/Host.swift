@@ -75,3 +75,25 @@ public final class DescriptorLineReader: LineReader {
         }
     }
 }
+
+/// Lines of a text already in memory (a `.read` file whose parameters were checked first).
+public final class MemoryLineReader: LineReader {
+    private var lines: [Substring]
+    private var next = 0
+
+    public init(_ text: String) {
+        var l = text.split(separator: "\n", omittingEmptySubsequences: false)
+        if l.last == "" { l.removeLast() }
+        lines = l
+    }
+
+    public var isInteractive: Bool { false }
+    public func remember(_ entry: String) {}
+
+    public func read(prompt: String) -> LineInput {
+        if Interruption.pending > 0 { return .interrupted }
+        guard next < lines.count else { return .end }
+        next += 1
+        return .line(String(lines[next - 1]))
+    }
+}

@@ -11,7 +11,7 @@ public final class Session {
     public let standardOutput: TextOutput
     /// Where results go now: stdout, or a `.output`/`.once` file.
     public private(set) var output: TextOutput
-    private var redirected = false
+    private(set) var redirected = false
     private var onceOnly = false
     public var timer = false
     public var bail = false
@@ -130,6 +130,24 @@ public final class Session {
             failures += 1
         }
         if onceOnly { endRedirection() }
+        return failed
+    }
+
+    /// Runs a report's SQL with `values` bound, into `observer` (`.report`); returns how many statements failed.
+    func runCollecting(_ sql: String, source: String, values: [String: SQLValue], observer: ResultObserver) -> Int {
+        let runner = StatementRunner(connection: connection)
+        runner.parameters = values
+        runner.bail = bail
+        let control = RunControl(connection: connection, deadline: deadline, timeoutSeconds: timeoutSeconds,
+                                 progress: showProgress ? ProgressLine() : nil)
+        runner.control = control
+        runner.onError = { [unowned self] e in
+            self.output.flush()
+            self.reportError("strata: " + e.located)
+        }
+        let failed = runner.run(sql, source: source, observer: observer)
+        if control.wasTimedOut { timedOut = true }
+        failures += failed
         return failed
     }
 
