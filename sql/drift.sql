@@ -1,11 +1,15 @@
 -- Embedding drift between two weeks: the distance between the weeks' centroids (vec_avg + cosine_distance),
 -- and the share of this week's vectors whose nearest neighbour last week is farther than a threshold
 -- (one batched knn_match over .npy files read with read_npy).
+-- Expects two .npy files of float32 (or any numeric dtype) 2-D arrays, one embedding per row, same dimensions;
+-- rows that are not finite vectors are left out.
 -- Point it at real files: strata run sql/drift.sql --param last_week=emb_w46.npy --param this_week=emb_w47.npy
 -- @param last_week = sql/demo/docs_week1.npy
 -- @param this_week = sql/demo/docs_week2.npy
 -- @param threshold = 0.25
 
+DROP TABLE IF EXISTS temp.last_week;
+DROP TABLE IF EXISTS temp.this_week;
 CREATE TEMP TABLE last_week AS SELECT i, vector FROM read_npy(:last_week) WHERE vec_check(vector) IS NULL;
 CREATE TEMP TABLE this_week AS SELECT i, vector FROM read_npy(:this_week) WHERE vec_check(vector) IS NULL;
 

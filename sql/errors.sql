@@ -1,6 +1,9 @@
 -- Error digest across all job logs: warnings and errors per hour, the distinct error shapes (messages with
 -- numbers, ids and quoted values folded by log_shape) with how often and where each occurred, and the
 -- latest traceback.
+-- Expects log files read_log knows (Python logging, syslog, journal, JSON lines, ...: see docs/logs.md) with a
+-- level per record; records without one (most syslog lines) are not warnings or errors. `since` may be
+-- relative: --param since='-24 hours', --param since=yesterday.
 -- Point it at real files: strata run sql/errors.sql --param logs='/var/log/ml/*.log' --param since='2026-11-20'
 -- @param logs = sql/demo/logs/*.log
 -- @param since = 2026-11-14 00:00:00
