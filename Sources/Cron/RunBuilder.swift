@@ -36,10 +36,13 @@ public struct CronRun: Sendable, Equatable {
     public var endBound: CivilDateTime? = nil
     /// A kernel line killed a process while this run and others were going, and nothing tells whose it was.
     public var killNote: String? = nil
+    /// `host` numbered by the builder.
+    var hostID = 0
 }
 
+/// A pid on a host (hosts numbered by RunBuilder: hashing two integers, not a host name, per lookup).
 struct PidKey: Hashable {
-    var host: String?
+    var host: Int
     var pid: Int
 }
 
@@ -47,6 +50,36 @@ struct CommandKey: Hashable {
     var host: String?
     var user: String?
     var command: String
+}
+
+/// Indices by pid key without an array per key: the latest index per key, and each index's previous one.
+struct PidIndex {
+    private var latest: [PidKey: Int] = [:]
+    private var previous: [Int: Int] = [:]
+    mutating func add(_ i: Int, _ key: PidKey) {
+        if let p = latest[key] { previous[i] = p }
+        latest[key] = i
+    }
+    /// The indices with this key, latest first.
+    func all(_ key: PidKey) -> [Int] {
+        var out: [Int] = []
+        var i = latest[key]
+        while let k = i { out.append(k); i = previous[k] }
+        return out
+    }
+}
+
+/// Lists of integers per index, for candidates (most indices have none or a few).
+struct Adjacency {
+    private var lists: [[Int]]
+    private(set) var keys: [Int] = []
+    init(count: Int) { lists = Array(repeating: [], count: count) }
+    mutating func set(_ i: Int, _ list: [Int]) { lists[i] = list }
+    mutating func append(_ i: Int, _ v: Int) {
+        if lists[i].isEmpty { keys.append(i) }
+        lists[i].append(v)
+    }
+    func of(_ i: Int) -> [Int] { i >= 0 && i < lists.count ? lists[i] : [] }
 }
 
 /// The runs of a history, paired.
@@ -70,6 +103,7 @@ public struct RunBuilder {
     /// A process P of cron for one job: its PAM session and the END/CMDEND/error lines it logged.
     private struct Parent {
         var host: String?
+        var hostID: Int
         var pid: Int
         var user: String?
         var openedAt: CivilDateTime?
@@ -82,10 +116,24 @@ public struct RunBuilder {
     private var parents: [Parent] = []
     /// The parent record a pid's next lines belong to (a session opened and not yet closed, or lines without one).
     private var currentParent: [PidKey: Int] = [:]
-    private struct ErrorLine { var host: String?; var pid: Int?; var jobPid: Int; var exit: Int?; var ts: CivilDateTime }
+    private struct ErrorLine { var host: Int; var pid: Int?; var jobPid: Int; var exit: Int?; var ts: CivilDateTime }
     private var errors: [ErrorLine] = []
-    private var kills: [CronLogEvent] = []
+    private var kills: [(event: CronLogEvent, host: Int)] = []
     private var uids: [String: Int] = [:]
+    private var hostIDs: [String: Int] = [:]
+    private var lastHost: String?
+    private var lastHostID = -1
+
+    /// The number of a host name (nil is 0).
+    private mutating func hostID(_ h: String?) -> Int {
+        guard let h else { return 0 }
+        if lastHostID >= 0, h == lastHost { return lastHostID }
+        let id: Int
+        if let known = hostIDs[h] { id = known } else { id = hostIDs.count + 1; hostIDs[h] = id }
+        lastHost = h
+        lastHostID = id
+        return id
+    }
 
     /// Seconds between a PAM session opening and the CMD line of the job it belongs to.
     static let sessionWindow: Int64 = 60
@@ -104,25 +152,26 @@ public struct RunBuilder {
         case "ERROR":
             guard let j = e.jobPid else { return }
             failuresLogged = true
-            errors.append(ErrorLine(host: e.host, pid: e.pid, jobPid: j, exit: e.exitStatus, ts: e.ts))
+            errors.append(ErrorLine(host: hostID(e.host), pid: e.pid, jobPid: j, exit: e.exitStatus, ts: e.ts))
         case "SESSION_OPEN":
             guard let pid = e.pid else { return }
             // "session opened for user alice(uid=1001) by (uid=0)": the uid of a user, for the OOM lines' UID.
             if let u = e.user, uids[u] == nil, let r = e.message.firstRange(of: "(uid=") {
                 uids[u] = Int(e.message[r.upperBound...].prefix { $0.isNumber })
             }
-            let key = PidKey(host: e.host, pid: pid)
+            let h = hostID(e.host)
+            let key = PidKey(host: h, pid: pid)
             currentParent[key] = parents.count
-            parents.append(Parent(host: e.host, pid: pid, user: e.user, openedAt: e.ts))
+            parents.append(Parent(host: e.host, hostID: h, pid: pid, user: e.user, openedAt: e.ts))
         case "SESSION_CLOSE":
             guard let pid = e.pid else { return }
             endsLogged = true
-            let key = PidKey(host: e.host, pid: pid)
+            let key = PidKey(host: hostID(e.host), pid: pid)
             if let p = currentParent[key], parents[p].closedAt == nil, parents[p].openedAt != nil {
                 parents[p].closedAt = e.ts
             }
             currentParent[key] = nil
-        case "OOM_KILL", "SEGFAULT", "TRAP": kills.append(e)
+        case "OOM_KILL", "SEGFAULT", "TRAP": kills.append((e, hostID(e.host)))
         default: break
         }
     }
@@ -131,6 +180,7 @@ public struct RunBuilder {
         guard let command = e.command.map(trimmedCommand) else { return }
         var run = CronRun(host: e.host, user: e.user, command: command, startedAt: e.ts, endedAt: nil, exitStatus: nil,
                           jobPid: e.pid, cronPid: nil, failed: false)
+        run.hostID = hostID(e.host)
         if let j = e.jobPid {
             // Debian -L 8: P logs the CMD line and names J.
             run.jobPid = j
@@ -142,7 +192,8 @@ public struct RunBuilder {
     private mutating func end(_ e: CronLogEvent) {
         endsLogged = true
         guard let pid = e.pid else { return }
-        let key = PidKey(host: e.host, pid: pid)
+        let h = hostID(e.host)
+        let key = PidKey(host: h, pid: pid)
         let command = e.command.map(trimmedCommand)
         if let p = currentParent[key], parents[p].endedAt == nil,
            let opened = parents[p].openedAt, e.ts.epochSeconds - opened.epochSeconds <= Self.staleAfter * 24 {
@@ -153,39 +204,41 @@ public struct RunBuilder {
             return
         }
         // No session for this P (no PAM lines in the history): a parent known only by its end.
-        parents.append(Parent(host: e.host, pid: pid, user: e.user, endedAt: e.ts, endCommand: command,
+        parents.append(Parent(host: e.host, hostID: h, pid: pid, user: e.user, endedAt: e.ts, endCommand: command,
                               endJobPid: e.jobPid))
     }
 
-    /// The runs, each tied to its parent's lines where the log allows one answer.
-    public func build() -> CronHistory {
-        var runs = self.runs
-        var parents = self.parents
-        var byJobPid: [PidKey: [Int]] = [:]
-        for (i, r) in runs.enumerated() { if let j = r.jobPid { byJobPid[PidKey(host: r.host, pid: j), default: []].append(i) } }
+    /// The runs, each tied to its parent's lines where the log allows one answer (the builder is left empty).
+    public mutating func build() -> CronHistory {
+        var runs: [CronRun] = []
+        var parents: [Parent] = []
+        swap(&runs, &self.runs)
+        swap(&parents, &self.parents)
+        // Runs by job pid: the latest index, and for each run the previous one with the same pid.
+        var byJobPid = PidIndex()
+        for (i, r) in runs.enumerated() { if let j = r.jobPid { byJobPid.add(i, PidKey(host: r.hostID, pid: j)) } }
 
         /// The run with job pid `j` going at `t` (the latest started at or before it, not stale).
-        func run(jobPid j: Int, host: String?, at t: CivilDateTime) -> Int? {
-            guard let list = byJobPid[PidKey(host: host, pid: j)] else { return nil }
-            for i in list.reversed() where runs[i].startedAt <= t {
+        func run(jobPid j: Int, host: Int, at t: CivilDateTime) -> Int? {
+            for i in byJobPid.all(PidKey(host: host, pid: j)) where runs[i].startedAt <= t {
                 return t.epochSeconds - runs[i].startedAt.epochSeconds <= Self.staleAfter * 24 ? i : nil
             }
             return nil
         }
 
         // 1. Parents that name their job: END ([J] ...) lines (Debian -L 10).
-        var parentsByPid: [PidKey: [Int]] = [:]
-        for (k, p) in parents.enumerated() { parentsByPid[PidKey(host: p.host, pid: p.pid), default: []].append(k) }
+        var parentsByPid = PidIndex()
+        for (k, p) in parents.enumerated() { parentsByPid.add(k, PidKey(host: p.hostID, pid: p.pid)) }
         for k in parents.indices {
             guard let j = parents[k].endJobPid, let t = parents[k].endedAt,
-                  let i = run(jobPid: j, host: parents[k].host, at: t) else { continue }
+                  let i = run(jobPid: j, host: parents[k].hostID, at: t) else { continue }
             link(run: i, parent: k, &runs, &parents)
         }
         // 2. Runs whose CMD line named P (Debian -L 8): the parent record of that pid open at the start.
         var linked = Set(parents.compactMap(\.run))
         for i in runs.indices where runs[i].cronPid != nil && !linked.contains(i) {
             guard let p = runs[i].cronPid else { continue }
-            for k in parentsByPid[PidKey(host: runs[i].host, pid: p)] ?? [] where parents[k].run == nil
+            for k in parentsByPid.all(PidKey(host: runs[i].hostID, pid: p)).reversed() where parents[k].run == nil
                 && isOpen(parents[k], at: runs[i].startedAt) {
                 link(run: i, parent: k, &runs, &parents)
                 linked.insert(i)
@@ -227,7 +280,7 @@ public struct RunBuilder {
             if runs[i].endedAt.map({ e.ts < $0 }) ?? true { runs[i].endedAt = e.ts }
             runs[i].endUnknown = nil
         }
-        for e in kills { kill(e, &runs, byJobPid: byJobPid, uids: uids) }
+        for k in kills { kill(k.event, host: k.host, &runs, byJobPid: byJobPid, uids: uids) }
         return CronHistory(runs: runs, endsLogged: endsLogged, failuresLogged: failuresLogged)
     }
 
@@ -250,18 +303,19 @@ public struct RunBuilder {
     /// Ties the remaining runs to sessions where one answer is left (see the file's comment).
     private func pairByConstraints(_ runs: inout [CronRun], _ parents: inout [Parent]) {
         // Sessions by (host, user), in opening order, for a window search.
-        struct GroupKey: Hashable { var host: String?; var user: String? }
+        struct GroupKey: Hashable { var host: Int; var user: String? }
         var sessions: [GroupKey: [Int]] = [:]
         for (k, p) in parents.enumerated() where p.openedAt != nil && p.run == nil {
-            sessions[GroupKey(host: p.host, user: p.user), default: []].append(k)
+            sessions[GroupKey(host: p.hostID, user: p.user), default: []].append(k)
         }
-        var claimedRun = Set<Int>()
-        for k in parents.indices { if let i = parents[k].run { claimedRun.insert(i) } }
+        var claimedRun = [Bool](repeating: false, count: runs.count)
+        for k in parents.indices { if let i = parents[k].run { claimedRun[i] = true } }
         // Candidates of each unpaired run, and the reverse.
-        var candidates: [Int: [Int]] = [:]
-        var runsOf: [Int: [Int]] = [:]
-        for (i, r) in runs.enumerated() where !claimedRun.contains(i) && r.cronPid == nil {
-            guard let list = sessions[GroupKey(host: r.host, user: r.user)] else { continue }
+        var candidates = Adjacency(count: runs.count)
+        var runsOf = Adjacency(count: parents.count)
+        var withCandidates: [Int] = []
+        for (i, r) in runs.enumerated() where !claimedRun[i] && r.cronPid == nil {
+            guard let list = sessions[GroupKey(host: r.hostID, user: r.user)] else { continue }
             let t = r.startedAt
             // The last session opened at or before t (binary search), then back through the window.
             var lo = 0, hi = list.count
@@ -273,38 +327,39 @@ public struct RunBuilder {
             var s = lo
             while s > 0 {
                 s -= 1
-                let p = parents[list[s]]
-                guard let o = p.openedAt, t.epochSeconds - o.epochSeconds <= Self.sessionWindow else { break }
-                if let j = r.jobPid, p.pid >= j { continue }     // J is P's child: forked after it
-                if let c = p.closedAt, c < t { continue }        // closed before the job started
-                if let e = p.endedAt, e < t { continue }
-                if let c = p.endCommand, c != r.command { continue }  // P's END names another command
-                found.append(list[s])
+                let k = list[s]
+                guard let o = parents[k].openedAt, t.epochSeconds - o.epochSeconds <= Self.sessionWindow else { break }
+                if let j = r.jobPid, parents[k].pid >= j { continue }     // J is P's child: forked after it
+                if let c = parents[k].closedAt, c < t { continue }        // closed before the job started
+                if let e = parents[k].endedAt, e < t { continue }
+                if let c = parents[k].endCommand, c != r.command { continue }  // P's END names another command
+                found.append(k)
             }
             guard !found.isEmpty else { continue }
-            candidates[i] = found
-            for k in found { runsOf[k, default: []].append(i) }
+            candidates.set(i, found)
+            withCandidates.append(i)
+            for k in found { runsOf.append(k, i) }
         }
         // Propagation: a run with one candidate left claims it; a parent whose END names a command and that has
         // one run left is that run's.
-        var queue = Array(candidates.keys).sorted()
-        var parentQueue = Array(runsOf.keys).sorted()
-        func live(_ i: Int) -> [Int] { (candidates[i] ?? []).filter { parents[$0].run == nil } }
-        func liveRuns(_ k: Int) -> [Int] { (runsOf[k] ?? []).filter { !claimedRun.contains($0) } }
+        var queue = withCandidates.reversed() as [Int]
+        var parentQueue = runsOf.keys.reversed() as [Int]
+        func live(_ i: Int) -> [Int] { candidates.of(i).filter { parents[$0].run == nil } }
+        func liveRuns(_ k: Int) -> [Int] { runsOf.of(k).filter { !claimedRun[$0] } }
         func claim(_ i: Int, _ k: Int) {
             parents[k].run = i
-            claimedRun.insert(i)
+            claimedRun[i] = true
             runs[i].cronPid = parents[k].pid
             // Runs that had this parent as a candidate may now have one left; so may the run's other candidates.
-            queue.append(contentsOf: runsOf[k] ?? [])
-            parentQueue.append(contentsOf: candidates[i] ?? [])
+            queue.append(contentsOf: runsOf.of(k))
+            parentQueue.append(contentsOf: candidates.of(i))
         }
         var steps = 0
         while !queue.isEmpty || !parentQueue.isEmpty {
             steps += 1
             if steps & 4095 == 0, Interruption.isRequested() { return }
             if let i = queue.popLast() {
-                guard !claimedRun.contains(i) else { continue }
+                guard !claimedRun[i] else { continue }
                 let left = live(i)
                 if left.count == 1 { claim(i, left[0]) }
             } else if let k = parentQueue.popLast() {
@@ -316,7 +371,7 @@ public struct RunBuilder {
         // What is left is ambiguous: several runs of one user that could each be several sessions'. When all of a
         // run's candidates ended within one second, its end is known to that second: they are paired in pid
         // order. Otherwise the end is unknown and said so.
-        for i in candidates.keys.sorted() where !claimedRun.contains(i) {
+        for i in withCandidates where !claimedRun[i] {
             let left = live(i)
             guard !left.isEmpty else { continue }
             let ends = left.map { parents[$0].endedAt ?? parents[$0].closedAt }
@@ -341,7 +396,7 @@ public struct RunBuilder {
     /// only when one run fits — going at that moment on that host, its shell's pid below the victim's (forked
     /// before it), its user's uid the OOM line's `UID:` (uids from the PAM lines), and, among several, the only
     /// one whose command names the killed process. When several fit, each gets a note, and none is failed.
-    private func kill(_ e: CronLogEvent, _ runs: inout [CronRun], byJobPid: [PidKey: [Int]], uids: [String: Int]) {
+    private func kill(_ e: CronLogEvent, host: Int, _ runs: inout [CronRun], byJobPid: PidIndex, uids: [String: Int]) {
         guard let victim = e.jobPid else { return }
         let t = e.ts.epochSeconds
         // The END line and the kernel line may land in either order within a second.
@@ -351,9 +406,9 @@ public struct RunBuilder {
             return true
         }
         var exact: Int?
-        for i in (byJobPid[PidKey(host: e.host, pid: victim)] ?? []).reversed() where going(runs[i]) { exact = i; break }
+        for i in byJobPid.all(PidKey(host: host, pid: victim)) where going(runs[i]) { exact = i; break }
         if exact == nil {
-            for i in runs.indices.reversed() where runs[i].cronPid == victim && runs[i].host == e.host && going(runs[i]) {
+            for i in runs.indices.reversed() where runs[i].cronPid == victim && runs[i].hostID == host && going(runs[i]) {
                 exact = i
                 break
             }
@@ -378,7 +433,7 @@ public struct RunBuilder {
             i -= 1
             let r = runs[i]
             if r.startedAt.epochSeconds < t - Self.killWindow { break }
-            guard r.host == e.host, going(r), let j = r.jobPid, j < victim else { continue }
+            guard r.hostID == host, going(r), let j = r.jobPid, j < victim else { continue }
             if let uid, let u = r.user, let known = uids[u], known != uid { continue }
             candidates.append(i)
         }
@@ -425,4 +480,9 @@ func seconds(from a: CivilDateTime, to b: CivilDateTime) -> Double {
 }
 
 /// A command compared without surrounding blanks (logs and crontabs differ in trailing spaces).
-public func trimmedCommand(_ s: String) -> String { s.trimmingBlanks() }
+public func trimmedCommand(_ s: String) -> String {
+    // Most commands have no blanks around them: no copy then.
+    guard let first = s.utf8.first, let last = s.utf8.last,
+          first == 0x20 || first == 0x09 || last == 0x20 || last == 0x09 else { return s }
+    return s.trimmingBlanks()
+}

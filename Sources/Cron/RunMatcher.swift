@@ -211,15 +211,23 @@ public struct RunMatcher {
                 rows.append(row)
             }
         }
-        rows.sort { a, b in
-            let ta = a.scheduledAt ?? a.startedAt, tb = b.scheduledAt ?? b.startedAt
-            if ta != tb, let x = ta, let y = tb { return x < y }
-            if (a.path ?? "", a.line ?? 0) != (b.path ?? "", b.line ?? 0) {
-                return (a.path ?? "", a.line ?? 0) < (b.path ?? "", b.line ?? 0)
-            }
-            return a.command < b.command
+        // Sorted by time, then entry (path, line), then command: through keys, without moving the rows.
+        let keys = rows.map { r -> (Int64, Int, Int) in
+            let t = r.scheduledAt ?? r.startedAt
+            return ((t?.epochSeconds ?? 0) &* 1_000_000_000 &+ Int64(t?.nanosecond ?? 0), r.job ?? -1, r.line ?? 0)
         }
-        return rows
+        let order = rows.indices.sorted { a, b in
+            if keys[a].0 != keys[b].0 { return keys[a].0 < keys[b].0 }
+            let ja = keys[a].1, jb = keys[b].1
+            if ja != jb {
+                if ja < 0 || jb < 0 { return ja < jb }
+                let x = jobs[ja], y = jobs[jb]
+                if x.path != y.path { return x.path < y.path }
+                if x.line != y.line { return x.line < y.line }
+            }
+            return rows[a].command < rows[b].command
+        }
+        return order.map { rows[$0] }
     }
 
     /// Outcome, status and evidence of a row with a run. `late` is the delay when the run started late.

@@ -179,17 +179,30 @@ func readHistory(paths: [String], from: CivilDateTime?) throws -> (events: [Cron
     let s = HistoryStream(paths: paths)
     s.measuresSpan = true
     var events: [CronLogEvent] = []
+    // Hosts and users repeat: the previous line's text is reused when the bytes agree (no copy per line).
+    var host = TextCache(), user = TextCache()
+    var inOrder = true
     while try s.advance() {
         guard let r = s.record, let l = s.line else { continue }
+        let needsMessage: Bool
         switch r.kind {
-        case .cmd, .end, .cmdEnd, .error, .sessionOpen, .sessionClose, .oomKill, .segfault, .trap: break
+        case .cmd, .end, .cmdEnd, .sessionClose: needsMessage = false
+        case .error, .sessionOpen, .oomKill, .segfault, .trap: needsMessage = true
         default: continue
         }
         if let from, r.ts < from { continue }
-        events.append(r.owned(line: l.number, bytes: l.bytes))
+        let b = l.bytes
+        let h = r.decoded != nil ? r.hostText(in: b) : host.text(r.host, r, b)
+        let u = user.text(r.user, r, b)
+        let event = CronLogEvent(line: l.number, ts: r.ts, host: h, pid: r.pid, user: u, event: r.eventName(in: b),
+                                 command: r.text(r.command, in: b), jobPid: r.jobPid, exitStatus: r.exitStatus,
+                                 message: needsMessage ? r.text(r.message, in: b) ?? "" : "")
+        if let last = events.last, event.ts < last.ts { inOrder = false }
+        events.append(event)
     }
     // Rotated files come in name order (syslog, syslog.1, ...), which is not time order.
-    let order = events.indices.sorted { a, b in
+    if inOrder && paths.count == 1 { return (events, s.span) }
+    let order = inOrder ? Array(events.indices) : events.indices.sorted { a, b in
         events[a].ts != events[b].ts ? events[a].ts < events[b].ts : a < b
     }
     var out: [CronLogEvent] = []
@@ -214,4 +227,23 @@ func readHistory(paths: [String], from: CivilDateTime?) throws -> (events: [Cron
         k = e
     }
     return (out, s.span)
+}
+
+/// The text of a field, reusing the previous line's String when the bytes are the same.
+struct TextCache {
+    private var bytes: [UInt8] = []
+    private var last: String?
+
+    mutating func text(_ range: Range<Int>?, _ r: CronLogRecord, _ line: UnsafeBufferPointer<UInt8>) -> String? {
+        guard let range else { return nil }
+        var same = false
+        r.withBytes(range, in: line) { b in
+            same = b.count == bytes.count && b.elementsEqual(bytes)
+            if !same { bytes = Array(b) }
+        }
+        if same, let last { return last }
+        let t = r.text(range, in: line)
+        last = t
+        return t
+    }
 }
