@@ -1,7 +1,8 @@
 -- Semantic search: the documents nearest to a query vector (or to a given document, "more like this"),
 -- with their metadata — knn_match over an embedding column joined to the documents table.
 -- Expects a SQLite database with a table of documents (a key, a title, a topic) and a table of embeddings
--- (float32 BLOBs or JSON arrays, each naming its document; it may be the same table). Their names are
+-- (float32 BLOBs or JSON arrays, each naming its document; it may be the same table; vectors that are not
+-- finite or have another dimension count than most are left out). Their names are
 -- parameters, written into the SQL as quoted names; group_column/group pick one set of vectors per document
 -- (the demo has a week per vector; give both as NULL to take every vector):
 --   strata run sql/search.sql --param docs=kb.db --param documents_table=articles --param doc_key=article_id
@@ -32,6 +33,9 @@ CREATE TEMP TABLE corpus AS
 SELECT doc_id, CASE WHEN typeof(embedding) = 'text' THEN vec_f32(embedding) ELSE embedding END AS embedding
 FROM (SELECT :embedding_doc AS doc_id, :vector_column AS embedding, :group_column AS grp FROM d.:embeddings_table)
 WHERE (:group IS NULL OR grp = :group) AND vec_check(embedding) IS NULL;
+-- Vectors of another dimension count than most cannot be compared (sql/quality.sql lists them).
+DELETE FROM corpus WHERE vec_dims(embedding) <> (SELECT vec_dims(embedding) FROM corpus
+                                                GROUP BY vec_dims(embedding) ORDER BY count(*) DESC LIMIT 1);
 
 -- # Semantic search
 -- ## The query

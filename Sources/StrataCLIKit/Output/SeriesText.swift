@@ -30,7 +30,7 @@ public enum SeriesText {
         if kind == .line && c.series.count > 1 {
             // Small multiples: one line per series on a common scale.
             let values = c.allValues
-            let s = SeriesChart.scale(values.min() ?? 0, values.max() ?? 1)
+            let s = SeriesChart.scale(values.min() ?? 0, values.max() ?? 1, integral: c.integral)
             for one in c.series.prefix(8) {
                 out += "── " + (one.name ?? "") + "\n"
                 var single = c
@@ -40,7 +40,7 @@ public enum SeriesText {
             if c.series.count > 8 { out += "(\(c.series.count - 8) more series not drawn)\n" }
         } else if kind == .line {
             let values = c.allValues
-            out += lineRows(c, scale: SeriesChart.scale(values.min() ?? 0, values.max() ?? 1), cell: cell, yLabelWidth: yLabelWidth)
+            out += lineRows(c, scale: SeriesChart.scale(values.min() ?? 0, values.max() ?? 1, integral: c.integral), cell: cell, yLabelWidth: yLabelWidth)
         } else {
             if c.series.count > 1 {
                 out += String(repeating: " ", count: yLabelWidth + 2)

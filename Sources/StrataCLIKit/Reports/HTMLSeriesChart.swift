@@ -22,7 +22,7 @@ enum HTMLSeriesChart {
             scale = SeriesChart.scale(0, c.stackedTotals.max() ?? 1, integral: c.integral)
         } else {
             let all = c.allValues
-            scale = SeriesChart.scale(all.min() ?? 0, all.max() ?? 1)
+            scale = SeriesChart.scale(all.min() ?? 0, all.max() ?? 1, integral: c.integral)
         }
         let span = scale.high - scale.low > 0 ? scale.high - scale.low : 1
         func y(_ v: Double) -> Double { plotBottom - (v - scale.low) / span * plotHeight }
