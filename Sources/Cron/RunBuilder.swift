@@ -304,36 +304,62 @@ public struct RunBuilder {
     private func pairByConstraints(_ runs: inout [CronRun], _ parents: inout [Parent]) {
         // Sessions by (host, user), in opening order, for a window search.
         struct GroupKey: Hashable { var host: Int; var user: String? }
-        var sessions: [GroupKey: [Int]] = [:]
+        var groupOf: [GroupKey: Int] = [:]
+        var sessions: [[Int]] = []
+        // Times as nanoseconds since 1970 (Int64: one comparison instead of seven fields).
+        func ns(_ t: CivilDateTime?) -> Int64 { t.map { $0.epochSeconds &* 1_000_000_000 &+ Int64($0.nanosecond) } ?? .max }
+        var opened = [Int64](repeating: .max, count: parents.count)
+        var ends = [Int64](repeating: .max, count: parents.count)   // the earlier of END and the session's close
+        var lastUser: String?? = .none, lastHost = -1, lastGroup = -1
         for (k, p) in parents.enumerated() where p.openedAt != nil && p.run == nil {
-            sessions[GroupKey(host: p.hostID, user: p.user), default: []].append(k)
+            opened[k] = ns(p.openedAt)
+            ends[k] = min(ns(p.closedAt), ns(p.endedAt))
+            let g: Int
+            if p.hostID == lastHost, let u = lastUser, u == p.user {
+                g = lastGroup
+            } else {
+                let key = GroupKey(host: p.hostID, user: p.user)
+                if let known = groupOf[key] { g = known } else { g = sessions.count; groupOf[key] = g; sessions.append([]) }
+                lastHost = p.hostID; lastUser = .some(p.user); lastGroup = g
+            }
+            sessions[g].append(k)
         }
+        let window = Self.sessionWindow * 1_000_000_000
         var claimedRun = [Bool](repeating: false, count: runs.count)
         for k in parents.indices { if let i = parents[k].run { claimedRun[i] = true } }
         // Candidates of each unpaired run, and the reverse.
         var candidates = Adjacency(count: runs.count)
         var runsOf = Adjacency(count: parents.count)
         var withCandidates: [Int] = []
-        for (i, r) in runs.enumerated() where !claimedRun[i] && r.cronPid == nil {
-            guard let list = sessions[GroupKey(host: r.hostID, user: r.user)] else { continue }
-            let t = r.startedAt
-            // The last session opened at or before t (binary search), then back through the window.
-            var lo = 0, hi = list.count
-            while lo < hi {
-                let mid = (lo + hi) / 2
-                if let o = parents[list[mid]].openedAt, o <= t { lo = mid + 1 } else { hi = mid }
+        for i in runs.indices where !claimedRun[i] && runs[i].cronPid == nil {
+            let g: Int
+            if runs[i].hostID == lastHost, let u = lastUser, u == runs[i].user {
+                g = lastGroup
+            } else {
+                guard let known = groupOf[GroupKey(host: runs[i].hostID, user: runs[i].user)] else { continue }
+                g = known
+                lastHost = runs[i].hostID; lastUser = .some(runs[i].user); lastGroup = g
             }
+            let t = ns(runs[i].startedAt)
+            let jobPid = runs[i].jobPid ?? .max
+            // The last session opened at or before t (binary search), then back through the window.
             var found: [Int] = []
-            var s = lo
-            while s > 0 {
-                s -= 1
-                let k = list[s]
-                guard let o = parents[k].openedAt, t.epochSeconds - o.epochSeconds <= Self.sessionWindow else { break }
-                if let j = r.jobPid, parents[k].pid >= j { continue }     // J is P's child: forked after it
-                if let c = parents[k].closedAt, c < t { continue }        // closed before the job started
-                if let e = parents[k].endedAt, e < t { continue }
-                if let c = parents[k].endCommand, c != r.command { continue }  // P's END names another command
-                found.append(k)
+            sessions[g].withUnsafeBufferPointer { list in
+                var lo = 0, hi = list.count
+                while lo < hi {
+                    let mid = (lo + hi) / 2
+                    if opened[list[mid]] <= t { lo = mid + 1 } else { hi = mid }
+                }
+                var s = lo
+                while s > 0 {
+                    s -= 1
+                    let k = list[s]
+                    guard t &- opened[k] <= window else { break }
+                    if parents[k].pid >= jobPid { continue }   // J is P's child: forked after it
+                    if ends[k] < t { continue }                // closed or ended before the job started
+                    if let c = parents[k].endCommand, c != runs[i].command { continue }  // P's END names another command
+                    found.append(k)
+                }
             }
             guard !found.isEmpty else { continue }
             candidates.set(i, found)
@@ -345,6 +371,15 @@ public struct RunBuilder {
         var queue = withCandidates.reversed() as [Int]
         var parentQueue = runsOf.keys.reversed() as [Int]
         func live(_ i: Int) -> [Int] { candidates.of(i).filter { parents[$0].run == nil } }
+        /// The one candidate left, if exactly one is (no array made).
+        func single(_ i: Int) -> Int? {
+            var one: Int? = nil
+            for k in candidates.of(i) where parents[k].run == nil {
+                if one != nil { return nil }
+                one = k
+            }
+            return one
+        }
         func liveRuns(_ k: Int) -> [Int] { runsOf.of(k).filter { !claimedRun[$0] } }
         func claim(_ i: Int, _ k: Int) {
             parents[k].run = i
@@ -360,8 +395,7 @@ public struct RunBuilder {
             if steps & 4095 == 0, Interruption.isRequested() { return }
             if let i = queue.popLast() {
                 guard !claimedRun[i] else { continue }
-                let left = live(i)
-                if left.count == 1 { claim(i, left[0]) }
+                if let k = single(i) { claim(i, k) }
             } else if let k = parentQueue.popLast() {
                 guard parents[k].run == nil, parents[k].endCommand != nil else { continue }
                 let left = liveRuns(k)

@@ -178,6 +178,8 @@ public struct RunMatcher {
 
         let window = span.map { "the history covers \(isoText($0.first)) to \(isoText($0.last))" }
             ?? "the history has no lines"
+        let missedText = "no CMD line for it; \(window)", unknownText = "outside the history: \(window)"
+        rows.reserveCapacity(rows.count + total + jobs.count)
         for slots in timelines.values {
             for (s, slot) in slots.enumerated() where slot.emitted || slot.run >= 0 {
                 let k = Int(slot.job)
@@ -203,28 +205,24 @@ public struct RunMatcher {
                     row.endBound = run.endedAt ?? run.endBound ?? row.nextScheduledAt.map { min($0, end) } ?? end
                 } else if let span, span.first <= scheduled,
                           CivilDateTime(epochSeconds: slot.time + tolerance) <= span.last {
-                    row.evidence = "no CMD line for it; \(window)"
+                    row.evidence = missedText
                 } else {
                     row.status = "unknown"
-                    row.evidence = "outside the history: \(window)"
+                    row.evidence = unknownText
                 }
                 rows.append(row)
             }
         }
-        // Sorted by time, then entry (path, line), then command: through keys, without moving the rows.
-        let keys = rows.map { r -> (Int64, Int, Int) in
+        // Sorted by time, then entry (path, line; rows without one first), then command: through keys.
+        let byEntry = jobs.indices.sorted { (jobs[$0].path, jobs[$0].line) < (jobs[$1].path, jobs[$1].line) }
+        var rank = [Int](repeating: 0, count: jobs.count)
+        for (n, k) in byEntry.enumerated() { rank[k] = n }
+        let keys = rows.map { r -> (Int64, Int) in
             let t = r.scheduledAt ?? r.startedAt
-            return ((t?.epochSeconds ?? 0) &* 1_000_000_000 &+ Int64(t?.nanosecond ?? 0), r.job ?? -1, r.line ?? 0)
+            return ((t?.epochSeconds ?? 0) &* 1_000_000_000 &+ Int64(t?.nanosecond ?? 0), r.job.map { rank[$0] } ?? -1)
         }
         let order = rows.indices.sorted { a, b in
-            if keys[a].0 != keys[b].0 { return keys[a].0 < keys[b].0 }
-            let ja = keys[a].1, jb = keys[b].1
-            if ja != jb {
-                if ja < 0 || jb < 0 { return ja < jb }
-                let x = jobs[ja], y = jobs[jb]
-                if x.path != y.path { return x.path < y.path }
-                if x.line != y.line { return x.line < y.line }
-            }
+            if keys[a] != keys[b] { return keys[a] < keys[b] }
             return rows[a].command < rows[b].command
         }
         return order.map { rows[$0] }

@@ -49,16 +49,21 @@ final class RunsTable: DeclaredTable {
     func openCursor() throws -> VirtualTableCursor { RunsCursor() }
 }
 
-/// A row and what the binding adds to it.
-struct RunsOutput {
-    var row: RunRow
-    var overran: Int?
-    var overlapping: Int?
-    var median: Double?
+/// What the binding adds to the matcher's rows (kept beside them: a row is large, and is not copied again).
+struct RunsComparisons {
+    var overran: [Int?]
+    var overlapping: [Int?]
+    var median: [Double?]
+    init(count: Int) {
+        overran = Array(repeating: nil, count: count)
+        overlapping = Array(repeating: nil, count: count)
+        median = Array(repeating: nil, count: count)
+    }
 }
 
 final class RunsCursor: VirtualTableCursor {
-    private var rows: [RunsOutput] = []
+    private var rows: [RunRow] = []
+    private var extra = RunsComparisons(count: 0)
     private var span: HistorySpan?
     private var i = 0
 
@@ -66,6 +71,7 @@ final class RunsCursor: VirtualTableCursor {
         let args = TableArguments(RunsTable.sql, indexNumber: indexNumber, indexString: indexString, arguments: arguments)
         rows = []
         span = nil
+        extra = RunsComparisons(count: 0)
         i = 0
         let crontabPaths = try pathsArgument(args, "crontab", default: CronDefaults.crontabs)
         let historyPaths = try pathsArgument(args, "history", default: CronDefaults.history)
@@ -115,7 +121,8 @@ final class RunsCursor: VirtualTableCursor {
         var result = try RunMatcher(tolerance: tolerance).match(jobs: jobs, history: history, span: historySpan,
                                                                 start: start, end: end)
         resolveLogs(&result, jobs: jobs)
-        rows = addComparisons(result)
+        extra = comparisons(result)
+        rows = result
     }
 
     /// Log paths for each row (date substitutions for its time, relative paths under its user's home), then the
@@ -140,9 +147,20 @@ final class RunsCursor: VirtualTableCursor {
             let ordered = list.sorted { rows[$0].startedAt! < rows[$1].startedAt! }
             for (a, b) in zip(ordered, ordered.dropFirst()) { nextStart[a] = rows[b].startedAt }
         }
+        // A path without a substitution resolves the same for every run of an entry and user.
+        struct PlainKey: Hashable { var job: Int; var user: String? }
+        var plain: [PlainKey: ResolvedLogPath] = [:]
         for k in rows.indices {
             guard let raw = rows[k].logPath, let at = rows[k].startedAt ?? rows[k].scheduledAt else { continue }
-            let resolved = resolveLogPath(raw, at: at, home: rows[k].job.flatMap { jobs[$0].home } ?? home(rows[k].user))
+            let cacheable = rows[k].job != nil && !raw.utf8.contains(0x24) && !raw.utf8.contains(0x60)  // $ `
+            let key = PlainKey(job: rows[k].job ?? -1, user: rows[k].user)
+            let resolved: ResolvedLogPath
+            if cacheable, let known = plain[key] {
+                resolved = known
+            } else {
+                resolved = resolveLogPath(raw, at: at, home: rows[k].job.flatMap { jobs[$0].home } ?? home(rows[k].user))
+                if cacheable { plain[key] = resolved }
+            }
             rows[k].logPath = resolved.path
             if let note = resolved.note, rows[k].startedAt != nil { notes[k] = note }
             guard let path = resolved.path, let s = rows[k].startedAt else { continue }
@@ -172,8 +190,8 @@ final class RunsCursor: VirtualTableCursor {
     }
 
     /// Overruns, overlaps and the entry's median duration.
-    private func addComparisons(_ rows: [RunRow]) -> [RunsOutput] {
-        var out = rows.map { RunsOutput(row: $0) }
+    private func comparisons(_ rows: [RunRow]) -> RunsComparisons {
+        var out = RunsComparisons(count: rows.count)
         var byJob: [Int: [Int]] = [:]
         for (k, r) in rows.enumerated() where r.startedAt != nil { if let j = r.job { byJob[j, default: []].append(k) } }
         for (_, list) in byJob {
@@ -185,17 +203,17 @@ final class RunsCursor: VirtualTableCursor {
             var active: [Int] = []
             for k in ordered {
                 let r = rows[k]
-                out[k].median = median
+                out.median[k] = median
                 if let next = r.nextScheduledAt {
                     if let e = r.endedAt {
-                        out[k].overran = next < e ? 1 : 0
+                        out.overran[k] = next < e ? 1 : 0
                     } else if r.outcome == "running", let last = span?.last, next < last {
-                        out[k].overran = 1
+                        out.overran[k] = 1
                     }
                 }
                 let start = r.startedAt!
                 active.removeAll { e in rows[e].endedAt.map { !(start < $0) } ?? false }
-                out[k].overlapping = active.count
+                out.overlapping[k] = active.count
                 if r.endedAt != nil || r.outcome == "running" { active.append(k) }
             }
         }
@@ -207,8 +225,7 @@ final class RunsCursor: VirtualTableCursor {
 
     func column(_ c: Int32, context: SQLContext) throws {
         guard i < rows.count else { return context.resultNull() }
-        let o = rows[i]
-        let r = o.row
+        let r = rows[i]
         func time(_ t: CivilDateTime?) { if let t { context.result(isoText(t)) } else { context.resultNull() } }
         func text(_ v: String?) { if let v { context.result(v) } else { context.resultNull() } }
         func int(_ v: Int?) { if let v { context.result(v) } else { context.resultNull() } }
@@ -230,11 +247,11 @@ final class RunsCursor: VirtualTableCursor {
         case 13: text(r.evidence)
         case 14: time(span?.first)
         case 15: time(span?.last)
-        case 16: int(o.overran)
-        case 17: int(o.overlapping)
-        case 18: real(o.median)
+        case 16: int(extra.overran[i])
+        case 17: int(extra.overlapping[i])
+        case 18: real(extra.median[i])
         case 19:
-            if let d = r.duration, let m = o.median, m > 0 { context.result(d / m) } else { context.resultNull() }
+            if let d = r.duration, let m = extra.median[i], m > 0 { context.result(d / m) } else { context.resultNull() }
         default: context.resultNull()
         }
     }
