@@ -235,6 +235,8 @@ def main():
         log.unlink()
         for f in ("cron.d/machine", "syslog"):
             (week / f).unlink()
+        (week / "cron.d").rmdir()
+        week.rmdir()
         folder.rmdir()
 
 
