@@ -33,6 +33,14 @@ import Testing
         #expect(months.label(at: 2) == "2027-01")
     }
 
+    @Test func runsOffTheHourAreOneBucketEach() throws {
+        let r = result([[.text("2026-11-14 00:15"), .real(67)], [.text("2026-11-14 01:15"), .real(41)],
+                        [.text("2026-11-14 03:15"), .real(49)]], ["started", "seconds"])
+        let c = try #require(SeriesChart.time(r))
+        #expect(c.axis == .time(.seconds(3600), precision: .minute))
+        #expect(c.series[0].values == [67, 41, nil, 49])
+    }
+
     @Test func aLabelColumnMakesSeries() throws {
         let r = result([[.text("2026-11-14"), .text("v1"), .real(0.6)], [.text("2026-11-15"), .text("v1"), .real(0.7)],
                         [.text("2026-11-15"), .text("v2"), .real(0.8)]], ["day", "model", "mean"])

@@ -80,13 +80,27 @@ public struct SeriesChart: Equatable {
         let positions = Array(Set(times.map { position($0.time) })).sorted()
         guard positions.count >= 2 else { return nil }
         var step: Int64 = 1
+        var rounded = false
         if !monthly {
             for unit: Int64 in [60, 3600, 86_400] where positions.allSatisfy({ $0 % unit == 0 }) { step = unit }
             // Whole weeks apart (`date(ts, 'weekday 1')`): a bucket is a week.
             if step == 86_400, zip(positions, positions.dropFirst()).allSatisfy({ ($1 - $0) % 604_800 == 0 }) { step = 604_800 }
+            // Times off the hour (a job's runs at :15, one of them late) are placed on a grid of their most
+            // common spacing, to the nearest step: one bucket per run, consecutive runs join up and a missing
+            // one is a gap.
+            if step < 3600 {
+                var counts: [Int64: Int] = [:]
+                for (a, b) in zip(positions, positions.dropFirst()) { counts[b - a, default: 0] += 1 }
+                if let common = counts.max(by: { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) })?.key,
+                   common > step {
+                    step = min(common, 86_400)
+                    rounded = true
+                }
+            }
         }
         let origin = positions[0]
-        let span = (positions[positions.count - 1] - origin) / step + 1
+        func bucketOf(_ p: Int64) -> Int64 { rounded ? (p - origin + step / 2) / step : (p - origin) / step }
+        let span = bucketOf(positions[positions.count - 1]) + 1
         guard span <= Int64(maxBuckets) else { return nil }
 
         var names: [String?] = []
@@ -103,7 +117,7 @@ public struct SeriesChart: Equatable {
                 names.append(key.map { TextWidth.singleLine($0) })
                 values.append(Array(repeating: nil, count: Int(span)))
             }
-            let bucket = Int((position(p.time) - origin) / step)
+            let bucket = Int(bucketOf(position(p.time)))
             let s = index[k]!
             values[s][bucket] = (values[s][bucket] ?? 0) + y
         }
@@ -152,7 +166,6 @@ public struct SeriesChart: Equatable {
         return (CivilDateTime(year: c.year, month: c.month, day: c.day, hour: c.hour, minute: c.minute, second: c.second), precision)
     }
 
-    static func gcd(_ a: Int64, _ b: Int64) -> Int64 { b == 0 ? abs(a) : gcd(b, a % b) }
 
     // MARK: buckets, labels and scales
 
@@ -190,7 +203,9 @@ public struct SeriesChart: Equatable {
             let t = time(at: i)
             let iso = t.iso
             if case .months = unit { return String(iso.prefix(7)) }
-            if precision == .day || (t.hour == 0 && t.minute == 0 && t.second == 0) {
+            // The first bucket of a day shows the date (a grid off the hour never lands on midnight itself).
+            let intoDay = t.hour * 3600 + t.minute * 60 + t.second
+            if case .seconds(let width) = unit, precision == .day || intoDay < width {
                 return String(iso.dropFirst(5).prefix(5))  // MM-DD
             }
             if precision == .second { return String(iso.dropFirst(11).prefix(8)) }
