@@ -95,3 +95,6 @@ SELECT kind, record, location, problem FROM (
      OR abs(norm - stats.mean) > :norm_z * stats.sd
 )
 ORDER BY kind DESC, position, CAST(record AS INTEGER), record;
+
+-- The database is let go, so the report can run again in the same shell session.
+DETACH d;

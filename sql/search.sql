@@ -62,3 +62,6 @@ JOIN corpus AS c ON c.rowid = m.id
 JOIN temp.documents AS doc ON doc.id = c.doc_id
 GROUP BY doc.topic
 ORDER BY neighbours DESC, doc.topic;
+
+-- The database is let go, so the report can run again in the same shell session.
+DETACH d;

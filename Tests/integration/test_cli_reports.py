@@ -120,6 +120,13 @@ def test_shell_report_and_read_with_defaults(tmp_path):
     assert sqlite3.connect(tmp_path / "t.db").execute("select count(*) from sqlite_schema").fetchone()[0] == 0
 
 
+def test_bundled_reports_run_twice_in_one_shell_session():
+    lines = "".join(f".report sql/{r}.sql\n.report sql/{r}.sql\n" for r in ["search", "quality", "predictions", "drift"])
+    r = strata(":memory:", input=lines)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.count("Semantic search\n") == 2 and r.stdout.count("Data quality\n") == 2
+
+
 def test_generate_series_agrees_with_the_sqlite3_shell():
     cases = ["1, 10", "1, 10, 3", "10, 1", "1, 10, -3", "-5, 5, 2", "0, 0", "5, 20, 0", "1, null", "null, 5"]
     conn = sqlite3.connect(":memory:")
