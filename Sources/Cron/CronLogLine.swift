@@ -40,6 +40,8 @@ public enum CronEventKind: UInt8, Sendable {
     case cmd, end, cmdEnd, cmdOut, error, info, reload, startup, mail, sessionOpen, sessionClose, pam, other, word
     /// Kernel lines about a killed or crashed process (KernelLine.swift).
     case oomKill, segfault, trap
+    /// run-parts' and anacron's lines about the scripts and jobs they ran (PartsLine.swift).
+    case partStart, partEnd, anacronStart, anacronEnd
 
     /// `CMD`, `END`, `CMDEND`, `CMDOUT`, `ERROR`, `INFO`, `RELOAD`, `STARTUP`, `MAIL`, `SESSION_OPEN`,
     /// `SESSION_CLOSE`, `PAM`, `OTHER`, `OOM_KILL`, `SEGFAULT`, `TRAP`; nil for `.word` (the record's own word,
@@ -62,6 +64,10 @@ public enum CronEventKind: UInt8, Sendable {
         case .oomKill: return "OOM_KILL"
         case .segfault: return "SEGFAULT"
         case .trap: return "TRAP"
+        case .partStart: return "PART_START"
+        case .partEnd: return "PART_END"
+        case .anacronStart: return "ANACRON_START"
+        case .anacronEnd: return "ANACRON_END"
         case .word: return nil
         }
     }
@@ -201,7 +207,8 @@ public struct CronLogParser {
         let tagStart = i
         while i < n, b[i] != 0x5B, b[i] != 0x3A, b[i] != 0x20 { i += 1 }
         guard isCronTag(b, tagStart, i) else {
-            return isKernelTag(b, tagStart, i) ? kernelRecord(b, from: i, ts: ts, host: host) : nil
+            if isKernelTag(b, tagStart, i) { return kernelRecord(b, from: i, ts: ts, host: host) }
+            return partsRecord(b, tagStart: tagStart, tagEnd: i, ts: ts, host: host)
         }
         var pid: Int?
         if i < n, b[i] == 0x5B {

@@ -38,6 +38,8 @@ public struct CronRun: Sendable, Equatable {
     public var killNote: String? = nil
     /// `host` numbered by the builder.
     var hostID = 0
+    /// For a run of `run-parts FOLDER`: the scripts run-parts logged starting during the run (cronie's), in order.
+    public var parts: [String]? = nil
 }
 
 /// A pid on a host (hosts numbered by RunBuilder: hashing two integers, not a host name, per lookup).
@@ -119,6 +121,7 @@ public struct RunBuilder {
     private struct ErrorLine { var host: Int; var pid: Int?; var jobPid: Int; var exit: Int?; var ts: CivilDateTime }
     private var errors: [ErrorLine] = []
     private var kills: [(event: CronLogEvent, host: Int)] = []
+    private var partLines: [(folder: String, name: String, ts: CivilDateTime, host: Int)] = []
     private var uids: [String: Int] = [:]
     private var hostIDs: [String: Int] = [:]
     private var lastHost: String?
@@ -172,6 +175,8 @@ public struct RunBuilder {
             }
             currentParent[key] = nil
         case "OOM_KILL", "SEGFAULT", "TRAP": kills.append((e, hostID(e.host)))
+        case "PART_START":
+            if let folder = e.user, let name = e.command { partLines.append((folder, name, e.ts, hostID(e.host))) }
         default: break
         }
     }
@@ -281,6 +286,7 @@ public struct RunBuilder {
             runs[i].endUnknown = nil
         }
         for k in kills { kill(k.event, host: k.host, &runs, byJobPid: byJobPid, uids: uids) }
+        if !partLines.isEmpty { attachParts(&runs) }
         return CronHistory(runs: runs, endsLogged: endsLogged, failuresLogged: failuresLogged)
     }
 
@@ -421,6 +427,24 @@ public struct RunBuilder {
             let who = runs[i].user.map { "of \($0) " } ?? ""
             runs[i].endUnknown = "\(left.count) sessions \(who)were open when it started and the log does not say "
                 + "which was its own (Debian's cron -L 8 logs the pids that tell)"
+        }
+    }
+
+    /// The scripts run-parts logged for each run of `run-parts FOLDER`: its lines for that folder on that host from
+    /// the run's start to its end (or the latest its end can be; a day when nothing bounds it).
+    private func attachParts(_ runs: inout [CronRun]) {
+        var byFolder: [String: [Int]] = [:]
+        for (k, p) in partLines.enumerated() { byFolder[p.folder, default: []].append(k) }
+        for i in runs.indices {
+            guard let folder = runPartsFolder(runs[i].command), let lines = byFolder[folder] else { continue }
+            let start = runs[i].startedAt
+            let until = runs[i].endedAt ?? runs[i].endBound ?? CivilDateTime(epochSeconds: start.epochSeconds + 86_400)
+            let names = lines.filter { k in
+                let p = partLines[k]
+                return p.host == runs[i].hostID && start.epochSeconds <= p.ts.epochSeconds
+                    && p.ts.epochSeconds <= until.epochSeconds
+            }.map { partLines[$0].name }
+            runs[i].parts = names
         }
     }
 

@@ -65,6 +65,8 @@ public struct RunRow: Sendable, Equatable {
     public var nextScheduledAt: CivilDateTime? = nil
     /// Seconds from the fire time to the start, when the run started late.
     public var lateBy: Int64? = nil
+    /// The scripts run-parts logged for this run (cronie's run-parts), nil when it logged none.
+    public var parts: [String]? = nil
 
     /// Seconds from start to end, with fractions when the log has them.
     public var duration: Double? {
@@ -256,6 +258,7 @@ public struct RunMatcher {
         if let note = run.killNote { evidence += "; " + note }
         if let late { evidence = "started \(late) s after its fire time; " + evidence }
         row.lateBy = late
+        row.parts = run.parts
         row.outcome = outcome
         row.evidence = evidence
         if row.scheduledAt == nil { return }  // unscheduled

@@ -16,11 +16,11 @@ final class HistoryTable: DeclaredTable {
             SQLColumn("ts", "TEXT", "YYYY-MM-DD HH:MM:SS[.fff] as written (RFC 3164: year from the file's mtime)"),
             SQLColumn("host", "TEXT", "the host field"),
             SQLColumn("pid", "INTEGER", "pid of the logging cron process"),
-            SQLColumn("user", "TEXT", "the (user) of the line, or the PAM session's user"),
-            SQLColumn("event", "TEXT", "CMD, END, CMDEND, CMDOUT, ERROR, INFO, RELOAD, STARTUP, MAIL, SESSION_OPEN, SESSION_CLOSE, PAM, OTHER, ...; the kernel's OOM_KILL, SEGFAULT, TRAP"),
-            SQLColumn("command", "TEXT", "the command of CMD/END/CMDEND lines (without a [jobpid] prefix); the process name of kernel lines"),
+            SQLColumn("user", "TEXT", "the (user) of the line, or the PAM session's user; run-parts' folder for PART_START/PART_END"),
+            SQLColumn("event", "TEXT", "CMD, END, CMDEND, CMDOUT, ERROR, INFO, RELOAD, STARTUP, MAIL, SESSION_OPEN, SESSION_CLOSE, PAM, OTHER, ...; the kernel's OOM_KILL, SEGFAULT, TRAP; run-parts' PART_START, PART_END; anacron's ANACRON_START, ANACRON_END"),
+            SQLColumn("command", "TEXT", "the command of CMD/END/CMDEND lines (without a [jobpid] prefix); the process name of kernel lines; the script of run-parts lines; anacron's job"),
             SQLColumn("job_pid", "INTEGER", "the job's pid: [jobpid] of Debian -L 8, #N of an error line; the killed process of kernel lines"),
-            SQLColumn("exit_status", "INTEGER", "from 'failed with exit status N'; 128+N for 'terminated by signal N'"),
+            SQLColumn("exit_status", "INTEGER", "from 'failed with exit status N'; 128+N for 'terminated by signal N'; anacron's 'terminated (exit status: N)'"),
             SQLColumn("message", "TEXT", "the message after the tag"),
         ],
         returns: "cron's lines from syslog")
@@ -186,7 +186,7 @@ func readHistory(paths: [String], from: CivilDateTime?) throws -> (events: [Cron
         guard let r = s.record, let l = s.line else { continue }
         let needsMessage: Bool
         switch r.kind {
-        case .cmd, .end, .cmdEnd, .sessionClose: needsMessage = false
+        case .cmd, .end, .cmdEnd, .sessionClose, .partStart: needsMessage = false
         case .error, .sessionOpen, .oomKill, .segfault, .trap: needsMessage = true
         default: continue
         }

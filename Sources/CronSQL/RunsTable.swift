@@ -6,6 +6,7 @@
 // user's home) are read for ERROR/CRITICAL records and uncaught tracebacks (JobLogs.swift). Reads files:
 // DIRECTONLY.
 import Cron
+import Glibc
 import SQLiteKit
 import StrataCommon
 
@@ -41,6 +42,7 @@ final class RunsTable: DeclaredTable {
             SQLColumn("overlapping", "INTEGER", "other runs of the same entry still going when this one started"),
             SQLColumn("median_s", "REAL", "the median duration of the entry's runs in the history read"),
             SQLColumn("vs_median", "REAL", "duration_s / median_s"),
+            SQLColumn("parts", "TEXT", "for a run of run-parts FOLDER: JSON array of the scripts run-parts logged starting (cronie's), else of those the folder holds now"),
         ],
         returns: "expected vs actual runs, with the evidence for each status")
 
@@ -54,7 +56,9 @@ struct RunsComparisons {
     var overran: [Int?]
     var overlapping: [Int?]
     var median: [Double?]
+    var parts: [String?]
     init(count: Int) {
+        parts = Array(repeating: nil, count: count)
         overran = Array(repeating: nil, count: count)
         overlapping = Array(repeating: nil, count: count)
         median = Array(repeating: nil, count: count)
@@ -122,6 +126,7 @@ final class RunsCursor: VirtualTableCursor {
                                                                 start: start, end: end)
         resolveLogs(&result, jobs: jobs)
         extra = comparisons(result)
+        addParts(&result, jobs: jobs)
         rows = result
     }
 
@@ -189,6 +194,24 @@ final class RunsCursor: VirtualTableCursor {
         for (k, note) in notes { rows[k].evidence = (rows[k].evidence.map { $0 + "; " } ?? "") + note }
     }
 
+    /// The scripts of each run of `run-parts FOLDER`: as logged, else the folder's runnable scripts now (Debian's
+    /// run-parts logs none), said so in `evidence`.
+    private func addParts(_ rows: inout [RunRow], jobs: [ScheduledJob]) {
+        var listed: [String: [String]?] = [:]
+        for k in rows.indices where rows[k].startedAt != nil {
+            guard let j = rows[k].job, let folder = runPartsFolder(jobs[j].command) else { continue }
+            if let logged = rows[k].parts {
+                extra.parts[k] = jsonArray(logged)
+                continue
+            }
+            if listed[folder] == nil { listed[folder] = .some(runnableScripts(folder)) }
+            guard let names = listed[folder] ?? nil else { continue }
+            extra.parts[k] = jsonArray(names)
+            rows[k].evidence = (rows[k].evidence.map { $0 + "; " } ?? "")
+                + "its scripts are those \(folder) holds now (run-parts logged none)"
+        }
+    }
+
     /// Overruns, overlaps and the entry's median duration.
     private func comparisons(_ rows: [RunRow]) -> RunsComparisons {
         var out = RunsComparisons(count: rows.count)
@@ -252,6 +275,7 @@ final class RunsCursor: VirtualTableCursor {
         case 18: real(extra.median[i])
         case 19:
             if let d = r.duration, let m = extra.median[i], m > 0 { context.result(d / m) } else { context.resultNull() }
+        case 20: text(extra.parts[i])
         default: context.resultNull()
         }
     }
@@ -262,4 +286,25 @@ final class RunsCursor: VirtualTableCursor {
 /// The minute a time is in (a window from a history's first line starts at that minute's fire times).
 func minuteFloor(_ t: CivilDateTime) -> CivilDateTime {
     CivilDateTime(year: t.year, month: t.month, day: t.day, hour: t.hour, minute: t.minute)
+}
+
+func jsonArray(_ items: [String]) -> String { "[" + items.map(jsonStringLiteral).joined(separator: ",") + "]" }
+
+/// The files of a folder Debian's run-parts would run, in its order (names of letters, digits, `_` and `-`;
+/// executable); nil when the folder cannot be read here.
+func runnableScripts(_ folder: String) -> [String]? {
+    guard FileAccess.isAllowed(path: folder), let dir = opendir(folder) else { return nil }
+    defer { closedir(dir) }
+    var names: [String] = []
+    while let entry = readdir(dir) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { raw -> String in
+            let b = raw.bindMemory(to: UInt8.self)
+            return String(decoding: b[0..<(b.firstIndex(of: 0) ?? b.count)], as: UTF8.self)
+        }
+        guard runPartsRunsName(name) else { continue }
+        let path = folder.hasSuffix("/") ? folder + name : folder + "/" + name
+        var st = stat()
+        if stat(path, &st) == 0, st.st_mode & S_IFMT == S_IFREG, access(path, X_OK) == 0 { names.append(name) }
+    }
+    return names.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
 }

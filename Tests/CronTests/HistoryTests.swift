@@ -299,3 +299,43 @@ private func t(_ s: String) -> CivilDateTime { CivilDateTime.parse(s) ?? CivilDa
         #expect(stdoutRedirection("x > /l/`date +%F`.log") == "/l/`date +%F`.log")
     }
 }
+
+@Suite struct PartsLines {
+    @Test func runPartsAndAnacron() {
+        let start = parse("2024-03-05T02:01:01.100+01:00 db2 run-parts(/etc/cron.hourly)[4410]: starting 0anacron")
+        #expect(start?.event == "PART_START" && start?.user == "/etc/cron.hourly" && start?.command == "0anacron")
+        let end = parse("Mar  5 02:01:01 db2 run-parts(/etc/cron.hourly)[4417]: finished 0anacron")
+        #expect(end?.event == "PART_END" && end?.command == "0anacron" && end?.pid == 4417)
+        let a = parse("Mar  5 07:35:01 web1 anacron[880]: Job `cron.daily' started")
+        #expect(a?.event == "ANACRON_START" && a?.command == "cron.daily")
+        let b = parse("Mar  5 07:36:12 web1 anacron[880]: Job `cron.daily' terminated (exit status: 1) (mailing output)")
+        #expect(b?.event == "ANACRON_END" && b?.exitStatus == 1)
+        #expect(parse("Mar  5 07:36:12 web1 anacron[880]: Job `cron.daily' terminated")?.exitStatus == 0)
+        #expect(parse("Mar  5 07:36:12 web1 anacron[880]: Normal exit (1 job run)") == nil)
+        #expect(parse("Mar  5 07:36:12 web1 run-parts(/etc/cron.daily)[9]: something else") == nil)
+    }
+
+    @Test func foldersAndNames() {
+        #expect(runPartsFolder("cd / && run-parts --report /etc/cron.hourly") == "/etc/cron.hourly")
+        #expect(runPartsFolder("test -x /usr/sbin/anacron || { cd / && run-parts --report /etc/cron.daily; }") == "/etc/cron.daily")
+        #expect(runPartsFolder("/bin/run-parts -u 022 /etc/cron.weekly") == "/etc/cron.weekly")
+        #expect(runPartsFolder("/opt/x.sh") == nil)
+        #expect(runPartsRunsName("0anacron") && runPartsRunsName("apt-compat") && !runPartsRunsName("x.dpkg-old")
+                && !runPartsRunsName("README.md"))
+    }
+
+    @Test func runsGetTheScriptsLoggedDuringThem() {
+        func ev(_ ts: String, _ pid: Int, _ event: String, user: String?, command: String?) -> CronLogEvent {
+            CronLogEvent(line: 0, ts: t(ts), host: "h", pid: pid, user: user, event: event, command: command,
+                         jobPid: nil, exitStatus: nil, message: "")
+        }
+        var b = RunBuilder()
+        b.add(ev("2024-01-01 01:01:01", 10, "CMD", user: "root", command: "run-parts /etc/cron.hourly"))
+        b.add(ev("2024-01-01 01:01:01", 12, "PART_START", user: "/etc/cron.hourly", command: "0anacron"))
+        b.add(ev("2024-01-01 01:01:02", 14, "PART_START", user: "/etc/cron.hourly", command: "backup"))
+        b.add(ev("2024-01-01 01:01:02", 15, "PART_START", user: "/etc/cron.daily", command: "other"))
+        b.add(ev("2024-01-01 01:01:09", 9, "CMDEND", user: "root", command: "run-parts /etc/cron.hourly"))
+        b.add(ev("2024-01-01 02:01:01", 22, "PART_START", user: "/etc/cron.hourly", command: "later"))
+        #expect(b.build().runs[0].parts == ["0anacron", "backup"])
+    }
+}

@@ -637,3 +637,41 @@ def test_garbage_never_crashes(db, tmp_path):
             assert str(e).startswith("cron_next: ") or str(e).startswith("cron_prev: "), (t, str(e))
     assert db.execute("select cron_next('* * * * *', '9999-12-31 23:59:00'), cron_prev('* * * * *', '0000-01-01')"
                       ).fetchone() == (None, None)
+
+
+def test_run_parts_scripts(db, tmp_path):
+    """A run-parts entry's scripts: those cronie's run-parts logged during the run, else what the folder holds."""
+    folder = tmp_path / "cron.hourly"
+    folder.mkdir()
+    for name, mode in [("0anacron", 0o755), ("backup", 0o755), ("not-executable", 0o644), ("old.dpkg-dist", 0o755)]:
+        (folder / name).write_text("#!/bin/sh\n")
+        os.chmod(folder / name, mode)
+    tab = tmp_path / "cron.d" / "hourly"
+    tab.parent.mkdir()
+    tab.write_text(f"17 * * * * root cd / && run-parts --report {folder}\n")
+    cmd = f"cd / && run-parts --report {folder}"
+    logged = tmp_path / "cronie.log"
+    logged.write_text(
+        f"2024-03-05T02:17:01.010+01:00 db2 CROND[4410]: (root) CMD ({cmd})\n"
+        f"2024-03-05T02:17:01.020+01:00 db2 run-parts({folder})[4412]: starting 0anacron\n"
+        f"2024-03-05T02:17:01.500+01:00 db2 run-parts({folder})[4419]: finished 0anacron\n"
+        f"2024-03-05T02:17:01.510+01:00 db2 run-parts({folder})[4412]: starting tmpclean\n"
+        f"2024-03-05T02:17:02.000+01:00 db2 run-parts({folder})[4425]: finished tmpclean\n"
+        f"2024-03-05T02:17:02.010+01:00 db2 CROND[4409]: (root) CMDEND ({cmd})\n")
+    rows = db.execute("select parts, evidence from cron_runs(?, ?, '2024-03-05 02:00', '2024-03-05 02:30')",
+                      (str(tab), str(logged))).fetchall()
+    assert json.loads(rows[0][0]) == ["0anacron", "tmpclean"] and "holds now" not in rows[0][1]
+    history = db.execute("select event, user, command from cron_history(?) where event like 'PART%'", (str(logged),)).fetchall()
+    assert history[0] == ("PART_START", str(folder), "0anacron") and len(history) == 4
+    # Debian's run-parts logs nothing: the folder's runnable scripts now, said so.
+    plain = tmp_path / "syslog"
+    plain.write_text(f"2024-03-05T02:17:01.010+01:00 web1 CRON[4411]: (root) CMD ({cmd})\n")
+    rows = db.execute("select parts, evidence from cron_runs(?, ?, '2024-03-05 02:00', '2024-03-05 02:30')",
+                      (str(tab), str(plain))).fetchall()
+    assert json.loads(rows[0][0]) == ["0anacron", "backup"]
+    assert rows[0][1].endswith(f"its scripts are those {folder} holds now (run-parts logged none)")
+    anacron = tmp_path / "anacron.log"
+    anacron.write_text("2024-03-05T07:35:01+01:00 web1 anacron[880]: Job `cron.daily' started\n"
+                       "2024-03-05T07:36:12+01:00 web1 anacron[880]: Job `cron.daily' terminated (exit status: 1) (mailing output)\n")
+    assert db.execute("select event, command, exit_status from cron_history(?)", (str(anacron),)).fetchall() == [
+        ("ANACRON_START", "cron.daily", None), ("ANACRON_END", "cron.daily", 1)]
