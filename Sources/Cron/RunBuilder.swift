@@ -57,16 +57,16 @@ struct CommandKey: Hashable {
 /// Indices by pid key without an array per key: the latest index per key, and each index's previous one.
 struct PidIndex {
     private var latest: [PidKey: Int] = [:]
-    private var previous: [Int: Int] = [:]
+    private var previous: [Int32] = []   // by index: the previous index with the same key, or -1
     mutating func add(_ i: Int, _ key: PidKey) {
-        if let p = latest[key] { previous[i] = p }
-        latest[key] = i
+        if previous.count <= i { previous.append(contentsOf: repeatElement(-1, count: i + 1 - previous.count)) }
+        if let p = latest.updateValue(i, forKey: key) { previous[i] = Int32(truncatingIfNeeded: p) }
     }
     /// The indices with this key, latest first.
     func all(_ key: PidKey) -> [Int] {
         var out: [Int] = []
-        var i = latest[key]
-        while let k = i { out.append(k); i = previous[k] }
+        var i = latest[key] ?? -1
+        while i >= 0 { out.append(i); i = i < previous.count ? Int(previous[i]) : -1 }
         return out
     }
 }
@@ -221,7 +221,7 @@ public struct RunBuilder {
         swap(&parents, &self.parents)
         // Runs by job pid: the latest index, and for each run the previous one with the same pid.
         var byJobPid = PidIndex()
-        for (i, r) in runs.enumerated() { if let j = r.jobPid { byJobPid.add(i, PidKey(host: r.hostID, pid: j)) } }
+        for i in runs.indices { if let j = runs[i].jobPid { byJobPid.add(i, PidKey(host: runs[i].hostID, pid: j)) } }
 
         /// The run with job pid `j` going at `t` (the latest started at or before it, not stale).
         func run(jobPid j: Int, host: Int, at t: CivilDateTime) -> Int? {
@@ -233,7 +233,7 @@ public struct RunBuilder {
 
         // 1. Parents that name their job: END ([J] ...) lines (Debian -L 10).
         var parentsByPid = PidIndex()
-        for (k, p) in parents.enumerated() { parentsByPid.add(k, PidKey(host: p.hostID, pid: p.pid)) }
+        for k in parents.indices { parentsByPid.add(k, PidKey(host: parents[k].hostID, pid: parents[k].pid)) }
         for k in parents.indices {
             guard let j = parents[k].endJobPid, let t = parents[k].endedAt,
                   let i = run(jobPid: j, host: parents[k].hostID, at: t) else { continue }
@@ -262,8 +262,10 @@ public struct RunBuilder {
         // Runs no parent record was found for: END lines without any session (no PAM lines in the history) go
         // to the oldest open run of the same host, user and command.
         var openByCommand: [CommandKey: [Int]] = [:]
-        for (i, r) in runs.enumerated() where r.endedAt == nil && r.endUnknown == nil && r.cronPid == nil {
-            openByCommand[CommandKey(host: r.host, user: r.user, command: r.command), default: []].append(i)
+        if parents.contains(where: { $0.run == nil && $0.openedAt == nil }) {
+            for i in runs.indices where runs[i].endedAt == nil && runs[i].endUnknown == nil && runs[i].cronPid == nil {
+                openByCommand[CommandKey(host: runs[i].host, user: runs[i].user, command: runs[i].command), default: []].append(i)
+            }
         }
         for k in parents.indices where parents[k].run == nil && parents[k].openedAt == nil {
             guard let c = parents[k].endCommand, let t = parents[k].endedAt else { continue }
@@ -317,16 +319,16 @@ public struct RunBuilder {
         var opened = [Int64](repeating: .max, count: parents.count)
         var ends = [Int64](repeating: .max, count: parents.count)   // the earlier of END and the session's close
         var lastUser: String?? = .none, lastHost = -1, lastGroup = -1
-        for (k, p) in parents.enumerated() where p.openedAt != nil && p.run == nil {
-            opened[k] = ns(p.openedAt)
-            ends[k] = min(ns(p.closedAt), ns(p.endedAt))
+        for k in parents.indices where parents[k].openedAt != nil && parents[k].run == nil {
+            opened[k] = ns(parents[k].openedAt)
+            ends[k] = min(ns(parents[k].closedAt), ns(parents[k].endedAt))
             let g: Int
-            if p.hostID == lastHost, let u = lastUser, u == p.user {
+            if parents[k].hostID == lastHost, let u = lastUser, u == parents[k].user {
                 g = lastGroup
             } else {
-                let key = GroupKey(host: p.hostID, user: p.user)
+                let key = GroupKey(host: parents[k].hostID, user: parents[k].user)
                 if let known = groupOf[key] { g = known } else { g = sessions.count; groupOf[key] = g; sessions.append([]) }
-                lastHost = p.hostID; lastUser = .some(p.user); lastGroup = g
+                lastHost = parents[k].hostID; lastUser = .some(parents[k].user); lastGroup = g
             }
             sessions[g].append(k)
         }
