@@ -152,7 +152,7 @@ private final class Folder {
         try a.commit()
         #expect(TemporaryFiles.paths == temps.filter { $0 != a.temporaryPath })
         // What a signal handler does: every registered temporary file is gone.
-        TemporaryFiles.removeAll()
+        TemporaryFiles.removeAllAndRetire()
         #expect(TemporaryFiles.paths.isEmpty)
         #expect(f.names() == ["a.txt"])
         b.discard()
