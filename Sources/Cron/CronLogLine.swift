@@ -249,7 +249,8 @@ public struct CronLogParser {
             let userStart = i
             while i < n, b[i] != 0x29 { i += 1 }
             guard i < n else { return }
-            r.user = userStart..<i
+            // `(CRON)` names the daemon itself (its own messages: STARTUP, INFO, error lines), not a user.
+            if !(i - userStart == 4 && startsWith(b, userStart, "CRON")) { r.user = userStart..<i }
             i += 1
             guard i < n, b[i] == 0x20 else { return }
             i += 1

@@ -16,7 +16,7 @@ final class HistoryTable: DeclaredTable {
             SQLColumn("ts", "TEXT", "YYYY-MM-DD HH:MM:SS[.fff] as written (RFC 3164: year from the file's mtime)"),
             SQLColumn("host", "TEXT", "the host field"),
             SQLColumn("pid", "INTEGER", "pid of the logging cron process"),
-            SQLColumn("user", "TEXT", "the (user) of the line, or the PAM session's user; run-parts' folder for PART_START/PART_END"),
+            SQLColumn("user", "TEXT", "the (user) of the line (NULL for the daemon's own (CRON) lines), or the PAM session's user; run-parts' folder for PART_START/PART_END"),
             SQLColumn("event", "TEXT", "CMD, END, CMDEND, CMDOUT, ERROR, INFO, RELOAD, STARTUP, MAIL, SESSION_OPEN, SESSION_CLOSE, PAM, OTHER, ...; the kernel's OOM_KILL, SEGFAULT, TRAP; run-parts' PART_START, PART_END; anacron's ANACRON_START, ANACRON_END"),
             SQLColumn("command", "TEXT", "the command of CMD/END/CMDEND lines (without a [jobpid] prefix); the process name of kernel lines; the script of run-parts lines; anacron's job"),
             SQLColumn("job_pid", "INTEGER", "the job's pid: [jobpid] of Debian -L 8, #N of an error line; the killed process of kernel lines"),
