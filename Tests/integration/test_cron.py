@@ -676,3 +676,30 @@ def test_run_parts_scripts(db, tmp_path):
                        "2024-03-05T07:36:12+01:00 web1 anacron[880]: Job `cron.daily' terminated (exit status: 1) (mailing output)\n")
     assert db.execute("select event, command, exit_status from cron_history(?)", (str(anacron),)).fetchall() == [
         ("ANACRON_START", "cron.daily", None), ("ANACRON_END", "cron.daily", 1)]
+
+
+def test_pipes_nulls_and_defaults(db, tmp_path):
+    """`crontab -l | strata ...` reads the pipe; NULL for a path, start, end or kind is an error naming it; the
+    window defaults to what the history covers."""
+    from conftest import run_cli
+    r = run_cli("select count(*), min(command) from crontab('/dev/stdin')", input="0 2 * * * /opt/x.sh\n")
+    assert r.returncode == 0 and r.stdout.split() == ["1|/opt/x.sh"], (r.stdout, r.stderr)
+    r = run_cli("select count(*) from cron_history('/dev/stdin') where event = 'CMD'",
+                input="Mar  5 02:00:01 h CRON[1]: (root) CMD (/opt/x.sh)\n")
+    assert r.returncode == 0 and r.stdout.split() == ["1"], (r.stdout, r.stderr)
+    history = fixture_copy(tmp_path, "debian-L15.syslog")
+    for sql, name in [("select * from crontab(NULL)", "files"), ("select * from cron_history(NULL)", "files"),
+                      ("select * from cron_runs(NULL, ?)", "crontab"), ("select * from cron_runs(?, NULL)", "history"),
+                      ("select * from cron_runs(?, ?, NULL, '2024-03-06')", "start"),
+                      ("select * from cron_runs(?, ?, '2024-03-05', NULL)", "end"),
+                      ("select * from cron_runs(?, ?, '2024-03-05', '2024-03-06', 60, NULL)", "kind")]:
+        params = [p for p in (CRONTAB_FIXTURE, history) if "?" in sql][:sql.count("?")]
+        msg = error_of(db, sql, tuple(params))
+        assert f"'{name}' is NULL" in msg, (sql, msg)
+    # No window given: the history's span, from its first line's minute to just after its last line.
+    got = db.execute("select min(history_from), max(history_to), count(*) from cron_runs(?, ?)",
+                     (CRONTAB_FIXTURE, history)).fetchone()
+    assert got[:2] == ("2024-03-05 00:59:58", "2024-03-05 05:00:01") and got[2] > 0
+    named = db.execute("select count(*) from cron_runs where crontab = ? and history = ? and start = '2024-03-05 01:00' "
+                       "and \"end\" = '2024-03-05 05:00'", (CRONTAB_FIXTURE, history)).fetchone()[0]
+    assert named == len(runs(db, history))
