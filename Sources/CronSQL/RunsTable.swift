@@ -198,8 +198,9 @@ final class RunsCursor: VirtualTableCursor {
     /// run-parts logs none), said so in `evidence`.
     private func addParts(_ rows: inout [RunRow], jobs: [ScheduledJob]) {
         var listed: [String: [String]?] = [:]
+        let folders = jobs.map { runPartsFolder($0.command) }
         for k in rows.indices where rows[k].startedAt != nil {
-            guard let j = rows[k].job, let folder = runPartsFolder(jobs[j].command) else { continue }
+            guard let j = rows[k].job, let folder = folders[j] else { continue }
             if let logged = rows[k].parts {
                 extra.parts[k] = jsonArray(logged)
                 continue
