@@ -1,7 +1,9 @@
-// generate_series(start [, stop [, step]]): the integers from start to stop, as the table-valued function the
+// generate_series(start, stop [, step]): the integers from start to stop, as the table-valued function the
 // sqlite3 shell has (ext/misc/series.c) — filling the hours or days a GROUP BY left out, numbering rows —
 // for every client, not just that shell. Registered only where the host SQLite has none of its own (newer
 // libraries and the sqlite3 shell bring one, and theirs stays). Pure: no file, no table, so innocuous.
+// One difference: stop is required (sqlite3's defaults to 4294967295, four billion rows for a forgotten
+// argument, which a view over it would count for minutes).
 import SQLiteKit
 
 final class SeriesTable: DeclaredTable {
@@ -9,7 +11,7 @@ final class SeriesTable: DeclaredTable {
         "generate_series", kind: .tableFunction, safety: .pure,
         parameters: [
             .required("start", "the first value (an integer)"),
-            .optional("stop", "the last value, included (default 4294967295)"),
+            .required("stop", "the last value, included"),
             .optional("step", "the distance between values (default 1; a negative step counts down from stop)"),
         ],
         columns: [SQLColumn("value", "INTEGER", "start, start + step, ... up to stop")],
@@ -45,12 +47,8 @@ final class SeriesCursor: VirtualTableCursor {
         // A NULL start is no series (as sqlite3's returns no rows for NULL arguments).
         guard let s = a.value("start") else { done = true; return }
         start = s.int64
-        if a.isGiven("stop") {
-            guard let e = a.value("stop") else { done = true; return }
-            stop = e.int64
-        } else {
-            stop = 4_294_967_295
-        }
+        guard let e = a.value("stop") else { done = true; return }
+        stop = e.int64
         if a.isGiven("step") {
             guard let p = a.value("step") else { done = true; return }
             step = p.int64

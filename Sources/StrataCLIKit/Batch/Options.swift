@@ -179,7 +179,8 @@ public struct Options: Equatable {
 
         Reports:
           --db DB                database to run against (default: in memory)
-          --param NAME=VALUE     binds :NAME (repeatable; also for plain SQL)
+          --param NAME=VALUE     binds :NAME (repeatable; also for plain SQL); relative dates
+                                 such as yesterday, 'today 06:00', '-6 hours' bind as ISO text
           --format FORMAT        text, markdown, html, csv, json (default: from --output's
                                  extension, else text)
 
@@ -198,7 +199,8 @@ public struct Options: Equatable {
         Exit status: 0 ok, 1 a statement failed, 2 usage error, 75 locked, 124 timed out,
         130 interrupted (SIGINT), 143 terminated (SIGTERM).
         sqlite3 spellings work too (-csv, -header, -bail, -cmd, -separator, -nullvalue).
-        A database file named `run` is given as ./run.
+        A database file named `run` is given as ./run; SQL as the first argument
+        (strata "select 1") runs on :memory:.
 
         """
 }
