@@ -34,7 +34,7 @@ DIRECTONLY = 0x80000
 
 # Modules that read nothing but their arguments: allowed in views (INNOCUOUS). Every other module reads files
 # or tables and must be refused there.
-PURE_MODULES = {"cron_schedule", "strata_help"}
+PURE_MODULES = {"cron_schedule", "strata_help", "generate_series"}
 # Modules used through CREATE VIRTUAL TABLE (not table-valued functions), with arguments that create them.
 CREATABLE = {
     "log_file": "'{root}/sql/demo/logs/retrain.log'",
@@ -68,6 +68,7 @@ def test_hostile_database_cannot_call_file_readers(tmp_path):
             setup.execute(f"create view m_{name} as select * from {name}('/etc/passwd')")
         planted.append(f"m_{name}")
     setup.execute("create view pure_schedule as select * from cron_schedule('@daily', '2026-01-01', '2026-01-03')")
+    setup.execute("create view pure_series as select value from generate_series(1, 3)")
     setup.execute("create view pure_vectors as select vec_dims('[1,2]') as d, cron_next('@daily', '2026-01-01') as n")
     setup.execute("create trigger t after insert on log begin select * from read_log('/etc/passwd'); end")
     setup.commit()
@@ -86,6 +87,7 @@ def test_hostile_database_cannot_call_file_readers(tmp_path):
             victim.execute("insert into log values (1)")
         assert "unsafe use of" in str(e.value)
         assert len(victim.execute("select * from pure_schedule").fetchall()) == 2
+        assert victim.execute("select * from pure_series").fetchall() == [(1,), (2,), (3,)]
         assert victim.execute("select * from pure_vectors").fetchall() == [(2, "2026-01-02 00:00:00")]
         victim.close()
 
