@@ -168,6 +168,7 @@ final class CountJob {
             guard let arg else { return nil }
             let job = Unmanaged<CountJob>.fromOpaque(arg).takeRetainedValue()
             job.runOnWorker()
+            Interruption.endWorkerThread()
             return nil
         }, box)
         if rc != 0 {

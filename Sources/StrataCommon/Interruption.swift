@@ -43,6 +43,14 @@ public enum Interruption {
         return k
     }()
 
+    /// Frees this thread's state. Only for threads Strata itself started and is about to end (a worker that
+    /// followed a `SharedFlag`): a host's threads keep theirs (see `key`), but ours would leak one per thread.
+    public static func endWorkerThread() {
+        guard let p = pthread_getspecific(key) else { return }
+        pthread_setspecific(key, nil)
+        Unmanaged<ThreadState>.fromOpaque(p).release()
+    }
+
     /// Installs the probe. `minimumInterval` (seconds) rate-limits an expensive one.
     public static func install(probe p: @escaping Probe, minimumInterval: Double) {
         probe = p
