@@ -118,6 +118,9 @@ public struct RunBuilder {
     private var parents: [Parent] = []
     /// The parent record a pid's next lines belong to (a session opened and not yet closed, or lines without one).
     private var currentParent: [PidKey: Int] = [:]
+    /// The last session a pid closed: its END/CMDEND may come after the close within the same second when the two
+    /// lines are in different files (syslog and auth.log) with whole-second stamps.
+    private var closedParent: [PidKey: Int] = [:]
     private struct ErrorLine { var host: Int; var pid: Int?; var jobPid: Int; var exit: Int?; var ts: CivilDateTime }
     private var errors: [ErrorLine] = []
     private var kills: [(event: CronLogEvent, host: Int)] = []
@@ -172,6 +175,7 @@ public struct RunBuilder {
             let key = PidKey(host: hostID(e.host), pid: pid)
             if let p = currentParent[key], parents[p].closedAt == nil, parents[p].openedAt != nil {
                 parents[p].closedAt = e.ts
+                closedParent[key] = p
             }
             currentParent[key] = nil
         case "OOM_KILL", "SEGFAULT", "TRAP": kills.append((e, hostID(e.host)))
@@ -200,7 +204,12 @@ public struct RunBuilder {
         let h = hostID(e.host)
         let key = PidKey(host: h, pid: pid)
         let command = e.command.map(trimmedCommand)
-        if let p = currentParent[key], parents[p].endedAt == nil,
+        var open = currentParent[key]
+        if open == nil, let p = closedParent[key], let closed = parents[p].closedAt,
+           closed.epochSeconds == e.ts.epochSeconds, closed.nanosecond == 0 {
+            open = p  // closed in the same whole second: this END is that session's
+        }
+        if let p = open, parents[p].endedAt == nil,
            let opened = parents[p].openedAt, e.ts.epochSeconds - opened.epochSeconds <= Self.staleAfter * 24 {
             parents[p].endedAt = e.ts
             parents[p].endCommand = command

@@ -140,6 +140,21 @@ private func t(_ s: String) -> CivilDateTime { CivilDateTime.parse(s) ?? CivilDa
         #expect(h.runs.map(\.cronPid) == [101, 100])
     }
 
+    @Test func anEndAfterItsSessionClosedInTheSameSecond() {
+        // Whole-second stamps in two files (auth.log read before syslog): the close can come before the CMDEND.
+        let h = build([
+            ev("2024-01-01 02:00:01", 100, "SESSION_OPEN"),
+            ev("2024-01-01 02:00:01", 101, "SESSION_OPEN"),
+            ev("2024-01-01 02:00:01", 102, "CMD", command: "a"),
+            ev("2024-01-01 02:00:01", 103, "CMD", command: "b"),
+            ev("2024-01-01 02:00:04", 101, "SESSION_CLOSE"),
+            ev("2024-01-01 02:00:04", 101, "CMDEND", command: "a"),
+            ev("2024-01-01 02:00:09", 100, "SESSION_CLOSE"),
+            ev("2024-01-01 02:00:09", 100, "CMDEND", command: "b"),
+        ])
+        #expect(h.runs.map(\.endedAt) == [t("2024-01-01 02:00:04"), t("2024-01-01 02:00:09")])
+    }
+
     @Test func errorThenEndKeepsTheErrorTime() {
         let h = build([
             ev("2024-01-01 02:00:01", 200, "CMD", command: "x", jobPid: 201),
