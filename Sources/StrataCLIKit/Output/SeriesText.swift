@@ -53,7 +53,18 @@ public enum SeriesText {
         if merged > 1, case .time(let unit, _) = c.axis {
             caption += " · each column \(unit.label), " + (c.integral ? "added" : "averaged")
         }
-        out += String(repeating: " ", count: yLabelWidth + 2) + caption + "\n"
+        // The caption's parts (` · `-separated) on as many lines as the width needs.
+        let indent = String(repeating: " ", count: yLabelWidth + 2)
+        var line = ""
+        for part in caption.split(separator: " · ").map(String.init) {
+            if !line.isEmpty, TextWidth.of(line) + 3 + TextWidth.of(part) > available - indent.count {
+                out += indent + line + "\n"
+                line = part
+            } else {
+                line += (line.isEmpty ? "" : " · ") + part
+            }
+        }
+        if !line.isEmpty { out += indent + line + "\n" }
         return out
     }
 
