@@ -178,13 +178,21 @@ public final class LogScanner {
         let stream = try FileStream(path: p)
         let reference = yearReference(modificationTime: stream.modificationTime)
         let r = RecordReader(stream: stream)
-        let sample = try r.sample(minimum: 64 << 10)
-        let complete = !stream.isCompressed && Int64(sample.count) >= stream.sizeAtOpen
-        guard let c = FormatDetector.detect(sample, spec: spec, reference: reference, isComplete: complete) else {
-            if case .auto = spec {
-                throw LogScanError("cannot detect the format of '\(p)': none of its first lines fits a known log format (pass one: \(LogFormatSpec.usage))")
-            }
-            throw LogScanError("no line among the first \(FormatDetector.sampleLines) of '\(p)' fits the format \(describe(spec))")
+        let c: FormatChoice
+        switch try FormatDetector.detect(r, spec: spec, reference: reference) {
+        case .chosen(let chosen):
+            c = chosen
+        case .noFit(let sampled):
+            throw LogScanError("no line among the \(sampled) sampled of '\(p)' fits the format \(spec.description)")
+        case .notText(let why):
+            // Reported as a row of its own, so the other files of a glob are still read.
+            r.reportOnly("'\(p)' is \(why)")
+            reader = r
+            segments = []
+            segment = Segment(from: 0, to: .max)
+            lineBase = 0
+            windowed = false
+            return
         }
         r.parser = c.parser
         choice = c
@@ -196,8 +204,13 @@ public final class LogScanner {
         lineBase = 0
         segment = Segment(from: 0, to: .max)
         if filter.hasTimeBounds, stream.isSeekable, lowerBound != nil || upperBound != nil {
-            let search = TimeSearch(stream: stream, parser: c.parser)
+            let search = TimeSearch(stream: stream, parser: c.makeParser())
             do {
+                guard try search.spreadProbesAreOrdered() else {
+                    // Time goes back somewhere (a DST fall-back, merged files): the whole file is read.
+                    orderFallbacks += 1
+                    return
+                }
                 var from: Int64 = 0
                 var to = Int64.max
                 if let lb = lowerBound {
@@ -209,6 +222,14 @@ public final class LogScanner {
                 if try search.probesAreOrdered() {
                     binarySearches += 1
                     windowed = true
+                    // Two probe spacings of slack at each end: a step back in time smaller than the spacing is
+                    // read (the bounds are checked per record anyway).
+                    let slack = 2 * search.probeSpacing
+                    if from > 0 { from = try search.headOffset(atOrAfter: from - slack) }
+                    if to < stream.sizeAtOpen {
+                        let t = try search.headOffset(atOrAfter: to + slack)
+                        to = t >= stream.sizeAtOpen ? .max : t
+                    }
                     segment = Segment(from: from, to: max(from, to))
                     if from > 0 {
                         try r.seek(to: from)
@@ -239,16 +260,6 @@ public final class LogScanner {
         segment = segments.removeFirst()
         try r.seek(to: segment.from)
         lineBase = segment.from == 0 ? 0 : nil
-    }
-
-    private func describe(_ spec: LogFormatSpec) -> String {
-        switch spec {
-        case .auto: return "auto"
-        case .python(let p): return "'\(p.source)'"
-        case .syslog(let f): return f?.rawValue ?? "syslog"
-        case .jsonl: return "jsonl"
-        case .regex(let r): return "'regex:\(r.source)'"
-        }
     }
 }
 

@@ -3,13 +3,23 @@
 // optional `datefmt` in `time.strftime` syntax. Every LogRecord attribute is understood: asctime, created and
 // msecs make `ts`; levelname/levelno make `level`; name → logger; process → pid; message → message; all others
 // (funcName, lineno, thread, custom `extra=` keys...) go to `fields`. `{`-style formats (`{asctime} {message}`)
-// are accepted too.
+// are accepted too, and so are the placeholders of colouring formatters (colorlog's `%(log_color)s`, tornado's
+// `%(color)s`...: they match nothing, since escapes are taken out before a line is read) and uvicorn's
+// `%(levelprefix)s` (`INFO:` padded to nine columns).
+//
+// One rule set, whether the format was detected or given: a level is a level name (known, `Level N`, or a custom
+// name in capitals), a logger is one word holding a letter or digit. So a traceback line (`ValueError: bad`)
+// never reads as a record, and the format `log_formats` reports gives the same rows when passed back.
 
 /// The LogRecord attributes a format can name, and what each becomes.
 enum PyAttribute: UInt8, Sendable {
     case asctime, created, msecs, relativeCreated, levelname, levelno, name, message, process
     /// Another attribute: text or a number in `fields`.
     case extraText, extraInteger, extraFloat
+    /// uvicorn's `LEVEL:` padded with spaces to nine columns.
+    case levelprefix
+    /// A colour placeholder (colorlog, tornado): escape codes, which are removed before a line is read.
+    case color
 
     static func of(_ name: String, conversion: UInt8) -> PyAttribute {
         switch name {
@@ -22,6 +32,8 @@ enum PyAttribute: UInt8, Sendable {
         case "name": return .name
         case "message": return .message
         case "process": return .process
+        case "levelprefix": return .levelprefix
+        case _ where isColorPlaceholder(name): return .color
         case "lineno", "thread": return .extraInteger
         default:
             switch conversion {
@@ -34,6 +46,19 @@ enum PyAttribute: UInt8, Sendable {
     }
 }
 
+/// colorlog's `log_color`, `reset`, `<name>_log_color` and colour names (`red`, `bold_blue`, `bg_white`...),
+/// tornado's `color`/`end_color`.
+func isColorPlaceholder(_ name: String) -> Bool {
+    if ["color", "end_color", "log_color", "reset"].contains(name) || name.hasSuffix("_log_color") { return true }
+    var n = Substring(name)
+    for prefix in ["fg_", "bg_", "bold_", "thin_", "light_", "fg_bold_", "fg_thin_", "bg_bold_"] where n.hasPrefix(prefix) {
+        n = n.dropFirst(prefix.count)
+        break
+    }
+    if n.hasPrefix("light_") { n = n.dropFirst(6) }
+    return ["black", "red", "green", "yellow", "blue", "purple", "cyan", "white", "bold", "thin"].contains(String(n))
+}
+
 struct PyItem: Sendable {
     /// A literal (`attribute == nil`) or a field.
     var attribute: PyAttribute?
@@ -42,6 +67,8 @@ struct PyItem: Sendable {
     var width = 0
     var leftAlign = false
     var conversion: UInt8 = UInt8(ascii: "s")
+    /// `%(levelname).1s`: at most this many bytes of the value (0: no limit).
+    var precision = 0
     /// Index into `fieldNames` for extras.
     var nameIndex = -1
 }
@@ -75,14 +102,16 @@ public struct PythonFormat: Sendable {
             }
             pool.append(c)
         }
-        func addField(_ name: String, width: Int, leftAlign: Bool, conversion: UInt8) throws(LogFormatError) {
+        func addField(_ name: String, width: Int, leftAlign: Bool, conversion: UInt8,
+                      precision: Int) throws(LogFormatError) {
             guard !name.isEmpty else { throw LogFormatError("format '\(format)': empty attribute name") }
             let attr = PyAttribute.of(name, conversion: conversion)
             if let prev = items.last, prev.attribute == .message {
                 // The message is free text: what follows it must be literal text to find where it ends.
                 throw LogFormatError("format '\(format)': %(message)s must be followed by literal text or end the format")
             }
-            var item = PyItem(attribute: attr, width: width, leftAlign: leftAlign, conversion: conversion)
+            var item = PyItem(attribute: attr, width: width, leftAlign: leftAlign, conversion: conversion,
+                              precision: precision)
             if attr == .extraText || attr == .extraInteger || attr == .extraFloat || attr == .relativeCreated {
                 if let k = names.firstIndex(of: name) { item.nameIndex = k } else { item.nameIndex = names.count; names.append(name) }
             }
@@ -108,9 +137,13 @@ public struct PythonFormat: Sendable {
                     }
                     var width = 0
                     while let f = spec.first, isDigit(f) { width = min(1000, width * 10 + Int(f - 0x30)); spec.removeFirst() }
-                    if let f = spec.first, f == UInt8(ascii: ".") { spec.removeFirst(); while let g = spec.first, isDigit(g) { spec.removeFirst() } }
+                    var precision = 0
+                    if let f = spec.first, f == UInt8(ascii: ".") {
+                        spec.removeFirst()
+                        while let g = spec.first, isDigit(g) { precision = min(1000, precision * 10 + Int(g - 0x30)); spec.removeFirst() }
+                    }
                     let conv = spec.first ?? UInt8(ascii: "s")
-                    try addField(name, width: width, leftAlign: left, conversion: conv)
+                    try addField(name, width: width, leftAlign: left, conversion: conv, precision: precision)
                     i = close + 1
                 } else if c == UInt8(ascii: "}") {
                     if i + 1 < u.count, u[i + 1] == c { i += 1 }
@@ -137,11 +170,17 @@ public struct PythonFormat: Sendable {
                 while j < u.count, "#0- +".utf8.contains(u[j]) { if u[j] == UInt8(ascii: "-") { left = true }; j += 1 }
                 var width = 0
                 while j < u.count, isDigit(u[j]) { width = min(1000, width * 10 + Int(u[j] - 0x30)); j += 1 }
-                if j < u.count, u[j] == UInt8(ascii: ".") { j += 1; while j < u.count, isDigit(u[j]) { j += 1 } }
+                var precision = 0
+                if j < u.count, u[j] == UInt8(ascii: ".") {
+                    j += 1
+                    while j < u.count, isDigit(u[j]) { precision = min(1000, precision * 10 + Int(u[j] - 0x30)); j += 1 }
+                }
                 guard j < u.count, "diouxXeEfFgGcrsa".utf8.contains(u[j]) else {
                     throw LogFormatError("format '\(format)': %(\(name)) needs a conversion such as 's' or 'd'")
                 }
-                try addField(name, width: width, leftAlign: left, conversion: u[j])
+                // A precision on a number is its fraction's digits, not a cut (`%(msecs).03d`).
+                let textual = !"diouxXeEfFgG".utf8.contains(u[j])
+                try addField(name, width: width, leftAlign: left, conversion: u[j], precision: textual ? precision : 0)
                 i = j + 1
             }
         }
@@ -165,8 +204,6 @@ public struct PythonFormat: Sendable {
 public final class PythonLineParser: LineParser {
     public let format: PythonFormat
     let reference: YearReference
-    /// Auto-detection mode: level names must be known ones, logger names single words.
-    let strict: Bool
     override public var fieldNames: [String] { format.fieldNames }
     private let datefmt: StrftimeFormat?
     /// `datefmt == nil`, kept as a plain flag for the per-line path.
@@ -174,10 +211,9 @@ public final class PythonLineParser: LineParser {
     private let items: UnsafeMutableBufferPointer<PyItem>
     private let pool: UnsafeMutableBufferPointer<UInt8>
 
-    public init(_ format: PythonFormat, reference: YearReference, strict: Bool = false) {
+    public init(_ format: PythonFormat, reference: YearReference) {
         self.format = format
         self.reference = reference
-        self.strict = strict
         datefmt = format.datefmt
         defaultTime = format.datefmt == nil
         items = .allocate(capacity: max(1, format.items.count))
@@ -235,8 +271,10 @@ public final class PythonLineParser: LineParser {
                 head.time = t
                 head.hasTime = true
                 pos = end
+            case .color:
+                break
             case .levelname, .name, .message, .extraText:
-                guard it.width == 0 else { return .undecided }
+                guard it.width == 0, it.precision == 0 else { return .undecided }
                 var end = b.count
                 if k + 1 < n {
                     let next = items[k + 1]
@@ -253,18 +291,17 @@ public final class PythonLineParser: LineParser {
                     while s < e, b[s] == 0x20 { s += 1 }
                     guard e > s else { return .undecided }
                     let lv = LogLevel.recognise(sub(b, s, e))
-                    if strict, lv == .other { return .undecided }
+                    guard LogLevel.isLevelLike(sub(b, s, e), lv) else { return .undecided }
                     head.level = lv
                     head.levelText = Span(s, e)
                 case .name:
-                    if strict {
-                        guard end > pos, let base = b.baseAddress, !hasSpace(base, pos, end) else { return .undecided }
-                    }
+                    guard isLoggerName(b, pos, end) else { return .undecided }
                     head.logger = Span(pos, end)
                 case .message:
                     head.message = Span(pos, end)
                 default:
-                    return .undecided
+                    guard end > pos else { return .undecided }
+                    head.extras.append(ExtraField(name: .fixed(it.nameIndex), value: Span(pos, end), kind: .text))
                 }
                 pos = end
             default:
@@ -295,6 +332,23 @@ public final class PythonLineParser: LineParser {
             return match(k + 1, pos + n, b, &head, &budget)
         }
         switch attr {
+        case .color:
+            return match(k + 1, pos, b, &head, &budget)
+        case .levelprefix:
+            // `LEVEL:` then spaces up to nine columns (uvicorn pads `levelname + ":"` with 8 - len spaces).
+            guard pos < b.count, let colon = findByte(sub(b, 0, min(b.count, pos + 17)), 0x3A, from: pos), colon > pos
+            else { return false }
+            let name = sub(b, pos, colon)
+            let lv = LogLevel.recognise(name)
+            guard LogLevel.isLevelLike(name, lv) else { return false }
+            var end = colon + 1
+            for _ in 0..<max(0, 8 - (colon - pos)) {
+                guard end < b.count, b[end] == 0x20 else { return false }
+                end += 1
+            }
+            head.level = lv
+            head.levelText = Span(pos, colon)
+            return match(k + 1, end, b, &head, &budget)
         case .asctime:
             let r: (LogTime, Int)?
             if defaultTime { r = parseISOTime(b, pos) } else { r = datefmt?.match(b, pos, reference) }
@@ -371,25 +425,29 @@ public final class PythonLineParser: LineParser {
             switch attr {
             case .levelname:
                 guard e > s else { return false }
-                let lv = LogLevel.recognise(sub(b, s, e))
-                // Auto-detection accepts known names only (none has a space).
-                if strict, lv == .other { return false }
+                let name = sub(b, s, e)
+                var lv = LogLevel.recognise(name)
+                // `%(levelname).1s` (tornado, Jupyter): `I`, `W`...; `.4s`: `WARN`, `DEBU`...
+                if it.precision > 0, lv == .other || lv == .none, let cut = LogLevel.fromTruncated(name) { lv = cut }
+                guard LogLevel.isLevelLike(name, lv) else { return false }
                 head.level = lv
                 head.levelText = Span(s, e)
             case .name:
-                if strict { guard e > s, findByte(sub(b, s, e), 0x20, from: 0) == nil else { return false } }
+                guard isLoggerName(b, s, e) else { return false }
                 head.logger = Span(s, e)
             case .message:
                 head.message = Span(s, e)
             default:
-                if strict, e == s { return false }
+                if e == s { return false }
                 head.extras.append(ExtraField(name: .fixed(it.nameIndex), value: Span(s, e), kind: .text))
             }
             if match(nextIndex, end, b, &head, &budget) { return true }
             if head.extras.count > saved { head.extras.removeSubrange(saved...) }
             return false
         }
-        guard nextIndex < items.count else { return attempt(b.count, &head, &budget) }
+        // A field with a precision (`%(levelname)1.1s`) is at most that long (padding included).
+        let maxEnd = it.precision > 0 ? min(b.count, pos + max(it.width, it.precision)) : b.count
+        guard nextIndex < items.count else { return maxEnd == b.count && attempt(b.count, &head, &budget) }
         // A padded field (`%(levelname)-8s`) fills at least its width.
         let minEnd = pos + it.width
         guard minEnd <= b.count else { return false }
@@ -405,7 +463,7 @@ public final class PythonLineParser: LineParser {
                 }
             } else {
                 var from = minEnd
-                while let at = findLiteral(b, lit, from: from) {
+                while let at = findLiteral(b, lit, from: from), at <= maxEnd {
                     if attempt(at, &head, &budget) { return true }
                     guard budget > 0 else { return false }
                     from = at + 1
@@ -415,11 +473,22 @@ public final class PythonLineParser: LineParser {
         }
         // Another field follows directly: end at a space (or the end of the line).
         var from = max(pos + 1, minEnd)
-        while let at = findByte(b, 0x20, from: from) {
+        while let at = findByte(b, 0x20, from: from), at <= maxEnd {
             if attempt(at, &head, &budget) { return true }
             guard budget > 0 else { return false }
             from = at + 1
         }
-        return attempt(b.count, &head, &budget)
+        return maxEnd == b.count && attempt(b.count, &head, &budget)
     }
+}
+
+/// A logger name: one word (no space) holding at least one letter, digit or `_` (never `|`, `-` or `:` alone).
+@inline(__always)
+func isLoggerName(_ b: Bytes, _ s: Int, _ e: Int) -> Bool {
+    guard e > s, s >= 0, e <= b.count, let base = b.baseAddress, !hasSpace(base, s, e) else { return false }
+    for i in s..<e {
+        let c = b[i]
+        if (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7A || isDigit(c) || c == 0x5F || c >= 0x80 { return true }
+    }
+    return false
 }

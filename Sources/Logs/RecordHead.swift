@@ -93,4 +93,8 @@ public class LineParser {
 
     /// Names for `FieldName.fixed(i)`.
     public var fieldNames: [String] { [] }
+
+    /// Whether a line that follows a line ending in `\r\n` continues its record whatever it holds (vLLM writes
+    /// multi-line records so, each line repeating the prefix).
+    public var continuesAfterCRLF: Bool { false }
 }

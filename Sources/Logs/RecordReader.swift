@@ -3,6 +3,14 @@
 // slices of one buffer (no copy, no per-record allocation); the next record's head is parsed while looking for
 // where the current one ends, and kept, so each line is parsed once. Memory is one buffer: 1 MB, growing only
 // for a longer record, up to `maxRecordBytes` (a longer run of continuation lines is cut into headless records).
+//
+// What a job's `>> job.log 2>&1` mixes in is taken apart here too: a UTF-8 byte-order mark opening the file is
+// skipped; a record written on the line of a progress bar (`\r`) or after a NUL run starts where its head starts,
+// mid-line (see HeadFinder); and a Python traceback that no record owns — the interpreter's own report of an
+// uncaught exception, after an INFO line or a finished traceback — starts a record of its own (headless) instead
+// of being glued to the record before it. A record owns the traceback right after its lines when its level is
+// WARNING or above (`logger.exception`, `exc_info=True`) or unknown; chained tracebacks (`The above exception
+// was the direct cause...`, `During handling...`) stay together.
 import Glibc
 import StrataCommon
 
@@ -48,8 +56,22 @@ public final class RecordReader {
     @exclusivity(unchecked) public private(set) var recordOffset: Int64 = 0
     /// The record's first line is not a head (lines before the first record of a file, or a cut record).
     @exclusivity(unchecked) public private(set) var isHeadless = false
-    /// Number of lines in the record.
+    /// Number of lines in the record (a last piece of a line, before a head that starts mid-line, counts).
     @exclusivity(unchecked) public private(set) var lineCount = 0
+    /// The record is a traceback no record owned (an uncaught exception's report): headless.
+    @exclusivity(unchecked) public private(set) var isTraceback = false
+    /// The next record starts with a traceback that was split off.
+    @exclusivity(unchecked) private var pendingIsTraceback = false
+    /// Where the file's first byte after a byte-order mark is (checked once, at offset 0).
+    @exclusivity(unchecked) private var checkedBOM = false
+    /// What is wrong with the file, on the record that reports it (a truncated gzip stream, not a text file):
+    /// that record is headless and holds the bytes after the last complete line, if any. Nil on every other.
+    @exclusivity(unchecked) public private(set) var problem: String?
+    /// Damage met while reading (the stream ends early): reported after the last complete record.
+    private var damage: String?
+    /// The bytes after the last complete line when the damage was met: buffer[damageTail..<damageEnd].
+    private var damageTail = 0
+    private var damageEnd = 0
 
     public static let defaultMaxRecordBytes = 32 << 20
     static let chunk = 1 << 20
@@ -86,6 +108,8 @@ public final class RecordReader {
         bufferOffset = offset
         linesConsumed = 0
         pendingValid = false
+        pendingIsTraceback = false
+        checkedBOM = offset != 0
     }
 
     /// The bytes available at the current position after reading at least `minimum` bytes (or to the end), and
@@ -98,23 +122,63 @@ public final class RecordReader {
         return UnsafeBufferPointer(start: buffer + start, count: end - start)
     }
 
+    /// Makes the reader give one record reporting `message` and nothing else (a file that is not text).
+    public func reportOnly(_ message: String) {
+        damage = message
+        eof = true
+        start = 0
+        end = 0
+        damageTail = 0
+        damageEnd = 0
+        checkedBOM = true
+        pendingValid = false
+    }
+
     /// Advances to the next record; false at the end of the file.
     public func next() throws(FileError) -> Bool {
-        guard let first = try lineEnd(from: 0, number: linesConsumed + 1) else { return false }
+        if !checkedBOM { try skipByteOrderMark() }
+        problem = nil
+        guard var first = try lineEnd(from: 0, number: linesConsumed + 1) else { return reportDamage() }
         if !pendingValid {
             let firstLine = UnsafeBufferPointer(start: buffer + start, count: first.contentEnd)
             let next = pending
-            pendingIsHead = fast._withUnsafeGuaranteedRef { $0.parseHead(firstLine, into: &next.pointee) }
+            var at: Int? = fast._withUnsafeGuaranteedRef { $0.parseHead(firstLine, into: &next.pointee) } ? 0 : nil
+            if at == nil, HeadFinder.hasControl(firstLine) {
+                at = fast._withUnsafeGuaranteedRef { HeadFinder.findInside($0, firstLine, &next.pointee) }
+            }
+            if let k = at, k > 0, isFiller(UnsafeBufferPointer(start: buffer + start, count: k)) {
+                // Only NULs or a progress bar's `\r` before the head: nothing worth a record.
+                start += k
+                guard let f = try lineEnd(from: 0, number: linesConsumed + 1) else { return false }
+                first = f
+                at = 0
+            }
+            pendingIsHead = at == 0
+            pendingIsTraceback = at == nil && isTracebackHeader(firstLine)
+            if let k = at, k > 0 {
+                // A headless piece, then the head mid-line.
+                return emitPiece(before: k, first: first)
+            }
         }
         swap(&current, &pending)
         isHeadless = !pendingIsHead
+        isTraceback = isHeadless && pendingIsTraceback
+        pendingIsTraceback = false
         pendingValid = false
         firstLineLength = first.contentEnd
         var rel = first.next
         var lastEnd = first.contentEnd
         var lines = 1
+        var partial = false
         let parser = fast
         let next = pending
+        // Traceback ownership: whether this record holds one, and whether a chain line announced another.
+        var tracebackSeen = isTraceback
+        var chainOpen = false
+        let ownsTraceback = isHeadless ? false : current.pointee.level.ownsTraceback
+        // vLLM: a line after a `\r\n` continues the record.
+        let joinsCRLF = parser._withUnsafeGuaranteedRef { $0.continuesAfterCRLF }
+        var afterCRLF = joinsCRLF && first.next - first.contentEnd == 2
         while true {
             // The next line, found in the buffer without leaving this loop when it is there.
             let from = start + rel
@@ -133,10 +197,45 @@ public final class RecordReader {
                 nextRel = line.next
             }
             let bytes = UnsafeBufferPointer(start: buffer + start + rel, count: contentEnd - rel)
-            if parser._withUnsafeGuaranteedRef({ $0.parseHead(bytes, into: &next.pointee) }) {
+            let joined = afterCRLF
+            if joinsCRLF { afterCRLF = nextRel - contentEnd == 2 }
+            if !joined, parser._withUnsafeGuaranteedRef({ $0.parseHead(bytes, into: &next.pointee) }) {
                 pendingValid = true
                 pendingIsHead = true
                 break
+            }
+            if !joined, HeadFinder.hasControl(bytes),
+               let k = parser._withUnsafeGuaranteedRef({ HeadFinder.findInside($0, bytes, &next.pointee) }) {
+                pendingValid = true
+                pendingIsHead = true
+                if k > 0 {
+                    // The head starts mid-line: what comes before it on the line ends this record.
+                    let kept = trimmedEnd(UnsafeBufferPointer(start: buffer + start + rel, count: k))
+                    if kept > 0 {
+                        lastEnd = rel + kept
+                        lines += 1
+                        partial = true
+                    }
+                    rel += k
+                }
+                break
+            }
+            if let c0 = bytes.first, c0 == 0x54 || c0 == 0x44 || c0 == 0x20 {
+                if isTracebackHeader(bytes) {
+                    if tracebackSeen && chainOpen {
+                        chainOpen = false
+                    } else if !tracebackSeen && ownsTraceback {
+                        tracebackSeen = true
+                    } else {
+                        // A traceback no record owns: the interpreter's report of an uncaught exception.
+                        pendingValid = true
+                        pendingIsHead = false
+                        pendingIsTraceback = true
+                        break
+                    }
+                } else if tracebackSeen, isChainLine(bytes) {
+                    chainOpen = true
+                }
             }
             if nextRel > maxRecordBytes {
                 // Too long a record: end it here; the line starts a headless one.
@@ -151,10 +250,53 @@ public final class RecordReader {
         record = UnsafeBufferPointer(start: buffer + start, count: lastEnd)
         recordOffset = bufferOffset + Int64(start)
         relativeLine = linesConsumed + 1
-        linesConsumed += lines
+        // A last piece of a line is no whole line: the next record starts on it.
+        linesConsumed += partial ? lines - 1 : lines
         lineCount = lines
         start += rel
         return true
+    }
+
+    /// The first `k` bytes of the line at `start` as a headless record; the head after them is pending.
+    private func emitPiece(before k: Int, first: (contentEnd: Int, next: Int)) -> Bool {
+        // The head read mid-line stays in `pending` for the next call.
+        isHeadless = true
+        isTraceback = false
+        pendingValid = true
+        pendingIsHead = true
+        firstLineLength = trimmedEnd(UnsafeBufferPointer(start: buffer + start, count: k))
+        record = UnsafeBufferPointer(start: buffer + start, count: firstLineLength)
+        recordOffset = bufferOffset + Int64(start)
+        relativeLine = linesConsumed + 1
+        lineCount = 1
+        start += k
+        return true
+    }
+
+    /// After the last complete record of a damaged file: one headless record saying what happened, holding the
+    /// bytes of the cut line. False when there is nothing (more) to report.
+    private func reportDamage() -> Bool {
+        guard let d = damage else { return false }
+        damage = nil
+        problem = d
+        isHeadless = true
+        isTraceback = false
+        pendingValid = false
+        let n = max(0, damageEnd - damageTail)
+        record = UnsafeBufferPointer(start: buffer + damageTail, count: n)
+        firstLineLength = n
+        recordOffset = bufferOffset + Int64(damageTail)
+        relativeLine = linesConsumed + 1
+        lineCount = 1
+        return true
+    }
+
+    /// Skips a UTF-8 byte-order mark at the start of the file.
+    private func skipByteOrderMark() throws(FileError) {
+        checkedBOM = true
+        guard bufferOffset + Int64(start) == 0 else { return }
+        while !eof, end - start < 3 { try fill() }
+        if byteOrderMark(UnsafeBufferPointer(start: buffer + start, count: end - start)) == 3 { start += 3 }
     }
 
     /// The line starting `rel` bytes after `start`: where its content ends (before `\r\n`/`\n`) and where the
@@ -204,10 +346,80 @@ public final class RecordReader {
             buffer = bigger
             capacity = min(capacity * 2, limit)
         }
-        let n = try stream.read(into: UnsafeMutableRawBufferPointer(start: buffer + end, count: capacity - end))
+        let n: Int
+        do {
+            n = try stream.read(into: UnsafeMutableRawBufferPointer(start: buffer + end, count: capacity - end))
+        } catch {
+            // A gzip stream cut short or corrupt: what came before is kept, the cut line is reported at the end.
+            guard stream.isCompressed, error.message != Interruption.message else { throw error }
+            eof = true
+            damage = "'\(stream.path)' is damaged: \(damageReason(error.message)) after \(bufferOffset + Int64(end)) bytes; the records before are complete"
+            var cut = end
+            while cut > start, buffer[cut - 1] != 0x0A { cut -= 1 }
+            damageTail = cut
+            damageEnd = end
+            end = cut
+            return
+        }
         if n == 0 { eof = true } else { end += n }
+    }
+
+    private func damageReason(_ message: String) -> String {
+        let u = Array(message.utf8)
+        var i = 0
+        while i + 2 < u.count {
+            if u[i] == 0x27, u[i + 1] == 0x3A, u[i + 2] == 0x20 { return String(decoding: u[(i + 3)...], as: UTF8.self) }
+            i += 1
+        }
+        return message
     }
 }
 
 /// The parser before a format is chosen: no line is a head.
 private let noFormat = LineParser()
+
+/// `Traceback (most recent call last):` (or an exception group's `  + Exception Group Traceback (...)`) at the
+/// start of a line.
+@inline(__always)
+func isTracebackHeader(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+    hasPrefix(b, "Traceback (most recent call last):") || hasPrefix(b, "  + Exception Group Traceback (most recent call last):")
+}
+
+/// The lines Python writes between the tracebacks of a chain.
+@inline(__always)
+func isChainLine(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+    hasPrefix(b, "The above exception was the direct cause of the following exception:")
+        || hasPrefix(b, "During handling of the above exception, another exception occurred:")
+}
+
+@inline(__always)
+func hasPrefix(_ b: UnsafeBufferPointer<UInt8>, _ p: StaticString) -> Bool {
+    let n = p.utf8CodeUnitCount
+    guard b.count >= n, let base = b.baseAddress else { return false }
+    return memcmp(base, p.utf8Start, n) == 0
+}
+
+/// Only NUL bytes, `\r` and spaces, or a progress bar's remains: nothing but what a crash or a bar left.
+private func isFiller(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+    b.allSatisfy { $0 == 0 || $0 == 0x0D || $0 == 0x20 }
+}
+
+/// The length of `b` without trailing NUL bytes, `\r` and spaces.
+private func trimmedEnd(_ b: UnsafeBufferPointer<UInt8>) -> Int {
+    var e = b.count
+    while e > 0, b[e - 1] == 0 || b[e - 1] == 0x0D || b[e - 1] == 0x20 { e -= 1 }
+    return e
+}
+
+extension LogLevel {
+    /// Whether a record of this level owns a traceback written right after it: `logger.exception`, `exc_info=`
+    /// on warnings and above, and formats without a level. After DEBUG and INFO a traceback is taken for the
+    /// interpreter's report of an uncaught exception.
+    @inline(__always)
+    var ownsTraceback: Bool {
+        switch self {
+        case .debug, .info: return false
+        default: return true
+        }
+    }
+}

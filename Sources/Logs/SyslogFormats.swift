@@ -65,34 +65,60 @@ public final class SyslogLineParser: LineParser {
         return hostAndTag(b, end + 1, &head)
     }
 
-    /// `host tag[pid]: message` from `i`. A line whose tag has no colon keeps the rest as the message.
+    /// `host tag[pid]: message` from `i`. The header must be plausible, or the line is no syslog record: the host
+    /// is a host name or address (not a level word such as `INFO`, not `[info`), the tag a program name ending in
+    /// `:` or `[pid]:` followed by a space or the end (so `https://...` is no tag).
     private func hostAndTag(_ b: Bytes, _ i: Int, _ head: inout RecordHead) -> Bool {
-        guard let hostEnd = findByte(b, 0x20, from: i), hostEnd > i else {
-            // `time host` and nothing else.
-            guard i < b.count else { return false }
-            head.extras.append(ExtraField(name: .fixed(Self.host), value: Span(i, b.count), kind: .text))
-            head.message = Span(b.count, b.count)
-            return true
-        }
+        guard let hostEnd = findByte(b, 0x20, from: i), hostEnd > i, isHostName(b, i, hostEnd) else { return false }
         head.extras.append(ExtraField(name: .fixed(Self.host), value: Span(i, hostEnd), kind: .text))
         let t = hostEnd + 1
         var j = t
-        while j < b.count, b[j] != 0x3A, b[j] != 0x5B, b[j] != 0x20 { j += 1 }
-        var msgStart = t
-        if j > t, j < b.count {
-            if b[j] == 0x3A {
-                head.logger = Span(t, j)
-                msgStart = j + 1
-            } else if b[j] == 0x5B, let close = findByte(b, 0x5D, from: j + 1), close + 1 < b.count + 1,
-                      close + 1 <= b.count, close + 1 == b.count || b[close + 1] == 0x3A {
-                head.logger = Span(t, j)
-                if let v = someDigits(b, j + 1, maxDigits: 18), v.end == close { head.pid = v.value; head.hasPid = true }
-                msgStart = min(b.count, close + 2)
-            }
+        var letters = false
+        while j < b.count, b[j] != 0x3A, b[j] != 0x5B, b[j] != 0x20 {
+            let c = b[j]
+            if (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7A { letters = true }
+            else if !(isDigit(c) || c == 0x5F || c == 0x2D || c == 0x2E || c == 0x2F || c == 0x40 || c >= 0x80) { return false }
+            j += 1
         }
-        if msgStart < b.count, b[msgStart] == 0x20, msgStart != t { msgStart += 1 }
+        guard j > t, j < b.count, letters else { return false }
+        var msgStart: Int
+        if b[j] == 0x3A {
+            msgStart = j + 1
+        } else if b[j] == 0x5B, let close = findByte(b, 0x5D, from: j + 1), close + 1 < b.count, b[close + 1] == 0x3A,
+                  let v = someDigits(b, j + 1, maxDigits: 18), v.end == close {
+            head.pid = v.value
+            head.hasPid = true
+            msgStart = close + 2
+        } else {
+            return false
+        }
+        guard msgStart == b.count || b[msgStart] == 0x20 else { return false }
+        head.logger = Span(t, j)
+        if msgStart < b.count { msgStart += 1 }
         head.message = Span(msgStart, b.count)
         return true
+    }
+
+    /// A host name or IPv4 address (letters, digits, `.`, `-`, `_`), or an IPv6 address; never a level word.
+    private func isHostName(_ b: Bytes, _ s: Int, _ e: Int) -> Bool {
+        var colons = 0
+        var alnum = false
+        for k in s..<e {
+            let c = b[k]
+            if (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7A || isDigit(c) { alnum = true }
+            else if c == 0x3A { colons += 1 }
+            else if !(c == 0x2E || c == 0x2D || c == 0x5F) { return false }
+        }
+        guard alnum else { return false }
+        if colons > 0 {
+            // IPv6: hex digits and colons (and dots for a mapped IPv4 tail).
+            guard colons >= 2 else { return false }
+            for k in s..<e where !(isDigit(b[k]) || ((b[k] | 0x20) >= 0x61 && (b[k] | 0x20) <= 0x66) || b[k] == 0x3A || b[k] == 0x2E) {
+                return false
+            }
+            return true
+        }
+        return LogLevel.recognise(sub(b, s, e)) == .other
     }
 
     private func parse5424(_ b: Bytes, _ head: inout RecordHead) -> Bool {

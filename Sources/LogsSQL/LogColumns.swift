@@ -2,7 +2,7 @@
 import SQLiteKit
 
 enum LogColumn: Int32 {
-    case path = 0, line, ts, level, logger, pid, message, detail, raw, fields
+    case path = 0, line, ts, level, logger, pid, message, detail, raw, fields, excType, excMessage, excChain, problem
 }
 
 enum LogSchema {
@@ -17,11 +17,15 @@ enum LogSchema {
         SQLColumn("detail", "TEXT", "the continuation lines (a traceback...), NULL when there are none"),
         SQLColumn("raw", "TEXT", "the record's full text"),
         SQLColumn("fields", "TEXT", "JSON object of every other field the format captured, NULL when none"),
+        SQLColumn("exc_type", "TEXT", "type of the exception the record's traceback ends with (the last of a chain), such as ValueError; NULL without a traceback"),
+        SQLColumn("exc_message", "TEXT", "its message as printed (all its lines; empty when it has none)"),
+        SQLColumn("exc_chain", "TEXT", "JSON array of every exception of the traceback in the order printed: type, message, relation (cause or context) and an exception group's exceptions"),
+        SQLColumn("problem", "TEXT", "what is wrong with the file, on a row of its own (a truncated .gz after its complete records, a file that is not text), NULL on every record"),
     ]
 
     static let parameters: [SQLParameter] = [
         .required("files", "log files: a path or glob (.gz read transparently; a pipe such as /dev/stdin is read as a stream)"),
-        .optional("format", "auto (default), a Python logging format, syslog/rfc3164/rsyslog/rfc5424, jsonl, or regex:<pattern>"),
+        .optional("format", "auto (default), a Python logging format, syslog/rfc3164/rsyslog/rfc5424, jsonl, glog, structlog, rich, combined, dpkg, vllm, lines, or regex:<pattern>"),
         .optional("datefmt", "strftime format of %(asctime)s, as given to logging.Formatter"),
     ]
 

@@ -191,16 +191,35 @@ final class LogCursor: VirtualTableCursor {
             guard !r.isHeadless else { return ctx.resultNull() }
             resultSpan(s, r, head.pointee.message, head.pointee.messageKind, ctx)
         case .detail:
-            if r.isHeadless { return resultText(r.record, ctx) }
+            if r.isHeadless { return resultText(r.record, ctx, display: true) }
             guard r.lineCount > 1 else { return ctx.resultNull() }
             // The first line ends with "\n" or "\r\n" right after firstLineLength.
             var start = r.firstLineLength
             if start < r.record.count, r.record[start] == 0x0D { start += 1 }
             start += 1
             guard start <= r.record.count else { return ctx.resultNull() }
-            resultText(UnsafeBufferPointer(rebasing: r.record[start...]), ctx)
+            resultText(UnsafeBufferPointer(rebasing: r.record[start...]), ctx, display: true)
         case .raw:
-            resultText(r.record, ctx)
+            resultText(r.record, ctx, display: false)
+        case .excType, .excMessage, .excChain:
+            let chain = exceptions(s, r)
+            guard let last = chain.last else { return ctx.resultNull() }
+            switch col {
+            case .excType: ctx.result(last.type)
+            case .excMessage: ctx.result(last.message)
+            default:
+                scratch.removeAll(keepingCapacity: true)
+                scratch.append(0x5B)
+                for (i, e) in chain.enumerated() {
+                    if i > 0 { scratch.append(0x2C) }
+                    e.appendJSON(to: &scratch)
+                }
+                scratch.append(0x5D)
+                scratch.withUnsafeBufferPointer { resultChecked($0, ctx) }
+            }
+        case .problem:
+            guard let p = r.problem else { return ctx.resultNull() }
+            ctx.result(p)
         case .fields:
             guard !r.isHeadless, !head.pointee.extras.isEmpty else { return ctx.resultNull() }
             buildFields(s, r)
@@ -209,6 +228,27 @@ final class LogCursor: VirtualTableCursor {
     }
 
     // MARK: - values
+
+    /// The exceptions of the current record's traceback, parsed once per record (three columns read them).
+    private var exceptionsRow: Int64 = -1
+    private var exceptionsFile = -1
+    private var exceptionsCache: [ParsedException] = []
+
+    private func exceptions(_ s: LogScanner, _ r: RecordReader) -> [ParsedException] {
+        if exceptionsRow == r.recordOffset, exceptionsFile == s.fileIndex { return exceptionsCache }
+        exceptionsRow = r.recordOffset
+        exceptionsFile = s.fileIndex
+        exceptionsCache = []
+        // A one-line record has no traceback, unless it is the line of a headless record.
+        guard r.lineCount > 1 || r.isHeadless else { return [] }
+        var prefix: UnsafeBufferPointer<UInt8>? = nil
+        if !r.isHeadless, r.parser?.continuesAfterCRLF == true, r.current.pointee.alternate == nil {
+            let m = r.current.pointee.message
+            if m.isPresent, Int(m.start) <= r.firstLineLength { prefix = UnsafeBufferPointer(rebasing: r.record[0..<Int(m.start)]) }
+        }
+        exceptionsCache = TracebackParser.parse(r.record, linePrefix: prefix)
+        return exceptionsCache
+    }
 
     private func resultSpan(_ s: LogScanner, _ r: RecordReader, _ span: Span, _ kind: ValueKind, _ ctx: SQLContext) {
         guard span.isPresent else { return ctx.resultNull() }
@@ -219,17 +259,40 @@ final class LogCursor: VirtualTableCursor {
                 scratch.removeAll(keepingCapacity: true)
                 JSON.unescape(v, into: &scratch)
                 scratch.withUnsafeBufferPointer { resultChecked($0, ctx) }
+            } else if HeadFinder.hasEscape(v) {
+                // Colour escapes inside a message that otherwise read as it stood.
+                HeadFinder.stripEscapes(v).withUnsafeBufferPointer { resultChecked($0, ctx) }
             } else {
                 resultChecked(v, ctx)
             }
         }
     }
 
-    /// Multi-line text: CRLF line ends become LF.
-    private func resultText(_ b: UnsafeBufferPointer<UInt8>, _ ctx: SQLContext) {
-        guard b.contains(0x0D) else { return resultChecked(b, ctx) }
+    /// Multi-line text: CRLF line ends become LF and NUL bytes are dropped. `display` (detail): each line as a
+    /// terminal shows it — what a `\r` overwrote (progress bars) and colour escapes left out.
+    private func resultText(_ b: UnsafeBufferPointer<UInt8>, _ ctx: SQLContext, display: Bool) {
+        guard HeadFinder.hasControl(b) else { return resultChecked(b, ctx) }
         scratch.removeAll(keepingCapacity: true)
-        for (i, c) in b.enumerated() where !(c == 0x0D && i + 1 < b.count && b[i + 1] == 0x0A) { scratch.append(c) }
+        var lineStart = 0
+        var i = 0
+        while i < b.count {
+            let c = b[i]
+            if c == 0x0D {
+                if i + 1 < b.count, b[i + 1] == 0x0A { i += 1; continue }
+                // A lone `\r`: a terminal goes back to the line's start.
+                if display { scratch.removeSubrange(lineStart...) } else { scratch.append(c) }
+            } else if c == 0x0A {
+                scratch.append(c)
+                lineStart = scratch.count
+            } else if c != 0 {
+                scratch.append(c)
+            }
+            i += 1
+        }
+        if display, scratch.contains(0x1B) {
+            let clean = scratch.withUnsafeBufferPointer { HeadFinder.stripEscapes($0) }
+            return clean.withUnsafeBufferPointer { resultChecked($0, ctx) }
+        }
         scratch.withUnsafeBufferPointer { resultChecked($0, ctx) }
     }
 

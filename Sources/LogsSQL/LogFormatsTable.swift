@@ -1,5 +1,7 @@
 // log_formats(files [, format [, datefmt]]): for each file, the format read_log uses — detected (`auto`) or
-// given — with how many of the first lines it read as record heads. A file nothing fits shows NULL format.
+// given — with its datefmt, how many of the sampled lines it read as record heads, and a warning when the fit is
+// poor or no known format fits (the file is then read one row per line). Passing `format` and `datefmt` back to
+// read_log gives the same rows. A file that is not text shows NULL format and says so.
 import Logs
 import SQLiteKit
 import StrataCommon
@@ -10,10 +12,12 @@ final class LogFormatsTable: DeclaredTable {
         parameters: LogSchema.parameters,
         columns: [
             SQLColumn("path", "TEXT", "the file"),
-            SQLColumn("format", "TEXT", "the format read_log uses for it (pass it back as read_log's format), NULL when none fits"),
-            SQLColumn("kind", "TEXT", "python, rfc3164, rsyslog, rfc5424, jsonl or regex"),
-            SQLColumn("sampled_lines", "INTEGER", "non-empty lines looked at (the first 200 at most)"),
+            SQLColumn("format", "TEXT", "the format read_log uses for it (pass it back as read_log's format), NULL when none does"),
+            SQLColumn("datefmt", "TEXT", "the datefmt that goes with the format (pass it back too), NULL for ISO-8601 times"),
+            SQLColumn("kind", "TEXT", "python, rfc3164, rsyslog, rfc5424, jsonl, regex, or a named format (glog, structlog, rich, combined, dpkg, vllm, lines)"),
+            SQLColumn("sampled_lines", "INTEGER", "non-empty lines looked at (the first 200, more when few of them fit)"),
             SQLColumn("matched_lines", "INTEGER", "how many of them start a record in that format"),
+            SQLColumn("warning", "TEXT", "why the rows may not be what you expect (a poor fit, plain lines, not text), NULL when the fit is good"),
         ],
         returns: "the format read_log uses for each file")
 
@@ -23,7 +27,15 @@ final class LogFormatsTable: DeclaredTable {
 }
 
 final class LogFormatsCursor: VirtualTableCursor {
-    struct Row { var path: String; var format: String?; var kind: String?; var sampled: Int; var matched: Int }
+    struct Row {
+        var path: String
+        var format: String?
+        var datefmt: String?
+        var kind: String?
+        var sampled: Int
+        var matched: Int
+        var warning: String?
+    }
     var rows: [Row] = []
     var i = 0
 
@@ -42,13 +54,16 @@ final class LogFormatsCursor: VirtualTableCursor {
             do {
                 let stream = try FileStream(path: p)
                 let reader = RecordReader(stream: stream)
-                let sample = try reader.sample(minimum: 64 << 10)
-                let complete = !stream.isCompressed && Int64(sample.count) >= stream.sizeAtOpen
                 let ref = yearReference(modificationTime: stream.modificationTime)
-                if let c = FormatDetector.detect(sample, spec: spec, reference: ref, isComplete: complete) {
-                    rows.append(Row(path: p, format: c.format, kind: c.kind, sampled: c.sampledLines, matched: c.matchedLines))
-                } else {
-                    rows.append(Row(path: p, format: nil, kind: nil, sampled: min(FormatDetector.sampleLines, 1), matched: 0))
+                switch try FormatDetector.detect(reader, spec: spec, reference: ref) {
+                case .chosen(let c):
+                    rows.append(Row(path: p, format: c.format, datefmt: c.datefmt, kind: c.kind, sampled: c.sampledLines,
+                                    matched: c.matchedLines, warning: c.warning))
+                case .noFit(let sampled):
+                    rows.append(Row(path: p, format: nil, datefmt: nil, kind: nil, sampled: sampled, matched: 0,
+                                    warning: "no sampled line fits the format \(spec.description)"))
+                case .notText(let why):
+                    rows.append(Row(path: p, format: nil, datefmt: nil, kind: nil, sampled: 0, matched: 0, warning: why))
                 }
             } catch {
                 throw SQLError(error.message)
@@ -63,12 +78,15 @@ final class LogFormatsCursor: VirtualTableCursor {
     func column(_ index: Int32, context: SQLContext) throws {
         guard i < rows.count else { return context.resultNull() }
         let r = rows[i]
+        func text(_ v: String?) { v.map { context.result($0) } ?? context.resultNull() }
         switch index {
         case 0: context.result(r.path)
-        case 1: r.format.map { context.result($0) } ?? context.resultNull()
-        case 2: r.kind.map { context.result($0) } ?? context.resultNull()
-        case 3: context.result(r.sampled)
-        case 4: context.result(r.matched)
+        case 1: text(r.format)
+        case 2: text(r.datefmt)
+        case 3: text(r.kind)
+        case 4: context.result(r.sampled)
+        case 5: context.result(r.matched)
+        case 6: text(r.warning)
         default: context.resultNull()
         }
     }

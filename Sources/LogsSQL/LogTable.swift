@@ -85,7 +85,7 @@ final class LogTable: VirtualTable {
         }
         // Only `level` read (and the arguments), rows wanted in level order: count first, then hand over the
         // rows grouped (GROUP BY level without a sorter).
-        let hidden: UInt64 = 0b111 << 10
+        let hidden: UInt64 = ((1 << UInt64(LogSchema.parameters.count)) - 1) << UInt64(LogSchema.columns.count)
         let onlyLevel = info.columnsUsed & ~(hidden | 1 << UInt64(LogColumn.level.rawValue)) == 0
         let order = info.orderBy
         if onlyLevel, order.count == 1, order[0].column == LogColumn.level.rawValue {

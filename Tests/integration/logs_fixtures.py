@@ -265,3 +265,46 @@ if __name__ == "__main__":
     n = int(sys.argv[2]) if len(sys.argv) > 2 else 1000
     recs = write_python_log(sys.argv[1], "%(asctime)s [%(levelname)s] %(name)s: %(message)s", records=n)
     print(f"{len(recs)} records")
+
+
+LOCAL_TIME_WRITER = r"""
+import json, logging, sys, time
+path, start, seconds, step = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
+formatter = logging.Formatter("%(asctime)s [%(levelname)s] %(name)s: %(message)s")  # local time, no offset
+handler = logging.FileHandler(path, mode="w", encoding="utf-8")
+handler.setFormatter(formatter)
+truth = []
+class Truth(logging.Handler):
+    def emit(self, record):
+        truth.append([formatter.formatTime(record).replace(",", "."), record.created, record.levelname])
+lg = logging.getLogger("job")
+lg.handlers[:] = [handler, Truth()]
+lg.propagate = False
+lg.setLevel(logging.DEBUG)
+old = logging.getLogRecordFactory()
+clock = [float(start)]
+def factory(*a, **k):
+    r = old(*a, **k)
+    r.created = clock[0]
+    r.msecs = (clock[0] - int(clock[0])) * 1000
+    return r
+logging.setLogRecordFactory(factory)
+i = 0
+while clock[0] < start + seconds:
+    lg.log([logging.INFO, logging.INFO, logging.WARNING, logging.ERROR][i % 4], "tick %d", i)
+    clock[0] += step
+    i += 1
+handler.close()
+json.dump(truth, sys.stdout)
+"""
+
+
+def write_local_time_log(path, tz, start, seconds, step):
+    """Records through logging with the local time of `tz` (as a server in that zone writes them, no offset),
+    from epoch `start` for `seconds`, one every `step` seconds. Returns [(ts text, created, levelname)] from the
+    formatter itself (ts as read_log writes it)."""
+    import os
+    import subprocess
+    out = subprocess.run([sys.executable, "-c", LOCAL_TIME_WRITER, str(path), str(start), str(seconds), str(step)],
+                         env={**os.environ, "TZ": tz}, capture_output=True, text=True, check=True).stdout
+    return [tuple(t) for t in json.loads(out)]

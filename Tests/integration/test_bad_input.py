@@ -39,7 +39,7 @@ CASES = [
     ("a `.npy` corpus that is not rows × dimensions", "SELECT * FROM knn_match('labels.npy', '[1,2,3]', 5)"),
     ("a log file that does not exist", "SELECT * FROM read_log('missing.log')"),
     ("a glob that matches nothing", "SELECT * FROM read_log('logs/*.log')"),
-    ("a file in no known log format", "SELECT * FROM read_log('binary.log')"),
+    ("a file that is not text, among log files", "SELECT problem FROM read_log('binary.log')"),
     ("binary junk inside a traceback", "SELECT group_concat(level) FROM read_log('app.log')"),
     ("an unknown log format", "SELECT * FROM read_log('app.log', 'nonsense')"),
     ("a schedule that never fires (Feb 30)", "SELECT cron_next('0 0 30 2 *', '2026-11-20 00:00:00')"),

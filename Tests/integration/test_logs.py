@@ -210,14 +210,24 @@ def test_or_of_columns_in_where(db, tmp_path):
     assert rows == [(1,), (5,)]
 
 
-def test_auto_with_nothing_that_fits_is_an_error_naming_the_file(db, tmp_path):
+def test_text_no_format_fits_is_read_one_row_per_line(db, tmp_path):
     path = tmp_path / "notes.txt"
-    path.write_text("just some text\nwith no timestamps\nat all\n")
-    msg = error_of(db, "SELECT * FROM read_log(?)", (str(path),))
-    assert msg.startswith("read_log: cannot detect the format of '") and "notes.txt" in msg
-    assert rows(db, "SELECT format FROM log_formats(?)", (str(path),)) == [(None,)]
+    lines = ["just some text", "ERROR: with a level", "2026-11-20T02:00:01 and a time", "[warn] bracketed", "at all"]
+    path.write_text("\n".join(lines) + "\n")
+    assert rows(db, "SELECT line, ts, level, message, raw FROM read_log(?)", (str(path),)) == [
+        (1, None, None, "just some text", lines[0]),
+        (2, None, "ERROR", "with a level", lines[1]),
+        (3, "2026-11-20 02:00:01.000", None, "and a time", lines[2]),
+        (4, None, "WARNING", "bracketed", lines[3]),
+        (5, None, None, "at all", lines[4])]
+    (fmt, kind, sampled, matched, warning), = rows(db, "SELECT format, kind, sampled_lines, matched_lines, warning "
+                                                   "FROM log_formats(?)", (str(path),))
+    assert (fmt, kind, sampled, matched) == ("lines", "lines", 5, 0) and warning.endswith(": one row per line")
+    # The reported format passed back gives the same rows.
+    assert rows(db, "SELECT * FROM read_log(?, 'lines')", (str(path),)) == rows(db, "SELECT * FROM read_log(?)", (str(path),))
+    # An explicit format nothing fits is still an error naming the file.
     msg = error_of(db, "SELECT * FROM read_log(?, 'jsonl')", (str(path),))
-    assert msg.startswith("read_log: no line among the first") and "notes.txt" in msg
+    assert msg.startswith("read_log: no line among the 5 sampled") and "notes.txt" in msg
 
 
 def test_bad_formats_are_errors(db, tmp_path):
@@ -250,7 +260,8 @@ def test_log_file_table_with_format_and_schema_comments(db, tmp_path):
     db.execute(f"CREATE VIRTUAL TABLE app USING log_file('{tmp_path}/*.log', '{fmt}')")
     assert dict(rows(db, "SELECT level, count(*) FROM app GROUP BY 1")) == by(exp, lambda e: e.level)
     cols = [r[1] for r in rows(db, "PRAGMA table_info(app)")]
-    assert cols == ["path", "line", "ts", "level", "logger", "pid", "message", "detail", "raw", "fields"]
+    assert cols == ["path", "line", "ts", "level", "logger", "pid", "message", "detail", "raw", "fields",
+                    "exc_type", "exc_message", "exc_chain", "problem"]
     assert "log_file: unknown format" in error_of(db, "CREATE VIRTUAL TABLE bad USING log_file('x.log', 'zz')")
 
 
@@ -355,3 +366,129 @@ def test_grouped_by_level_without_sorting_matches_logging(db, tmp_path):
     lo, hi = exp[100].ts, exp[500].ts
     window = by([e for e in exp if lo <= e.ts < hi], lambda e: e.level)
     assert dict(rows(db, "SELECT level, count(*) FROM read_log(?) WHERE ts >= ? AND ts < ? GROUP BY level", (f, lo, hi))) == window
+
+
+def _log_through(path, fmt, datefmt, calls, converter=time.gmtime):
+    """Writes `calls` [(level, msg, exc)] through a real logging.Logger; returns what logging reported per record."""
+    import logging
+    formatter = logging.Formatter(fmt, datefmt=datefmt)
+    formatter.converter = converter
+    handler = logging.FileHandler(path, mode="w", encoding="utf-8")
+    handler.setFormatter(formatter)
+    truth = []
+
+    class Truth(logging.Handler):
+        def emit(self, record):
+            truth.append((record.levelname, record.name, record.getMessage().split("\n")[0],
+                          formatter.format(record)))
+
+    lg = logging.getLogger("app.iso")
+    lg.handlers[:] = [handler, Truth()]
+    lg.propagate = False
+    lg.setLevel(logging.DEBUG)
+    for level, msg, exc in calls:
+        if exc:
+            try:
+                int("x")
+            except ValueError:
+                lg.log(level, msg, exc_info=True)
+        else:
+            lg.log(level, msg)
+    handler.close()
+    lg.handlers[:] = []
+    return truth
+
+
+ISO_CALLS = [(20, "Starting run", False), (20, "https://example.com/data fetched", False),
+             (40, "step failed", True), (30, "disk at 91%", False), (40, "value: bad", False),
+             (20, "done", False)] * 10
+
+
+@pytest.mark.parametrize("datefmt", ["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%SZ",
+                                     "%Y-%m-%d %H:%M:%S%z"])
+@pytest.mark.parametrize("fmt", ["%(asctime)s %(levelname)s %(name)s: %(message)s",
+                                 "%(asctime)s %(levelname)s %(message)s"])
+def test_iso_asctime_is_read_as_python_logging_not_syslog(db, tmp_path, fmt, datefmt):
+    """Issue 13: `2026-11-20T01:00:05+0000 INFO __main__: ...` was read as rsyslog (level NULL, host INFO)."""
+    path = tmp_path / "iso.log"
+    truth = _log_through(path, fmt, datefmt, ISO_CALLS)
+    got = rows(db, "SELECT level, logger, message FROM read_log(?) ORDER BY line", (str(path),))
+    want_logger = (lambda n: n) if "%(name)s" in fmt else (lambda n: None)
+    assert got == [(lv, want_logger(n), m) for lv, n, m, _ in truth]
+    assert rows(db, "SELECT count(*) FROM read_log(?) WHERE level = 'ERROR'", (str(path),))[0][0] == \
+        sum(t[0] == "ERROR" for t in truth)
+    assert rows(db, "SELECT count(*) FROM read_log(?) WHERE exc_type = 'ValueError'", (str(path),))[0][0] == \
+        sum(1 for t in truth if "Traceback" in t[3])
+    (f, d, kind), = rows(db, "SELECT format, datefmt, kind FROM log_formats(?)", (str(path),))
+    assert kind == "python" and "%(levelname)s" in f
+    assert rows(db, "SELECT * FROM read_log(?, ?, ?)", (str(path), f, d)) == rows(db, "SELECT * FROM read_log(?)", (str(path),))
+
+
+def test_dst_fall_back_window_returns_every_record(db, tmp_path):
+    """Issue 13: a local-time log over a DST fall-back repeats an hour; the binary search dropped the second one."""
+    path = tmp_path / "local.log"
+    start = calendar.timegm((2026, 10, 31, 4, 0, 0))  # 2026-10-31 00:00 in New York (EDT)
+    truth = fx.write_local_time_log(path, "America/New_York", start, 3 * 86400, 5)
+    ts = [t[0] for t in truth]
+    assert ts != sorted(ts)  # the clock went back an hour on 2026-11-01
+    for lo, hi in [("2026-11-01 01:00", "2026-11-01 01:05"), ("2026-11-01 00:30", "2026-11-01 02:30"),
+                   ("2026-11-01 01:59:59", "2026-11-01 02:00:01"), ("2026-10-31 12:00", "2026-11-01 01:30")]:
+        want = sum(lo <= t <= hi for t in ts)
+        assert rows(db, "SELECT count(*) FROM read_log(?) WHERE ts BETWEEN ? AND ?", (str(path), lo, hi))[0][0] == want
+        want_err = sum(lo <= t[0] < hi and t[2] == "ERROR" for t in truth)
+        assert rows(db, "SELECT count(*) FROM read_log(?) WHERE ts >= ? AND ts < ? AND level = 'ERROR'",
+                    (str(path), lo, hi))[0][0] == want_err
+    # Ordered parts of the same file still use the search.
+    lo, hi = "2026-11-02 10:00", "2026-11-02 11:00"
+    assert rows(db, "SELECT count(*) FROM read_log(?) WHERE ts >= ? AND ts < ?", (str(path), lo, hi))[0][0] == \
+        sum(lo <= t < hi for t in ts)
+
+
+def test_reported_format_passed_back_gives_the_same_rows(db, tmp_path):
+    """log_formats' format (and datefmt), passed back, reads exactly what auto read: traceback lines such as
+    `ValueError: invalid literal...` are no records of `%(levelname)s:%(name)s:%(message)s`."""
+    cases = [("%(levelname)s:%(name)s:%(message)s", None),
+             ("%(asctime)s - %(levelname)s - %(name)s - %(message)s", "%m/%d/%Y %H:%M:%S"),
+             ("%(asctime)s [%(process)d] [%(levelname)s] %(message)s", "[%Y-%m-%d %H:%M:%S %z]"),
+             ("%(asctime)s | %(levelname)-8s | %(name)s:%(funcName)s:%(lineno)d - %(message)s", None)]
+    for i, (fmt, datefmt) in enumerate(cases):
+        path = tmp_path / f"f{i}.log"
+        truth = _log_through(path, fmt, datefmt, ISO_CALLS)
+        (f, d), = rows(db, "SELECT format, datefmt FROM log_formats(?)", (str(path),))
+        assert (f, d) == (fmt, datefmt)
+        auto = rows(db, "SELECT * FROM read_log(?)", (str(path),))
+        assert rows(db, "SELECT * FROM read_log(?, ?, ?)", (str(path), f, d)) == auto
+        assert [(r[3], r[6]) for r in auto] == [(t[0], t[2]) for t in truth]
+        assert rows(db, "SELECT count(*) FROM read_log(?, ?, ?) WHERE level NOT IN ('INFO', 'WARNING', 'ERROR')",
+                    (str(path), f, d))[0][0] == 0
+
+
+def test_syslog_header_needs_a_plausible_host_and_tag(db, tmp_path):
+    path = tmp_path / "notsyslog.log"
+    path.write_text("2026-11-20T01:00:05+0000 INFO __main__: Starting run\n"
+                    "2026-11-20T01:00:06+0000 [info] ok\n"
+                    "2026-11-20T01:00:07+0000 https://example.com: fetched\n"
+                    "2026-11-20T01:00:08+0000 gpu-1 trainer[77]: a real one\n")
+    assert rows(db, "SELECT line, logger, pid, message FROM read_log(?, 'rsyslog')", (str(path),)) == [
+        (1, None, None, None), (4, "trainer", 77, "a real one")]
+
+
+def test_levels_are_normalised_across_spellings(db, tmp_path):
+    path = tmp_path / "lv.jsonl"
+    names = ["I", "W", "E", "F", "D", "C", "warn", "fatal", "err", "emerg", "notice", "crit", "SUCCESS"]
+    path.write_text("".join(json.dumps({"time": f"2026-11-20T02:00:{i:02d}Z", "level": n, "msg": "m"}) + "\n"
+                            for i, n in enumerate(names)))
+    assert [r[0] for r in rows(db, "SELECT level FROM read_log(?)", (str(path),))] == [
+        "INFO", "WARNING", "ERROR", "CRITICAL", "DEBUG", "CRITICAL", "WARNING", "CRITICAL", "ERROR", "CRITICAL",
+        "INFO", "CRITICAL", "SUCCESS"]
+
+
+def test_log_formats_counts_the_sampled_lines(db, tmp_path):
+    path = tmp_path / "many.log"
+    exp = fx.write_python_log(path, "%(asctime)s [%(levelname)s] %(name)s: %(message)s", records=400,
+                              exception_rate=0, multiline_rate=0)
+    assert rows(db, "SELECT sampled_lines, matched_lines, warning FROM log_formats(?)", (str(path),)) == [(200, 200, None)]
+    notes = tmp_path / "notes.txt"
+    notes.write_text("a\nb\nc\n")
+    assert rows(db, "SELECT format, sampled_lines, matched_lines FROM log_formats(?)", (str(notes),)) == [("lines", 3, 0)]
+    assert len(exp) == 400
