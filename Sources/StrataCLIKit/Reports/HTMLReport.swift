@@ -82,8 +82,9 @@ public enum HTMLReport {
         .result { margin: 12px 0 24px; }
         .scroll { overflow-x: auto; }
         table { border-collapse: collapse; font-size: 14px; font-variant-numeric: tabular-nums; }
+        /* break-word, not anywhere: a word is never split while the table can widen (or scroll) instead. */
         th, td { padding: 5px 12px; text-align: left; border-bottom: 1px solid var(--line); vertical-align: top;
-                 white-space: pre-wrap; max-width: 48em; overflow-wrap: anywhere; }
+                 white-space: pre-wrap; max-width: 48em; overflow-wrap: break-word; }
         th { background: #f0f2f5; font-weight: 600; border-bottom: 2px solid #d1d5db; white-space: nowrap; }
         tbody tr:nth-child(even) td { background: var(--zebra); }
         .num { text-align: right; white-space: nowrap; }
