@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Strata needs on Debian, only when missing: the C libraries it builds against, the sqlite3
 # CLI, and a Python venv (from Debian's /usr/bin/python3, whose sqlite3 can load extensions) holding the
-# test oracles (NumPy, croniter) and the clients the tests load the extension into (sqlite-utils, Datasette).
+# test oracles (NumPy, croniter, cronsim) and the clients the tests load the extension into (sqlite-utils, Datasette).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,7 +22,7 @@ if [ "${1:-}" = "--with-python" ]; then
   if [ ! -x "$venv/bin/python" ]; then
     /usr/bin/python3 -m venv "$venv"
   fi
-  if ! "$venv/bin/python" -c "import numpy, pytest, croniter, sqlite_utils" 2>/dev/null; then
+  if ! "$venv/bin/python" -c "import numpy, pytest, croniter, cronsim, sqlite_utils" 2>/dev/null; then
     echo "setup: installing Python test tools into $venv" >&2
     "$venv/bin/pip" install -q --disable-pip-version-check -r scripts/requirements-test.txt
   fi
