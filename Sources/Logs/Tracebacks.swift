@@ -116,9 +116,11 @@ public enum TracebackParser {
         while i < end {
             let l = lines[i]
             if hasPrefix(l, "Traceback (most recent call last):") || isBoxedHeader(l) {
-                i = frames(lines, i + 1)
+                let first = i + 1
+                i = frames(lines, first)
                 if let (e, next) = exception(lines, i) {
-                    out.append(ParsedException(type: e.type, message: e.message, relation: relation))
+                    let message = e.message + syntaxErrorLocation(lines[first..<i])
+                    out.append(ParsedException(type: e.type, message: message, relation: relation))
                     relation = nil
                     i = next
                     continue
@@ -144,7 +146,8 @@ public enum TracebackParser {
                 // A SyntaxError reported without a header (a script that does not compile).
                 let j = frames(lines, i)
                 if j < end, let (e, next) = exception(lines, j), e.type.hasSuffix("Error") {
-                    out.append(ParsedException(type: e.type, message: e.message, relation: relation))
+                    let message = e.message + syntaxErrorLocation(lines[i..<j])
+                    out.append(ParsedException(type: e.type, message: message, relation: relation))
                     relation = nil
                     i = next
                     continue
@@ -153,6 +156,25 @@ public enum TracebackParser {
             i += 1
         }
         return out
+    }
+
+    /// A SyntaxError prints where it is as a last `  File "config.py", line 3` line without `, in name` (the code
+    /// and a caret follow), and leaves it out of its exception line; `str(e)` ends with it: ` (config.py, line 3)`
+    /// (the file's base name). Empty for any other traceback.
+    static func syntaxErrorLocation(_ frames: ArraySlice<UnsafeBufferPointer<UInt8>>) -> String {
+        let p: StaticString = "  File \""
+        guard let k = frames.lastIndex(where: { hasLiteral($0, 0, p) }) else { return "" }
+        let l = frames[k]
+        // `  File "name", line N` and nothing after the number.
+        var q = l.count
+        while q > 0, isDigit(l[q - 1]) { q -= 1 }
+        let tail: StaticString = "\", line "
+        let n = tail.utf8CodeUnitCount
+        guard q < l.count, q - n > p.utf8CodeUnitCount, hasLiteral(l, q - n, tail) else { return "" }
+        var nameStart = p.utf8CodeUnitCount
+        let nameEnd = q - n
+        for c in nameStart..<nameEnd where l[c] == 0x2F { nameStart = c + 1 }
+        return " (" + text(sub(l, nameStart, nameEnd)) + ", line " + text(sub(l, q, l.count)) + ")"
     }
 
     /// rich's `╭──── Traceback (most recent call last) ────╮`.
