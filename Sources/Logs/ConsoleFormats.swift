@@ -61,7 +61,9 @@ public final class StructlogLineParser: LineParser {
             while e > s, b[e - 1] == 0x20 { e -= 1 }
             if e < s + w - 1 || e == s { return (e, min(b.count, s + w + 1)) }
         }
-        var k = s
+        // Unpadded, the event is 30 columns or more: pairs start no earlier (`loss=0.4 | acc=0.8` in a shorter
+        // event is the event's own text, else structlog would have padded it).
+        var k = min(b.count, s + w)
         while let sp = findByte(b, 0x20, from: k) {
             if sp + 1 < b.count, restArePairs(b, sp + 1) { return (sp, sp + 1) }
             k = sp + 1
@@ -180,8 +182,9 @@ public final class RichLineParser: LineParser {
         let name = sub(b, lc, e)
         let level = LogLevel.recognise(name)
         guard LogLevel.isLevelLike(name, level) else { return false }
+        // The message may start with spaces of its own: the level column already tells a head from a wrapped line.
         let ms = lc + Self.levelColumns
-        guard ms < b.count, b[ms] != 0x20 else { return false }
+        guard ms < b.count else { return false }
         if let t = time {
             head.time = t
             head.hasTime = true

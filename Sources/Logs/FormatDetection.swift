@@ -15,7 +15,7 @@ public struct FormatChoice {
     public var format: String
     /// The datefmt that goes with it (Python formats whose `%(asctime)s` is not ISO-8601), else nil.
     public var datefmt: String?
-    /// python, rfc3164, rsyslog, rfc5424, jsonl, regex or the named format's name.
+    /// python, rfc3164, rsyslog, rfc5424, jsonl, regex, docker or the named format's name.
     public var kind: String
     public var sampledLines: Int
     public var matchedLines: Int
@@ -131,6 +131,29 @@ public enum FormatDetector {
                               make: { RegexLineParser(r, reference: $0) })]
         case .named(let n):
             return [named(n)]
+        case .docker(let inner):
+            return candidates(for: inner).map(docker)
+        }
+    }
+
+    /// `c` inside docker's json-file objects.
+    static func docker(_ c: Candidate) -> Candidate {
+        Candidate(format: "docker:" + c.format, datefmt: c.datefmt, kind: "docker",
+                  make: { DockerLineParser(inner: c.make($0), reference: $0) })
+    }
+
+    /// When `auto` finds docker's json-file objects, the format of the lines inside them, if one fits them.
+    static func dockerInner(_ lines: [UnsafeBufferPointer<UInt8>], _ all: [Candidate],
+                            reference: YearReference) -> (Candidate, Score)? {
+        guard var text = DockerLine.innerText(lines, reference: reference) else { return nil }
+        let inner = all.filter { $0.kind != "jsonl" }
+        return text.withUnsafeMutableBufferPointer { m -> (Candidate, Score)? in
+            let b = UnsafeBufferPointer(m)
+            let innerLines = splitLines(b, keepFirst: true, keepLast: true)
+            let s = evaluate(inner, innerLines, spec: .auto, reference: reference)
+            // As for the file itself: a format without times that explains fewer lines than it leaves is too weak.
+            guard s.evidence > 0, !(s.timed * 2 < s.evidence && s.evidence < s.unexplained) else { return nil }
+            return (docker(inner[s.index]), s)
         }
     }
 
@@ -203,7 +226,13 @@ public enum FormatDetector {
                                         parser: lines.makeParser(reference: reference),
                                         makeParser: { lines.makeParser(reference: reference) }))
         }
-        let c = all[best.index]
+        var c = all[best.index]
+        if isAuto, c.kind == "jsonl", let (d, inner) = dockerInner(sampled, all, reference: reference) {
+            // What is reported is how the inner lines fit.
+            c = d
+            best.matched = inner.matched
+            best.unexplained = inner.unexplained
+        }
         return .chosen(FormatChoice(format: c.format, datefmt: c.datefmt, kind: c.kind, sampledLines: nonEmpty,
                                     matchedLines: best.matched, warning: warning(best, nonEmpty),
                                     parser: c.make(reference), makeParser: { c.make(reference) }))

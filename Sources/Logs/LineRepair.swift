@@ -66,16 +66,17 @@ public enum HeadFinder {
         if last > 0, last < line.count, tryAt(parser, line, last, &head) { return last }
         guard sawCR else { return nil }
         // tqdm draws `\r 40%|████  | 2/5 [00:00<00:01, 3.2it/s]` and a record written meanwhile follows the bar
-        // on the same line: try after each space of the last piece.
+        // on the same line, right after its `]` or after a space: try at each such place of the last piece.
         var tries = 0
         var k = last
-        while k < line.count, tries < maxTries, let sp = findByte(line, 0x20, from: k) {
-            var s = sp
-            while s < line.count, line[s] == 0x20 { s += 1 }
-            guard s < line.count else { break }
+        while k < line.count, tries < maxTries {
+            let c = line[k]
+            k += 1
+            guard c == 0x20 || c == 0x5D else { continue }
+            while k < line.count, line[k] == 0x20 { k += 1 }
+            guard k < line.count else { break }
             tries += 1
-            if tryAt(parser, line, s, &head) { return s }
-            k = s
+            if tryAt(parser, line, k, &head) { return k }
         }
         return nil
     }

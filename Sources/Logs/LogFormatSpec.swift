@@ -1,10 +1,10 @@
 // The `format` argument of read_log/log_file: `auto` (default), a Python logging format string verbatim,
 // `syslog` (any of its three shapes) or one of `rfc3164`/`rsyslog`/`rfc5424`, `jsonl`, `regex:<pattern>`, or a
 // named format for output no format string describes (`glog`, `structlog`, `rich`, `combined`, `dpkg`, `vllm`,
-// `lines`). Parsed once per statement; a parser per file is made from it (the year reference is per file).
+// `lines`), or `docker:<format>` for docker's json-file driver around lines in that format. Parsed once per statement; a parser per file is made from it (the year reference is per file).
 // Which format `auto` picks, and how, is FormatDetection.swift.
 
-public enum LogFormatSpec: @unchecked Sendable {
+public indirect enum LogFormatSpec: @unchecked Sendable {
     case auto
     case python(PythonFormat)
     /// nil: detect which syslog shape per file.
@@ -12,13 +12,24 @@ public enum LogFormatSpec: @unchecked Sendable {
     case jsonl
     case regex(RegexFormat)
     case named(NamedFormat)
+    /// docker's json-file driver, each object's `log` read with the inner format.
+    case docker(LogFormatSpec)
 
-    public static let usage = "auto, a Python logging format such as '%(asctime)s [%(levelname)s] %(name)s: %(message)s', syslog, rfc3164, rsyslog, rfc5424, jsonl, glog, structlog, rich, combined, dpkg, vllm, lines or regex:<pattern with named groups>"
+    public static let usage = "auto, a Python logging format such as '%(asctime)s [%(levelname)s] %(name)s: %(message)s', syslog, rfc3164, rsyslog, rfc5424, jsonl, glog, structlog, rich, combined, dpkg, vllm, lines, regex:<pattern with named groups> or docker:<one of these>"
 
     /// Reads a format argument. `datefmt` applies to Python formats and regex `ts` groups.
     public static func parse(_ text: String?, datefmt: String? = nil) throws(LogFormatError) -> LogFormatSpec {
         let t = text ?? "auto"
         if t.hasPrefix("regex:") { return .regex(try RegexFormat(String(t.dropFirst(6)), datefmt: datefmt)) }
+        if t.hasPrefix("docker:") {
+            let inner = try parse(String(t.dropFirst(7)), datefmt: datefmt)
+            switch inner {
+            case .auto, .docker, .jsonl:
+                throw LogFormatError("format '\(t)': docker: takes a line format after it (such as docker:%(asctime)s %(message)s)")
+            default:
+                return .docker(inner)
+            }
+        }
         switch t.lowercased() {
         case "", "auto": return .auto
         case "jsonl", "json", "ndjson", "json-lines", "jsonlines": return .jsonl
@@ -44,6 +55,7 @@ public enum LogFormatSpec: @unchecked Sendable {
         case .jsonl: return "jsonl"
         case .regex(let r): return "'regex:\(r.source)'"
         case .named(let n): return n.rawValue
+        case .docker(let inner): return "docker:" + inner.description
         }
     }
 }
