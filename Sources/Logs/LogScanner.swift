@@ -76,6 +76,7 @@ public final class LogScanner {
                 continue
             }
             n &+= 1
+            if zone != nil { placeInZone(r) }
             if accepts(r) { return true }
         }
         return false
@@ -136,6 +137,38 @@ public final class LogScanner {
         return body(sub(r.record, 0, r.firstLineLength))
     }
 
+    // MARK: - local times in a zone (the tz argument)
+
+    /// The zone of times written without an offset; nil: such times have no UTC.
+    public var zone: TimeZoneInfo?
+    /// The current record's time in UTC by `zone` (nil without a zone, a time, or when the line has an offset).
+    @exclusivity(unchecked) public private(set) var zoneUTC: LogTime? = nil
+    /// The UTC seconds of the record before, in this file and segment: decides a repeated hour's reading.
+    @exclusivity(unchecked) private var lastUTC: Int64? = nil
+
+    /// Works out `zoneUTC` for every record read (filtered out or not), so a wall-clock time the zone shows twice
+    /// (the hour after a fall-back) is read as the later instant when the record before it was already past the
+    /// earlier one by more than half the difference — the clock went back — and as the earlier one otherwise.
+    private func placeInZone(_ r: RecordReader) {
+        zoneUTC = nil
+        guard let z = zone, !r.isHeadless, r.current.pointee.hasTime else { return }
+        let t = r.current.pointee.time
+        if t.hasOffset {
+            lastUTC = t.wallEpochSeconds - Int64(t.utcOffsetMinutes) * 60
+            return
+        }
+        let wall = t.wallEpochSeconds
+        let utc: Int64
+        switch z.instants(ofWall: wall) {
+        case .one(let u): utc = u
+        case .two(let early, let late):
+            if let last = lastUTC, last > early + (late - early) / 2 { utc = late } else { utc = early }
+        case .skipped(let u): utc = u
+        }
+        lastUTC = utc
+        zoneUTC = LogTime(epochSeconds: utc, nanosecond: Int64(t.nanosecond))
+    }
+
     /// Files at least this big are counted by two threads (when nothing but the level is asked for).
     public var parallelCountThreshold: Int64 = 64 << 20
 
@@ -183,7 +216,16 @@ public final class LogScanner {
         case .chosen(let chosen):
             c = chosen
         case .noFit(let sampled):
-            throw LogScanError("no line among the \(sampled) sampled of '\(p)' fits the format \(spec.description)")
+            let why = "no line among the \(sampled) sampled of '\(p)' fits the format \(spec.description)"
+            // One file: an error. One of a glob: a row of its own, so the others are still read.
+            guard files.count > 1 else { throw LogScanError(why) }
+            r.reportOnly(why)
+            reader = r
+            segments = []
+            segment = Segment(from: 0, to: .max)
+            lineBase = 0
+            windowed = false
+            return
         case .notText(let why):
             // Reported as a row of its own, so the other files of a glob are still read.
             r.reportOnly("'\(p)' is \(why)")
@@ -197,6 +239,7 @@ public final class LogScanner {
         r.parser = c.parser
         choice = c
         reader = r
+        lastUTC = nil
         segments = []
         windowed = false
         disorder = false
@@ -258,6 +301,7 @@ public final class LogScanner {
             return
         }
         segment = segments.removeFirst()
+        lastUTC = nil
         try r.seek(to: segment.from)
         lineBase = segment.from == 0 ? 0 : nil
     }

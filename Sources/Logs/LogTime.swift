@@ -1,6 +1,7 @@
-// A record's wall-clock time as the log wrote it (no time zones: an offset in the text is read and dropped),
-// and its SQL text `YYYY-MM-DD HH:MM:SS.fff`. The text sorts like the time, so `ts` constraints, the binary
-// search and SQLite's own comparisons all agree byte for byte.
+// A record's wall-clock time as the log wrote it, and its SQL text `YYYY-MM-DD HH:MM:SS.fff`. The text sorts
+// like the time, so `ts` constraints, the binary search and SQLite's own comparisons all agree byte for byte.
+// An offset written with the time (`+01:00`, `Z`, `%z`; epoch numbers are UTC) is kept beside it for `ts_utc`,
+// but takes no part in comparisons: `ts` is the wall clock.
 import StrataCommon
 
 public struct LogTime: Equatable, Comparable, Sendable {
@@ -10,7 +11,32 @@ public struct LogTime: Equatable, Comparable, Sendable {
     public var hour: UInt8
     public var minute: UInt8
     public var second: UInt8
+    /// Minutes east of UTC as the line wrote them, `LogTime.noOffset` when it wrote none (fits the padding:
+    /// the struct stays 16 bytes).
+    public var utcOffsetMinutes: Int16 = LogTime.noOffset
     public var nanosecond: Int32
+
+    public static let noOffset = Int16.min
+    @inline(__always) public var hasOffset: Bool { utcOffsetMinutes != LogTime.noOffset }
+
+    /// The wall-clock fields read as UTC: seconds since 1970.
+    public var wallEpochSeconds: Int64 {
+        daysFromCivil(year: Int(year), month: Int(month), day: Int(day)) * 86_400
+            + Int64(hour) * 3600 + Int64(minute) * 60 + Int64(second)
+    }
+
+    /// The UTC time of this wall-clock time at `offsetSeconds` east of UTC (nil outside years 0...9999).
+    public func utc(offsetSeconds: Int64) -> LogTime? {
+        guard var t = LogTime(epochSeconds: wallEpochSeconds - offsetSeconds, nanosecond: Int64(nanosecond)) else { return nil }
+        t.utcOffsetMinutes = 0
+        return t
+    }
+
+    /// Wall-clock equality (the offset is not compared, as in `<`).
+    public static func == (a: LogTime, b: LogTime) -> Bool {
+        a.year == b.year && a.month == b.month && a.day == b.day && a.hour == b.hour && a.minute == b.minute
+            && a.second == b.second && a.nanosecond == b.nanosecond
+    }
 
     public init(year: Int, month: Int, day: Int, hour: Int = 0, minute: Int = 0, second: Int = 0, nanosecond: Int = 0) {
         self.year = Int32(truncatingIfNeeded: year)
@@ -95,5 +121,31 @@ public struct YearReference: Sendable, Equatable {
         var tries = 0
         while daysIn(y, 2) < 29, tries < 8 { y -= 1; tries += 1 }
         return y
+    }
+}
+
+/// What a zone makes of a wall-clock time (its fields read as UTC seconds): one instant, two (the repeated hour
+/// after a fall-back), or none (the hour a spring-forward skips).
+public enum ZoneInstants: Equatable, Sendable {
+    case one(Int64)
+    case two(Int64, Int64)
+    /// Skipped: read with the offset in effect before the change, as Python's `fold=0` does (02:30 becomes 03:30
+    /// daylight time).
+    case skipped(Int64)
+}
+
+extension TimeZoneInfo {
+    public func instants(ofWall wall: Int64) -> ZoneInstants {
+        var found: [Int64] = []
+        for probe in [wall - 2 * 86_400, wall, wall + 2 * 86_400] {
+            let off = Int64(offset(at: probe))
+            let t = wall - off
+            if Int64(offset(at: t)) == off, !found.contains(t) { found.append(t) }
+        }
+        found.sort()
+        if found.count == 1 { return .one(found[0]) }
+        if found.count >= 2 { return .two(found[0], found[found.count - 1]) }
+        let jump = instant(ofWall: wall).instant
+        return .skipped(wall - Int64(offset(at: jump - 1)))
     }
 }

@@ -70,6 +70,7 @@ public struct StrftimeFormat: Sendable {
         var year: Int? = nil, month = 1, day = 1, hour = 0, minute = 0, second = 0, nanos = 0
         var hour12: Int? = nil, pm: Bool? = nil, dayOfYear: Int? = nil
         var epoch: LogTime? = nil
+        var offset = LogTime.noOffset  // %z, for ts_utc
         for item in items {
             switch item {
             case .literal(let c):
@@ -120,18 +121,21 @@ public struct StrftimeFormat: Sendable {
                     dayOfYear = v; j += 3
                 case UInt8(ascii: "z"):
                     guard j < b.count else { return nil }
-                    if b[j] == 0x5A { j += 1; break }
-                    guard b[j] == 0x2B || b[j] == 0x2D, fixedDigits(b, j + 1, 2) != nil else { return nil }
+                    if b[j] == 0x5A { j += 1; offset = 0; break }
+                    guard b[j] == 0x2B || b[j] == 0x2D, let oh = fixedDigits(b, j + 1, 2) else { return nil }
+                    let sign = b[j] == 0x2D ? -1 : 1
                     j += 3
                     if j < b.count, b[j] == 0x3A { j += 1 }
-                    guard fixedDigits(b, j, 2) != nil else { return nil }
+                    guard let om = fixedDigits(b, j, 2) else { return nil }
                     j += 2
+                    if oh <= 23, om <= 59 { offset = Int16(sign * (oh * 60 + om)) }
                 case UInt8(ascii: "Z"):
                     let s = j
                     while j < b.count, (b[j] | 0x20) >= 0x61, (b[j] | 0x20) <= 0x7A { j += 1 }
                     guard j > s else { return nil }
                 case UInt8(ascii: "s"):
-                    guard let v = someDigits(b, j, maxDigits: 12), let t = LogTime(epochSeconds: v.value) else { return nil }
+                    guard let v = someDigits(b, j, maxDigits: 12), var t = LogTime(epochSeconds: v.value) else { return nil }
+                    t.utcOffsetMinutes = 0
                     epoch = t; j = v.end
                 default:
                     return nil
@@ -154,8 +158,9 @@ public struct StrftimeFormat: Sendable {
             guard month <= 12, left >= 1 else { return nil }
             day = left
         }
-        let t = LogTime(year: y, month: month, day: day, hour: hour, minute: minute, second: second, nanosecond: nanos)
+        var t = LogTime(year: y, month: month, day: day, hour: hour, minute: minute, second: second, nanosecond: nanos)
         guard t.isValid else { return nil }
+        t.utcOffsetMinutes = offset
         return (t, j)
     }
 }

@@ -1,6 +1,7 @@
 // Timestamps in the shapes logs write them: ISO-8601 and Python's default `asctime` (`2026-11-20 02:00:01,123`),
 // epoch numbers (seconds, milliseconds, micro- or nanoseconds), and RFC 3164's `Nov 20 02:00:01`.
-// Offsets (`Z`, `+01:00`) are read and dropped: `ts` is the wall-clock time as the log wrote it.
+// Offsets (`Z`, `+01:00`) are kept in `LogTime.utcOffsetMinutes` (for `ts_utc`); `ts` stays the wall-clock time
+// as the log wrote it. Epoch numbers are UTC (offset 0).
 
 /// `YYYY-MM-DD[ T]HH:MM:SS[(.|,)fraction][Z|±HH[:]MM]` at `i`. `requireT`: only the `T` separator.
 /// Returns the time and the index after it (after the zone when one is there).
@@ -45,17 +46,23 @@ func parseISOTime(_ b: Bytes, _ i: Int, requireT: Bool = false, allowZone: Bool 
         nanos = f.nanos
         j = f.end
     }
+    var offset = LogTime.noOffset
     if allowZone, j < b.count {
         if b[j] == 0x5A {
             j += 1
-        } else if (b[j] == 0x2B || b[j] == 0x2D), fixedDigits(b, j + 1, 2) != nil {
-            if j + 3 < b.count, b[j + 3] == 0x3A, fixedDigits(b, j + 4, 2) != nil { j += 6 }
-            else if fixedDigits(b, j + 3, 2) != nil { j += 5 }
+            offset = 0
+        } else if (b[j] == 0x2B || b[j] == 0x2D), let oh = fixedDigits(b, j + 1, 2) {
+            var om = 0
+            let sign = b[j] == 0x2D ? -1 : 1
+            if j + 3 < b.count, b[j + 3] == 0x3A, let m = fixedDigits(b, j + 4, 2) { om = m; j += 6 }
+            else if let m = fixedDigits(b, j + 3, 2) { om = m; j += 5 }
             else { j += 3 }
+            if oh <= 23, om <= 59 { offset = Int16(sign * (oh * 60 + om)) }
         }
     }
-    let t = LogTime(year: y, month: mo, day: dd, hour: h, minute: mi, second: s, nanosecond: nanos)
+    var t = LogTime(year: y, month: mo, day: dd, hour: h, minute: mi, second: s, nanosecond: nanos)
     guard t.isValid else { return nil }
+    t.utcOffsetMinutes = offset
     return (t, j)
 }
 
@@ -75,6 +82,12 @@ func parseEpochNumber(_ b: Bytes, _ i: Int) -> (LogTime, Int)? {
 
 /// Whole units plus a fraction (in nanoseconds of one unit), unit chosen by magnitude.
 func epochTime(whole: Int64, fractionNanos: Int) -> LogTime? {
+    var t = epochTimeFields(whole: whole, fractionNanos: fractionNanos)
+    t?.utcOffsetMinutes = 0
+    return t
+}
+
+private func epochTimeFields(whole: Int64, fractionNanos: Int) -> LogTime? {
     let v = whole
     if v < 100_000_000_000 {
         return LogTime(epochSeconds: v, nanosecond: Int64(fractionNanos))
@@ -94,7 +107,9 @@ func epochTime(double v: Double) -> LogTime? {
     if v >= 1e17 { seconds = v / 1e9 } else if v >= 1e14 { seconds = v / 1e6 } else if v >= 1e11 { seconds = v / 1e3 }
     let whole = seconds.rounded(.down)
     let nanos = Int64(((seconds - whole) * 1e9).rounded(.down))
-    return LogTime(epochSeconds: Int64(whole), nanosecond: max(0, min(999_999_999, nanos)))
+    var t = LogTime(epochSeconds: Int64(whole), nanosecond: max(0, min(999_999_999, nanos)))
+    t?.utcOffsetMinutes = 0
+    return t
 }
 
 /// RFC 3164 `Mmm dd HH:MM:SS` (day space- or zero-padded, optional fraction) at `i`, year from `ref`.

@@ -2,7 +2,7 @@
 import SQLiteKit
 
 enum LogColumn: Int32 {
-    case path = 0, line, ts, level, logger, pid, message, detail, raw, fields, excType, excMessage, excChain, problem
+    case path = 0, line, ts, level, logger, pid, message, detail, raw, fields, excType, excMessage, excChain, problem, tsUTC
 }
 
 enum LogSchema {
@@ -21,12 +21,14 @@ enum LogSchema {
         SQLColumn("exc_message", "TEXT", "its message as printed (all its lines; empty when it has none)"),
         SQLColumn("exc_chain", "TEXT", "JSON array of every exception of the traceback in the order printed: type, message, relation (cause or context) and an exception group's exceptions"),
         SQLColumn("problem", "TEXT", "what is wrong with the file, on a row of its own (a truncated .gz after its complete records, a file that is not text), NULL on every record"),
+        SQLColumn("ts_utc", "TEXT", "the record's time in UTC, 'YYYY-MM-DD HH:MM:SS.fff', when its offset is known: written in the line (+01:00, Z, epoch numbers) or from the tz argument; NULL otherwise"),
     ]
 
     static let parameters: [SQLParameter] = [
         .required("files", "log files: a path or glob (.gz read transparently; a pipe such as /dev/stdin is read as a stream)"),
         .optional("format", "auto (default), a Python logging format, syslog/rfc3164/rsyslog/rfc5424, jsonl, glog, structlog, rich, combined, dpkg, vllm, lines, or regex:<pattern>"),
         .optional("datefmt", "strftime format of %(asctime)s, as given to logging.Formatter"),
+        .optional("tz", "IANA time zone (America/New_York) of times written without an offset, for ts_utc; a repeated hour after a fall-back is told apart by the records before it"),
     ]
 
     static let readLog = SQLDeclaration(

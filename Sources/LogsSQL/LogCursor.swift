@@ -52,7 +52,7 @@ final class LogCursor: VirtualTableCursor {
             source = s
         case .arguments:
             source = try LogSource(files: try args.requiredText("files"), format: try args.text("format"),
-                                   datefmt: try args.text("datefmt"))
+                                   datefmt: try args.text("datefmt"), tz: try args.text("tz"))
         }
         var filter = LogFilter()
         for (code, v) in zip(plan.pushdowns, args.pushed) {
@@ -84,6 +84,7 @@ final class LogCursor: VirtualTableCursor {
         }
         let files = try source.paths()
         let s = LogScanner(files: files, spec: source.spec, filter: filter)
+        s.zone = source.zone
         scanner = s
         beginProgress(source.files, files)
         if indexNumber & (LogTable.countAscendingFlag | LogTable.countDescendingFlag) != 0 {
@@ -174,6 +175,17 @@ final class LogCursor: VirtualTableCursor {
             tsBuffer.withUnsafeMutableBufferPointer { p in
                 guard let base = p.baseAddress else { return }
                 head.pointee.time.write(to: base)
+                ctx.result(utf8: UnsafeBufferPointer(p))
+            }
+        case .tsUTC:
+            guard !r.isHeadless, head.pointee.hasTime else { return ctx.resultNull() }
+            let t = head.pointee.time
+            guard let u = t.hasOffset ? t.utc(offsetSeconds: Int64(t.utcOffsetMinutes) * 60) : s.zoneUTC else {
+                return ctx.resultNull()
+            }
+            tsBuffer.withUnsafeMutableBufferPointer { p in
+                guard let base = p.baseAddress else { return }
+                u.write(to: base)
                 ctx.result(utf8: UnsafeBufferPointer(p))
             }
         case .level:

@@ -261,7 +261,7 @@ def test_log_file_table_with_format_and_schema_comments(db, tmp_path):
     assert dict(rows(db, "SELECT level, count(*) FROM app GROUP BY 1")) == by(exp, lambda e: e.level)
     cols = [r[1] for r in rows(db, "PRAGMA table_info(app)")]
     assert cols == ["path", "line", "ts", "level", "logger", "pid", "message", "detail", "raw", "fields",
-                    "exc_type", "exc_message", "exc_chain", "problem"]
+                    "exc_type", "exc_message", "exc_chain", "problem", "ts_utc"]
     assert "log_file: unknown format" in error_of(db, "CREATE VIRTUAL TABLE bad USING log_file('x.log', 'zz')")
 
 
