@@ -202,7 +202,8 @@ public enum FormatDetector {
                 }
             }
             extra.withUnsafeBufferPointer { e in
-                let more = Array(headLines.prefix(maxLines / 2)) + splitLines(e, keepFirst: true, keepLast: false)
+                let further = splitLines(e, keepFirst: true, keepLast: false)
+                let more = spread(headLines, first: maxLines / 4, total: further.isEmpty ? maxLines : maxLines / 2) + further
                 let wider = evaluate(all, more, spec: spec, reference: reference)
                 if wider.evidence > best.evidence {
                     best = wider
@@ -341,6 +342,24 @@ public enum FormatDetector {
         }
         func append(_ l: UnsafeBufferPointer<UInt8>) {
             if l.contains(where: { !isSpace($0) }) { out.append(l) }
+        }
+        return out
+    }
+
+    /// At most `total` of `lines`: the first `first`, then runs of consecutive lines spread evenly over the rest,
+    /// the last run ending at the last line (a head that holds the whole file may have its records at the end).
+    static func spread(_ lines: [UnsafeBufferPointer<UInt8>], first: Int, total: Int) -> [UnsafeBufferPointer<UInt8>] {
+        guard lines.count > total, total > first else { return Array(lines.prefix(total)) }
+        var out = Array(lines.prefix(first))
+        let rest = lines.count - first
+        let runs = windowCount + 1
+        let per = max(1, (total - first) / runs)
+        var next = first
+        for k in 0..<runs {
+            let start = max(next, k == runs - 1 ? lines.count - per : first + rest * k / runs)
+            let end = min(lines.count, start + per)
+            if start < end { out += lines[start..<end] }
+            next = end
         }
         return out
     }
