@@ -226,6 +226,10 @@ public final class RecordReader {
                         chainOpen = false
                     } else if !tracebackSeen && ownsTraceback {
                         tracebackSeen = true
+                    } else if !tracebackSeen, !isHeadless,
+                              try !startsUncaughtReport(at: nextRel, number: linesConsumed + lines + 2) {
+                        // `logger.info(..., exc_info=True)`: logging's traceback of a DEBUG/INFO record.
+                        tracebackSeen = true
                     } else {
                         // A traceback no record owns: the interpreter's report of an uncaught exception.
                         pendingValid = true
@@ -255,6 +259,16 @@ public final class RecordReader {
         lineCount = lines
         start += rel
         return true
+    }
+
+    /// Whether the traceback whose header ends at `rel` (the next line's start, relative to `start`) is the
+    /// interpreter's report of an uncaught exception: its first frame is the script's top level (`in <module>`,
+    /// or runpy's `in _run_module_as_main` under `python -m`), where an exception nobody caught ends up. A
+    /// traceback logged by a handler starts at the function holding the `try`. May move the buffer (a fill).
+    private func startsUncaughtReport(at rel: Int, number: Int) throws(FileError) -> Bool {
+        guard let line = try lineEnd(from: rel, number: number) else { return true }
+        let l = UnsafeBufferPointer(start: buffer + start + rel, count: line.contentEnd - rel)
+        return hasSuffix(l, ", in <module>") || hasSuffix(l, ", in _run_module_as_main")
     }
 
     /// The first `k` bytes of the line at `start` as a headless record; the head after them is pending.
@@ -393,6 +407,13 @@ func isChainLine(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
 }
 
 @inline(__always)
+func hasSuffix(_ b: UnsafeBufferPointer<UInt8>, _ p: StaticString) -> Bool {
+    let n = p.utf8CodeUnitCount
+    guard b.count >= n, let base = b.baseAddress else { return false }
+    return memcmp(base + (b.count - n), p.utf8Start, n) == 0
+}
+
+@inline(__always)
 func hasPrefix(_ b: UnsafeBufferPointer<UInt8>, _ p: StaticString) -> Bool {
     let n = p.utf8CodeUnitCount
     guard b.count >= n, let base = b.baseAddress else { return false }
@@ -414,7 +435,8 @@ private func trimmedEnd(_ b: UnsafeBufferPointer<UInt8>) -> Int {
 extension LogLevel {
     /// Whether a record of this level owns a traceback written right after it: `logger.exception`, `exc_info=`
     /// on warnings and above, and formats without a level. After DEBUG and INFO a traceback is taken for the
-    /// interpreter's report of an uncaught exception.
+    /// interpreter's report of an uncaught exception when its first frame is the script's top level
+    /// (`startsUncaughtReport`), else for the record's own (`exc_info=True`).
     @inline(__always)
     var ownsTraceback: Bool {
         switch self {
