@@ -3,8 +3,8 @@
 //   structlog's ConsoleRenderer  `2026-11-20 02:00:01 [info     ] event padded to 30 [logger] key=value ...`
 //                                 (the time as its TimeStamper wrote it: `%Y-%m-%d %H:%M:%S` by default, or ISO)
 //   rich's RichHandler            `[11/20/26 02:00:01] INFO     message                       file.py:42`
-//                                 (the time column is blank when the second did not change; long messages wrap
-//                                 onto lines indented to the message column)
+//                                 (the time column is blank when the second did not change, `[02:00:01]` with
+//                                 the docs' datefmt; long messages wrap onto lines indented to the message column)
 // Colour escapes are taken out before these parsers see a line (HeadFinder).
 
 /// structlog's ConsoleRenderer: the level lower-case and padded inside brackets, the event padded to 30 columns,
@@ -143,41 +143,61 @@ func isJSONNumber(_ b: Bytes) -> Bool {
     return kind == .number && end == b.count && !(b.count > 1 && b[0] == 0x30 && isDigit(b[1]))
 }
 
-/// rich's RichHandler in a file: a 20-column time (`[%x %X] `, blank when the second repeats), the level padded to
-/// 8 columns, the message, and `file.py:42` at the right edge. A record whose time column is blank takes the time
-/// of the record before it (which is what rich means), so this parser keeps the last time it read.
+/// rich's RichHandler in a file: a time column (`[%x %X] `, 20 columns, by default; `[%X] `, 11 columns, with the
+/// `datefmt="[%X]"` of rich's docs), blank when the second repeats, the level padded to 8 columns, the message, and
+/// `file.py:42` at the right edge. A record whose time column is blank takes the time of the record before it
+/// (which is what rich means), so this parser keeps the last time it read. A time of day without a date is no
+/// timestamp: it goes to `fields` as `time`, and `ts` is NULL.
 public final class RichLineParser: LineParser {
     let reference: YearReference
-    static let names = ["filename", "lineno"]
+    static let names = ["filename", "lineno", "time"]
     override public var fieldNames: [String] { Self.names }
     private var lastTime: LogTime?
-    static let timeColumns = 20
+    private var lastClock: [UInt8]?
+    /// The width of the time column, from the last line that had a time.
+    private var timeColumns = 20
     static let levelColumns = 9
 
     public init(reference: YearReference) { self.reference = reference }
 
     override public func parseHead(_ b: UnsafeBufferPointer<UInt8>, into head: inout RecordHead) -> Bool {
         head.reset()
-        let lc = Self.timeColumns
-        guard b.count > lc + Self.levelColumns else { return false }
         var time: LogTime? = nil
-        if b[0] == 0x5B {
-            // [MM/DD/YY HH:MM:SS]
-            guard let mo = fixedDigits(b, 1, 2), b[3] == 0x2F, let d = fixedDigits(b, 4, 2), b[6] == 0x2F,
-                  let yy = fixedDigits(b, 7, 2), b[9] == 0x20, let h = fixedDigits(b, 10, 2), b[12] == 0x3A,
-                  let mi = fixedDigits(b, 13, 2), b[15] == 0x3A, let s = fixedDigits(b, 16, 2), b[18] == 0x5D, b[19] == 0x20
-            else { return false }
-            let t = LogTime(year: 2000 + yy, month: mo, day: d, hour: h, minute: mi, second: s)
-            guard t.isValid else { return false }
-            time = t
+        var clock: [UInt8]? = nil
+        var clockSpan: Span? = nil
+        let lc: Int
+        if b.count > 10, b[0] == 0x5B {
+            if b.count > 19, b[18] == 0x5D, b[19] == 0x20 {
+                // [MM/DD/YY HH:MM:SS]
+                guard let mo = fixedDigits(b, 1, 2), b[3] == 0x2F, let d = fixedDigits(b, 4, 2), b[6] == 0x2F,
+                      let yy = fixedDigits(b, 7, 2), b[9] == 0x20, let h = fixedDigits(b, 10, 2), b[12] == 0x3A,
+                      let mi = fixedDigits(b, 13, 2), b[15] == 0x3A, let s = fixedDigits(b, 16, 2)
+                else { return false }
+                let t = LogTime(year: 2000 + yy, month: mo, day: d, hour: h, minute: mi, second: s)
+                guard t.isValid else { return false }
+                time = t
+                lc = 20
+            } else if b[9] == 0x5D, b[10] == 0x20 {
+                // [HH:MM:SS]
+                guard let h = fixedDigits(b, 1, 2), h < 24, b[3] == 0x3A, let mi = fixedDigits(b, 4, 2), mi < 60,
+                      b[6] == 0x3A, let s = fixedDigits(b, 7, 2), s < 61 else { return false }
+                clockSpan = Span(1, 9)
+                lc = 11
+            } else {
+                return false
+            }
         } else {
+            lc = timeColumns
+            guard b.count > lc else { return false }
             for k in 0..<lc where b[k] != 0x20 { return false }
             time = lastTime
+            clock = lastClock
         }
+        guard b.count > lc + Self.levelColumns else { return false }
         // LEVEL padded to 8, then a space.
         var e = lc
         while e < b.count, b[e] >= 0x41, b[e] <= 0x5A { e += 1 }
-        guard e > lc, e - lc <= 8, lc + Self.levelColumns <= b.count, b[lc + Self.levelColumns - 1] == 0x20 else { return false }
+        guard e > lc, e - lc <= 8, b[lc + Self.levelColumns - 1] == 0x20 else { return false }
         for k in e..<(lc + Self.levelColumns) where b[k] != 0x20 { return false }
         let name = sub(b, lc, e)
         let level = LogLevel.recognise(name)
@@ -185,10 +205,14 @@ public final class RichLineParser: LineParser {
         // The message may start with spaces of its own: the level column already tells a head from a wrapped line.
         let ms = lc + Self.levelColumns
         guard ms < b.count else { return false }
+        if b[0] == 0x5B {
+            timeColumns = lc
+            lastTime = time
+            lastClock = clockSpan.map { Array(sub(b, Int($0.start), Int($0.end))) }
+        }
         if let t = time {
             head.time = t
             head.hasTime = true
-            lastTime = t
         }
         head.level = level
         head.levelText = Span(lc, e)
@@ -207,6 +231,15 @@ public final class RichLineParser: LineParser {
             }
         }
         head.message = Span(ms, msgEnd)
+        if let c = clockSpan {
+            head.extras.append(ExtraField(name: .fixed(2), value: c, kind: .text))
+        } else if let c = clock {
+            // The time of day of the record above, after a copy of this line (spans point into the copy).
+            var copy = Array(b)
+            copy.append(contentsOf: c)
+            head.extras.append(ExtraField(name: .fixed(2), value: Span(b.count, b.count + c.count), kind: .text))
+            head.alternate = copy
+        }
         return true
     }
 

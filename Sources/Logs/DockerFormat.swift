@@ -24,8 +24,9 @@ public final class DockerLineParser: LineParser {
         if text.withUnsafeBufferPointer({ HeadFinder.hasEscape($0) }) {
             text = text.withUnsafeBufferPointer { HeadFinder.stripEscapes($0) }
         }
-        let ok = text.withUnsafeBufferPointer { inner.parseHead($0, into: &head) }
-        guard ok, head.alternate == nil else { return false }
+        guard text.withUnsafeBufferPointer({ inner.parseHead($0, into: &head) }) else { return false }
+        // An inner parser that made its own copy of the line (rich's repeated time) points its spans there.
+        if let own = head.alternate { text = own }
         if !head.hasTime, let t = obj.time {
             head.time = t
             head.hasTime = true

@@ -94,7 +94,8 @@ public enum HeadFinder {
         let clean = stripEscapes(b)
         guard clean.count < b.count else { return false }
         let ok = clean.withUnsafeBufferPointer { parser.parseHead($0, into: &head) }
-        if ok { head.alternate = clean }
+        // (A parser that made its own copy of the clean line already points its spans there.)
+        if ok, head.alternate == nil { head.alternate = clean }
         return ok
     }
 

@@ -191,10 +191,16 @@ public struct PythonFormat: Sendable {
         guard items.contains(where: { $0.attribute != nil }) else {
             throw LogFormatError("format '\(format)' names no LogRecord attribute (such as %(message)s)")
         }
+        // A datefmt without a day (`%H:%M:%S`) gives no timestamp: the time of day goes to `fields` as `asctime`.
+        let dated = self.datefmt?.hasDate ?? true
+        if !dated, let k = items.firstIndex(where: { $0.attribute == .asctime }) {
+            items[k].nameIndex = names.count
+            names.append("asctime")
+        }
         self.items = items
         self.pool = pool
         fieldNames = names
-        hasTime = items.contains { $0.attribute == .asctime || $0.attribute == .created }
+        hasTime = items.contains { ($0.attribute == .asctime && dated) || $0.attribute == .created }
     }
 
     public var attributeNames: [String] { fieldNames }
@@ -353,6 +359,13 @@ public final class PythonLineParser: LineParser {
             let r: (LogTime, Int)?
             if defaultTime { r = parseISOTime(b, pos) } else { r = datefmt?.match(b, pos, reference) }
             guard let (t, end) = r else { return false }
+            guard it.nameIndex < 0 else {
+                // A time of day without a date: kept in `fields`, not made up into a timestamp.
+                head.extras.append(ExtraField(name: .fixed(it.nameIndex), value: Span(pos, end), kind: .text))
+                if match(k + 1, end, b, &head, &budget) { return true }
+                head.extras.removeLast()
+                return false
+            }
             head.time = t
             head.hasTime = true
             return match(k + 1, end, b, &head, &budget)

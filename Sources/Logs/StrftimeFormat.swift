@@ -18,8 +18,11 @@ public struct StrftimeFormat: Sendable {
     public let source: String
     /// Whether the format names the year (`%Y`, `%y`, `%s`, `%F`, `%D`).
     public let hasYear: Bool
+    /// Whether it names the day (`%d`, `%e`, `%j`, `%s`, `%F`, `%D`, `%x`): a time of day alone (`%H:%M:%S`,
+    /// rich's `[%X]`) is no timestamp, and is not read as one.
+    public let hasDate: Bool
 
-    public static let supported = "YymdeHIMSpbhBaAjfzZTFDRs%"
+    public static let supported = "YymdeHIMSpbhBaAjfzZTFDRsXx%"
 
     public init(_ format: String) throws(LogFormatError) {
         source = format
@@ -41,13 +44,19 @@ public struct StrftimeFormat: Sendable {
                 case UInt8(ascii: "D"):
                     out += [.directive(UInt8(ascii: "m")), .literal(0x2F), .directive(UInt8(ascii: "d")), .literal(0x2F),
                             .directive(UInt8(ascii: "y"))]
+                case UInt8(ascii: "X"):  // the C locale's %X and %x (rich's default `[%x %X]`)
+                    out += [.directive(UInt8(ascii: "H")), .literal(0x3A), .directive(UInt8(ascii: "M")), .literal(0x3A),
+                            .directive(UInt8(ascii: "S"))]
+                case UInt8(ascii: "x"):
+                    out += [.directive(UInt8(ascii: "m")), .literal(0x2F), .directive(UInt8(ascii: "d")), .literal(0x2F),
+                            .directive(UInt8(ascii: "y"))]
                 case UInt8(ascii: "R"):
                     out += [.directive(UInt8(ascii: "H")), .literal(0x3A), .directive(UInt8(ascii: "M"))]
                 case UInt8(ascii: "%"):
                     out.append(.literal(0x25))
                 default:
                     guard Self.supported.utf8.contains(d) else {
-                        throw LogFormatError("datefmt '\(format)': unsupported directive '%\(Character(Unicode.Scalar(d)))' (supported: %Y %y %m %d %e %H %I %M %S %f %p %b %B %a %A %j %z %Z %T %F %D %R %s %%)")
+                        throw LogFormatError("datefmt '\(format)': unsupported directive '%\(Character(Unicode.Scalar(d)))' (supported: %Y %y %m %d %e %H %I %M %S %f %p %b %B %a %A %j %z %Z %T %F %D %R %X %x %s %%)")
                     }
                     out.append(.directive(d))
                 }
@@ -60,6 +69,10 @@ public struct StrftimeFormat: Sendable {
         items = out
         hasYear = out.contains { item in
             if case .directive(let d) = item { return d == UInt8(ascii: "Y") || d == UInt8(ascii: "y") || d == UInt8(ascii: "s") }
+            return false
+        }
+        hasDate = out.contains { item in
+            if case .directive(let d) = item { return "dejs".utf8.contains(d) }
             return false
         }
     }
