@@ -24,6 +24,10 @@ let package = Package(
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CLineEdit", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
+        // Parquet's page codecs (gzip is CZlib).
+        .systemLibrary(name: "CSnappy", pkgConfig: "snappy", providers: [.apt(["libsnappy-dev"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
         .target(name: "SQLiteKit", dependencies: ["CSQLite", "StrataCommon"], swiftSettings: swift5),
         .target(name: "StrataCommon", dependencies: ["CZlib"], swiftSettings: swift5),
 
@@ -37,9 +41,11 @@ let package = Package(
         .target(name: "CronSQL", dependencies: ["Cron", "Logs", "SQLiteKit", "StrataCommon"], swiftSettings: swift5),
         .target(name: "Files", dependencies: ["StrataCommon", "CZlib"], swiftSettings: swift5),
         .target(name: "FilesSQL", dependencies: ["Files", "SQLiteKit", "StrataCommon", "Vectors"], swiftSettings: swift5),
+        .target(name: "Parquet", dependencies: ["Files", "StrataCommon", "CZlib", "CSnappy", "CZstd", "CLZ4"], swiftSettings: swift5),
+        .target(name: "ParquetSQL", dependencies: ["Parquet", "Files", "SQLiteKit", "StrataCommon", "Vectors"], swiftSettings: swift5),
 
         .target(name: "StrataExtension",
-                dependencies: ["SQLiteKit", "VectorsSQL", "LogsSQL", "CronSQL", "FilesSQL"],
+                dependencies: ["SQLiteKit", "VectorsSQL", "LogsSQL", "CronSQL", "FilesSQL", "ParquetSQL"],
                 swiftSettings: swift5),
         .target(name: "StrataLoadable", dependencies: ["StrataExtension"], swiftSettings: swift5,
                 linkerSettings: [.unsafeFlags(["-static-stdlib"])]),
@@ -62,5 +68,6 @@ let package = Package(
         .testTarget(name: "CronTests", dependencies: ["Cron", "CronSQL", "StrataTestSupport"], swiftSettings: swift5),
         .testTarget(name: "ExtensionTests", dependencies: ["StrataTestSupport"], swiftSettings: swift5),
         .testTarget(name: "FilesTests", dependencies: ["Files", "FilesSQL", "StrataTestSupport"], swiftSettings: swift5),
+        .testTarget(name: "ParquetTests", dependencies: ["Parquet", "ParquetSQL", "StrataTestSupport"], swiftSettings: swift5),
     ]
 )

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(libsqlite3-dev libopenblas-dev libedit-dev zlib1g-dev sqlite3 pkg-config python3-venv)
+packages=(libsqlite3-dev libopenblas-dev libedit-dev zlib1g-dev libsnappy-dev libzstd-dev liblz4-dev sqlite3 pkg-config python3-venv)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -22,7 +22,7 @@ if [ "${1:-}" = "--with-python" ]; then
   if [ ! -x "$venv/bin/python" ]; then
     /usr/bin/python3 -m venv "$venv"
   fi
-  if ! "$venv/bin/python" -c "import numpy, pytest, croniter, cronsim, sqlite_utils" 2>/dev/null; then
+  if ! "$venv/bin/python" -c "import numpy, pytest, croniter, cronsim, sqlite_utils, pyarrow, polars, duckdb" 2>/dev/null; then
     echo "setup: installing Python test tools into $venv" >&2
     "$venv/bin/pip" install -q --disable-pip-version-check -r scripts/requirements-test.txt
   fi

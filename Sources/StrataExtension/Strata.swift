@@ -8,6 +8,7 @@ import VectorsSQL
 import LogsSQL
 import CronSQL
 import FilesSQL
+import ParquetSQL
 
 public enum Strata {
     public static let version = "0.1.0"
@@ -59,6 +60,7 @@ public enum Strata {
         try LogTables.register(on: db)         // read_log, log_file, log_formats
         try CronTables.register(on: db)        // crontab, cron_next/prev/schedule/describe, cron_history, cron_runs
         try FileReaders.register(on: db)       // read_jsonl, jsonl, read_csv, csv_file, read_npy, read_npz
+        try ParquetReaders.register(on: db)    // read_parquet, parquet_file
         try SeriesTable.register(on: db)       // generate_series, unless the host SQLite has its own
         if let surface = db.surface { try HelpTable.register(on: db, surface: surface) }  // strata_help
     }

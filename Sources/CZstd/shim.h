@@ -1,0 +1,2 @@
+// Zstandard: Parquet's ZSTD pages (Debian: libzstd-dev).
+#include <zstd.h>

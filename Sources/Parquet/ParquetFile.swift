@@ -1,0 +1,73 @@
+// A Parquet file opened for reading: magic bytes at both ends, the footer's length and Thrift metadata, the
+// schema tree, and one call to read a leaf column of a row group. The file is read with positioned reads
+// (never mapped: a file rewritten underneath would fault the host); only what a query needs is read.
+import Files
+import StrataCommon
+
+public final class ParquetFile {
+    public let path: String
+    public let metadata: FileMetadata
+    public let schema: ParquetSchema
+    let file: ReadableFile
+
+    /// Footers larger than this are refused before being read.
+    static let maxFooter = 256 << 20
+
+    public init(path: String) throws {
+        self.path = path
+        let where_ = ParquetLocation(path: path)
+        do { file = try ReadableFile(path: path) } catch { throw ParquetError(errorText(error)) }
+        guard file.size >= 12 else {
+            throw where_.error("not a Parquet file (\(file.size) bytes; a Parquet file has at least 12)")
+        }
+        let head: [UInt8], tail: [UInt8]
+        do {
+            head = try file.bytes(at: 0, count: 4)
+            tail = try file.bytes(at: file.size - 8, count: 8)
+        } catch { throw where_.error(errorText(error)) }
+        let magic: [UInt8] = Array("PAR1".utf8)
+        if Array(tail[4...]) == Array("PARE".utf8) {
+            throw where_.error("encrypted Parquet files (PARE) are not supported")
+        }
+        guard head == magic else { throw where_.error("not a Parquet file (does not start with PAR1)") }
+        guard Array(tail[4...]) == magic else { throw where_.error("truncated or not a Parquet file (does not end with PAR1)") }
+        let footerLength = Int(tail[0]) | Int(tail[1]) << 8 | Int(tail[2]) << 16 | Int(tail[3]) << 24
+        guard footerLength > 0, footerLength <= file.size - 12 else {
+            throw where_.error("footer length \(footerLength) does not fit in the file (\(file.size) bytes): truncated or corrupt")
+        }
+        guard footerLength <= ParquetFile.maxFooter else { throw where_.error("footer of \(footerLength) bytes is too large") }
+        let footer: [UInt8]
+        do { footer = try file.bytes(at: file.size - 8 - footerLength, count: footerLength) } catch { throw where_.error(errorText(error)) }
+        do {
+            metadata = try footer.withUnsafeBufferPointer { b in
+                var r = ThriftReader(b)
+                return try FileMetadata.decode(&r)
+            }
+            schema = try ParquetSchema(metadata.schema)
+        } catch let e as DecodeError {
+            throw where_.error("corrupt footer: \(e.reason)")
+        }
+        for (g, group) in metadata.rowGroups.enumerated() {
+            guard group.columns.count == schema.leaves.count else {
+                throw ParquetLocation(path: path, rowGroup: g).error("has \(group.columns.count) column chunks, the schema \(schema.leaves.count) leaf columns")
+            }
+        }
+    }
+
+    public var rowGroupCount: Int { metadata.rowGroups.count }
+
+    public func rowCount(ofGroup g: Int) -> Int { Int(clamping: metadata.rowGroups[g].rowCount) }
+
+    /// Decodes leaf column `leaf` of row group `group`.
+    public func readColumn(group: Int, leaf: Int) throws -> ColumnChunkData {
+        let node = schema.leaves[leaf]
+        let meta = metadata.rowGroups[group].columns[leaf]
+        var reader = ColumnChunkReader(leaf: node, meta: meta,
+                                       location: ParquetLocation(path: path, rowGroup: group, column: node.path.joined(separator: ".")))
+        return try reader.read(file)
+    }
+
+    /// The file's identity (device, inode, size, times) when opened.
+    public var stamp: [Int64] { file.stamp }
+    public var modified: Double { file.modified }
+}

@@ -1,0 +1,246 @@
+// Parquet files as rows. `CREATE VIRTUAL TABLE t USING parquet_file('data/*.parquet')` declares one typed
+// column per top-level field of the first file's schema, plus HIDDEN `path` and `row`; only the columns a
+// query uses are decoded, and row groups whose statistics rule out a constraint are skipped (EXPLAIN QUERY
+// PLAN names the constraints used). `read_parquet(files)` is the table-valued form: SQLite fixes a table
+// function's columns before it sees its argument, so each row comes as one JSON object (`record`).
+import CSQLite
+import Files
+import Parquet
+import SQLiteKit
+import StrataCommon
+
+public enum ParquetReaders {
+    public static func register(on db: Connection) throws {
+        try db.register(ReadParquetTable.sql) { _, _ in ReadParquetTable() }
+        try db.register(ParquetFileTable.sql) { _, args in try ParquetFileTable(args) }
+    }
+}
+
+/// Any error of the Parquet core as an SQL error (the kit puts the SQL name in front).
+func parquetSQLError(_ error: Error) -> SQLError {
+    switch error {
+    case let e as SQLError: return e
+    case let e as MessageError: return SQLError(e.message)
+    default: return SQLError(String(describing: error))
+    }
+}
+
+func translatingParquet<R>(_ body: () throws -> R) throws -> R {
+    do { return try body() } catch { throw parquetSQLError(error) }
+}
+
+// MARK: - read_parquet
+
+final class ReadParquetTable: DeclaredTable {
+    static let sql = SQLDeclaration(
+        "read_parquet", kind: .tableFunction, safety: .directOnly, readsFiles: true,
+        parameters: [.required("files", "Parquet files: a path or glob")],
+        columns: [SQLColumn("path", "TEXT", "the file the row came from"),
+                  SQLColumn("row", "INTEGER", "row number in its file (0-based)"),
+                  SQLColumn("record", "TEXT", "the row as a JSON object keyed by column name")],
+        returns: "one row per Parquet row (typed columns: CREATE VIRTUAL TABLE t USING parquet_file(...))")
+
+    func bestIndex(_ info: IndexInfo) throws -> PlanOutcome {
+        guard let binding = try Self.sql.tableSignature.bindParameters(info) else { return .unusable }
+        // Bit 0 of the flags: the record is not read (count(*), path, row).
+        let recordUsed = info.columnsUsed & (1 << 2) != 0
+        TablePlan(parameterMask: binding.mask, flags: recordUsed ? 0 : TablePlan.flagBit(0),
+                  readable: recordUsed ? "" : "rows only").write(to: info)
+        info.estimatedCost = 1_000_000
+        info.estimatedRows = 100_000
+        return .ok
+    }
+
+    func openCursor() throws -> VirtualTableCursor { ReadParquetCursor() }
+}
+
+final class ReadParquetCursor: VirtualTableCursor {
+    private var scan = ParquetScan(paths: [], used: [], prune: [], expected: nil)
+    private var json: [UInt8] = []
+
+    func filter(indexNumber: Int32, indexString: String?, arguments: SQLArguments) throws {
+        let plan = TablePlan(indexNumber: indexNumber, indexString: indexString)
+        let args = TableArguments(ReadParquetTable.sql, plan: plan, arguments: arguments)
+        let paths = try args.paths("files")
+        scan = ParquetScan(paths: paths, used: plan.has(flag: 0) ? [] : nil, prune: [], expected: nil)
+        try translatingParquet { try scan.start() }
+    }
+
+    func next() throws { try translatingParquet { try scan.next() } }
+    var isAtEnd: Bool { scan.isAtEnd }
+
+    func column(_ index: Int32, context: SQLContext) throws {
+        guard let f = scan.file else { return context.resultNull() }
+        switch index {
+        case 0: context.result(f.path)
+        case 1: context.result(scan.rowInFile)
+        case 2:
+            json.removeAll(keepingCapacity: true)
+            json.append(UInt8(ascii: "{"))
+            try translatingParquet {
+                for (i, node) in f.schema.fields.enumerated() {
+                    if i > 0 { json.append(UInt8(ascii: ",")) }
+                    appendJSONString(node.name, to: &json)
+                    json.append(UInt8(ascii: ":"))
+                    try appendFieldJSON(try scan.field(i), row: scan.row, into: &json)
+                }
+            }
+            json.append(UInt8(ascii: "}"))
+            json.withUnsafeBufferPointer { context.result(repairingUTF8: $0) }
+        default: context.resultNull()
+        }
+    }
+
+    func rowid() throws -> Int64 { scan.rowid }
+}
+
+// MARK: - parquet_file (creatable)
+
+final class ParquetFileTable: VirtualTable {
+    static let sql = SQLDeclaration(
+        "parquet_file", kind: .virtualTable, safety: .directOnly, readsFiles: true,
+        parameters: [.required("files", "Parquet files: a path or glob (every file with the first one's columns)")],
+        returns: "one typed column per top-level field, plus HIDDEN path, row")
+
+    let paths: [String]
+    let fields: [(name: String, type: String)]
+    let kinds: [LeafKind?]
+    let names: [String]
+    let pathColumn: String, rowColumn: String
+
+    init(_ args: ModuleArguments) throws {
+        guard let first = args.arguments.first, !first.isEmpty, args.arguments.count == 1 else {
+            throw SQLError("usage: CREATE VIRTUAL TABLE t USING parquet_file('file.parquet')")
+        }
+        let paths = try translatingParquet { try Glob.expand(first) }
+        let f = try translatingParquet { try ParquetFile(path: paths[0]) }
+        self.paths = paths
+        fields = f.schema.fields.map { ($0.name, $0.sqlType) }
+        kinds = f.schema.fields.map { $0.shape == .primitive ? LeafKind($0.element) : nil }
+        names = uniqueColumnNames(fields.map(\.name))
+        pathColumn = systemColumnName("path", avoiding: names)
+        rowColumn = systemColumnName("row", avoiding: names)
+    }
+
+    var declaration: String {
+        var defs = zip(names, fields).map { quotedIdentifier($0) + ($1.type.isEmpty ? "" : " " + $1.type) }
+        defs += [quotedIdentifier(pathColumn) + " TEXT HIDDEN", quotedIdentifier(rowColumn) + " INTEGER HIDDEN"]
+        return "CREATE TABLE x(" + defs.joined(separator: ", ") + ")"
+    }
+
+    func bestIndex(_ info: IndexInfo) throws -> PlanOutcome {
+        // Codes (letters): the used columns (or `all`), a separator, then (column, operator) per pushed
+        // constraint; a column number is two letters (base 26).
+        var codes: [UInt8] = []
+        let n = fields.count
+        let usedMask = info.columnsUsed
+        var usedNames: [String] = []
+        if n > ParquetPlanCodes.maxColumn || usedMask & (1 << 63) != 0 && n >= 63 {
+            codes += ParquetPlanCodes.pair(ParquetPlanCodes.all)
+            usedNames = ["all"]
+        } else {
+            for i in 0..<n where usedMask & (1 << UInt64(i)) != 0 {
+                codes += ParquetPlanCodes.pair(i)
+                usedNames.append(names[i])
+            }
+        }
+        codes += ParquetPlanCodes.pair(ParquetPlanCodes.separator)
+        var next: Int32 = 1
+        var pushed: [String] = []
+        for c in info.constraints where c.isUsable && c.column >= 0 && Int(c.column) < min(n, ParquetPlanCodes.maxColumn) {
+            let col = Int(c.column)
+            guard kinds[col] != nil else { continue }
+            var op: PruneOp
+            switch c.op {
+            case .eq: op = .eq
+            case .lt: op = .lt
+            case .le: op = .le
+            case .gt: op = .gt
+            case .ge: op = .ge
+            default: continue
+            }
+            // Text bounds compare as bytes: only under BINARY collation.
+            if fields[col].type == "TEXT" || fields[col].type == "BLOB" {
+                guard let api = strata_api_table(), let coll = api.pointee.vtab_collation?(info.raw, Int32(c.index)),
+                      String(cString: coll).uppercased() == "BINARY" else { continue }
+            }
+            if op == .eq, info.isInList(c), info.takeInListAtOnce(c) { op = .in }
+            info.use(c, argumentIndex: next, omit: false)
+            next += 1
+            codes += ParquetPlanCodes.pair(col)
+            codes.append(op.rawValue)
+            pushed.append(names[col] + op.symbol + (op == .in ? " (...)" : "?"))
+        }
+        var readable = "columns: " + (usedNames.isEmpty ? "none" : usedNames.joined(separator: ", "))
+        if !pushed.isEmpty { readable += "; row groups pruned by statistics on " + pushed.joined(separator: " AND ") }
+        TablePlan(parameterMask: 0, pushdowns: codes, readable: readable).write(to: info)
+        info.estimatedCost = pushed.isEmpty ? 1_000_000 : 100_000
+        info.estimatedRows = pushed.isEmpty ? 100_000 : 10_000
+        return .ok
+    }
+
+    func openCursor() throws -> VirtualTableCursor { ParquetFileCursor(self) }
+}
+
+/// The plan codes of parquet_file: TablePlan carries letters (0–25 each), so a column number is two.
+enum ParquetPlanCodes {
+    static let maxColumn = 673
+    static let all = 675
+    static let separator = 674
+
+    static func pair(_ n: Int) -> [UInt8] { [UInt8(n / 26), UInt8(n % 26)] }
+    static func number(_ codes: [UInt8], _ k: Int) -> Int { Int(codes[k]) * 26 + Int(codes[k + 1]) }
+}
+
+final class ParquetFileCursor: VirtualTableCursor {
+    let table: ParquetFileTable
+    private var scan = ParquetScan(paths: [], used: [], prune: [], expected: nil)
+
+    init(_ t: ParquetFileTable) { table = t }
+
+    func filter(indexNumber: Int32, indexString: String?, arguments: SQLArguments) throws {
+        let plan = TablePlan(indexNumber: indexNumber, indexString: indexString)
+        var used: Set<Int>? = []
+        var terms: [PruneTerm] = []
+        var k = 0
+        let codes = plan.pushdowns
+        while k + 1 < codes.count {
+            let c = ParquetPlanCodes.number(codes, k)
+            k += 2
+            if c == ParquetPlanCodes.separator { break }
+            if c == ParquetPlanCodes.all { used = nil } else { used?.insert(c) }
+        }
+        var arg = 0
+        while k + 2 < codes.count, arg < arguments.count {
+            let col = ParquetPlanCodes.number(codes, k)
+            guard let op = PruneOp(rawValue: codes[k + 2]) else { break }
+            let a = arguments[arg]
+            let values: [SQLValue] = op == .in ? (a.inListValues() ?? []) : [a.value]
+            // An IN list that could not be read prunes nothing.
+            if !(op == .in && values.isEmpty) { terms.append(PruneTerm(field: col, op: op, values: values)) }
+            arg += 1
+            k += 3
+        }
+        scan = ParquetScan(paths: table.paths, used: used, prune: terms, expected: table.fields)
+        try translatingParquet { try scan.start() }
+    }
+
+    func next() throws { try translatingParquet { try scan.next() } }
+    var isAtEnd: Bool { scan.isAtEnd }
+
+    func column(_ index: Int32, context: SQLContext) throws {
+        guard let f = scan.file else { return context.resultNull() }
+        let i = Int(index)
+        let n = table.fields.count
+        if i < n {
+            return try translatingParquet { try resultField(try scan.field(i), row: scan.row, context: context) }
+        }
+        switch i - n {
+        case 0: context.result(f.path)
+        case 1: context.result(scan.rowInFile)
+        default: context.resultNull()
+        }
+    }
+
+    func rowid() throws -> Int64 { scan.rowid }
+}
