@@ -54,9 +54,75 @@ struct CommandKey: Hashable {
     var command: String
 }
 
+/// A map from pid keys to indices: open addressing on one multiplicative hash of the two integers, because
+/// Dictionary's seeded SipHash per lookup was a twentieth of cron_runs' time (a week of a machine: ~120,000
+/// inserts, lookups and removals). Removal leaves a tombstone; the table doubles at half full.
+struct PidMap {
+    private var keys: [Int64] = []     // host << 32 | pid; empty = -1, tombstone = -2
+    private var values: [Int] = []
+    private var used = 0               // live entries and tombstones
+    private static let empty: Int64 = -1, tombstone: Int64 = -2
+
+    @inline(__always) private static func pack(_ k: PidKey) -> Int64 {
+        Int64(truncatingIfNeeded: k.host) << 32 | Int64(UInt32(truncatingIfNeeded: k.pid))
+    }
+
+    @inline(__always) private func slot(_ key: Int64) -> (found: Int?, free: Int) {
+        let mask = keys.count - 1
+        var i = Int(truncatingIfNeeded: UInt64(bitPattern: key) &* 0x9E37_79B9_7F4A_7C15 >> 40) & mask
+        var free = -1
+        while true {
+            let k = keys[i]
+            if k == key { return (i, free) }
+            if k == Self.empty { return (nil, free >= 0 ? free : i) }
+            if k == Self.tombstone, free < 0 { free = i }
+            i = (i + 1) & mask
+        }
+    }
+
+    private mutating func grow() {
+        let oldKeys = keys, oldValues = values
+        keys = Array(repeating: Self.empty, count: max(64, oldKeys.count * 2))
+        values = Array(repeating: 0, count: keys.count)
+        used = 0
+        for (k, v) in zip(oldKeys, oldValues) where k >= 0 {
+            let f = slot(k).free
+            keys[f] = k; values[f] = v; used += 1
+        }
+    }
+
+    subscript(key: PidKey) -> Int? {
+        get {
+            guard !keys.isEmpty else { return nil }
+            guard let i = slot(Self.pack(key)).found else { return nil }
+            return values[i]
+        }
+        set {
+            if let newValue { _ = updateValue(newValue, forKey: key); return }
+            guard !keys.isEmpty, let i = slot(Self.pack(key)).found else { return }
+            keys[i] = Self.tombstone
+        }
+    }
+
+    /// Sets the value and returns the one it replaced.
+    mutating func updateValue(_ value: Int, forKey key: PidKey) -> Int? {
+        if (used + 1) * 2 > keys.count { grow() }
+        let k = Self.pack(key)
+        let (found, free) = slot(k)
+        if let i = found {
+            let old = values[i]
+            values[i] = value
+            return old
+        }
+        if keys[free] == Self.empty { used += 1 }
+        keys[free] = k; values[free] = value
+        return nil
+    }
+}
+
 /// Indices by pid key without an array per key: the latest index per key, and each index's previous one.
 struct PidIndex {
-    private var latest: [PidKey: Int] = [:]
+    private var latest = PidMap()
     private var previous: [Int32] = []   // by index: the previous index with the same key, or -1
     mutating func add(_ i: Int, _ key: PidKey) {
         if previous.count <= i { previous.append(contentsOf: repeatElement(-1, count: i + 1 - previous.count)) }
@@ -91,9 +157,12 @@ public struct CronHistory: Sendable {
     public var endsLogged: Bool
     /// Some line recorded a job's failure (Debian -L 4): jobs that ended without one exited 0.
     public var failuresLogged: Bool
+    /// Some line was cronie's CMDEND (Debian's cron never logs one): the daemon is cronie, which applies CRON_TZ.
+    public var cronieLogged: Bool = false
 
-    public init(runs: [CronRun], endsLogged: Bool, failuresLogged: Bool) {
+    public init(runs: [CronRun], endsLogged: Bool, failuresLogged: Bool, cronieLogged: Bool = false) {
         self.runs = runs; self.endsLogged = endsLogged; self.failuresLogged = failuresLogged
+        self.cronieLogged = cronieLogged
     }
 }
 
@@ -101,6 +170,7 @@ public struct RunBuilder {
     private var runs: [CronRun] = []
     private var endsLogged = false
     private var failuresLogged = false
+    private var cronieLogged = false
 
     /// A process P of cron for one job: its PAM session and the END/CMDEND/error lines it logged.
     private struct Parent {
@@ -117,10 +187,10 @@ public struct RunBuilder {
     }
     private var parents: [Parent] = []
     /// The parent record a pid's next lines belong to (a session opened and not yet closed, or lines without one).
-    private var currentParent: [PidKey: Int] = [:]
+    private var currentParent = PidMap()
     /// The last session a pid closed: its END/CMDEND may come after the close within the same second when the two
     /// lines are in different files (syslog and auth.log) with whole-second stamps.
-    private var closedParent: [PidKey: Int] = [:]
+    private var closedParent = PidMap()
     private struct ErrorLine { var host: Int; var pid: Int?; var jobPid: Int; var exit: Int?; var ts: CivilDateTime }
     private var errors: [ErrorLine] = []
     private var kills: [(event: CronLogEvent, host: Int)] = []
@@ -154,7 +224,10 @@ public struct RunBuilder {
     public mutating func add(_ e: CronLogEvent) {
         switch e.event {
         case "CMD": start(e)
-        case "END", "CMDEND": end(e)
+        case "END": end(e)
+        case "CMDEND":
+            cronieLogged = true
+            end(e)
         case "ERROR":
             guard let j = e.jobPid else { return }
             failuresLogged = true
@@ -298,7 +371,8 @@ public struct RunBuilder {
         }
         for k in kills { kill(k.event, host: k.host, &runs, byJobPid: byJobPid, uids: uids) }
         if !partLines.isEmpty { attachParts(&runs) }
-        return CronHistory(runs: runs, endsLogged: endsLogged, failuresLogged: failuresLogged)
+        return CronHistory(runs: runs, endsLogged: endsLogged, failuresLogged: failuresLogged,
+                           cronieLogged: cronieLogged)
     }
 
     /// A parent record open at `t`: its session opened at or before `t` (within the session window) and not
@@ -544,7 +618,7 @@ func commandNames(_ command: String, process: String) -> Bool {
 }
 
 /// Seconds from one time to another, fractions included.
-func seconds(from a: CivilDateTime, to b: CivilDateTime) -> Double {
+public func seconds(from a: CivilDateTime, to b: CivilDateTime) -> Double {
     Double(b.epochSeconds - a.epochSeconds) + Double(b.nanosecond - a.nanosecond) / 1e9
 }
 

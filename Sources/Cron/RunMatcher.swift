@@ -32,11 +32,15 @@ public struct ScheduledJob: Sendable {
     public var line: Int
     /// `HOME` when the crontab sets it (the daemons start the job there), else nil.
     public var home: String?
+    /// The clock its schedule runs on: the daemon's zone, or CRON_TZ's on cronie (naive: no zone).
+    public var clock: ScheduleClock
+    /// The crontab's CRON_TZ line in effect for the entry, if any.
+    public var cronTZ: String? = nil
 
     public init(schedule: CronSchedule, user: String?, rawCommand: String, command: String, logPath: String?,
-                path: String, line: Int, home: String? = nil) {
+                path: String, line: Int, home: String? = nil, clock: ScheduleClock = .naive) {
         self.schedule = schedule; self.user = user; self.rawCommand = rawCommand; self.command = command
-        self.logPath = logPath; self.path = path; self.line = line; self.home = home
+        self.logPath = logPath; self.path = path; self.line = line; self.home = home; self.clock = clock
     }
 }
 
@@ -111,23 +115,44 @@ public struct RunMatcher {
             let key = TimelineKey(user: job.user, command: trimmedCommand(job.rawCommand))
             if firstJob[key] == nil { firstJob[key] = k }
             var slots: [Slot] = []
-            if let p = job.schedule.previous(before: start) {
-                slots.append(Slot(time: p.epochSeconds, job: Int32(truncatingIfNeeded: k), run: -1, emitted: false))
-            }
-            var c = FireCursor(schedule: job.schedule, atOrAfter: start)
-            while let f = c.advance() {
-                let t = f.civil
-                guard t < end else {
-                    nextFire[k] = f.epochSeconds
-                    break
-                }
+            func add(_ wall: Int64) throws {
                 total += 1
                 if total & 4095 == 0, Interruption.isRequested() { throw CronError(Interruption.message) }
                 guard total <= Self.maxSlots else {
                     throw CronError("the crontab's entries fire more than \(Self.maxSlots) times between start and end; "
                                     + "ask for a shorter range")
                 }
-                slots.append(Slot(time: t.epochSeconds, job: Int32(truncatingIfNeeded: k), run: -1, emitted: true))
+                slots.append(Slot(time: wall, job: Int32(truncatingIfNeeded: k), run: -1, emitted: true))
+            }
+            if case .naive = job.clock {
+                if let p = job.schedule.previous(before: start) {
+                    slots.append(Slot(time: p.epochSeconds, job: Int32(truncatingIfNeeded: k), run: -1, emitted: false))
+                }
+                var c = FireCursor(schedule: job.schedule, atOrAfter: start)
+                while let f = c.advance() {
+                    let t = f.civil
+                    guard t < end else {
+                        nextFire[k] = f.epochSeconds
+                        break
+                    }
+                    try add(t.epochSeconds)
+                }
+            } else {
+                // In a zone: the fire times between the instants of start and end (a wall time shown twice is its
+                // first pass), each at the wall-clock time it runs; the clocks may repeat a wall time.
+                let from = job.clock.instant(ofWall: start), to = job.clock.instant(ofWall: end)
+                if let p = job.schedule.previous(before: start, clock: job.clock) {
+                    slots.append(Slot(time: p.wall.epochSeconds, job: Int32(truncatingIfNeeded: k), run: -1,
+                                      emitted: false))
+                }
+                var c = ZonedFireCursor(schedule: job.schedule, clock: job.clock, from: from)
+                while let f = c.advance() {
+                    guard f.instant < to else {
+                        nextFire[k] = f.wall.epochSeconds
+                        break
+                    }
+                    try add(f.wall.epochSeconds)
+                }
             }
             timelines[key, default: []].append(contentsOf: slots)
         }
@@ -136,45 +161,58 @@ public struct RunMatcher {
         for key in timelines.keys { keysByCommand[key.command, default: []].append(key) }
 
         // Runs that start in the window, in time order, assigned to slots.
-        let windowRuns = runs.indices.filter { start <= runs[$0].startedAt && runs[$0].startedAt < end }
-            .sorted { runs[$0].startedAt < runs[$1].startedAt }
-        for (i, r) in windowRuns.enumerated() {
-            if i & 4095 == 4095, Interruption.isRequested() { throw CronError(Interruption.message) }
-            let run = runs[r]
-            // Candidate timelines: same command; the user must agree when both sides know it.
-            var assigned = false
-            var matchedJob: (TimelineKey, Int)?
-            let started = run.startedAt.epochSeconds
-            for key in keysByCommand[run.command] ?? [] where key.user == nil || run.user == nil || key.user == run.user {
-                guard let slots = timelines[key] else { continue }
-                // The latest slot at or before the run's start.
-                var lo = 0, hi = slots.count
-                while lo < hi {
-                    let mid = (lo + hi) / 2
-                    if slots[mid].time <= started { lo = mid + 1 } else { hi = mid }
-                }
-                if lo > 0 {
-                    matchedJob = (key, Int(slots[lo - 1].job))
-                    if slots[lo - 1].run < 0 {
-                        timelines[key]?[lo - 1].run = Int32(truncatingIfNeeded: r)
-                        assigned = true
-                        break
-                    }
-                } else if matchedJob == nil, let first = firstJob[key] {
-                    matchedJob = (key, first)
-                }
+        // (Fields read through a buffer pointer: a subscript of the array would copy each whole run.)
+        let windowRuns: [Int] = runs.withUnsafeBufferPointer { rb in
+            let inWindow = rb.indices.filter { start <= rb[$0].startedAt && rb[$0].startedAt < end }
+            var inOrder = true
+            for (a, b) in zip(inWindow, inWindow.dropFirst()) where rb[b].startedAt < rb[a].startedAt {
+                inOrder = false
+                break
             }
-            if !assigned {
-                let k = matchedJob?.1
-                let job = k.map { jobs[$0] }
-                var row = RunRow(scheduledAt: nil, startedAt: run.startedAt, endedAt: run.endedAt, status: "unscheduled",
-                                 exitStatus: exitStatus(run, history), user: run.user ?? job?.user,
-                                 command: job?.command ?? run.command, logPath: job?.logPath,
-                                 schedule: job?.schedule.text, path: job?.path, line: job?.line)
-                row.job = k
-                judge(&row, run, history, late: nil)
-                row.endBound = run.endedAt ?? run.endBound ?? end
-                rows.append(row)
+            return inOrder ? inWindow : inWindow.sorted { rb[$0].startedAt < rb[$1].startedAt }
+        }
+        try runs.withUnsafeBufferPointer { rb in
+            for (i, r) in windowRuns.enumerated() {
+                if i & 4095 == 4095, Interruption.isRequested() { throw CronError(Interruption.message) }
+                // Candidate timelines: same command; the user must agree when both sides know it.
+                var assigned = false
+                var matchedJob: (TimelineKey, Int)?
+                let started = rb[r].startedAt.epochSeconds
+                for key in keysByCommand[rb[r].command] ?? [] where key.user == nil || rb[r].user == nil || key.user == rb[r].user {
+                    guard let slots = timelines[key] else { continue }
+                    // The latest slot at or before the run's start.
+                    var lo = 0, hi = slots.count
+                    while lo < hi {
+                        let mid = (lo + hi) / 2
+                        if slots[mid].time <= started { lo = mid + 1 } else { hi = mid }
+                    }
+                    if lo > 0 {
+                        // A wall time the clocks showed twice has a slot per pass: the first one free.
+                        var at = lo - 1
+                        while slots[at].run >= 0, at > 0, slots[at - 1].time == slots[at].time { at -= 1 }
+                        if slots[at].run >= 0 { at = lo - 1 }
+                        matchedJob = (key, Int(slots[at].job))
+                        if slots[at].run < 0 {
+                            timelines[key]?[at].run = Int32(truncatingIfNeeded: r)
+                            assigned = true
+                            break
+                        }
+                    } else if matchedJob == nil, let first = firstJob[key] {
+                        matchedJob = (key, first)
+                    }
+                }
+                if !assigned {
+                    let k = matchedJob?.1
+                    let job = k.map { jobs[$0] }
+                    var row = RunRow(scheduledAt: nil, startedAt: rb[r].startedAt, endedAt: rb[r].endedAt, status: "unscheduled",
+                                     exitStatus: exitStatus(rb[r], history), user: rb[r].user ?? job?.user,
+                                     command: job?.command ?? rb[r].command, logPath: job?.logPath,
+                                     schedule: job?.schedule.text, path: job?.path, line: job?.line)
+                    row.job = k
+                    judge(&row, rb[r], history, late: nil)
+                    row.endBound = rb[r].endedAt ?? rb[r].endBound ?? end
+                    rows.append(row)
+                }
             }
         }
 
@@ -182,39 +220,40 @@ public struct RunMatcher {
             ?? "the history has no lines"
         let missedText = "no CMD line for it; \(window)", unknownText = "outside the history: \(window)"
         rows.reserveCapacity(rows.count + total + jobs.count)
-        for slots in timelines.values {
-            for (s, slot) in slots.enumerated() where slot.emitted || slot.run >= 0 {
-                let k = Int(slot.job)
-                let job = jobs[k]
-                let scheduled = CivilDateTime(epochSeconds: slot.time)
-                var row = RunRow(scheduledAt: scheduled, startedAt: nil, endedAt: nil, status: "missed", exitStatus: nil,
-                                 user: job.user, command: job.command, logPath: job.logPath,
-                                 schedule: job.schedule.text, path: job.path, line: job.line)
-                row.job = k
-                // The entry's next fire time: the next slot of this job on the timeline, else the first after `end`.
-                var next: Int64? = nil
-                for later in slots[(s + 1)...] where later.job == slot.job { next = later.time; break }
-                if next == nil { next = nextFire[k] }
-                row.nextScheduledAt = next.map { CivilDateTime(epochSeconds: $0) }
-                if slot.run >= 0 {
-                    let run = runs[Int(slot.run)]
-                    row.startedAt = run.startedAt
-                    row.endedAt = run.endedAt
-                    row.exitStatus = exitStatus(run, history)
-                    row.user = run.user ?? job.user
-                    let delay = run.startedAt.epochSeconds - slot.time
-                    judge(&row, run, history, late: delay > tolerance ? delay : nil)
-                    row.endBound = run.endedAt ?? run.endBound ?? row.nextScheduledAt.map { min($0, end) } ?? end
-                } else if let span, span.first <= scheduled,
-                          CivilDateTime(epochSeconds: slot.time + tolerance) <= span.last {
-                    row.evidence = missedText
-                } else {
-                    row.status = "unknown"
-                    row.evidence = unknownText
+        runs.withUnsafeBufferPointer { rb in jobs.withUnsafeBufferPointer { jb in
+            for slots in timelines.values {
+                for (s, slot) in slots.enumerated() where slot.emitted || slot.run >= 0 {
+                    let k = Int(slot.job)
+                    let scheduled = CivilDateTime(epochSeconds: slot.time)
+                    var row = RunRow(scheduledAt: scheduled, startedAt: nil, endedAt: nil, status: "missed", exitStatus: nil,
+                                     user: jb[k].user, command: jb[k].command, logPath: jb[k].logPath,
+                                     schedule: jb[k].schedule.text, path: jb[k].path, line: jb[k].line)
+                    row.job = k
+                    // The entry's next fire time: the next slot of this job on the timeline, else the first after `end`.
+                    var next: Int64? = nil
+                    for later in slots[(s + 1)...] where later.job == slot.job { next = later.time; break }
+                    if next == nil { next = nextFire[k] }
+                    row.nextScheduledAt = next.map { CivilDateTime(epochSeconds: $0) }
+                    if slot.run >= 0 {
+                        let x = Int(slot.run)
+                        row.startedAt = rb[x].startedAt
+                        row.endedAt = rb[x].endedAt
+                        row.exitStatus = exitStatus(rb[x], history)
+                        row.user = rb[x].user ?? jb[k].user
+                        let delay = rb[x].startedAt.epochSeconds - slot.time
+                        judge(&row, rb[x], history, late: delay > tolerance ? delay : nil)
+                        row.endBound = rb[x].endedAt ?? rb[x].endBound ?? row.nextScheduledAt.map { min($0, end) } ?? end
+                    } else if let span, span.first <= scheduled,
+                              CivilDateTime(epochSeconds: slot.time + tolerance) <= span.last {
+                        row.evidence = missedText
+                    } else {
+                        row.status = "unknown"
+                        row.evidence = unknownText
+                    }
+                    rows.append(row)
                 }
-                rows.append(row)
             }
-        }
+        } }
         // Sorted by time, then entry (path, line; rows without one first), then command: through keys.
         let byEntry = jobs.indices.sorted { (jobs[$0].path, jobs[$0].line) < (jobs[$1].path, jobs[$1].line) }
         var rank = [Int](repeating: 0, count: jobs.count)
@@ -231,7 +270,7 @@ public struct RunMatcher {
     }
 
     /// Outcome, status and evidence of a row with a run. `late` is the delay when the run started late.
-    func judge(_ row: inout RunRow, _ run: CronRun, _ history: CronHistory, late: Int64?) {
+    func judge(_ row: inout RunRow, _ run: borrowing CronRun, _ history: CronHistory, late: Int64?) {
         let outcome: String
         var evidence: String
         let exit = exitStatus(run, history)
@@ -286,7 +325,7 @@ public struct RunMatcher {
     }
 
     /// The error line's status; 0 for a run that ended when failures are logged at all; else unknown.
-    func exitStatus(_ run: CronRun, _ history: CronHistory) -> Int? {
+    func exitStatus(_ run: borrowing CronRun, _ history: CronHistory) -> Int? {
         if let s = run.exitStatus { return s }
         if history.failuresLogged, run.endedAt != nil, !run.failed { return 0 }
         return nil

@@ -25,6 +25,32 @@ func scheduleArgument(_ args: SQLArguments, _ index: Int, _ ctx: SQLContext?) th
     return schedule
 }
 
+/// A zone kept in SQLite's per-statement auxdata (its file is read once per statement).
+final class ZoneBox {
+    let text: String
+    let zone: TimeZoneInfo
+    init(text: String, zone: TimeZoneInfo) { self.text = text; self.zone = zone }
+}
+
+/// The clock of an optional `tz` argument at `index`: naive when absent or NULL, else the zone as the daemon's.
+func clockArgument(_ args: SQLArguments, _ index: Int, _ ctx: SQLContext?) throws -> ScheduleClock {
+    guard index < args.count else { return .naive }
+    let a = args[index]
+    guard a.type != .null else { return .naive }
+    guard a.type == .text else { throw SQLError("tz must be text such as 'Europe/London'") }
+    return try zoneClock(a.text, cacheIn: ctx, argument: index)
+}
+
+func zoneClock(_ text: String, cacheIn ctx: SQLContext?, argument: Int) throws -> ScheduleClock {
+    if let ctx, let box = ctx.auxiliaryObject(forArgument: Int32(argument)) as? ZoneBox, box.text == text {
+        return box.zone.changesOffset ? .local(box.zone) : .naive
+    }
+    let zone: TimeZoneInfo
+    do { zone = try TimeZoneInfo.named(text) } catch { throw SQLError(error.message) }
+    ctx?.setAuxiliaryObject(ZoneBox(text: text, zone: zone), forArgument: Int32(argument))
+    return zone.changesOffset ? .local(zone) : .naive
+}
+
 func parseSchedule(_ text: String) throws -> CronSchedule {
     do { return try CronSchedule(parsing: text) } catch let e as CronError { throw SQLError(e.message) }
 }

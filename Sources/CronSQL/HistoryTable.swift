@@ -180,7 +180,7 @@ func readHistory(paths: [String], from: CivilDateTime?) throws -> (events: [Cron
     s.measuresSpan = true
     var events: [CronLogEvent] = []
     // Hosts and users repeat: the previous line's text is reused when the bytes agree (no copy per line).
-    var host = TextCache(), user = TextCache()
+    var host = TextCache(), user = TextCache(), commands = InternCache()
     var inOrder = true
     while try s.advance() {
         guard let r = s.record, let l = s.line else { continue }
@@ -195,7 +195,7 @@ func readHistory(paths: [String], from: CivilDateTime?) throws -> (events: [Cron
         let h = r.decoded != nil ? r.hostText(in: b) : host.text(r.host, r, b)
         let u = user.text(r.user, r, b)
         let event = CronLogEvent(line: l.number, ts: r.ts, host: h, pid: r.pid, user: u, event: r.eventName(in: b),
-                                 command: r.text(r.command, in: b), jobPid: r.jobPid, exitStatus: r.exitStatus,
+                                 command: commands.text(r.command, r, b), jobPid: r.jobPid, exitStatus: r.exitStatus,
                                  message: needsMessage ? r.text(r.message, in: b) ?? "" : "")
         if let last = events.last, event.ts < last.ts { inOrder = false }
         events.append(event)
@@ -227,6 +227,31 @@ func readHistory(paths: [String], from: CivilDateTime?) throws -> (events: [Cron
         k = e
     }
     return (out, s.span)
+}
+
+/// The text of a field whose values repeat across lines (a machine's few dozen commands): a String made once per
+/// distinct value and shared, found through a small table on an FNV-1a hash of the bytes. Sharing saves an
+/// allocation per line, and equal commands compare and hash faster later (same storage).
+struct InternCache {
+    private var keys: [[UInt8]] = Array(repeating: [], count: 512)
+    private var texts: [String?] = Array(repeating: nil, count: 512)
+
+    mutating func text(_ range: Range<Int>?, _ r: CronLogRecord, _ line: UnsafeBufferPointer<UInt8>) -> String? {
+        guard let range else { return nil }
+        var slot = -1
+        var hit = false
+        r.withBytes(range, in: line) { b in
+            var h: UInt32 = 2_166_136_261
+            for c in b { h = (h ^ UInt32(c)) &* 16_777_619 }
+            slot = Int(h & 511)
+            hit = texts[slot] != nil && keys[slot].count == b.count && keys[slot].elementsEqual(b)
+            if !hit { keys[slot] = Array(b) }
+        }
+        if hit, slot >= 0, let t = texts[slot] { return t }
+        let t = r.text(range, in: line)
+        if slot >= 0 { texts[slot] = t }
+        return t
+    }
 }
 
 /// The text of a field, reusing the previous line's String when the bytes are the same.

@@ -20,6 +20,7 @@ final class RunsTable: DeclaredTable {
             .optional("end", "end of the window, excluded; default just after the history's last line"),
             .optional("tolerance_s", "seconds a run may start after its fire time and still be on time (default 60)"),
             .optional("kind", "'user' or 'system' for every crontab file (default: by path, as crontab())"),
+            .optional("tz", "the daemon's time zone, whose wall clock its logs and schedules use: an IANA name or POSIX TZ rule (default: this machine's, from TZ or /etc/localtime)"),
         ],
         columns: [
             SQLColumn("scheduled_at", "TEXT", "the expected fire time (NULL for unscheduled runs)"),
@@ -100,15 +101,27 @@ final class RunsCursor: VirtualTableCursor {
             guard let v = args.value("kind") else { throw SQLError("'kind' is NULL (usage: \(RunsTable.sql.signature))") }
             kind = try crontabKind(v)
         }
+        let machine: TimeZoneInfo
+        do {
+            if args.isGiven("tz") {
+                guard let v = args.value("tz") else { throw SQLError("'tz' is NULL (usage: \(RunsTable.sql.signature))") }
+                guard v.type == .text else { throw SQLError("tz must be text such as 'Europe/London'") }
+                machine = try TimeZoneInfo.named(v.text)
+            } else {
+                machine = try TimeZoneInfo.local()
+            }
+        } catch let e as TimeZoneError { throw SQLError(e.message) }
         let entries = try readCrontabs(paths: crontabPaths, kind: kind)
         var jobs: [ScheduledJob] = []
         for row in entries {
             let e = row.entry
             guard let schedule = e.schedule, let raw = e.loggedCommand, let command = e.command else { continue }
             let home = e.env.last { $0.name == "HOME" }?.value
-            jobs.append(ScheduledJob(schedule: schedule, user: e.user, rawCommand: raw, command: command,
-                                     logPath: e.logPath, path: row.path, line: e.line,
-                                     home: home.flatMap { $0.hasPrefix("/") ? $0 : nil }))
+            var job = ScheduledJob(schedule: schedule, user: e.user, rawCommand: raw, command: command,
+                                   logPath: e.logPath, path: row.path, line: e.line,
+                                   home: home.flatMap { $0.hasPrefix("/") ? $0 : nil })
+            job.cronTZ = e.env.last { $0.name == "CRON_TZ" }?.value
+            jobs.append(job)
         }
         // Events from a day before the window: PAM sessions and runs that straddle `start`.
         let from = startArg.map { CivilDateTime(epochSeconds: $0.epochSeconds - 86_400) }
@@ -122,12 +135,35 @@ final class RunsCursor: VirtualTableCursor {
         var builder = RunBuilder()
         for event in events { builder.add(event) }
         let history = builder.build()
+        try setClocks(&jobs, machine: machine, cronTZApplies: history.cronieLogged || history.runs.isEmpty)
         var result = try RunMatcher(tolerance: tolerance).match(jobs: jobs, history: history, span: historySpan,
                                                                 start: start, end: end)
         resolveLogs(&result, jobs: jobs)
         extra = comparisons(result)
         addParts(&result, jobs: jobs)
         rows = result
+    }
+
+    /// Each entry's clock: the daemon's zone, or its CRON_TZ when the daemon is cronie (Debian's cron ignores
+    /// CRON_TZ; the history tells them apart by cronie's CMDEND lines). A zone without clock changes is naive time.
+    private func setClocks(_ jobs: inout [ScheduledJob], machine: TimeZoneInfo, cronTZApplies: Bool) throws {
+        var zones: [String: TimeZoneInfo] = [:]
+        for k in jobs.indices {
+            var zone: TimeZoneInfo? = nil
+            if cronTZApplies, let name = jobs[k].cronTZ, !name.isEmpty {
+                if let z = zones[name] { zone = z } else {
+                    do { zone = try TimeZoneInfo.named(name) } catch {
+                        throw SQLError("CRON_TZ=\(name) in \(jobs[k].path) (line \(jobs[k].line)): \(error.message)")
+                    }
+                    zones[name] = zone
+                }
+            }
+            if let zone {
+                jobs[k].clock = .cronTZ(zone: zone, machine: machine)
+            } else {
+                jobs[k].clock = machine.changesOffset ? .local(machine) : .naive
+            }
+        }
     }
 
     /// Log paths for each row (date substitutions for its time, relative paths under its user's home), then the
@@ -147,10 +183,15 @@ final class RunsCursor: VirtualTableCursor {
         // itself) or the latest its end can be.
         var nextStart: [Int: CivilDateTime] = [:]
         var byJob: [Int: [Int]] = [:]
-        for k in rows.indices where rows[k].startedAt != nil { if let j = rows[k].job { byJob[j, default: []].append(k) } }
-        for (_, list) in byJob {
-            let ordered = list.sorted { rows[$0].startedAt! < rows[$1].startedAt! }
-            for (a, b) in zip(ordered, ordered.dropFirst()) { nextStart[a] = rows[b].startedAt }
+        rows.withUnsafeBufferPointer { rb in
+            for k in rb.indices where rb[k].startedAt != nil { if let j = rb[k].job { byJob[j, default: []].append(k) } }
+            for (_, list) in byJob {
+                let ordered = list.sorted { a, b in
+                    guard let sa = rb[a].startedAt, let sb = rb[b].startedAt else { return false }
+                    return sa < sb
+                }
+                for (a, b) in zip(ordered, ordered.dropFirst()) { nextStart[a] = rb[b].startedAt }
+            }
         }
         // A path without a substitution resolves the same for every run of an entry and user.
         struct PlainKey: Hashable { var job: Int; var user: String? }
@@ -213,32 +254,50 @@ final class RunsCursor: VirtualTableCursor {
         }
     }
 
-    /// Overruns, overlaps and the entry's median duration.
+    /// Overruns, overlaps and the entry's median duration. (Fields are read through a buffer pointer: a subscript
+    /// of the array would copy each whole row.)
     private func comparisons(_ rows: [RunRow]) -> RunsComparisons {
         var out = RunsComparisons(count: rows.count)
-        var byJob: [Int: [Int]] = [:]
-        for (k, r) in rows.enumerated() where r.startedAt != nil { if let j = r.job { byJob[j, default: []].append(k) } }
-        for (_, list) in byJob {
-            let ordered = list.sorted { rows[$0].startedAt! < rows[$1].startedAt! }
-            let durations = ordered.compactMap { rows[$0].duration }.sorted()
-            let median: Double? = durations.isEmpty ? nil : durations.count % 2 == 1 ? durations[durations.count / 2]
-                : (durations[durations.count / 2 - 1] + durations[durations.count / 2]) / 2
-            // Earlier runs that may still be going: those with an end, until it passes, and running ones.
-            var active: [Int] = []
-            for k in ordered {
-                let r = rows[k]
-                out.median[k] = median
-                if let next = r.nextScheduledAt {
-                    if let e = r.endedAt {
-                        out.overran[k] = next < e ? 1 : 0
-                    } else if r.outcome == "running", let last = span?.last, next < last {
-                        out.overran[k] = 1
+        let lastLine = span?.last
+        rows.withUnsafeBufferPointer { rb in
+            var byJob: [Int: [Int]] = [:]
+            for k in rb.indices where rb[k].startedAt != nil { if let j = rb[k].job { byJob[j, default: []].append(k) } }
+            for (_, list) in byJob {
+                var ordered = list
+                var inOrder = true
+                for (a, b) in zip(list, list.dropFirst()) {
+                    if let sa = rb[a].startedAt, let sb = rb[b].startedAt, sb < sa { inOrder = false; break }
+                }
+                if !inOrder {
+                    ordered.sort { a, b in
+                        guard let sa = rb[a].startedAt, let sb = rb[b].startedAt else { return false }
+                        return sa < sb
                     }
                 }
-                let start = r.startedAt!
-                active.removeAll { e in rows[e].endedAt.map { !(start < $0) } ?? false }
-                out.overlapping[k] = active.count
-                if r.endedAt != nil || r.outcome == "running" { active.append(k) }
+                let durations = ordered.compactMap { k -> Double? in
+                    guard let s = rb[k].startedAt, let e = rb[k].endedAt else { return nil }
+                    return seconds(from: s, to: e)
+                }.sorted()
+                let median: Double? = durations.isEmpty ? nil : durations.count % 2 == 1 ? durations[durations.count / 2]
+                    : (durations[durations.count / 2 - 1] + durations[durations.count / 2]) / 2
+                // Earlier runs that may still be going: those with an end, until it passes, and running ones.
+                var active: [Int] = []
+                for k in ordered {
+                    out.median[k] = median
+                    let ended = rb[k].endedAt
+                    let running = rb[k].outcome == "running"
+                    if let next = rb[k].nextScheduledAt {
+                        if let e = ended {
+                            out.overran[k] = next < e ? 1 : 0
+                        } else if running, let last = lastLine, next < last {
+                            out.overran[k] = 1
+                        }
+                    }
+                    guard let start = rb[k].startedAt else { continue }
+                    active.removeAll { e in rb[e].endedAt.map { !(start < $0) } ?? false }
+                    out.overlapping[k] = active.count
+                    if ended != nil || running { active.append(k) }
+                }
             }
         }
         return out
@@ -249,35 +308,41 @@ final class RunsCursor: VirtualTableCursor {
 
     func column(_ c: Int32, context: SQLContext) throws {
         guard i < rows.count else { return context.resultNull() }
-        let r = rows[i]
         func time(_ t: CivilDateTime?) { if let t { context.result(isoText(t)) } else { context.resultNull() } }
         func text(_ v: String?) { if let v { context.result(v) } else { context.resultNull() } }
         func int(_ v: Int?) { if let v { context.result(v) } else { context.resultNull() } }
         func real(_ v: Double?) { if let v { context.result(v) } else { context.resultNull() } }
-        switch c {
-        case 0: time(r.scheduledAt)
-        case 1: time(r.startedAt)
-        case 2: time(r.endedAt)
-        case 3: real(r.duration)
-        case 4: context.result(r.status)
-        case 5: int(r.exitStatus)
-        case 6: text(r.user)
-        case 7: context.result(r.command)
-        case 8: text(r.logPath)
-        case 9: text(r.schedule)
-        case 10: text(r.path)
-        case 11: int(r.line)
-        case 12: text(r.outcome)
-        case 13: text(r.evidence)
-        case 14: time(span?.first)
-        case 15: time(span?.last)
-        case 16: int(extra.overran[i])
-        case 17: int(extra.overlapping[i])
-        case 18: real(extra.median[i])
-        case 19:
-            if let d = r.duration, let m = extra.median[i], m > 0 { context.result(d / m) } else { context.resultNull() }
-        case 20: text(extra.parts[i])
-        default: context.resultNull()
+        // One field of the row, read through a buffer pointer (a subscript of the array would copy the whole row).
+        rows.withUnsafeBufferPointer { rb in
+            switch c {
+            case 0: time(rb[i].scheduledAt)
+            case 1: time(rb[i].startedAt)
+            case 2: time(rb[i].endedAt)
+            case 3: real(rb[i].startedAt.flatMap { s in rb[i].endedAt.map { seconds(from: s, to: $0) } })
+            case 4: context.result(rb[i].status)
+            case 5: int(rb[i].exitStatus)
+            case 6: text(rb[i].user)
+            case 7: context.result(rb[i].command)
+            case 8: text(rb[i].logPath)
+            case 9: text(rb[i].schedule)
+            case 10: text(rb[i].path)
+            case 11: int(rb[i].line)
+            case 12: text(rb[i].outcome)
+            case 13: text(rb[i].evidence)
+            case 14: time(span?.first)
+            case 15: time(span?.last)
+            case 16: int(extra.overran[i])
+            case 17: int(extra.overlapping[i])
+            case 18: real(extra.median[i])
+            case 19:
+                if let s = rb[i].startedAt, let e = rb[i].endedAt, let m = extra.median[i], m > 0 {
+                    context.result(seconds(from: s, to: e) / m)
+                } else {
+                    context.resultNull()
+                }
+            case 20: text(extra.parts[i])
+            default: context.resultNull()
+            }
         }
     }
 
