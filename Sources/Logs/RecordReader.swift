@@ -220,7 +220,9 @@ public final class RecordReader {
                 }
                 break
             }
-            if let c0 = bytes.first, c0 == 0x54 || c0 == 0x44 || c0 == 0x20 {
+            // Headers and chain lines start with `T` or `D`; a space-led one is only an exception group's
+            // `  + Exception Group Traceback` (frames, `  File ...`, are the bulk of a traceback: skipped at once).
+            if let c0 = bytes.first, c0 == 0x54 || c0 == 0x44 || (c0 == 0x20 && bytes.count > 2 && bytes[2] == 0x2B) {
                 if isTracebackHeader(bytes) {
                     if tracebackSeen && chainOpen {
                         chainOpen = false

@@ -93,9 +93,18 @@ final class LogCursor: VirtualTableCursor {
                 // Checked once here, not per row.
                 (g.text.map { t in t.withUnsafeBufferPointer { p in isValidUTF8(p) ? t : Array(repairedText(p).utf8) } }, g.count)
             }
+            // The five names as static text: no copy and no reference counting per row.
+            groupNames = groups.map { g -> StaticString? in
+                guard let t = g.text else { return nil }
+                for level in LogLevel.allCases {
+                    if let n = level.name, t.elementsEqual(UnsafeBufferPointer(start: n.utf8Start, count: n.utf8CodeUnitCount)) { return n }
+                }
+                return nil
+            }
             group = 0
             left = groups.first?.count ?? 0
             groupText = groups.first?.text
+            groupName = groupNames.first ?? nil
             syntheticRow = 0
             grouped = true
             atEnd = groups.isEmpty
@@ -112,6 +121,8 @@ final class LogCursor: VirtualTableCursor {
     @exclusivity(unchecked) private var left = 0
     @exclusivity(unchecked) private var syntheticRow: Int64 = 0
     @exclusivity(unchecked) private var groupText: [UInt8]? = nil
+    private var groupNames: [StaticString?] = []
+    @exclusivity(unchecked) private var groupName: StaticString? = nil
 
     private func advance() throws {
         if grouped {
@@ -122,6 +133,7 @@ final class LogCursor: VirtualTableCursor {
                 guard group < groups.count else { atEnd = true; return }
                 left = groups[group].count
                 groupText = groups[group].text
+                groupName = group < groupNames.count ? groupNames[group] : nil
             }
             return
         }
@@ -160,7 +172,9 @@ final class LogCursor: VirtualTableCursor {
 
     func column(_ index: Int32, context ctx: SQLContext) throws {
         if grouped {
-            guard index == LogColumn.level.rawValue, let t = groupText else { return ctx.resultNull() }
+            guard index == LogColumn.level.rawValue else { return ctx.resultNull() }
+            if let n = groupName { return ctx.result(static: n) }
+            guard let t = groupText else { return ctx.resultNull() }
             return t.withUnsafeBufferPointer { ctx.result(utf8: $0) }
         }
         guard let s = scanner, let r = s.reader, let col = LogColumn(rawValue: index) else { return ctx.resultNull() }
