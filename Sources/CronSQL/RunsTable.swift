@@ -363,10 +363,7 @@ func runnableScripts(_ folder: String) -> [String]? {
     defer { closedir(dir) }
     var names: [String] = []
     while let entry = readdir(dir) {
-        let name = withUnsafeBytes(of: entry.pointee.d_name) { raw -> String in
-            let b = raw.bindMemory(to: UInt8.self)
-            return String(decoding: b[0..<(b.firstIndex(of: 0) ?? b.count)], as: UTF8.self)
-        }
+        let name = DirectoryEntry.name(entry)
         guard runPartsRunsName(name) else { continue }
         let path = folder.hasSuffix("/") ? folder + name : folder + "/" + name
         var st = stat()

@@ -152,11 +152,7 @@ public enum Glob {
                 guard visited <= maxEntriesVisited else {
                     throw FileError("pattern '\(short(pattern))' looked at \(maxEntriesVisited) directory entries without finishing (narrow it)")
                 }
-                let name = withUnsafeBytes(of: entry.pointee.d_name) { raw -> [UInt8] in
-                    let b = raw.bindMemory(to: UInt8.self)
-                    let n = b.firstIndex(of: 0) ?? b.count
-                    return Array(b[0..<n])
-                }
+                let name = DirectoryEntry.nameBytes(entry)
                 if name == [0x2E] || name == [0x2E, 0x2E] { continue }
                 guard WildcardMatcher.matches(comp, name) else { continue }
                 found.append(name)

@@ -2,6 +2,7 @@
 // function names, read once and again only when the schema changes; and the directories file names come from.
 import Glibc
 import SQLiteKit
+import StrataCommon
 
 extension Session {
     /// Completion candidates for `word`, with `before` the line up to it.
@@ -18,9 +19,7 @@ extension Session {
         defer { closedir(dir) }
         var out: [(String, Bool)] = []
         while let entry = readdir(dir), out.count < 10_000 {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
+            let name = DirectoryEntry.name(entry)
             var isDirectory = Int32(entry.pointee.d_type) == Int32(DT_DIR)
             if Int32(entry.pointee.d_type) == Int32(DT_LNK) || Int32(entry.pointee.d_type) == Int32(DT_UNKNOWN) {
                 var st = stat()
