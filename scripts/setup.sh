@@ -26,4 +26,7 @@ if [ "${1:-}" = "--with-python" ]; then
     echo "setup: installing Python test tools into $venv" >&2
     "$venv/bin/pip" install -q --disable-pip-version-check -r scripts/requirements-test.txt
   fi
+  # sqlite-vec (test_sqlite_vec_coexist.py), also into a venv made before it was listed.
+  "$venv/bin/python" -c "import sqlite_vec" 2>/dev/null ||
+    "$venv/bin/pip" install -q --disable-pip-version-check "sqlite-vec==0.1.9"
 fi

@@ -32,6 +32,8 @@ public final class CorpusCache: @unchecked Sendable {
         var matrix: CorpusMatrix
         var stamp: Stamp
         var lastUse: UInt64
+        /// The corpus as a query plan names it (`main.docs.embedding`), for EXPLAIN's "cached" note.
+        var label: String
     }
 
     private var entries: [Key: Entry] = [:]
@@ -113,25 +115,34 @@ public final class CorpusCache: @unchecked Sendable {
     /// Whether an entry exists (fresh or not): for a query plan's "cached" note, without checking validity.
     public func contains(_ key: Key) -> Bool { locked { entries[key] != nil } }
 
+    /// Whether one of `owner`'s entries carries `label` (fresh or not), for a query plan's note.
+    public func contains(owner: Int, label: String) -> Bool {
+        locked { entries.contains { $0.key.owner == owner && $0.value.label == label } }
+    }
+
     /// Keeps `matrix` unless it alone exceeds the cap; evicts least recently used entries to make room.
     @discardableResult
-    public func store(_ key: Key, stamp: Stamp, matrix: CorpusMatrix) -> Bool {
+    public func store(_ key: Key, stamp: Stamp, matrix: CorpusMatrix, label: String? = nil) -> Bool {
         locked {
             remove(key)
             let size = matrix.byteCount
             guard size <= cap else { return false }
             evict(toFit: size)
             clock &+= 1
-            entries[key] = Entry(matrix: matrix, stamp: stamp, lastUse: clock)
+            entries[key] = Entry(matrix: matrix, stamp: stamp, lastUse: clock, label: label ?? key.name)
             bytes &+= size
             return true
         }
     }
 
-    /// Drops one owner's entries (its connection closed).
-    public func removeAll(owner: Int) {
+    /// Drops one owner's entries (its connection closed), or every entry (`owner` nil, `knn_cache_clear()`);
+    /// returns how many.
+    @discardableResult
+    public func removeAll(owner: Int?) -> Int {
         locked {
-            for key in entries.keys where key.owner == owner { remove(key) }
+            let keys = entries.keys.filter { owner == nil || $0.owner == owner }
+            for key in keys { remove(key) }
+            return keys.count
         }
     }
 

@@ -39,11 +39,19 @@ final class KNNMatchTable: VirtualTable {
         self.fileCorpora = fileCorpora
     }
 
+    /// Commits, rollbacks and savepoint rollbacks on this connection (see KNNCacheStamp.swift).
+    let watch: TransactionWatch
+    /// The watch's statement count at the last cache decision: unchanged means no statement started since.
+    var statementsSeen: UInt64 = 0
+    /// knn_match calls running on this connection: a filter may call knn_match, whose filter may call it...
+    var depth = 0
+    static let maxDepth = 4
     /// The opener when `spec` names a file: it ends in `.<extension>` (any case) of a registered opener.
     /// A column literally called `npy` is written quoted (`'t."npy"'`), which ends in a quote.
     func fileOpener(for spec: String) -> FileCorpusOpener? {
         let lower = spec.asciiLowercased
         for (ext, opener) in fileCorpora where lower.utf8.count > ext.utf8.count &+ 1 && lower.hasSuffix("." + ext) {
+        self.watch = TransactionWatch.of(connection)
             return opener
         }
         return nil
@@ -128,7 +136,7 @@ final class KNNMatchTable: VirtualTable {
         guard let parts = splitQualifiedName(spec), parts.count == 2 || parts.count == 3 else { return false }
         let names = parts.count == 3 ? [parts.joined(separator: ".")]
                                      : ["main." + parts.joined(separator: "."), "temp." + parts.joined(separator: ".")]
-        return names.contains { CorpusCache.shared.contains(.init(owner: owner, name: $0.asciiLowercased)) }
+        return names.contains { CorpusCache.shared.contains(owner: owner, label: $0.asciiLowercased) }
     }
 
     // MARK: data
@@ -138,24 +146,27 @@ final class KNNMatchTable: VirtualTable {
     /// Packing is held to the process's memory budget and stops when the statement is interrupted; only a
     /// complete corpus is ever cached.
     func corpus(for reference: CorpusReference, scoring: [Float]? = nil) throws -> (corpus: CorpusMatrix, scores: Scores?) {
-        let key = CorpusCache.Key(owner: owner, name: reference.cacheKey)
+        var key = CorpusCache.Key(owner: owner, name: reference.cacheKey)
+        var label: String? = nil
         let source: CorpusSource
         let stamp: CorpusCache.Stamp
         let keep: Bool
         switch reference {
         case .column(let column):
-            stamp = try connection.corpusStamp(schema: column.schema)
+            // Stamped so that a rollback (whole or to a savepoint) is seen: see KNNCacheStamp.swift.
+            let policy = try cachePolicy(for: column)
+            key.name = policy.key
+            label = policy.label
+            stamp = policy.stamp
             source = TableColumnSource(connection: connection, column: column)
-            // Inside an explicit transaction a later ROLLBACK could undo what we read, and no counter would
-            // show it: such builds serve this query only.
-            keep = connection.isAutocommit
+            keep = policy.cacheable
         case .file(let path, let opener):
             let file = try opener(path)
             stamp = file.stamp
             source = file.source
             keep = file.isSettled
         }
-        if let m = CorpusCache.shared.lookup(key, stamp: stamp) { return (m, nil) }
+        if keep, let m = CorpusCache.shared.lookup(key, stamp: stamp) { return (m, nil) }
         let name = reference.display
         func pack() throws -> (CorpusMatrix, Scores?) {
             let limits = KNNMatchTable.packingLimits()
@@ -174,7 +185,7 @@ final class KNNMatchTable: VirtualTable {
         }
         // Never cache what an interruption may have cut short.
         if Interruption.isRequested() { throw Interruption.Interrupted() }
-        if keep { CorpusCache.shared.store(key, stamp: stamp, matrix: packed.0) }
+        if keep { CorpusCache.shared.store(key, stamp: stamp, matrix: packed.0, label: label) }
         return packed
     }
 
@@ -281,6 +292,14 @@ final class KNNMatchCursor: VirtualTableCursor {
         let filter: CompiledFilter?
         if let f = values[4], f.type != .null {
             guard case .column(let column) = reference else {
+        // A filter that calls knn_match whose filter calls knn_match... (one read from a table can name itself)
+        // would recurse until the stack ran out: a few levels are plenty for any real query.
+        guard table.depth < KNNMatchTable.maxDepth else {
+            throw SQLError("nested too deeply (a filter calls knn_match, whose filter calls knn_match, "
+                           + "\(KNNMatchTable.maxDepth) levels)")
+        }
+        table.depth &+= 1
+        defer { table.depth &-= 1 }
                 throw SQLError("a filter needs a table corpus; \(reference.display) is a file")
             }
             filter = try CompiledFilter(db, table: column, expression: f.text)
@@ -319,6 +338,9 @@ final class KNNMatchCursor: VirtualTableCursor {
         }
         let (corpus, scores) = try knnErrors(reference) { try table.corpus(for: reference, scoring: scoring) }
         let subset = try filter.map { corpus.rowIndices(ofIDs: try $0.rowids()) }
+            if let what = values[1].flatMap({ SQLiteVecSubtype.foreign($0.subtype) }) {
+                throw SQLError(SQLiteVecSubtype.refusal("query is \(what)"))
+            }
 
         switch query {
         case .none:

@@ -1,6 +1,12 @@
 // The vector SQL surface, registered in one place with its flags. Every function here is pure
 // (DETERMINISTIC | INNOCUOUS), so it works in views, indexes and generated columns with trusted_schema=OFF.
 // NULL in → NULL out. Cosine with a zero vector is NULL (the angle is undefined); see README.
+//
+// Beside sqlite-vec (docs/knn.md): the names both define (vec_f32, vec_to_json, vec_normalize) are registered
+// only when the connection has no function of that name yet, so whichever order the two are loaded in,
+// sqlite-vec's answers stay sqlite-vec's (loaded after Strata, it replaces ours; loaded before, we leave it
+// alone). Our float32 results carry sqlite-vec's float32 subtype (223), and sqlite-vec's int8 (225) and bit
+// (224) vectors are refused with an error that says what they are, never read as float32.
 import SQLiteKit
 import StrataCommon
 import Vectors
@@ -10,39 +16,61 @@ public enum VectorFunctions {
     /// (`["npy": ...]`); the file readers provide them, the extension's registration passes them in.
     public static func register(on db: Connection, fileCorpora: [String: FileCorpusOpener] = [:]) throws {
         _ = cacheFitted
-        try db.register(Declarations.vecF32) { ctx, args in
-            // A BLOB already in the right format is returned as is; JSON is converted.
-            if args[0].type == .blob, try withVector(args, 0, ctx, { _ in true }) == true {
-                return ctx.result(args[0])
+        // Commits, rollbacks and savepoint rollbacks, for knn_match's cache; released when the connection closes.
+        _ = TransactionWatch.of(db)
+        try db.register(Declarations.knnCacheClear, { ctx, _ in
+            ctx.result(CorpusCache.shared.removeAll(owner: nil))
+        }, onRelease: { TransactionWatch.release(db) })
+        let sqliteVecNames = ["vec_f32", "vec_to_json", "vec_normalize"].filter { db.hasFunction($0) }
+        if !sqliteVecNames.contains("vec_f32") {
+            try db.register(Declarations.vecF32) { ctx, args in
+                try requireFloat32(args)
+                // A BLOB already in the right format is returned as is; JSON is converted.
+                if args[0].type == .blob, try withVector(args, 0, ctx, { _ in true }) == true {
+                    ctx.result(args[0])
+                    return ctx.resultSubtype(SQLiteVecSubtype.float32)
+                }
+                guard let v = try withVector(args, 0, ctx, { $0.toArray() }) else { return ctx.resultNull() }
+                ctx.result(float32: v)
             }
-            guard let v = try withVector(args, 0, ctx, { $0.toArray() }) else { return ctx.resultNull() }
-            ctx.result(vector: v)
         }
-        try db.register(Declarations.vecToJSON) { ctx, args in
-            guard let s = try withVector(args, 0, ctx, formatJSONVector) else { return ctx.resultNull() }
-            ctx.result(s)
+        if !sqliteVecNames.contains("vec_to_json") {
+            try db.register(Declarations.vecToJSON) { ctx, args in
+                try requireFloat32(args)
+                guard let s = try withVector(args, 0, ctx, formatJSONVector) else { return ctx.resultNull() }
+                ctx.result(s)
+            }
         }
         try db.register(Declarations.vecDims) { ctx, args in
+            try requireFloat32(args)
             guard let n = try withVector(args, 0, ctx, { $0.count }) else { return ctx.resultNull() }
             ctx.result(n)
         }
         try db.register(Declarations.vecNorm) { ctx, args in
+            try requireFloat32(args)
             ctx.result(try withVector(args, 0, ctx, norm))
         }
-        try db.register(Declarations.vecNormalize) { ctx, args in
-            guard let v = try withVector(args, 0, ctx, normalized), let v else { return ctx.resultNull() }
-            ctx.result(vector: v)
+        if !sqliteVecNames.contains("vec_normalize") {
+            try db.register(Declarations.vecNormalize) { ctx, args in
+                try requireFloat32(args)
+                guard let v = try withVector(args, 0, ctx, normalized), let v else { return ctx.resultNull() }
+                ctx.result(float32: v)
+            }
         }
         try db.register(Declarations.cosineDistance) { ctx, args in
+            try requireFloat32(args)
             ctx.result(try withVectorPair(args, ctx) { try cosineDistance($0, $1) } ?? nil)
         }
         try db.register(Declarations.cosineSimilarity) { ctx, args in
+            try requireFloat32(args)
             ctx.result(try withVectorPair(args, ctx) { try cosineSimilarity($0, $1) } ?? nil)
         }
         try db.register(Declarations.l2Distance) { ctx, args in
+            try requireFloat32(args)
             ctx.result(try withVectorPair(args, ctx) { try l2Distance($0, $1) })
         }
         try db.register(Declarations.innerProduct) { ctx, args in
+            try requireFloat32(args)
             ctx.result(try withVectorPair(args, ctx) { try innerProduct($0, $1) })
         }
         try db.register(Declarations.vecCheck) { ctx, args in
@@ -91,6 +119,9 @@ enum Declarations {
     static let innerProduct = binary("inner_product", "dot product")
     static let vecAvg = SQLDeclaration(
         "vec_avg", kind: .aggregate, safety: .pure, parameters: [vector],
+    static let knnCacheClear = SQLDeclaration(
+        "knn_cache_clear", kind: .scalar, safety: .directOnly, parameters: [],
+        returns: "drops every packed corpus knn_match cached in this process, so the next query reads its corpus again; returns how many")
         returns: "aggregate: element-wise mean of the group's vectors (centroid)")
 }
 
@@ -103,6 +134,7 @@ final class VectorMean: AggregateFunction {
     func step(_ arguments: SQLArguments) throws {
         let arg = arguments[0]
         switch arg.type {
+        try requireFloat32(arguments)
         case .null:
             return
         case .blob:
@@ -121,6 +153,56 @@ final class VectorMean: AggregateFunction {
 
     func finish(_ context: SQLContext) throws {
         guard let mean = accumulator.mean else { return context.resultNull() }
-        context.result(vector: mean)
+        context.result(float32: mean)
+    }
+}
+
+/// sqlite-vec's subtypes for its vector BLOBs (sqlite-vec.c: SQLITE_VEC_ELEMENT_TYPE_*).
+enum SQLiteVecSubtype {
+    static let float32: UInt32 = 223
+    static let bit: UInt32 = 224
+    static let int8: UInt32 = 225
+
+    /// What a BLOB with this subtype holds, when it is not float32: for messages.
+    static func foreign(_ subtype: UInt32) -> String? {
+        switch subtype {
+        case int8: return "an int8 vector (sqlite-vec's vec_int8, subtype 225)"
+        case bit: return "a bit vector (sqlite-vec's vec_bit, subtype 224)"
+        default: return nil
+        }
+    }
+
+    static func refusal(_ what: String) -> String {
+        "\(what); Strata's vector functions read float32 vectors only — compare these with sqlite-vec's "
+            + "vec_distance_l2, vec_distance_cosine or vec_distance_hamming"
+    }
+}
+
+/// Refuses sqlite-vec's int8 and bit vectors: their bytes would otherwise be read as float32.
+func requireFloat32(_ args: SQLArguments) throws {
+    for (i, a) in args.enumerated() where a.type == .blob {
+        guard let what = SQLiteVecSubtype.foreign(a.subtype) else { continue }
+        throw SQLError(SQLiteVecSubtype.refusal(args.count > 1 ? "argument \(i + 1) is \(what)" : "the argument is \(what)"))
+    }
+}
+
+extension SQLContext {
+    /// A float32 vector result, marked with sqlite-vec's float32 subtype.
+    func result(float32 values: [Float]) {
+        result(vector: values)
+        resultSubtype(SQLiteVecSubtype.float32)
+    }
+}
+
+extension Connection {
+    /// Whether a function of this name exists on the connection (any number of arguments): compiling a call
+    /// fails with "no such function" only when none does.
+    func hasFunction(_ name: String) -> Bool {
+        do {
+            _ = try prepare("SELECT \(quoteIdentifier(name))()")
+            return true
+        } catch {
+            return !SQLError.from(error).message.contains("no such function")
+        }
     }
 }

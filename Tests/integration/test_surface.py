@@ -31,6 +31,7 @@ EXPECTED_FUNCTIONS = {
     ("l2_distance", 2, "s", PURE),
     ("inner_product", 2, "s", PURE),
     ("vec_avg", 1, "a", PURE),
+    ("knn_cache_clear", 0, "s", DIRECTONLY),
     ("vec_check", 1, "s", PURE),
     ("cron_next", 2, "s", PURE),
     ("cron_prev", 2, "s", PURE),

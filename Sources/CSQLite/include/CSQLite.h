@@ -195,6 +195,16 @@ static inline void strata_progress_handler(sqlite3 *db, int n, strata_xprogress 
 static inline int strata_limit(sqlite3 *db, int id, int v) { return STRATA_API->limit(db, id, v); }
 static inline int strata_complete(const char *sql) { return STRATA_API->complete(sql); }
 static inline const char *strata_libversion(void) { return STRATA_API->libversion(); }
+// Transaction hooks and the statement trace (knn_match's cache watches commits, rollbacks and ROLLBACK TO).
+typedef int (*strata_xcommit)(void *);
+typedef void (*strata_xrollback)(void *);
+typedef int (*strata_xtrace)(unsigned, void *, void *, void *);
+static inline void *strata_commit_hook(sqlite3 *db, strata_xcommit f, void *p) { return STRATA_API->commit_hook(db, f, p); }
+static inline void *strata_rollback_hook(sqlite3 *db, strata_xrollback f, void *p) { return STRATA_API->rollback_hook(db, f, p); }
+static inline int strata_trace_statements(sqlite3 *db, strata_xtrace f, void *p) {
+  return STRATA_API->trace_v2(db, f ? SQLITE_TRACE_STMT : 0, f, p);
+}
+static inline sqlite3_stmt *strata_next_stmt(sqlite3 *db, sqlite3_stmt *s) { return STRATA_API->next_stmt(db, s); }
 static inline int strata_table_column_metadata(sqlite3 *db, const char *schema, const char *table, const char *col,
                                                const char **type, const char **coll, int *notnull, int *pk, int *autoinc) {
   return STRATA_API->table_column_metadata(db, schema, table, col, type, coll, notnull, pk, autoinc);
