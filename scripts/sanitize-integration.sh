@@ -22,9 +22,21 @@ case "$kind" in
     wrapper=.build-asan/strata-cli-without-preload
     printf '#!/bin/sh\nunset LD_PRELOAD\nexec "%s" "$@"\n' "$PWD/.build-asan/debug/strata-cli" > "$wrapper"
     chmod +x "$wrapper"
-    LD_PRELOAD=$clang_rt/libclang_rt.asan-x86_64.so ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
+    # Reports go to files: pytest captures stderr, and an aborting host would take the report with it.
+    reports=$PWD/.build-asan/reports
+    rm -rf "$reports" && mkdir -p "$reports"
+    status=0
+    LD_PRELOAD=$clang_rt/libclang_rt.asan-x86_64.so \
+      ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:log_path=$reports/asan \
       STRATA_LIB=$PWD/.build-asan/debug/libstrata STRATA_CLI=$PWD/$wrapper \
-      .build-venv/bin/python -m pytest -q Tests/integration --ignore=Tests/integration/test_cli_shell.py "$@"
+      .build-venv/bin/python -m pytest -q Tests/integration --ignore=Tests/integration/test_cli_shell.py "$@" \
+      || status=$?
+    if compgen -G "$reports/asan.*" > /dev/null; then
+      echo "AddressSanitizer reports:" >&2
+      cat "$reports"/asan.* >&2
+      [ "$status" -ne 0 ] || status=1
+    fi
+    exit "$status"
     ;;
   thread)
     swift build --sanitize=thread --scratch-path .build-tsan
