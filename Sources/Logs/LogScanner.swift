@@ -300,8 +300,11 @@ public final class LogScanner {
             reader = nil
             return
         }
+        let previousEnd = segment.to
         segment = segments.removeFirst()
-        lastUTC = nil
+        // The record before a segment that continues the last one is the one just read: keep it (a repeated hour's
+        // reading depends on it).
+        if segment.from != previousEnd { lastUTC = nil }
         try r.seek(to: segment.from)
         lineBase = segment.from == 0 ? 0 : nil
     }
