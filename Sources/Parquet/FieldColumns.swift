@@ -154,12 +154,14 @@ public final class FieldColumns {
         return n
     }
 
-    /// Row `row` of a nested field as JSON text (nil for a NULL field).
-    public func json(row: Int, into out: inout [UInt8]) throws {
+    /// Row `row` of a nested field as JSON text; false (nothing written) when the field is NULL in that row.
+    @discardableResult
+    public func json(row: Int, into out: inout [UInt8]) throws -> Bool {
         for (k, l) in leaves.enumerated() {
             levelAt[k] = l.levelStart(row)
             valueAt[k] = l.valueStart(row)
         }
+        if !field.isRepeated, field.isOptional, def(field) < field.definitionLevel { return false }
         if field.isRepeated {
             // A bare repeated field (no LIST annotation): a list of its instances.
             out.append(UInt8(ascii: "["))
@@ -168,6 +170,7 @@ public final class FieldColumns {
         } else {
             try writeInstance(field, into: &out)
         }
+        return true
     }
 
     // MARK: Record assembly

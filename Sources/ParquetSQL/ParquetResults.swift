@@ -40,7 +40,7 @@ func resultField(_ f: FieldColumns, row: Int, context: SQLContext) throws {
         swap(&out, &nestedBuffer)
         defer { swap(&out, &nestedBuffer) }
         out.removeAll(keepingCapacity: true)
-        try f.json(row: row, into: &out)
+        guard try f.json(row: row, into: &out) else { return context.resultNull() }
         out.withUnsafeBufferPointer { context.result(repairingUTF8: $0) }
     }
 }
@@ -64,6 +64,6 @@ func appendFieldJSON(_ f: FieldColumns, row: Int, into out: inout [UInt8]) throw
             out.append(UInt8(ascii: "]"))
         }
     case .json:
-        try f.json(row: row, into: &out)
+        if try !f.json(row: row, into: &out) { out.append(contentsOf: "null".utf8) }
     }
 }
