@@ -44,10 +44,11 @@ EXPECTED_MODULES = {
     "read_log", "log_file", "log_formats",            # logs
     "crontab", "cron_schedule", "cron_history", "cron_runs",  # cron
     "read_jsonl", "jsonl", "read_csv", "csv_file", "read_npy", "read_npz",  # files
+    "read_parquet", "parquet_file",                   # parquet
     "generate_series",                                # sqlite3's, where the host SQLite lacks it
 }
 FILE_READERS = {"read_log", "log_file", "log_formats", "crontab", "cron_history", "cron_runs",
-                "read_jsonl", "jsonl", "read_csv", "csv_file", "read_npy", "read_npz"}
+                "read_jsonl", "jsonl", "read_csv", "csv_file", "read_npy", "read_npz", "read_parquet", "parquet_file"}
 SAFE_FUNCTIONS = {f for f in EXPECTED_FUNCTIONS if f[0] != "strata_trust_file_tables"}
 SAFE_MODULES = EXPECTED_MODULES - FILE_READERS
 
@@ -133,7 +134,7 @@ END = "<!-- end of surface table -->"
 DOMAIN_DOCS = {"vec": "knn.md", "cosine": "knn.md", "l2": "knn.md", "inner": "knn.md", "knn": "knn.md",
                "read_log": "logs.md", "log": "logs.md", "cron": "cron.md", "crontab": "cron.md",
                "read_jsonl": "files.md", "jsonl": "files.md", "read_csv": "files.md", "csv": "files.md",
-               "read_np": "files.md", "strata": "security.md"}
+               "read_np": "files.md", "read_parquet": "files.md", "parquet": "files.md", "strata": "security.md"}
 
 
 def doc_for(name):
