@@ -236,18 +236,25 @@ public struct TimeZoneInfo: Sendable, Equatable {
         return lo > 0 ? table[lo - 1] : nil
     }
 
-    /// The instant of a wall-clock time (its seconds since 1970 read as UTC): the earlier one when the clocks
-    /// show it twice; for a time they skip, the instant they jumped (`skipped` true).
-    public func instant(ofWall wall: Int64) -> (instant: Int64, skipped: Bool) {
+    /// The instants a wall-clock time (its seconds since 1970 read as UTC) occurs at, in order: one, two when the
+    /// clocks show it twice, none when they skip it.
+    public func occurrences(ofWall wall: Int64) -> [Int64] {
         // Candidates: the offsets in effect within a day of the time.
         let near = wall - Int64(offset(at: wall))
-        var best: Int64? = nil
+        var out: [Int64] = []
         for probe in [near - 86_400, near, near + 86_400] {
             let off = Int64(offset(at: probe))
             let t = wall - off
-            if Int64(offset(at: t)) == off, best.map({ t < $0 }) ?? true { best = t }
+            if Int64(offset(at: t)) == off, !out.contains(t) { out.append(t) }
         }
-        if let best { return (best, false) }
+        return out.sorted()
+    }
+
+    /// The instant of a wall-clock time (its seconds since 1970 read as UTC): the earlier one when the clocks
+    /// show it twice; for a time they skip, the instant they jumped (`skipped` true).
+    public func instant(ofWall wall: Int64) -> (instant: Int64, skipped: Bool) {
+        let near = wall - Int64(offset(at: wall))
+        if let first = occurrences(ofWall: wall).first { return (first, false) }
         // Skipped: the transition whose gap holds the wall time.
         var from = near - 86_400 * 2
         while let tr = nextTransition(after: from), tr.at <= near + 86_400 * 2 {
