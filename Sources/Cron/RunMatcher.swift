@@ -97,15 +97,18 @@ public struct RunMatcher {
 
     public init(tolerance: Int64 = 60) { self.tolerance = tolerance }
 
-    /// `span` is what the history covers (nil: nothing, so no fire time can be called missed).
+    /// `span` is what the history covers (nil: nothing, so no fire time can be called missed). With zoned clocks,
+    /// `instants` are the window as instants and `coverage` the span as instants (a wall-clock window or span is
+    /// ambiguous across a fall-back); `start` and `end` then bound the runs' wall-clock starts.
     public func match(jobs: [ScheduledJob], history: CronHistory, span: HistorySpan?, start: CivilDateTime,
-                      end: CivilDateTime) throws -> [RunRow] {
+                      end: CivilDateTime, instants: (from: Int64, to: Int64)? = nil,
+                      coverage: (first: Int64, last: Int64)? = nil) throws -> [RunRow] {
         let runs = history.runs
         guard runs.count < Int(Int32.max), jobs.count < Int(Int32.max) else { throw CronError("too many runs") }
         var rows: [RunRow] = []
         // Timelines: fire times of every job with the same (user, command), plus each job's previous fire
         // time before `start`, which takes a late run of a slot just before the window (reported only then).
-        struct Slot { var time: Int64; var job: Int32; var run: Int32; var emitted: Bool }
+        struct Slot { var time: Int64; var job: Int32; var run: Int32; var emitted: Bool; var instant: Int64 = 0 }
         struct TimelineKey: Hashable { var user: String?; var command: String }
         var timelines: [TimelineKey: [Slot]] = [:]
         var firstJob: [TimelineKey: Int] = [:]  // names the entry of a run even when it has no fire times (@reboot)
@@ -115,14 +118,14 @@ public struct RunMatcher {
             let key = TimelineKey(user: job.user, command: trimmedCommand(job.rawCommand))
             if firstJob[key] == nil { firstJob[key] = k }
             var slots: [Slot] = []
-            func add(_ wall: Int64) throws {
+            func add(_ wall: Int64, instant: Int64) throws {
                 total += 1
                 if total & 4095 == 0, Interruption.isRequested() { throw CronError(Interruption.message) }
                 guard total <= Self.maxSlots else {
                     throw CronError("the crontab's entries fire more than \(Self.maxSlots) times between start and end; "
                                     + "ask for a shorter range")
                 }
-                slots.append(Slot(time: wall, job: Int32(truncatingIfNeeded: k), run: -1, emitted: true))
+                slots.append(Slot(time: wall, job: Int32(truncatingIfNeeded: k), run: -1, emitted: true, instant: instant))
             }
             if case .naive = job.clock {
                 if let p = job.schedule.previous(before: start) {
@@ -135,15 +138,16 @@ public struct RunMatcher {
                         nextFire[k] = f.epochSeconds
                         break
                     }
-                    try add(t.epochSeconds)
+                    try add(t.epochSeconds, instant: t.epochSeconds)
                 }
             } else {
                 // In a zone: the fire times between the instants of start and end (a wall time shown twice is its
                 // first pass), each at the wall-clock time it runs; the clocks may repeat a wall time.
-                let from = job.clock.instant(ofWall: start), to = job.clock.instant(ofWall: end)
-                if let p = job.schedule.previous(before: start, clock: job.clock) {
+                let from = instants?.from ?? job.clock.instant(ofWall: start)
+                let to = instants?.to ?? job.clock.instant(ofWall: end)
+                if let p = job.schedule.previous(beforeInstant: from, clock: job.clock) {
                     slots.append(Slot(time: p.wall.epochSeconds, job: Int32(truncatingIfNeeded: k), run: -1,
-                                      emitted: false))
+                                      emitted: false, instant: p.instant))
                 }
                 var c = ZonedFireCursor(schedule: job.schedule, clock: job.clock, from: from)
                 while let f = c.advance() {
@@ -151,12 +155,12 @@ public struct RunMatcher {
                         nextFire[k] = f.wall.epochSeconds
                         break
                     }
-                    try add(f.wall.epochSeconds)
+                    try add(f.wall.epochSeconds, instant: f.instant)
                 }
             }
             timelines[key, default: []].append(contentsOf: slots)
         }
-        for key in Array(timelines.keys) { timelines[key]?.sort { $0.time < $1.time } }
+        for key in Array(timelines.keys) { timelines[key]?.sort { ($0.time, $0.instant) < ($1.time, $1.instant) } }
         var keysByCommand: [String: [TimelineKey]] = [:]
         for key in timelines.keys { keysByCommand[key.command, default: []].append(key) }
 
@@ -187,10 +191,18 @@ public struct RunMatcher {
                         if slots[mid].time <= started { lo = mid + 1 } else { hi = mid }
                     }
                     if lo > 0 {
-                        // A wall time the clocks showed twice has a slot per pass: the first one free.
+                        // A wall time the clocks showed twice has a slot per pass: the first one free, in time order,
+                        // of those within the history (the run is in it).
+                        var first = lo - 1
+                        while first > 0, slots[first - 1].time == slots[first].time { first -= 1 }
                         var at = lo - 1
-                        while slots[at].run >= 0, at > 0, slots[at - 1].time == slots[at].time { at -= 1 }
-                        if slots[at].run >= 0 { at = lo - 1 }
+                        if first < lo - 1 {
+                            let free = (first..<lo).filter { slots[$0].run < 0 }
+                            at = free.first { k in
+                                coverage.map { $0.first - tolerance <= slots[k].instant && slots[k].instant <= $0.last }
+                                    ?? true
+                            } ?? free.first ?? lo - 1
+                        }
                         matchedJob = (key, Int(slots[at].job))
                         if slots[at].run < 0 {
                             timelines[key]?[at].run = Int32(truncatingIfNeeded: r)
@@ -219,6 +231,13 @@ public struct RunMatcher {
         let window = span.map { "the history covers \(isoText($0.first)) to \(isoText($0.last))" }
             ?? "the history has no lines"
         let missedText = "no CMD line for it; \(window)", unknownText = "outside the history: \(window)"
+        // Whether the history covers a fire time: in instants for zoned entries (across a fall-back the wall
+        // clock goes back), else in wall-clock time.
+        func covered(_ wall: Int64, _ instant: Int64, naive: Bool, scheduled: CivilDateTime) -> Bool {
+            if !naive, let coverage { return coverage.first <= instant && instant + tolerance <= coverage.last }
+            guard let span else { return false }
+            return span.first <= scheduled && CivilDateTime(epochSeconds: wall + tolerance) <= span.last
+        }
         rows.reserveCapacity(rows.count + total + jobs.count)
         runs.withUnsafeBufferPointer { rb in jobs.withUnsafeBufferPointer { jb in
             for slots in timelines.values {
@@ -243,8 +262,7 @@ public struct RunMatcher {
                         let delay = rb[x].startedAt.epochSeconds - slot.time
                         judge(&row, rb[x], history, late: delay > tolerance ? delay : nil)
                         row.endBound = rb[x].endedAt ?? rb[x].endBound ?? row.nextScheduledAt.map { min($0, end) } ?? end
-                    } else if let span, span.first <= scheduled,
-                              CivilDateTime(epochSeconds: slot.time + tolerance) <= span.last {
+                    } else if covered(slot.time, slot.instant, naive: isNaive(jb[k]), scheduled: scheduled) {
                         row.evidence = missedText
                     } else {
                         row.status = "unknown"
@@ -330,6 +348,12 @@ public struct RunMatcher {
         if history.failuresLogged, run.endedAt != nil, !run.failed { return 0 }
         return nil
     }
+}
+
+/// Whether an entry's fire times are naive wall-clock times (no zone).
+@inline(__always) func isNaive(_ job: ScheduledJob) -> Bool {
+    if case .naive = job.clock { return true }
+    return false
 }
 
 /// `YYYY-MM-DD HH:MM:SS`, with milliseconds when the time has a fraction.

@@ -187,22 +187,25 @@ extension CronSchedule {
 
     /// The last fire time on `clock` strictly before the wall-clock time `t`.
     public func previous(before t: CivilDateTime, clock: ScheduleClock) -> ZonedFire? {
-        guard case .naive = clock else {
-            let limit = clock.instant(ofWall: t)
-            // Wall-clock candidates backwards; the zone moves a fire time by hours at most, so the last fire
-            // before `limit` is among those from a candidate a day earlier on.
-            var probe = CivilDateTime(epochSeconds: t.epochSeconds + 86_400)
-            for _ in 0..<10_000 {
-                guard let p = previous(before: probe) else { return nil }
-                var c = ZonedFireCursor(schedule: self, clock: clock, from: p.epochSeconds - 2 * 86_400)
-                var last: ZonedFire? = nil
-                var n = 0
-                while let f = c.advance(), f.instant < limit, n < 1_000_000 { last = f; n += 1 }
-                if let last { return last }
-                probe = CivilDateTime(epochSeconds: p.epochSeconds - 2 * 86_400)
-            }
-            return nil
-        }
+        guard case .naive = clock else { return previous(beforeInstant: clock.instant(ofWall: t), clock: clock) }
         return previous(before: t).map { ZonedFire(instant: $0.epochSeconds, wall: $0) }
+    }
+
+    /// The last fire time on a zoned `clock` strictly before an instant.
+    public func previous(beforeInstant limit: Int64, clock: ScheduleClock) -> ZonedFire? {
+        let offset = Int64(clock.wallZone?.offset(at: limit) ?? 0)
+        // Wall-clock candidates backwards; the zone moves a fire time by hours at most, so the last fire before
+        // `limit` is among those from a candidate a day earlier on.
+        var probe = CivilDateTime(epochSeconds: limit + offset + 86_400)
+        for _ in 0..<10_000 {
+            guard let p = previous(before: probe) else { return nil }
+            var c = ZonedFireCursor(schedule: self, clock: clock, from: p.epochSeconds - 2 * 86_400)
+            var last: ZonedFire? = nil
+            var n = 0
+            while let f = c.advance(), f.instant < limit, n < 1_000_000 { last = f; n += 1 }
+            if let last { return last }
+            probe = CivilDateTime(epochSeconds: p.epochSeconds - 2 * 86_400)
+        }
+        return nil
     }
 }

@@ -44,6 +44,12 @@ final class HistoryStream {
     private var firstLine = true
     private var lastLine = [UInt8](repeating: 0, count: 48)
     private var lastLineCount = 0
+    /// The zone the stamps are wall-clock times of, when its clocks change: the span is then measured in instants
+    /// too (`instantSpan`), a wall time the clocks showed twice taken as the occurrence that follows the file's
+    /// previous line (lines are written in time order), so a history across a fall-back has the right ends.
+    var zone: TimeZoneInfo?
+    private(set) var instantSpan: (first: Int64, last: Int64)?
+    private var previousInstant: Int64?
 
     init(paths: [String]) {
         self.paths = paths
@@ -82,6 +88,7 @@ final class HistoryStream {
             reader = LineReader(stream: stream)
             firstLine = true
             lastLineCount = 0
+            previousInstant = nil
         }
     }
 
@@ -100,6 +107,13 @@ final class HistoryStream {
 
     private func note(_ t: CivilDateTime) {
         span = span.map { $0.including(t) } ?? HistorySpan(first: t, last: t)
+        guard let zone else { return }
+        let times = zone.occurrences(ofWall: t.epochSeconds)
+        var at = times.first ?? zone.instant(ofWall: t.epochSeconds).instant
+        // Twice on the clock: the later pass when the earlier would put the line well before the previous one.
+        if times.count == 2, let p = previousInstant, times[0] < p - 300 { at = times[1] }
+        previousInstant = at
+        instantSpan = instantSpan.map { (min($0.first, at), max($0.last, at)) } ?? (at, at)
     }
 }
 
@@ -175,9 +189,11 @@ final class HistoryCursor: VirtualTableCursor {
 
 /// Every cron event of the files a pattern names, in time order (stable for equal stamps), each once (syslog and
 /// cron.log, or syslog and kern.log, hold the same lines), and the span the files cover.
-func readHistory(paths: [String], from: CivilDateTime?) throws -> (events: [CronLogEvent], span: HistorySpan?) {
+func readHistory(paths: [String], from: CivilDateTime?, zone: TimeZoneInfo? = nil) throws
+    -> (events: [CronLogEvent], span: HistorySpan?, instants: (first: Int64, last: Int64)?) {
     let s = HistoryStream(paths: paths)
     s.measuresSpan = true
+    s.zone = zone
     var events: [CronLogEvent] = []
     // Hosts and users repeat: the previous line's text is reused when the bytes agree (no copy per line).
     var host = TextCache(), user = TextCache(), commands = InternCache()
@@ -201,7 +217,7 @@ func readHistory(paths: [String], from: CivilDateTime?) throws -> (events: [Cron
         events.append(event)
     }
     // Rotated files come in name order (syslog, syslog.1, ...), which is not time order.
-    if inOrder && paths.count == 1 { return (events, s.span) }
+    if inOrder && paths.count == 1 { return (events, s.span, s.instantSpan) }
     let order = inOrder ? Array(events.indices) : events.indices.sorted { a, b in
         events[a].ts != events[b].ts ? events[a].ts < events[b].ts : a < b
     }
@@ -226,7 +242,7 @@ func readHistory(paths: [String], from: CivilDateTime?) throws -> (events: [Cron
         }
         k = e
     }
-    return (out, s.span)
+    return (out, s.span, s.instantSpan)
 }
 
 /// The text of a field whose values repeat across lines (a machine's few dozen commands): a String made once per

@@ -125,19 +125,41 @@ final class RunsCursor: VirtualTableCursor {
         }
         // Events from a day before the window: PAM sessions and runs that straddle `start`.
         let from = startArg.map { CivilDateTime(epochSeconds: $0.epochSeconds - 86_400) }
-        let (events, historySpan) = try readHistory(paths: historyPaths, from: from)
-        span = historySpan
-        guard let start = startArg ?? historySpan.map({ minuteFloor($0.first) }),
-              let end = endArg ?? historySpan.map({ CivilDateTime(epochSeconds: $0.last.epochSeconds + 1) }) else {
-            throw SQLError("the history has no lines to take a window from: give 'start' and 'end'")
+        // A zone with clock changes: the span and window in instants too (wall-clock ones are ambiguous across a
+        // fall-back), the span shown as the wall-clock times of its ends.
+        let zone: TimeZoneInfo? = machine.changesOffset ? machine : nil
+        let (events, wallSpan, instantSpan) = try readHistory(paths: historyPaths, from: from, zone: zone)
+        var historySpan = wallSpan
+        var window: (from: Int64, to: Int64)? = nil
+        var start: CivilDateTime, end: CivilDateTime
+        if let zone {
+            func wall(_ t: Int64) -> CivilDateTime { CivilDateTime(epochSeconds: t + Int64(zone.offset(at: t))) }
+            if let s = instantSpan { historySpan = HistorySpan(first: wall(s.first), last: wall(s.last)) }
+            let clock = ScheduleClock.local(zone)
+            guard let from = startArg.map({ clock.instant(ofWall: $0) }) ?? instantSpan.map({ $0.first - mod60($0.first + Int64(zone.offset(at: $0.first))) }),
+                  let to = endArg.map({ clock.instant(ofWall: $0) }) ?? instantSpan.map({ $0.last + 1 }) else {
+                throw SQLError("the history has no lines to take a window from: give 'start' and 'end'")
+            }
+            guard from < to else { return }
+            window = (from, to)
+            // Runs are found by their wall-clock starts: every wall-clock time the window shows.
+            (start, end) = wallRange(zone, from: from, to: to)
+        } else {
+            guard let s = startArg ?? historySpan.map({ minuteFloor($0.first) }),
+                  let e = endArg ?? historySpan.map({ CivilDateTime(epochSeconds: $0.last.epochSeconds + 1) }) else {
+                throw SQLError("the history has no lines to take a window from: give 'start' and 'end'")
+            }
+            (start, end) = (s, e)
+            guard start < end else { return }
         }
-        guard start < end else { return }
+        span = historySpan
         var builder = RunBuilder()
         for event in events { builder.add(event) }
         let history = builder.build()
         try setClocks(&jobs, machine: machine, cronTZApplies: history.cronieLogged || history.runs.isEmpty)
         var result = try RunMatcher(tolerance: tolerance).match(jobs: jobs, history: history, span: historySpan,
-                                                                start: start, end: end)
+                                                                start: start, end: end, instants: window,
+                                                                coverage: instantSpan)
         resolveLogs(&result, jobs: jobs)
         extra = comparisons(result)
         addParts(&result, jobs: jobs)
@@ -347,6 +369,22 @@ final class RunsCursor: VirtualTableCursor {
     }
 
     func rowid() throws -> Int64 { Int64(i) }
+}
+
+/// Seconds past the minute (of a wall-clock time in seconds).
+func mod60(_ t: Int64) -> Int64 { ((t % 60) + 60) % 60 }
+
+/// The wall-clock times a zone shows between two instants: from the lowest to just past the highest (across a
+/// fall-back the clock goes back, so the ends are not enough).
+func wallRange(_ zone: TimeZoneInfo, from: Int64, to: Int64) -> (CivilDateTime, CivilDateTime) {
+    var low = from + Int64(zone.offset(at: from)), high = to + Int64(zone.offset(at: to))
+    var t = from
+    while let tr = zone.nextTransition(after: t), tr.at < to {
+        low = min(low, tr.at + Int64(tr.after))
+        high = max(high, tr.at + Int64(tr.before))
+        t = tr.at
+    }
+    return (CivilDateTime(epochSeconds: low), CivilDateTime(epochSeconds: high))
 }
 
 /// The minute a time is in (a window from a history's first line starts at that minute's fire times).

@@ -245,3 +245,77 @@ def test_cron_next_and_prev_in_a_zone(conn):
         q("SELECT cron_next('30 2 * * *', '2026-03-08 00:00', 'Mars/Base')")
     with pytest.raises(Exception, match=r"unknown time zone '\.\./\.\./etc/passwd'"):
         q("SELECT * FROM cron_schedule('* * * * *', '2026-03-08', '2026-03-09', '../../etc/passwd')")
+
+
+def install_capture(tmp_path, name):
+    """A DST capture copied under tmp_path, its logs' times set to the capture's day (the traditional stamps take
+    their year from them)."""
+    src = os.path.join(FIXTURES, name)
+    manifest = json.load(open(os.path.join(src, "manifest.json")))
+    day = dt.datetime.fromisoformat(manifest["start"][:19]).replace(tzinfo=ZoneInfo(manifest["zone"]))
+    when = (day + dt.timedelta(hours=2)).timestamp()
+    dst = tmp_path / name
+    for root, _, files in os.walk(src):
+        for f in files:
+            rel = os.path.relpath(os.path.join(root, f), src)
+            p = dst / rel
+            p.parent.mkdir(parents=True, exist_ok=True)
+            p.write_bytes(open(os.path.join(src, rel), "rb").read())
+            os.utime(p, (when, when))
+    starts = [json.loads(l) for l in open(dst / "truth.jsonl") if '"start"' in l and '"event": "start"' in l]
+    return dst, manifest, starts
+
+
+RUNS = """SELECT scheduled_at, started_at, status, substr(command, instr(command, 'job.py ') + 7) AS job
+          FROM cron_runs WHERE crontab = ? AND history = ? AND start = ? AND "end" = ? AND tz = ?
+          ORDER BY started_at, job"""
+
+
+@pytest.mark.parametrize("logs", ["log", "log-trad"])
+def test_cron_runs_across_spring_forward(tmp_path, logs):
+    """Debian's cron -L 15 across New York's 2026-03-08 02:00 -> 03:00 (Tests/fixtures/cron/dst-spring): what ran at
+    03:00 — the wildcard entries once, `30 2`, `0,30 2` twice and `0 1-3` twice (02:00 and 03:00) — is each a run
+    of a fire time at 03:00, nothing missed or unscheduled; without the zone, the skipped times are misses."""
+    dst, manifest, truth = install_capture(tmp_path, "dst-spring")
+    conn = connect()
+    args = (str(dst / "crontabs/cron.d/strata-dst"), str(dst / logs / "syslog"), "2026-03-08 01:57", "2026-03-08 03:06")
+    rows = conn.execute(RUNS, args + ("America/New_York",)).fetchall()
+    assert {r[2] for r in rows} == {"ended"}, rows
+    # Every run the jobs recorded, and no other, each on the fire time the daemon ran it for.
+    got = sorted((r[3], r[0]) for r in rows)
+    want = sorted((t["job"], t["start"][:16] + ":00") for t in truth)
+    assert got == want
+    assert sum(1 for r in rows if r[3] == "hours-1-3" and r[0] == "2026-03-08 03:00:00") == 2
+    assert sum(1 for r in rows if r[3] == "at-0200-0230" and r[0] == "2026-03-08 03:00:00") == 2
+    for r in rows:
+        assert abs(dt.datetime.fromisoformat(r[1]) - dt.datetime.fromisoformat(r[0])) < dt.timedelta(seconds=3)
+    # Naive wall-clock times (UTC here) expect 02:00 and 02:30, which never came: misses, and 03:00's extra runs
+    # are unscheduled.
+    naive = conn.execute(RUNS, args + ("UTC",)).fetchall()
+    assert any(r[2] == "missed" and r[0] == "2026-03-08 02:30:00" for r in naive)
+    assert any(r[2] == "unscheduled" for r in naive)
+
+
+@pytest.mark.parametrize("logs", ["log", "log-trad"])
+def test_cron_runs_across_fall_back(tmp_path, logs):
+    """Debian's cron -L 15 across New York's 2026-11-01 02:00 EDT -> 01:00 EST (Tests/fixtures/cron/dst-fall): the
+    repeated hour's wildcard runs (01:00 ... 01:05 EST) are each a run of their second-pass fire time; `2 1 * * *`
+    and `0 1-3 * * *`, fixed-time entries that ran in the first pass (before the capture), expect nothing in the
+    second; the history's span runs from 01:56:30 EDT to 01:05 EST, so first-pass fire times before it are
+    unknown and second-pass ones after it too — nothing is missed."""
+    dst, manifest, truth = install_capture(tmp_path, "dst-fall")
+    conn = connect()
+    args = (str(dst / "crontabs/cron.d/strata-dst"), str(dst / logs / "syslog"), "2026-11-01 00:50", "2026-11-01 02:10")
+    rows = conn.execute(RUNS, args + ("America/New_York",)).fetchall()
+    ran = sorted((r[3], r[0]) for r in rows if r[2] == "ended")
+    assert ran == sorted((t["job"], t["start"][:16] + ":00") for t in truth)
+    assert {r[2] for r in rows} == {"ended", "unknown"}, [r for r in rows if r[2] not in ("ended", "unknown")]
+    # The fixed-time entries have one fire time in the repeated hour (the first pass's, before the history).
+    assert [r[0] for r in rows if r[3] == "at-0102"] == ["2026-11-01 01:02:00"]
+    assert [r[0] for r in rows if r[3] == "hours-1-3" and r[0] < "2026-11-01 02:00"] == ["2026-11-01 01:00:00"]
+    # The wildcard entry has two (one per pass) at each repeated minute.
+    assert sum(1 for r in rows if r[3] == "every-minute" and r[0] == "2026-11-01 01:03:00") == 2
+    # The window taken from the history itself: its ends are the first and last lines, in time order.
+    span = conn.execute("SELECT DISTINCT history_from, history_to FROM cron_runs WHERE crontab = ? AND history = ? "
+                        "AND tz = ?", (args[0], args[1], "America/New_York")).fetchall()
+    assert [(a[:16], b[:16]) for a, b in span] == [("2026-11-01 01:56", "2026-11-01 01:05")]
