@@ -319,3 +319,28 @@ def test_cron_runs_across_fall_back(tmp_path, logs):
     span = conn.execute("SELECT DISTINCT history_from, history_to FROM cron_runs WHERE crontab = ? AND history = ? "
                         "AND tz = ?", (args[0], args[1], "America/New_York")).fetchall()
     assert [(a[:16], b[:16]) for a, b in span] == [("2026-11-01 01:56", "2026-11-01 01:05")]
+
+
+def test_cron_tz_is_cronies(tmp_path):
+    """CRON_TZ on a London machine: cronie (whose history has CMDEND lines) runs `0 9 * * *` at 09:00 Tokyo time
+    (00:00 in London in January, 01:00 in July); Debian's cron ignores CRON_TZ and runs it at 09:00 London time."""
+    (tmp_path / "jobs").write_text("CRON_TZ=Asia/Tokyo\n0 9 * * * /usr/local/bin/report\n")
+    cronie, debian = [], []
+    for day, hour, off in (("2026-01-15", "00", "+00:00"), ("2026-07-15", "01", "+01:00")):
+        cronie += [f"{day}T{hour}:00:01.100000{off} vm CROND[901]: (alice) CMD (/usr/local/bin/report)",
+                   f"{day}T{hour}:00:03.200000{off} vm CROND[900]: (alice) CMDEND (/usr/local/bin/report)"]
+        debian += [f"{day}T09:00:01.100000{off} vm CRON[901]: (alice) CMD (/usr/local/bin/report)"]
+    (tmp_path / "cronie.log").write_text("\n".join(cronie) + "\n")
+    (tmp_path / "debian.log").write_text("\n".join(debian) + "\n")
+    conn = connect()
+    q = """SELECT scheduled_at, started_at, status FROM cron_runs
+           WHERE crontab = ? AND history = ? AND start = ? AND "end" = ? AND tz = 'Europe/London' AND kind = 'user'"""
+    for window in (("2026-01-15", "2026-01-16"), ("2026-07-15", "2026-07-16")):
+        rows = conn.execute(q, (str(tmp_path / "jobs"), str(tmp_path / "cronie.log")) + window).fetchall()
+        assert len(rows) == 1 and rows[0][2] == "ended" and rows[0][0][11:16] == rows[0][1][11:16], rows
+        rows = conn.execute(q, (str(tmp_path / "jobs"), str(tmp_path / "debian.log")) + window).fetchall()
+        assert [(r[0][11:], r[2]) for r in rows] == [("09:00:00", "started")], rows
+    # A CRON_TZ that is no zone is an error naming the line.
+    (tmp_path / "bad").write_text("CRON_TZ=Mars/Base\n0 9 * * * /usr/local/bin/report\n")
+    with pytest.raises(Exception, match=r"cron_runs: CRON_TZ=Mars/Base in .*bad \(line 2\): unknown time zone"):
+        conn.execute(q, (str(tmp_path / "bad"), str(tmp_path / "cronie.log"), "2026-01-15", "2026-01-16")).fetchall()
