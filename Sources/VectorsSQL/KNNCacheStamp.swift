@@ -53,11 +53,9 @@ extension KNNMatchTable {
 
 extension Connection {
     /// The file behind `schema` ("" for in-memory and temporary databases).
-    func databaseFile(schema: String) -> String {
-        guard case .text(let path)? = try? scalar("SELECT file FROM pragma_database_list WHERE name = ?1",
-                                                  [.text(schema)]) else { return "" }
-        return path
-    }
+    /// (`sqlite3_db_filename`, not `pragma_database_list`: SQLite 3.40 crashes preparing that table-valued
+    /// pragma after `sqlite3_deserialize` replaced main.)
+    func databaseFile(schema: String) -> String { fileName(schema: schema) }
 
     /// The CREATE statement of `table` in `schema` (nil when it has none: a view's is not asked for).
     func createSQL(schema: String, table: String) throws -> String? {

@@ -119,10 +119,12 @@ def test_deserialize_replaces_the_data():
         blobs.append(c.serialize())
     conn = connect()
     q = vectors(15, 1)[0]
-    conn.deserialize(blobs[0])
-    assert knn(conn, "docs.e", q) == expect(a, q)
-    conn.deserialize(blobs[1])
-    assert knn(conn, "docs.e", q) == expect(b, q)
+    # Several rounds: SQLite 3.40 crashed preparing pragma_database_list after a deserialize (once used here).
+    for _ in range(4):
+        conn.deserialize(blobs[0])
+        assert knn(conn, "docs.e", q) == expect(a, q)
+        conn.deserialize(blobs[1])
+        assert knn(conn, "docs.e", q) == expect(b, q)
 
 
 def test_incremental_blob_write_autocommit():
