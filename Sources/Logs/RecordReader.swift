@@ -69,6 +69,8 @@ public final class RecordReader {
     @exclusivity(unchecked) public private(set) var problem: String?
     /// Damage met while reading (the stream ends early): reported after the last complete record.
     private var damage: String?
+    /// The damage met so far and not yet reported as a record (log_formats: a sample that ran into it).
+    public var damageAhead: String? { damage }
     /// The bytes after the last complete line when the damage was met: buffer[damageTail..<damageEnd].
     private var damageTail = 0
     private var damageEnd = 0

@@ -57,8 +57,11 @@ final class LogFormatsCursor: VirtualTableCursor {
                 let ref = yearReference(modificationTime: stream.modificationTime)
                 switch try FormatDetector.detect(reader, spec: spec, reference: ref) {
                 case .chosen(let c):
+                    // A sample cut short by damage (a truncated .gz) says so; damage further on shows as read_log's
+                    // problem row.
+                    let warning = [c.warning, reader.damageAhead].compactMap { $0 }.joined(separator: "; ")
                     rows.append(Row(path: p, format: c.format, datefmt: c.datefmt, kind: c.kind, sampled: c.sampledLines,
-                                    matched: c.matchedLines, warning: c.warning))
+                                    matched: c.matchedLines, warning: warning.isEmpty ? nil : warning))
                 case .noFit(let sampled):
                     rows.append(Row(path: p, format: nil, datefmt: nil, kind: nil, sampled: sampled, matched: 0,
                                     warning: "no sampled line fits the format \(spec.description)"))

@@ -94,3 +94,15 @@ def test_a_given_format_that_fits_one_file_of_a_glob_not_the_others(db, tmp_path
     got = rows(db, "SELECT path, count(*), max(problem) FROM read_log(?, ?) GROUP BY path", (str(tmp_path / "*.log"), FMT))
     assert got[0] == (str(tmp_path / "a.log"), len(exp), None)
     assert got[1][0] == str(tmp_path / "b.log") and got[1][1] == 1 and "fits the format" in got[1][2]
+
+
+def test_log_formats_warns_when_its_sample_meets_the_damage(db, tmp_path, rotated):
+    d, exp, text, packed = rotated
+    for cut in (10, 400):
+        gz = tmp_path / f"cut{cut}.log.gz"
+        gz.write_bytes(packed[:cut])
+        (warning,), = rows(db, "SELECT warning FROM log_formats(?)", (str(gz),))
+        assert "is damaged" in warning and str(gz) in warning
+    whole = tmp_path / "whole.log.gz"
+    whole.write_bytes(packed)
+    assert rows(db, "SELECT warning FROM log_formats(?)", (str(whole),)) == [(None,)]
