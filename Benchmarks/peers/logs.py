@@ -105,14 +105,21 @@ def generate(path, megabytes):
 
 
 def measure(cmd, repeat, stdin=None):
-    """Median wall time, max peak RSS and the output of `repeat` runs (after one warm-up)."""
+    """Median wall time, max peak RSS and the output of `repeat` runs (after one warm-up). The median CPU time
+    (user + system, from wait4) goes to LAST_CPU[1]: on a shared machine wall times swing with the load, CPU
+    times much less."""
     run_reaped(cmd, stdin)
-    times, rss, out = [], 0.0, ""
+    times, cpus, rss, out = [], [], 0.0, ""
     for _ in range(repeat):
         s, m, out = run_reaped(cmd, stdin)
         times.append(s)
+        cpus.append(LAST_CPU[0])
         rss = max(rss, m)
+    LAST_CPU[1] = statistics.median(cpus)
     return statistics.median(times), rss, out
+
+
+LAST_CPU = [0.0, 0.0]  # the last run's CPU seconds, the last measure()'s median
 
 
 def run_reaped(cmd, stdin=None):
@@ -129,6 +136,7 @@ def run_reaped(cmd, stdin=None):
     _, status, usage = os.wait4(p.pid, 0)
     p.returncode = os.waitstatus_to_exitcode(status)
     secs = time.perf_counter() - t
+    LAST_CPU[0] = usage.ru_utime + usage.ru_stime
     if p.returncode != 0:
         raise RuntimeError(f"{cmd[0]} failed ({p.returncode}): {err.decode()[:500]}")
     return secs, usage.ru_maxrss / 1024, out.decode()
@@ -150,13 +158,16 @@ def in_process(sql, repeat):
 
 def table(title, rows, baseline):
     base = dict((r[0], r[1]) for r in rows)[baseline]
+    base_cpu = dict((r[0], r[4]) for r in rows)[baseline]
     print(f"\n## {title}\n")
-    print(f"| what | median | vs {baseline} | peak RSS | answer |")
-    print("| --- | ---: | ---: | ---: | --- |")
-    for name, secs, rss, answer in rows:
+    print(f"| what | median | vs {baseline} | CPU (user+sys) | CPU vs {baseline} | peak RSS | answer |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | --- |")
+    for name, secs, rss, answer, cpu in rows:
         shown = f"{secs * 1000:.1f} ms" if secs < 1 else f"{secs:.2f} s"
         mem = f"{rss:.0f} MB" if rss else "—"
-        print(f"| {name} | {shown} | {secs / base:.2f}x | {mem} | {answer} |")
+        cpu_shown = f"{cpu * 1000:.0f} ms" if cpu is not None else "—"
+        cpu_ratio = f"{cpu / base_cpu:.2f}x" if cpu is not None and base_cpu else "—"
+        print(f"| {name} | {shown} | {secs / base:.2f}x | {cpu_shown} | {cpu_ratio} | {mem} | {answer} |")
 
 
 def main():
@@ -196,37 +207,41 @@ def main():
     subprocess.run(["cat", f], stdout=subprocess.DEVNULL, check=True)  # into the page cache
     rows = []
     s, m, o = measure(["wc", "-l", f], repeat)
-    rows.append(("wc -l", s, m, o.split()[0] + " lines"))
+    rows.append(("wc -l", s, m, o.split()[0] + " lines", LAST_CPU[1]))
     s, m, o = measure(["grep", "-c", "ERROR", f], repeat)
-    rows.append(("grep -c ERROR", s, m, o.strip() + " lines"))
+    rows.append(("grep -c ERROR", s, m, o.strip() + " lines", LAST_CPU[1]))
     s, m, o = measure(sqlite_cli + [level_sql], repeat)
-    rows.append(("strata: sqlite3 CLI + .load, GROUP BY level", s, m, " ".join(o.split())))
+    rows.append(("strata: sqlite3 CLI + .load, GROUP BY level", s, m, " ".join(o.split()), LAST_CPU[1]))
     s, res = in_process(level_sql, repeat)
-    rows.append(("strata: statement in-process", s, 0, str(res)))
+    rows.append(("strata: statement in-process", s, 0, str(res), None))
+    strata_levels = res
     s, m, o = measure(duck + [duck_level], max(1, repeat // 2))
-    rows.append(("duckdb read_csv + regexp_extract", s, m, o.strip()))
+    import ast
+    agree = [tuple(r) for r in ast.literal_eval(o.strip())] == [tuple(r) for r in strata_levels]
+    print(f"count by level: Strata and DuckDB {'agree' if agree else 'DISAGREE'}")
+    rows.append(("duckdb read_csv + regexp_extract", s, m, o.strip(), LAST_CPU[1]))
     if not skip_lnav:
         s, m, o = measure(["lnav", "-n", "-c", lnav_level, f], max(1, min(3, repeat)))
-        rows.append(("lnav -n -c (all_logs GROUP BY log_level)", s, m, " ".join(o.split())[:120]))
+        rows.append(("lnav -n -c (all_logs GROUP BY log_level)", s, m, " ".join(o.split())[:120], LAST_CPU[1]))
     table("Count records by level (500 MB week of Python logging)", rows, "grep -c ERROR")
 
     rows = []
     s, m, o = measure(["grep", "-c", "ERROR", f], repeat)
-    rows.append(("grep -c ERROR", s, m, o.strip() + " lines"))
+    rows.append(("grep -c ERROR", s, m, o.strip() + " lines", LAST_CPU[1]))
     pattern = "^2026-11-20 02:[0-9:,]* \\[ERROR\\] "
     s, m, o = measure(["grep", "-c", pattern, f], repeat)
-    rows.append(("grep -c '^2026-11-20 02:.. [ERROR]'", s, m, o.strip()))
+    rows.append(("grep -c '^2026-11-20 02:.. [ERROR]'", s, m, o.strip(), LAST_CPU[1]))
     s, m, o = measure(sqlite_cli + [hour_sql], repeat)
-    rows.append(("strata: sqlite3 CLI + .load (binary search)", s, m, o.strip()))
+    rows.append(("strata: sqlite3 CLI + .load (binary search)", s, m, o.strip(), LAST_CPU[1]))
     s, res = in_process(hour_sql, repeat * 4)
-    rows.append(("strata: statement in-process", s, 0, str(res[0][0])))
+    rows.append(("strata: statement in-process", s, 0, str(res[0][0]), None))
     s, m, o = measure(sqlite_cli + ["SELECT 1"], repeat)
-    rows.append(("(sqlite3 CLI + .load, no query: startup)", s, m, o.strip()))
+    rows.append(("(sqlite3 CLI + .load, no query: startup)", s, m, o.strip(), LAST_CPU[1]))
     s, m, o = measure(duck + [duck_hour], max(1, repeat // 2))
-    rows.append(("duckdb read_csv + prefix compare + regexp", s, m, o.strip()))
+    rows.append(("duckdb read_csv + prefix compare + regexp", s, m, o.strip(), LAST_CPU[1]))
     if not skip_lnav:
         s, m, o = measure(["lnav", "-n", "-c", lnav_hour, f], max(1, min(3, repeat)))
-        rows.append(("lnav -n -c (all_logs, one hour)", s, m, " ".join(o.split())[:120]))
+        rows.append(("lnav -n -c (all_logs, one hour)", s, m, " ".join(o.split())[:120], LAST_CPU[1]))
     table(f"ERROR records in one hour ({HOUR[0]} to {HOUR[1]})", rows, "grep -c ERROR")
 
 
