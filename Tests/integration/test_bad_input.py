@@ -4,6 +4,7 @@ Each case runs in a directory of small broken files; its result (a value, or the
 the README shows. `UPDATE_README=1 make integration` (or pytest on this file) rewrites the table; otherwise a
 difference fails the test, so the README cannot drift from what Strata does.
 """
+import gzip
 import os
 import pathlib
 import sqlite3
@@ -40,6 +41,7 @@ CASES = [
     ("a log file that does not exist", "SELECT * FROM read_log('missing.log')"),
     ("a glob that matches nothing", "SELECT * FROM read_log('logs/*.log')"),
     ("a file that is not text, among log files", "SELECT problem FROM read_log('binary.log')"),
+    ("a `.gz` log cut short, among log files", "SELECT problem FROM read_log('*.log*') WHERE problem LIKE '%damaged%'"),
     ("binary junk inside a traceback", "SELECT group_concat(level) FROM read_log('app.log')"),
     ("an unknown log format", "SELECT * FROM read_log('app.log', 'nonsense')"),
     ("a schedule that never fires (Feb 30)", "SELECT cron_next('0 0 30 2 *', '2026-11-20 00:00:00')"),
@@ -74,6 +76,7 @@ def make_files(conn):
         b"2026-11-20 02:00:01,123 [ERROR] trainer: CUDA out of memory\n"
         b"Traceback (most recent call last):\n  File \"train.py\", line 1\n\x00\xff\xfe junk\n"
         b"2026-11-20 02:00:02,000 [INFO] trainer: done\n")
+    pathlib.Path("rotated.log.1.gz").write_bytes(gzip.compress(b"2026-11-20 02:00:00,000 [INFO] app: x\n" * 50, mtime=0)[:10])
     pathlib.Path("broken.jsonl").write_text('{"a": 1}\n{"a":\n{"a": 3}\n')
     pathlib.Path("ragged.csv").write_text("a,b\n1,2\n3\n4,5,6\n")
     pathlib.Path("crontab").write_text("0 2 * * * python retrain.py\n61 * * * * bad.sh\nnot a cron line\n")
