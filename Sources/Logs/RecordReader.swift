@@ -267,12 +267,14 @@ public final class RecordReader {
 
     /// Whether the traceback whose header ends at `rel` (the next line's start, relative to `start`) is the
     /// interpreter's report of an uncaught exception: its first frame is the script's top level (`in <module>`,
-    /// or runpy's `in _run_module_as_main` under `python -m`), where an exception nobody caught ends up. A
-    /// traceback logged by a handler starts at the function holding the `try`. May move the buffer (a fill).
+    /// or runpy's `in _run_module_as_main` under `python -m`), where an exception nobody caught ends up, or a
+    /// thread's (`in _bootstrap_inner`, printed by threading's excepthook). A traceback logged by a handler starts
+    /// at the function holding the `try`. May move the buffer (a fill).
     private func startsUncaughtReport(at rel: Int, number: Int) throws(FileError) -> Bool {
         guard let line = try lineEnd(from: rel, number: number) else { return true }
         let l = UnsafeBufferPointer(start: buffer + start + rel, count: line.contentEnd - rel)
         return hasSuffix(l, ", in <module>") || hasSuffix(l, ", in _run_module_as_main")
+            || hasSuffix(l, ", in _bootstrap_inner")
     }
 
     /// The first `k` bytes of the line at `start` as a headless record; the head after them is pending.
