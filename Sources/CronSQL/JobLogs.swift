@@ -14,11 +14,12 @@ enum JobLogs {
     static let tailBytes = 64 << 10
 
     /// Findings per run id for one log file, and a note when the file could not be read.
-    static func evidence(path: String, runs: [JobLogRun]) -> (found: [Int: String], problem: String?) {
+    /// `zone` is the wall clock the logs are written in (cron_runs' tz): the file's modification time is read in it.
+    static func evidence(path: String, runs: [JobLogRun], zone: TimeZoneInfo) -> (found: [Int: String], problem: String?) {
         guard !runs.isEmpty else { return ([:], nil) }
         let stream: FileStream
         do { stream = try FileStream(path: path) } catch { return ([:], "its log \(path) cannot be read: \(error.message)") }
-        let modified = localTime(stream.modificationTime)
+        let modified = localTime(stream.modificationTime, zone)
         guard let first = runs.map(\.start).min(), let last = runs.map(\.until).max() else { return ([:], nil) }
         let from = first.epochSeconds - 86_400, until = last.epochSeconds + 1
         var records: [JobLogRecord] = []
@@ -115,13 +116,9 @@ enum JobLogs {
                       second: Int(min(t.second, 59)), nanosecond: Int(t.nanosecond))
     }
 
-    /// Unix seconds as this machine's wall clock (syslog and job logs are written in it).
-    static func localTime(_ s: Int64) -> CivilDateTime {
-        var t = time_t(s)
-        var parts = tm()
-        guard localtime_r(&t, &parts) != nil else { return CivilDateTime(epochSeconds: s) }
-        return CivilDateTime(year: Int(parts.tm_year) + 1900, month: Int(parts.tm_mon) + 1, day: Int(parts.tm_mday),
-                             hour: Int(parts.tm_hour), minute: Int(parts.tm_min), second: Int(min(parts.tm_sec, 59)))
+    /// Unix seconds as the wall clock of the zone syslog and the job logs are written in.
+    static func localTime(_ s: Int64, _ zone: TimeZoneInfo) -> CivilDateTime {
+        CivilDateTime(epochSeconds: s + Int64(zone.offset(at: s)))
     }
 }
 

@@ -160,7 +160,7 @@ final class RunsCursor: VirtualTableCursor {
         var result = try RunMatcher(tolerance: tolerance).match(jobs: jobs, history: history, span: historySpan,
                                                                 start: start, end: end, instants: window,
                                                                 coverage: instantSpan)
-        resolveLogs(&result, jobs: jobs)
+        resolveLogs(&result, jobs: jobs, zone: machine)
         extra = comparisons(result)
         addParts(&result, jobs: jobs)
         rows = result
@@ -190,7 +190,7 @@ final class RunsCursor: VirtualTableCursor {
 
     /// Log paths for each row (date substitutions for its time, relative paths under its user's home), then the
     /// evidence in each log, read once for all the runs that wrote to it.
-    private func resolveLogs(_ rows: inout [RunRow], jobs: [ScheduledJob]) {
+    private func resolveLogs(_ rows: inout [RunRow], jobs: [ScheduledJob], zone: TimeZoneInfo) {
         var homes: [String: String?] = [:]
         func home(_ user: String?) -> String? {
             guard let user else { return nil }
@@ -243,7 +243,7 @@ final class RunsCursor: VirtualTableCursor {
         for path in byPath.keys.sorted() {
             if Interruption.isRequested() { return }
             let runs = byPath[path] ?? []
-            let (found, problem) = JobLogs.evidence(path: path, runs: runs)
+            let (found, problem) = JobLogs.evidence(path: path, runs: runs, zone: zone)
             for run in runs {
                 let k = run.id
                 if let finding = found[k] {
