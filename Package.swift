@@ -32,7 +32,9 @@ let package = Package(
         .target(name: "StrataCommon", dependencies: ["CZlib"], swiftSettings: swift5),
 
         // One pure core and one SQL binding per domain.
-        .target(name: "Vectors", dependencies: ["CBLAS"], swiftSettings: swift5),
+        // CKernels: knn_match's scan for AVX-512 / AVX2 chosen at run time (Swift SIMD compiles for SSE2 only).
+        .target(name: "CKernels"),
+        .target(name: "Vectors", dependencies: ["CBLAS", "CKernels"], swiftSettings: swift5),
         .target(name: "VectorsSQL", dependencies: ["Vectors", "SQLiteKit", "StrataCommon"], swiftSettings: swift5),
         .target(name: "Logs", dependencies: ["StrataCommon"], swiftSettings: swift5),
         .target(name: "LogsSQL", dependencies: ["Logs", "SQLiteKit", "StrataCommon"], swiftSettings: swift5),

@@ -1,15 +1,11 @@
 // The memory-bound kernels of knn_match: scoring one query against many rows (a matrix-vector product that
 // can also follow a list of row indices, so a filter needs no gather), and the float64 row norms computed
-// while the corpus is packed. Plain Swift SIMD, split over threads: one scan of the corpus is limited by
-// memory bandwidth, which one core cannot saturate. (Debian 12's OpenBLAS 0.3.21 does not recognise recent
-// Xeons and falls back to its Prescott kernels, whose sgemv runs at a fraction of the bandwidth; see
-// docs/knn.md. `STRATA_KNN_SGEMV=1` selects BLAS sgemv instead, for comparison.)
+// while the corpus is packed, split over threads: one scan of the corpus is limited by memory bandwidth,
+// which one core cannot saturate. The scan loop is C (CKernels), compiled for AVX-512 and AVX2 and chosen at
+// run time. `STRATA_KNN_SGEMV=1` selects BLAS sgemv instead, for comparison (Debian 12's OpenBLAS 0.3.21 does
+// not recognise recent CPUs and may fall back to old kernels; see docs/knn.md).
+import CKernels
 import Glibc
-
-@inline(__always)
-private func load8(_ p: UnsafePointer<Float>, _ i: Int) -> SIMD8<Float> {
-    UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)
-}
 
 /// Σ x² of one float32 row, accumulated in float64 (so any finite row gives a finite sum: a non-finite sum
 /// means a NaN or infinity in the row). No `fma` calls: the baseline x86-64 target would call libm for them.
@@ -36,49 +32,18 @@ func rowSquaredNorm(_ p: UnsafePointer<Float>, _ d: Int) -> Double {
 }
 
 /// y[j] = alpha · (row · q) for `count` rows: rows `first ..< first + count` of `data`, or rows
-/// `indices[first ..< first + count]` when `indices` is given. Four rows share each load of q.
+/// `indices[first ..< first + count]` when `indices` is given. The loop is C (Sources/CKernels), compiled
+/// for AVX-512 and AVX2+FMA and chosen for the CPU at run time: this scan is knn_match's whole cost for one
+/// query, and Swift's SIMD types compile for the baseline x86-64 target (SSE2), which ran at half of
+/// OpenBLAS sgemv's speed (issue 15).
+@inline(__always)
 func scoreRows(_ data: UnsafePointer<Float>, dimensions d: Int, indices: UnsafePointer<Int32>?, first: Int,
                count n: Int, query q: UnsafePointer<Float>, alpha: Float, into y: UnsafeMutablePointer<Float>) {
-    @inline(__always) func row(_ j: Int) -> UnsafePointer<Float> {
-        let r = indices.map { Int($0[first &+ j]) } ?? (first &+ j)
-        return data + r &* d
-    }
-    var j = 0
-    while j &+ 4 <= n {
-        let p0 = row(j), p1 = row(j &+ 1), p2 = row(j &+ 2), p3 = row(j &+ 3)
-        var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
-        var i = 0
-        while i &+ 8 <= d {
-            let qv = load8(q, i)
-            a0 += load8(p0, i) * qv
-            a1 += load8(p1, i) * qv
-            a2 += load8(p2, i) * qv
-            a3 += load8(p3, i) * qv
-            i &+= 8
-        }
-        var s0 = a0.sum(), s1 = a1.sum(), s2 = a2.sum(), s3 = a3.sum()
-        while i < d {
-            let qi = q[i]
-            s0 += p0[i] * qi; s1 += p1[i] * qi; s2 += p2[i] * qi; s3 += p3[i] * qi
-            i &+= 1
-        }
-        y[j] = alpha * s0; y[j &+ 1] = alpha * s1; y[j &+ 2] = alpha * s2; y[j &+ 3] = alpha * s3
-        j &+= 4
-    }
-    while j < n {
-        let p = row(j)
-        var a = SIMD8<Float>()
-        var i = 0
-        while i &+ 8 <= d {
-            a += load8(p, i) * load8(q, i)
-            i &+= 8
-        }
-        var s = a.sum()
-        while i < d { s += p[i] * q[i]; i &+= 1 }
-        y[j] = alpha * s
-        j &+= 1
-    }
+    strata_score_rows(data, d, indices, first, n, q, alpha, y)
 }
+
+/// The scan kernel this process uses: "avx512", "avx2" or "baseline" (`STRATA_KNN_KERNEL` picks a lesser one).
+public var scanKernelName: String { String(cString: strata_score_kernel_name()) }
 
 /// Worker threads for scans: `OPENBLAS_NUM_THREADS` when set (the same knob as BLAS), else every online core.
 enum KNNThreads {

@@ -1,0 +1,19 @@
+// knn_match's memory-bound scoring kernel in C, so it can be compiled for AVX-512 and AVX2+FMA and the best
+// one chosen when the library runs (Swift's SIMD types compile for the baseline x86-64 target: SSE2 only).
+// The Swift code calls `strata_score_rows`; which kernel it reaches is `strata_score_kernel_name()`.
+#ifndef STRATA_CKERNELS_H
+#define STRATA_CKERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/// y[j] = alpha * (row · q) for `n` rows: rows first ..< first + n of `data` (row-major, `d` floats a row),
+/// or rows indices[first ..< first + n] when `indices` is not NULL.
+void strata_score_rows(const float *data, ptrdiff_t d, const int32_t *indices, ptrdiff_t first, ptrdiff_t n,
+                       const float *q, float alpha, float *y);
+
+/// "avx512", "avx2" or "baseline": the kernel strata_score_rows uses on this CPU (STRATA_KNN_KERNEL=avx2 or
+/// =baseline picks a lesser one, for comparison).
+const char *strata_score_kernel_name(void);
+
+#endif

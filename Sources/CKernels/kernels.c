@@ -1,0 +1,138 @@
+// See include/CKernels.h. Three versions of one loop — four rows at a time sharing each load of q, one
+// accumulator per row — compiled for AVX-512F, AVX2+FMA and the baseline, chosen once per process with
+// __builtin_cpu_supports. Sums are float32 with fused multiply-adds; knn_match's exactness does not depend on
+// them (its float32 scores only select candidates, rescored in float64 within a proven error bound).
+#include "CKernels.h"
+
+#include <stdlib.h>
+#include <string.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+#define ROW(j) (indices ? data + (ptrdiff_t)indices[first + (j)] * d : data + (first + (j)) * d)
+
+static void score_baseline(const float *data, ptrdiff_t d, const int32_t *indices, ptrdiff_t first, ptrdiff_t n,
+                           const float *q, float alpha, float *y) {
+  for (ptrdiff_t j = 0; j < n; j++) {
+    const float *p = ROW(j);
+    float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    ptrdiff_t i = 0;
+    for (; i + 4 <= d; i += 4) {
+      s0 += p[i] * q[i]; s1 += p[i + 1] * q[i + 1]; s2 += p[i + 2] * q[i + 2]; s3 += p[i + 3] * q[i + 3];
+    }
+    for (; i < d; i++) s0 += p[i] * q[i];
+    y[j] = alpha * ((s0 + s1) + (s2 + s3));
+  }
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx2,fma")))
+static inline float hsum256(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+__attribute__((target("avx2,fma")))
+static void score_avx2(const float *data, ptrdiff_t d, const int32_t *indices, ptrdiff_t first, ptrdiff_t n,
+                       const float *q, float alpha, float *y) {
+  ptrdiff_t j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const float *p0 = ROW(j), *p1 = ROW(j + 1), *p2 = ROW(j + 2), *p3 = ROW(j + 3);
+    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+    __m256 b0 = _mm256_setzero_ps(), b1 = _mm256_setzero_ps(), b2 = _mm256_setzero_ps(), b3 = _mm256_setzero_ps();
+    ptrdiff_t i = 0;
+    for (; i + 16 <= d; i += 16) {
+      __m256 qa = _mm256_loadu_ps(q + i), qb = _mm256_loadu_ps(q + i + 8);
+      a0 = _mm256_fmadd_ps(_mm256_loadu_ps(p0 + i), qa, a0); b0 = _mm256_fmadd_ps(_mm256_loadu_ps(p0 + i + 8), qb, b0);
+      a1 = _mm256_fmadd_ps(_mm256_loadu_ps(p1 + i), qa, a1); b1 = _mm256_fmadd_ps(_mm256_loadu_ps(p1 + i + 8), qb, b1);
+      a2 = _mm256_fmadd_ps(_mm256_loadu_ps(p2 + i), qa, a2); b2 = _mm256_fmadd_ps(_mm256_loadu_ps(p2 + i + 8), qb, b2);
+      a3 = _mm256_fmadd_ps(_mm256_loadu_ps(p3 + i), qa, a3); b3 = _mm256_fmadd_ps(_mm256_loadu_ps(p3 + i + 8), qb, b3);
+    }
+    for (; i + 8 <= d; i += 8) {
+      __m256 qa = _mm256_loadu_ps(q + i);
+      a0 = _mm256_fmadd_ps(_mm256_loadu_ps(p0 + i), qa, a0); a1 = _mm256_fmadd_ps(_mm256_loadu_ps(p1 + i), qa, a1);
+      a2 = _mm256_fmadd_ps(_mm256_loadu_ps(p2 + i), qa, a2); a3 = _mm256_fmadd_ps(_mm256_loadu_ps(p3 + i), qa, a3);
+    }
+    float s0 = hsum256(_mm256_add_ps(a0, b0)), s1 = hsum256(_mm256_add_ps(a1, b1));
+    float s2 = hsum256(_mm256_add_ps(a2, b2)), s3 = hsum256(_mm256_add_ps(a3, b3));
+    for (; i < d; i++) { s0 += p0[i] * q[i]; s1 += p1[i] * q[i]; s2 += p2[i] * q[i]; s3 += p3[i] * q[i]; }
+    y[j] = alpha * s0; y[j + 1] = alpha * s1; y[j + 2] = alpha * s2; y[j + 3] = alpha * s3;
+  }
+  if (j < n) score_baseline(data, d, indices, first + j, n - j, q, alpha, y + j);
+}
+
+__attribute__((target("avx512f")))
+static void score_avx512(const float *data, ptrdiff_t d, const int32_t *indices, ptrdiff_t first, ptrdiff_t n,
+                         const float *q, float alpha, float *y) {
+  ptrdiff_t j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const float *p0 = ROW(j), *p1 = ROW(j + 1), *p2 = ROW(j + 2), *p3 = ROW(j + 3);
+    __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps(), a2 = _mm512_setzero_ps(), a3 = _mm512_setzero_ps();
+    __m512 b0 = _mm512_setzero_ps(), b1 = _mm512_setzero_ps(), b2 = _mm512_setzero_ps(), b3 = _mm512_setzero_ps();
+    ptrdiff_t i = 0;
+    for (; i + 32 <= d; i += 32) {
+      __m512 qa = _mm512_loadu_ps(q + i), qb = _mm512_loadu_ps(q + i + 16);
+      a0 = _mm512_fmadd_ps(_mm512_loadu_ps(p0 + i), qa, a0); b0 = _mm512_fmadd_ps(_mm512_loadu_ps(p0 + i + 16), qb, b0);
+      a1 = _mm512_fmadd_ps(_mm512_loadu_ps(p1 + i), qa, a1); b1 = _mm512_fmadd_ps(_mm512_loadu_ps(p1 + i + 16), qb, b1);
+      a2 = _mm512_fmadd_ps(_mm512_loadu_ps(p2 + i), qa, a2); b2 = _mm512_fmadd_ps(_mm512_loadu_ps(p2 + i + 16), qb, b2);
+      a3 = _mm512_fmadd_ps(_mm512_loadu_ps(p3 + i), qa, a3); b3 = _mm512_fmadd_ps(_mm512_loadu_ps(p3 + i + 16), qb, b3);
+    }
+    for (; i + 16 <= d; i += 16) {
+      __m512 qa = _mm512_loadu_ps(q + i);
+      a0 = _mm512_fmadd_ps(_mm512_loadu_ps(p0 + i), qa, a0); a1 = _mm512_fmadd_ps(_mm512_loadu_ps(p1 + i), qa, a1);
+      a2 = _mm512_fmadd_ps(_mm512_loadu_ps(p2 + i), qa, a2); a3 = _mm512_fmadd_ps(_mm512_loadu_ps(p3 + i), qa, a3);
+    }
+    if (i < d) {  // the last d % 16 lanes, masked
+      __mmask16 m = (__mmask16)((1u << (d - i)) - 1u);
+      __m512 qa = _mm512_maskz_loadu_ps(m, q + i);
+      a0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, p0 + i), qa, a0);
+      a1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, p1 + i), qa, a1);
+      a2 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, p2 + i), qa, a2);
+      a3 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, p3 + i), qa, a3);
+    }
+    y[j] = alpha * _mm512_reduce_add_ps(_mm512_add_ps(a0, b0));
+    y[j + 1] = alpha * _mm512_reduce_add_ps(_mm512_add_ps(a1, b1));
+    y[j + 2] = alpha * _mm512_reduce_add_ps(_mm512_add_ps(a2, b2));
+    y[j + 3] = alpha * _mm512_reduce_add_ps(_mm512_add_ps(a3, b3));
+  }
+  if (j < n) score_baseline(data, d, indices, first + j, n - j, q, alpha, y + j);
+}
+#endif
+
+typedef void (*score_fn)(const float *, ptrdiff_t, const int32_t *, ptrdiff_t, ptrdiff_t, const float *, float, float *);
+
+static score_fn chosen;
+static const char *chosen_name;
+
+static void choose(void) {
+  const char *want = getenv("STRATA_KNN_KERNEL");
+  score_fn f = score_baseline;
+  const char *name = "baseline";
+#if defined(__x86_64__)
+  __builtin_cpu_init();
+  int allow512 = !want || strcmp(want, "avx512") == 0;
+  int allow2 = allow512 || strcmp(want, "avx2") == 0;
+  if (allow512 && __builtin_cpu_supports("avx512f")) {
+    f = score_avx512; name = "avx512";
+  } else if (allow2 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+    f = score_avx2; name = "avx2";
+  }
+#endif
+  __atomic_store_n(&chosen_name, name, __ATOMIC_RELAXED);
+  __atomic_store_n(&chosen, f, __ATOMIC_RELEASE);
+}
+
+void strata_score_rows(const float *data, ptrdiff_t d, const int32_t *indices, ptrdiff_t first, ptrdiff_t n,
+                       const float *q, float alpha, float *y) {
+  score_fn f = __atomic_load_n(&chosen, __ATOMIC_ACQUIRE);
+  if (!f) { choose(); f = __atomic_load_n(&chosen, __ATOMIC_ACQUIRE); }
+  f(data, d, indices, first, n, q, alpha, y);
+}
+
+const char *strata_score_kernel_name(void) {
+  if (!__atomic_load_n(&chosen, __ATOMIC_ACQUIRE)) choose();
+  return __atomic_load_n(&chosen_name, __ATOMIC_RELAXED);
+}
