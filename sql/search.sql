@@ -48,18 +48,16 @@ FROM (SELECT 1) LEFT JOIN corpus AS c ON c.doc_id = :like_doc LEFT JOIN temp.doc
 SELECT m.rank, doc.id, doc.title, doc.topic, round(m.distance, 4) AS distance
 FROM knn_match('temp.corpus.embedding',
                coalesce(:query, (SELECT embedding FROM corpus WHERE doc_id = :like_doc)),
-               :k) AS m
-JOIN corpus AS c ON c.rowid = m.id
-JOIN temp.documents AS doc ON doc.id = c.doc_id
+               :k, 'cosine', NULL, 'doc_id') AS m             -- corpus_id: the row's doc_id
+JOIN temp.documents AS doc ON doc.id = m.corpus_id
 ORDER BY m.rank;
 
 -- ## How many of the nearest share the query document's topic
 SELECT doc.topic, count(*) AS neighbours
 FROM knn_match('temp.corpus.embedding',
                coalesce(:query, (SELECT embedding FROM corpus WHERE doc_id = :like_doc)),
-               :k) AS m
-JOIN corpus AS c ON c.rowid = m.id
-JOIN temp.documents AS doc ON doc.id = c.doc_id
+               :k, 'cosine', NULL, 'doc_id') AS m             -- corpus_id: the row's doc_id
+JOIN temp.documents AS doc ON doc.id = m.corpus_id
 GROUP BY doc.topic
 ORDER BY neighbours DESC, doc.topic;
 

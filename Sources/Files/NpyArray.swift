@@ -71,6 +71,10 @@ private let emptyStorage = UnsafeMutableRawPointer.allocate(byteCount: 16, align
 public enum NpyScalar: Equatable, Sendable {
     case integer(Int64)
     case real(Double)
+    /// A string element (`<U`, or `S` bytes that are valid UTF-8), trailing NULs removed as NumPy does.
+    case text(String)
+    /// An `S` element that is not valid UTF-8, trailing NULs removed.
+    case bytes([UInt8])
 }
 
 public final class NpyArray {
@@ -127,7 +131,11 @@ public final class NpyArray {
             }
             rowWidth = w
         }
-        guard rowWidth <= NpyArray.maxRowBytes / h.dtype.itemSize else {
+        if h.dtype.type.isString, h.shape.count >= 2 {
+            throw FilesError("string arrays of 2 or more dimensions are not supported (dtype '\(h.dtype.descr)', "
+                             + "shape \(h.shapeText)); save ids as a 1-D array")
+        }
+        guard rowWidth <= NpyArray.maxRowBytes / max(h.dtype.itemSize, 1) else {
             throw FilesError("rows of shape \(h.shapeText) are too large (over \(NpyArray.maxRowBytes >> 20) MiB each)")
         }
         if h.fortranOrder, h.shape.count >= 2, rowCount > 0, rowWidth > 0 {
@@ -159,6 +167,9 @@ public final class NpyArray {
 
     public var dtype: NpyDType { header.dtype }
     public var shape: [Int] { header.shape }
+    /// Whether any element can be read in any order (a `.npy` or stored member; a compressed member reads
+    /// forward only).
+    public var isRandomAccess: Bool { source.isRandomAccess }
     /// True for 2-D and higher arrays (rows are vectors); false for 0-d and 1-D (rows are scalars).
     public var hasVectorRows: Bool { header.shape.count >= 2 }
     public var rowByteCount: Int { rowWidth &* header.dtype.itemSize }
@@ -232,6 +243,9 @@ func convert(_ p: UnsafeRawPointer, count: Int, stride: Int, dtype: NpyDType, in
         for k in 0..<count { out[k] = Float(load(p + k &* stride, Int64.self, big)) }
     case .uint64:
         for k in 0..<count { out[k] = Float(load(p + k &* stride, UInt64.self, big)) }
+    case .unicode, .bytes:
+        // Never reached: string arrays have no vector rows and knn_match refuses non-float dtypes.
+        for k in 0..<count { out[k] = 0 }
     }
 }
 
@@ -252,6 +266,19 @@ func scalar(_ p: UnsafeRawPointer, _ dtype: NpyDType) -> NpyScalar {
     case .uint64:
         let v = load(p, UInt64.self, big)
         return Int64(exactly: v).map { .integer($0) } ?? .real(Double(v))
+    case .unicode:
+        // UTF-32 code units; NumPy drops trailing NULs. An invalid code point becomes U+FFFD.
+        var n = dtype.itemSize / 4
+        while n > 0, load(p + (n &- 1) &* 4, UInt32.self, big) == 0 { n &-= 1 }
+        var s = String.UnicodeScalarView()
+        for k in 0..<n { s.append(Unicode.Scalar(load(p + k &* 4, UInt32.self, big)) ?? "\u{FFFD}") }
+        return .text(String(s))
+    case .bytes:
+        var n = dtype.itemSize
+        while n > 0, p.load(fromByteOffset: n &- 1, as: UInt8.self) == 0 { n &-= 1 }
+        let b = Array(UnsafeRawBufferPointer(start: p, count: n))
+        if let t = String(validating: b, as: UTF8.self) { return .text(t) }
+        return .bytes(b)
     }
 }
 

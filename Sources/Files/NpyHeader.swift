@@ -1,13 +1,17 @@
 // The header of a NumPy `.npy` file (format versions 1.0, 2.0 and 3.0): magic, version, and the Python dict
-// literal `{'descr': '<f4', 'fortran_order': False, 'shape': (1000, 384), }`. Only plain numeric dtypes are
-// accepted; object arrays (which `np.load` would unpickle), structured, string, complex and datetime dtypes
-// are refused with the reason. The header is parsed as text, never evaluated.
+// literal `{'descr': '<f4', 'fortran_order': False, 'shape': (1000, 384), }`. Plain numeric dtypes and
+// fixed-width strings (`<U8` UTF-32, `|S8` bytes — how `np.savez(ids=np.array(["doc_1", …]))` stores ids) are
+// accepted; object arrays (which `np.load` would unpickle), structured, complex and datetime dtypes are
+// refused with the reason. The header is parsed as text, never evaluated.
 
 public enum NpyElementType: String, Sendable {
     case float16, float32, float64
     case int8, int16, int32, int64, uint8, uint16, uint32, uint64, bool
+    /// `U<n>`: n UTF-32 code units per element, padded with NULs. `S<n>`: n bytes, padded with NULs.
+    case unicode, bytes
 
     public var isFloat: Bool { self == .float16 || self == .float32 || self == .float64 }
+    public var isString: Bool { self == .unicode || self == .bytes }
     public var isSignedInteger: Bool { [.int8, .int16, .int32, .int64].contains(self) }
 }
 
@@ -35,11 +39,17 @@ public struct NpyDType: Equatable, Sendable {
         let sizeText = String(decoding: u[(k + 1)...], as: UTF8.self)
         switch kind {
         case UInt8(ascii: "O"):
-            throw FilesError("object arrays are not supported (dtype '\(descr)'; Strata never unpickles)")
+            throw FilesError("object arrays are not supported (dtype '\(descr)'; Strata never unpickles; "
+                             + "save strings with a fixed-width dtype: np.array(ids, dtype=str))")
         case UInt8(ascii: "V"):
             throw FilesError("structured or void dtypes are not supported (dtype '\(descr)')")
         case UInt8(ascii: "U"), UInt8(ascii: "S"), UInt8(ascii: "a"):
-            throw FilesError("string dtypes are not supported (dtype '\(descr)')")
+            // A width of 0 (`<U0`) has no bytes per element: nothing to read, and a divisor of zero later.
+            guard let n = Int(sizeText), n >= 1, n <= 1 << 24 else { throw FilesError("unsupported dtype '\(descr)'") }
+            type = kind == UInt8(ascii: "U") ? .unicode : .bytes
+            itemSize = kind == UInt8(ascii: "U") ? n &* 4 : n
+            bigEndian = big && kind == UInt8(ascii: "U")
+            return
         case UInt8(ascii: "c"):
             throw FilesError("complex dtypes are not supported (dtype '\(descr)')")
         case UInt8(ascii: "M"), UInt8(ascii: "m"):

@@ -13,6 +13,11 @@ public final class NpzArchive {
         entries = try ZipDirectory.entries(file)
     }
 
+    /// The archive file's stamp and mtime when opened (see `ReadableFile`): a packed member is reused under an
+    /// equal stamp.
+    public var stamp: [Int64] { file.stamp }
+    public var modified: Double { file.modified }
+
     /// Array names as `np.load(...).files` lists them (member names without `.npy`).
     public var arrayNames: [String] { entries.map { NpzArchive.arrayName($0.name) } }
 

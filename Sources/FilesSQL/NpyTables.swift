@@ -12,7 +12,7 @@ final class ReadNpyTable: VirtualTable {
         parameters: [.required("files", ".npy files (np.save): a path or glob")],
         columns: [SQLColumn("i", "INTEGER", "row index (first axis)"),
                   SQLColumn("vector", "BLOB", "the row as a float32 vector (arrays of 2 or more dimensions)"),
-                  SQLColumn("value", "", "the element (1-D arrays): INTEGER for integer dtypes, REAL for floats")],
+                  SQLColumn("value", "", "the element (1-D arrays): INTEGER for integer dtypes, REAL for floats, TEXT for strings")],
         returns: "one row per row of the array")
 
     static let npz = SQLDeclaration(
@@ -22,7 +22,7 @@ final class ReadNpyTable: VirtualTable {
         columns: [SQLColumn("array", "TEXT", "the array's name in the archive (np.load(...).files)"),
                   SQLColumn("i", "INTEGER", "row index (first axis)"),
                   SQLColumn("vector", "BLOB", "the row as a float32 vector (arrays of 2 or more dimensions)"),
-                  SQLColumn("value", "", "the element (1-D arrays): INTEGER for integer dtypes, REAL for floats")],
+                  SQLColumn("value", "", "the element (1-D arrays): INTEGER for integer dtypes, REAL for floats, TEXT for strings")],
         returns: "one row per row of each array")
 
     static let npySignature = npy.tableSignature
@@ -54,8 +54,16 @@ final class ReadNpyTable: VirtualTable {
             next += 1
             ops.append(op)
         }
+        var tokens = ops.map { "i" + $0 + "?" }
+        // `WHERE array = 'emb'` reads that member only, as the array argument does: the other members are
+        // never opened (nor inflated). SQLite re-checks the constraint, so it stays exact.
+        if isArchive, let c = info.constraints.first(where: { $0.column == 0 && $0.op == .eq && $0.isUsable }) {
+            info.use(c, argumentIndex: next, omit: false)
+            next += 1
+            tokens.append("array=?")
+        }
         info.indexNumber = binding.mask
-        info.setIndexString(ops.map { "i" + $0 + "?" }.joined(separator: " AND "))
+        info.setIndexString(tokens.joined(separator: " AND "))
         info.estimatedCost = ops.contains("=") ? 10 : (ops.isEmpty ? 1_000_000 : 100_000)
         info.estimatedRows = ops.contains("=") ? 1 : 100_000
         if info.orderBy.count == 1, info.orderBy[0].column == indexColumn, !info.orderBy[0].descending, !isArchive {
@@ -106,10 +114,17 @@ final class NpyCursor: VirtualTableCursor {
         highest = Int.max
         var arg = values.compactMap { $0 }.count
         // SQLite re-checks these constraints (omit is false), so bounds may be loose but never too tight.
-        for op in (indexString ?? "").split(separator: " ").filter({ $0.hasPrefix("i") }) {
+        var onlyArray: String? = nil
+        var noArray = false
+        for op in (indexString ?? "").split(separator: " ").filter({ $0.hasPrefix("i") || $0.hasPrefix("array") }) {
             guard arg < arguments.count else { break }
             let a = arguments[arg]
             arg += 1
+            if op == "array=?" {
+                // A name that is not text (or NULL) matches no member's name.
+                if a.type == .text { onlyArray = a.text } else { noArray = true }
+                continue
+            }
             guard a.type == .integer || a.type == .real else { continue }
             let d = a.type == .integer ? Double(a.int64) : a.double
             func bound(_ v: Double) -> Int {
@@ -138,6 +153,10 @@ final class NpyCursor: VirtualTableCursor {
                 members = [k]
             } else {
                 members = Array(a.entries.indices)
+            }
+            if noArray { members = [] }
+            if let only = onlyArray {
+                members = members.filter { NpzArchive.arrayName(a.entries[$0].name) == only }
             }
         } else {
             archive = nil
@@ -222,6 +241,8 @@ final class NpyCursor: VirtualTableCursor {
             switch try translatingErrorsNamed({ try a.value(r) }) {
             case .integer(let v): context.result(v)
             case .real(let v): context.result(v)
+            case .text(let v): context.result(v)
+            case .bytes(let v): context.result(blob: v)
             }
         default:
             context.resultNull()

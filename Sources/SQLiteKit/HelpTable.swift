@@ -32,7 +32,7 @@ public enum HelpTable {
             "{\"name\":\(jsonStringLiteral($0.name)),\"doc\":\(jsonStringLiteral($0.doc)),\"required\":\($0.required)}"
         }
         let cols = d.columns.map {
-            "{\"name\":\(jsonStringLiteral($0.name)),\"type\":\(jsonStringLiteral($0.type)),\"doc\":\(jsonStringLiteral($0.doc))}"
+            "{\"name\":\(jsonStringLiteral($0.name)),\"type\":\(jsonStringLiteral($0.hidden ? ($0.type + " HIDDEN").trimmingWhitespace() : $0.type)),\"doc\":\(jsonStringLiteral($0.doc))}"
         }
         return [.text(d.name), .text(d.kind.rawValue), .text(d.safety.rawValue), .integer(d.readsFiles ? 1 : 0),
                 .text(d.signature), .text(d.helpLine), .text("[" + params.joined(separator: ",") + "]"),

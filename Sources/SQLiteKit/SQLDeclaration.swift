@@ -33,11 +33,14 @@ public struct SQLColumn: Sendable, Equatable {
     /// The declared type (`TEXT`, `INTEGER`, `REAL`, `BLOB`, or empty for any).
     public var type: String
     public var doc: String
+    /// Left out of `SELECT *` (a table function declares it after its parameters; see TableFunctionSignature).
+    public var hidden: Bool
 
-    public init(_ name: String, _ type: String, _ doc: String) {
+    public init(_ name: String, _ type: String, _ doc: String, hidden: Bool = false) {
         self.name = name
         self.type = type
         self.doc = doc
+        self.hidden = hidden
     }
 }
 
@@ -118,12 +121,13 @@ public struct SQLDeclaration: Sendable {
     public var tableSignature: TableFunctionSignature {
         TableFunctionSignature(
             name: name,
-            columns: columns.map { "\($0.name) \($0.type) -- \($0.doc)" },
+            columns: columns.filter { !$0.hidden }.map { "\($0.name) \($0.type) -- \($0.doc)" },
             // A parameter named like an output column (log_formats' `format`) gets `_arg` on its HIDDEN column;
             // messages and help keep the parameter's own name.
             parameters: parameters.map { p in
                 .init(columns.contains { $0.name == p.name } ? p.name + "_arg" : p.name, required: p.required)
-            })
+            },
+            hiddenColumns: columns.filter(\.hidden).map { "\($0.name) \($0.type) HIDDEN -- \($0.doc)" })
     }
 }
 

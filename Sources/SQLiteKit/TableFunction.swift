@@ -23,23 +23,32 @@ public struct TableFunctionSignature: Sendable {
     /// `-- comment` documents the column in the schema (SQLite keeps comments in declarations).
     public var columns: [String]
     public var parameters: [Parameter]
+    /// HIDDEN output columns, declared after the parameters: SQLite maps `f(a, b)` to the HIDDEN columns in
+    /// order, so an output column that `SELECT *` leaves out must come after them.
+    public var hiddenColumns: [String]
 
-    public init(name: String, columns: [String], parameters: [Parameter]) {
+    public init(name: String, columns: [String], parameters: [Parameter], hiddenColumns: [String] = []) {
         self.name = name
         self.columns = columns
         self.parameters = parameters
+        self.hiddenColumns = hiddenColumns
     }
 
     /// Index of the first parameter column.
     public var firstParameterColumn: Int32 { Int32(columns.count) }
 
+    /// Index of the first HIDDEN output column (after the parameters).
+    public var firstHiddenColumn: Int32 { Int32(columns.count + parameters.count) }
+
     public var declaration: String {
         // Each column is `definition [-- comment]`; a comment must end its line, so the comma goes before it.
-        var defs: [(definition: String, comment: String?)] = columns.map { col in
+        func split(_ col: String) -> (definition: String, comment: String?) {
             guard let r = col.range(of: "--") else { return (col.trimmingWhitespace(), nil) }
             return (col[..<r.lowerBound].trimmingWhitespace(), String(col[r.lowerBound...]))
         }
+        var defs = columns.map(split)
         defs += parameters.map { ("\"\($0.name)\" HIDDEN", nil) }
+        defs += hiddenColumns.map(split)
         let lines = defs.enumerated().map { i, d in
             "  " + d.definition + (i < defs.count - 1 ? "," : "") + (d.comment.map { "  " + $0 } ?? "")
         }

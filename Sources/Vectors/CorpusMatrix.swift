@@ -33,6 +33,9 @@ public final class CorpusMatrix {
     let idsAscending: Bool
     private let idIndex: [Int64: Int32]
 
+    /// Rows set aside as not valid vectors (`packingChecked`, BadRows.swift); set once, before it is shared.
+    public internal(set) var badRows = BadRows()
+
     /// Rows are capped so that row indices fit `Int32` (BLAS takes 32-bit sizes).
     public static let maxRows = Int(Int32.max)
 

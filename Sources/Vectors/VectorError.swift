@@ -29,3 +29,44 @@ public enum VectorError: Error, Equatable, CustomStringConvertible {
         }
     }
 }
+
+/// What is wrong with a vector's bytes, in one place: knn_match's bad-row errors and `vec_check` both say
+/// it with these words, so a data-quality query finds exactly the rows a search complains about.
+public enum VectorDiagnosis {
+    /// The problem with `bytes` as a little-endian float32 vector (with `expected` dimensions when given),
+    /// or nil when it is a valid vector. A blob that is really float64 (`np.float64(...).tobytes()`, the
+    /// usual mistake) is named as such: see `float64Hint`.
+    public static func diagnose(_ bytes: UnsafeRawBufferPointer, expected: Int? = nil) -> String? {
+        guard bytes.count % 4 == 0 else {
+            return VectorError.blobLength(bytes.count).description + float64Hint(bytes, expected: expected)
+        }
+        guard bytes.count > 0, let base = bytes.baseAddress else { return VectorError.empty.description }
+        let n = bytes.count / 4
+        guard n <= Vector.maxDimensions else { return VectorError.tooManyDimensions(n).description }
+        if let expected, n != expected {
+            return "\(n) dimensions, expected \(expected)" + float64Hint(bytes, expected: expected)
+        }
+        if let bad = firstNonFinite(base, n) {
+            return VectorError.nonFinite(index: bad).description + float64Hint(bytes, expected: expected)
+        }
+        return nil
+    }
+
+    /// ` — float64 bytes? …` when `bytes` read as float64 make a plausible vector: every value finite, some
+    /// of ordinary size (1e-6 … 1e12), and, when `expected` is known, exactly `expected` of them. Float32
+    /// data read as float64 gives values around 1e-13 or smaller, so it is not mistaken for float64.
+    public static func float64Hint(_ bytes: UnsafeRawBufferPointer, expected: Int?) -> String {
+        guard bytes.count >= 8, bytes.count % 8 == 0 else { return "" }
+        let n = bytes.count / 8
+        if let expected, n != expected { return "" }
+        var ordinary = false
+        for i in 0..<n {
+            let v = Double(bitPattern: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: i &* 8, as: UInt64.self)))
+            guard v.isFinite, v.magnitude < 1e12 else { return "" }
+            if v.magnitude >= 1e-6 { ordinary = true }
+        }
+        guard ordinary else { return "" }
+        return " — float64 bytes? its \(bytes.count) bytes read as float64 are \(n) finite values; store "
+            + "float32 (np.asarray(v, dtype=np.float32).tobytes())"
+    }
+}

@@ -12,17 +12,24 @@ final class KNNMatchTable: VirtualTable {
     static let sql = SQLDeclaration(
         "knn_match", kind: .tableFunction, safety: .directOnly,
         parameters: [
-            .required("corpus", "'table.column' or 'schema.table.column' of float32 vectors, or a .npy file"),
-            .required("query", "a vector (BLOB or JSON array), or 'table.column' / a .npy file for a batch"),
-            .required("k", "how many neighbours per query (1 to 10000)"),
+            .required("corpus", "'table.column' or 'schema.table.column' of float32 vectors, a .npy file, or 'f.npz:member'"),
+            .required("query", "a vector (BLOB, JSON array, or a 1-D .npy/.npz member), or 'table.column' / a 2-D file for a batch"),
+            .required("k", "how many neighbours per query (1 to 100000)"),
             .optional("metric", "cosine (default), l2 or dot"),
             .optional("filter", "an SQL expression over the corpus table's columns (WHERE clause text)"),
+            .optional("ids", "the corpus table's id column, or the .npz member / .npy file of ids, returned as corpus_id"),
+            .optional("skip_bad", "1: leave out corpus rows that are not valid vectors (count in skipped) instead of failing"),
         ],
         columns: [
-            SQLColumn("query_id", "INTEGER", "rowid of the query row (batch); NULL for a single query vector"),
-            SQLColumn("id", "INTEGER", "rowid of the corpus row"),
+            SQLColumn("query_id", "INTEGER", "rowid of the query row (batch; row index for a file); NULL for a single query vector"),
+            SQLColumn("corpus_rowid", "INTEGER", "rowid of the corpus row (0-based row index for a file) — not your own id column"),
             SQLColumn("distance", "REAL", "cosine: 1 - cos; l2: Euclidean; dot: -(inner product). Smaller is closer"),
-            SQLColumn("rank", "INTEGER", "1..k by distance per query, ties broken by the smaller id"),
+            SQLColumn("rank", "INTEGER", "1..k by distance per query, ties broken by the smaller corpus_rowid"),
+            SQLColumn("corpus_id", "", "the row's value of the ids argument (your id: text or integer); NULL without ids"),
+            SQLColumn("id", "INTEGER", "corpus_rowid under its former name (kept for queries written before corpus_rowid)",
+                      hidden: true),
+            SQLColumn("skipped", "INTEGER", "corpus rows left out as not valid vectors (skip_bad => 1); 0 otherwise",
+                      hidden: true),
         ],
         returns: "the k nearest corpus rows to each query")
     static let signature = sql.tableSignature
@@ -32,13 +39,6 @@ final class KNNMatchTable: VirtualTable {
     let owner: Int
     /// Openers for arguments that name files, keyed by lowercase extension without the dot.
     let fileCorpora: [String: FileCorpusOpener]
-
-    init(connection: Connection, fileCorpora: [String: FileCorpusOpener]) {
-        self.connection = connection
-        self.owner = CorpusCache.shared.makeOwner()
-        self.fileCorpora = fileCorpora
-    }
-
     /// Commits, rollbacks and savepoint rollbacks on this connection (see KNNCacheStamp.swift).
     let watch: TransactionWatch
     /// The watch's statement count at the last cache decision: unchanged means no statement started since.
@@ -46,14 +46,23 @@ final class KNNMatchTable: VirtualTable {
     /// knn_match calls running on this connection: a filter may call knn_match, whose filter may call it...
     var depth = 0
     static let maxDepth = 4
+
+    init(connection: Connection, fileCorpora: [String: FileCorpusOpener]) {
+        self.connection = connection
+        self.owner = CorpusCache.shared.makeOwner()
+        self.fileCorpora = fileCorpora
+        self.watch = TransactionWatch.of(connection)
+    }
+
     /// The opener when `spec` names a file: it ends in `.<extension>` (any case) of a registered opener.
     /// A column literally called `npy` is written quoted (`'t."npy"'`), which ends in a quote.
+    /// An archive's member is written after a colon: `'run.npz:embeddings'`.
     func fileOpener(for spec: String) -> FileCorpusOpener? {
         let lower = spec.asciiLowercased
         for (ext, opener) in fileCorpora where lower.utf8.count > ext.utf8.count &+ 1 && lower.hasSuffix("." + ext) {
-        self.watch = TransactionWatch.of(connection)
             return opener
         }
+        for (ext, opener) in fileCorpora where ext == "npz" && lower.contains(".npz:") { return opener }
         return nil
     }
 
@@ -128,7 +137,7 @@ final class KNNMatchTable: VirtualTable {
         guard !orderBy.isEmpty, orderBy.allSatisfy({ !$0.descending }) else { return false }
         var cols = orderBy.map(\.column)
         if cols.first == 0 { cols.removeFirst() } else if !single { return false }
-        return cols.isEmpty || cols == [3] || cols == [2] || cols == [2, 1]
+        return cols.isEmpty || cols == [3] || cols == [2] || cols == [2, 1] || cols == [2, signature.firstHiddenColumn]
     }
 
     /// Whether a plan-time corpus name has a cached matrix (freshness is checked when the query runs).
@@ -169,9 +178,8 @@ final class KNNMatchTable: VirtualTable {
         if keep, let m = CorpusCache.shared.lookup(key, stamp: stamp) { return (m, nil) }
         let name = reference.display
         func pack() throws -> (CorpusMatrix, Scores?) {
-            let limits = KNNMatchTable.packingLimits()
-            return try scoring.map { try CorpusMatrix.packing(source, name: name, scoring: $0, limits: limits) }
-                ?? (try CorpusMatrix(source: source, name: name, limits: limits), nil)
+            // Bad rows are set aside with their diagnosis (corpus.badRows), not thrown: see `checkBadRows`.
+            try CorpusMatrix.packingChecked(source, name: name, scoring: scoring, limits: KNNMatchTable.packingLimits())
         }
         var packed: (CorpusMatrix, Scores?)
         do {
@@ -253,6 +261,12 @@ final class KNNMatchCursor: VirtualTableCursor {
     private var queryIDs: [Int64?] = []
     private var neighbors: [Neighbor] = []
     private var ranks: [Int] = []
+    /// The `ids` argument's value for each neighbour (NULL without it).
+    private var corpusIDs: [SQLValue] = []
+    /// Where corpus_id comes from, for this statement.
+    private var idLookup = CorpusIDLookup.none
+    /// Bad corpus rows left out (skip_bad) for the current results.
+    private var skipped: Int64 = 0
     private var position = 0
     private var rowNumber: Int64 = 1
 
@@ -274,24 +288,10 @@ final class KNNMatchCursor: VirtualTableCursor {
     init(table: KNNMatchTable) { self.table = table }
 
     func filter(indexNumber: Int32, indexString: String?, arguments: SQLArguments) throws {
-        queryIDs = []; neighbors = []; ranks = []; position = 0; rowNumber = 1; batch = nil
+        queryIDs = []; neighbors = []; ranks = []; corpusIDs = []; position = 0; rowNumber = 1; batch = nil
+        idLookup = .none; skipped = 0
         let values = KNNMatchTable.signature.parameterValues(mask: TablePlan(indexNumber: indexNumber, indexString: indexString).parameterMask, arguments: arguments)
         let db = table.connection
-
-        guard let corpusArg = values[0], corpusArg.type == .text else {
-            throw SQLError("corpus must be 'table.column' or 'schema.table.column', got \(describe(values[0]))")
-        }
-        let k = try parseK(values[2])
-        let metric = try parseMetric(values[3])
-        let reference: CorpusReference
-        if let opener = table.fileOpener(for: corpusArg.text) {
-            reference = .file(path: corpusArg.text, opener: opener)
-        } else {
-            reference = .column(try db.resolveColumn(corpusArg.text, role: "corpus"))
-        }
-        let filter: CompiledFilter?
-        if let f = values[4], f.type != .null {
-            guard case .column(let column) = reference else {
         // A filter that calls knn_match whose filter calls knn_match... (one read from a table can name itself)
         // would recurse until the stack ran out: a few levels are plenty for any real query.
         guard table.depth < KNNMatchTable.maxDepth else {
@@ -300,6 +300,31 @@ final class KNNMatchCursor: VirtualTableCursor {
         }
         table.depth &+= 1
         defer { table.depth &-= 1 }
+
+        guard let corpusArg = values[0], corpusArg.type == .text else {
+            throw SQLError("corpus must be 'table.column' or 'schema.table.column', got \(describe(values[0]))")
+        }
+        let k = try parseK(values[2])
+        let metric = try parseMetric(values[3])
+        let idsName = try parseIDs(values[5])
+        let skipBad = try parseSkipBad(values[6])
+        let reference: CorpusReference
+        if let opener = table.fileOpener(for: corpusArg.text) {
+            // A 1-D array is one vector: a query, not a corpus.
+            reference = .file(path: corpusArg.text, opener: { path in
+                let file = try opener(path)
+                if let shape = file.singleVectorShape {
+                    throw SQLError("'\(path)': needs a 2-D array (rows × dimensions), got shape \(shape)")
+                }
+                return file
+            })
+        } else {
+            reference = .column(try db.resolveColumn(corpusArg.text, role: "corpus"))
+        }
+        if let idsName { idLookup = try CorpusIDLookup(db, reference: reference, ids: idsName) }
+        let filter: CompiledFilter?
+        if let f = values[4], f.type != .null {
+            guard case .column(let column) = reference else {
                 throw SQLError("a filter needs a table corpus; \(reference.display) is a file")
             }
             filter = try CompiledFilter(db, table: column, expression: f.text)
@@ -313,6 +338,9 @@ final class KNNMatchCursor: VirtualTableCursor {
         case .null:
             query = .none
         case .blob:
+            if let what = values[1].flatMap({ SQLiteVecSubtype.foreign($0.subtype) }) {
+                throw SQLError(SQLiteVecSubtype.refusal("query is \(what)"))
+            }
             query = .vector(try values[1].map { arg in
                 try arg.withBlobBytes { bytes in try vectorError { try VectorView(blob: bytes).toArray() } }
             } ?? [])
@@ -321,7 +349,15 @@ final class KNNMatchCursor: VirtualTableCursor {
             if text.trimmingSpaces.hasPrefix("[") {
                 query = .vector(try vectorError { try values[1]?.withTextBytes { try parseJSONVector($0) } ?? [] })
             } else if let opener = table.fileOpener(for: text) {
-                query = .file(path: text, opener: opener)
+                // A 1-D array (`np.save(f, q)`) is one query vector; a 2-D one a batch.
+                let file = try opener(text)
+                if file.singleVectorShape != nil {
+                    var values: [Float] = []
+                    try file.source.forEachRow { _, v in if let v { values = v.toArray() } }
+                    query = .vector(try vectorError { try values.float32Bytes.withUnsafeBytes { try VectorView(blob: $0).toArray() } })
+                } else {
+                    query = .file(path: text, opener: opener)
+                }
             } else {
                 query = .table(try db.resolveColumn(text, role: "query"))
             }
@@ -337,10 +373,9 @@ final class KNNMatchCursor: VirtualTableCursor {
             scoring = v.withVectorView { KNNEngine.scoringVector($0, metric: metric) }
         }
         let (corpus, scores) = try knnErrors(reference) { try table.corpus(for: reference, scoring: scoring) }
-        let subset = try filter.map { corpus.rowIndices(ofIDs: try $0.rowids()) }
-            if let what = values[1].flatMap({ SQLiteVecSubtype.foreign($0.subtype) }) {
-                throw SQLError(SQLiteVecSubtype.refusal("query is \(what)"))
-            }
+        let filtered = try filter.map { try $0.rowids() }
+        skipped = try checkBadRows(corpus, reference, filtered: filtered, skip: skipBad)
+        let subset = filtered.map { corpus.rowIndices(ofIDs: $0) }
 
         switch query {
         case .none:
@@ -352,7 +387,7 @@ final class KNNMatchCursor: VirtualTableCursor {
                                          limits: KNNMatchTable.scoringLimits)
                 }
             }
-            append(queryID: nil, found)
+            try append(queryID: nil, found)
         case .table(let q):
             batch = Batch(corpus: corpus, reader: try ColumnReader(db, q), name: q.display, k: k, metric: metric,
                           subset: subset)
@@ -397,19 +432,40 @@ final class KNNMatchCursor: VirtualTableCursor {
                 try KNNEngine.searchBatch(b.corpus, queries: queries, range: range, k: b.k,
                                           metric: b.metric, rows: b.subset, limits: KNNMatchTable.scoringLimits)
             }
-            queryIDs = []; neighbors = []; ranks = []; position = 0
+            queryIDs = []; neighbors = []; ranks = []; corpusIDs = []; position = 0
             for (i, found) in results.enumerated() where range.lowerBound &+ i < queries.rows {
-                append(queryID: queries.id(at: range.lowerBound &+ i), found)
+                try append(queryID: queries.id(at: range.lowerBound &+ i), found)
             }
             if finished { batch = nil }
         }
     }
 
-    private func append(queryID: Int64?, _ found: [Neighbor]) {
+    /// Bad corpus rows that could be answers — every one without a filter, those the filter matches with
+    /// one — fail the query, naming the first and why (the words of vec_check); with `skip` they are left out
+    /// and counted (the hidden `skipped` column). Rows the filter excludes never matter.
+    private func checkBadRows(_ corpus: CorpusMatrix, _ reference: CorpusReference, filtered: [Int64]?,
+                              skip: Bool) throws -> Int64 {
+        let bad = corpus.badRows
+        guard !bad.isEmpty else { return 0 }
+        let hits = filtered.map { bad.positions(in: $0) } ?? Array(0..<bad.count)
+        guard let first = hits.first else { return 0 }
+        if skip { return Int64(hits.count) }
+        let row = reference.isFile ? "row \(bad.ids[first]) of \(reference.display)" : "rowid \(bad.ids[first]) of \(reference.display)"
+        let others = hits.count > 1 ? "\(hits.count) bad rows in all; " : ""
+        var check = ""
+        if case .column(let c) = reference {
+            let dims = corpus.rows > 0 ? ", \(corpus.dimensions)" : ""
+            check = ", vec_check(\(quoteIdentifierIfNeeded(c.column))\(dims)) lists them"
+        }
+        throw SQLError("\(row): \(bad.reason(at: first)) (\(others)skip_bad => 1 leaves them out\(check))")
+    }
+
+    private func append(queryID: Int64?, _ found: [Neighbor]) throws {
         for (i, n) in found.enumerated() {
             queryIDs.append(queryID)
             neighbors.append(n)
             ranks.append(i &+ 1)
+            corpusIDs.append(try idLookup.value(for: n.id))
         }
     }
 
@@ -429,6 +485,9 @@ final class KNNMatchCursor: VirtualTableCursor {
         case 1: context.result(neighbors[position].id)
         case 2: context.result(neighbors[position].distance)
         case 3: context.result(ranks[position])
+        case 4: context.result(corpusIDs[position])
+        case KNNMatchTable.signature.firstHiddenColumn: context.result(neighbors[position].id)
+        case KNNMatchTable.signature.firstHiddenColumn &+ 1: context.result(skipped)
         default: context.resultNull()
         }
     }
@@ -465,6 +524,27 @@ private func parseK(_ a: SQLArgument?) throws -> Int {
     default:
         throw bad
     }
+}
+
+private func parseIDs(_ a: SQLArgument?) throws -> String? {
+    guard let a, a.type != .null else { return nil }
+    guard a.type == .text, !a.text.trimmingSpaces.isEmpty else {
+        throw SQLError("ids must name the corpus table's id column, or the .npz member / .npy file of ids, got \(describe(a))")
+    }
+    return a.text.trimmingSpaces
+}
+
+private func parseSkipBad(_ a: SQLArgument?) throws -> Bool {
+    guard let a, a.type != .null else { return false }
+    if a.type == .integer, a.int64 == 0 || a.int64 == 1 { return a.int64 == 1 }
+    if a.type == .text {
+        switch a.text.trimmingSpaces.asciiLowercased {
+        case "true", "1", "yes": return true
+        case "false", "0", "no": return false
+        default: break
+        }
+    }
+    throw SQLError("skip_bad must be 0 or 1 (true/false), got \(describe(a))")
 }
 
 private func parseMetric(_ a: SQLArgument?) throws -> Metric {

@@ -18,6 +18,13 @@ struct ResolvedColumn {
     var quotedTable: String { "\(quoteIdentifier(schema)).\(quoteIdentifier(table))" }
 }
 
+/// `name` as written in SQL: bare when it is a plain identifier, else double-quoted.
+func quoteIdentifierIfNeeded(_ s: String) -> String {
+    let plain = !s.isEmpty && s.utf8.allSatisfy { ($0 >= 97 && $0 <= 122) || ($0 >= 65 && $0 <= 90) || ($0 >= 48 && $0 <= 57) || $0 == 95 }
+        && !(s.utf8.first.map { $0 >= 48 && $0 <= 57 } ?? true)
+    return plain ? s : quoteIdentifier(s)
+}
+
 /// `"name"` with embedded double quotes doubled.
 func quoteIdentifier(_ s: String) -> String { "\"" + s.replacingAll("\"", with: "\"\"") + "\"" }
 
@@ -127,27 +134,35 @@ extension Connection {
 }
 
 /// Streams `SELECT rowid, column FROM table ORDER BY rowid` as vectors (float32 BLOBs or JSON text).
-struct TableColumnSource: CorpusSource {
+struct TableColumnSource: BadRowReporting {
     let connection: Connection
     let column: ResolvedColumn
 
     func forEachRow(_ body: (Int64, VectorView?) throws -> Void) throws {
+        try forEachRow(body, bad: nil)
+    }
+
+    func forEachRow(_ body: (Int64, VectorView?) throws -> Void, bad: (Int64, String) throws -> Void) throws {
+        try withoutActuallyEscaping(bad) { bad in try forEachRow(body, bad: Optional(bad)) }
+    }
+
+    private func forEachRow(_ body: (Int64, VectorView?) throws -> Void, bad: ((Int64, String) throws -> Void)?) throws {
         let reader = try ColumnReader(connection, column)
         // The shell's progress line: rows come in rowid order, so the last rowid against max(rowid) says how
         // far packing has come without counting the table first.
         let progress = ScanProgress.begin("knn_match \(column.display)", total: ScanProgress.isEnabled ? maxRowid() : 0,
                                           unit: .rows)
         guard progress != 0 else {
-            _ = try reader.read(limit: .max, body)
+            _ = try reader.read(limit: .max, body, bad: bad)
             return
         }
         defer { ScanProgress.end(progress) }
         var rows = 0
-        _ = try reader.read(limit: .max) { id, vector in
+        _ = try reader.read(limit: .max, { id, vector in
             rows &+= 1
             if rows & 0xFFF == 0 { ScanProgress.advance(progress, to: id) }
             try body(id, vector)
-        }
+        }, bad: bad)
     }
 
     private func maxRowid() -> Int64 {
@@ -173,8 +188,10 @@ final class ColumnReader {
     }
 
     /// Hands rows to `body` until `limit` non-NULL vectors were read or the table ends (then `exhausted`).
+    /// A row that cannot be read as a vector goes to `bad` with the reason when given, else is an error.
     @discardableResult
-    func read(limit: Int, _ body: (Int64, VectorView?) throws -> Void) throws -> Int {
+    func read(limit: Int, _ body: (Int64, VectorView?) throws -> Void,
+              bad: ((Int64, String) throws -> Void)? = nil) throws -> Int {
         var vectors = 0
         let st = statement
         let name = column.display
@@ -193,14 +210,18 @@ final class ColumnReader {
                 continue
             case .blob:
                 try st.withBlobBytes(at: 1) { bytes in
-                    // Length checks here; NaN/Inf are found by the engine while it computes norms.
-                    let problem: VectorError?
-                    if bytes.count % 4 != 0 { problem = .blobLength(bytes.count) }
-                    else if bytes.isEmpty { problem = .empty }
-                    else if bytes.count / 4 > Vector.maxDimensions { problem = .tooManyDimensions(bytes.count / 4) }
-                    else { problem = nil }
+                    // Length checks here; NaN/Inf are found by the engine while it computes norms (or by
+                    // CheckedSource, which also names a float64 blob).
+                    let problem: String?
+                    if bytes.count % 4 != 0 || bytes.isEmpty || bytes.count / 4 > Vector.maxDimensions {
+                        problem = VectorDiagnosis.diagnose(bytes) ?? VectorError.empty.description
+                    } else {
+                        problem = nil
+                    }
                     guard problem == nil, let base = bytes.baseAddress else {
-                        throw KNNError.badRow(corpus: name, id: id, reason: (problem ?? .empty).description)
+                        let reason = problem ?? VectorError.empty.description
+                        if let bad { return try bad(id, reason) }
+                        throw KNNError.badRow(corpus: name, id: id, reason: reason)
                     }
                     try body(id, VectorView(unchecked: base, count: bytes.count / 4))
                 }
@@ -210,12 +231,14 @@ final class ColumnReader {
                     var text = st.text(at: 1)
                     values = try text.withUTF8 { try parseJSONVector($0) }
                 } catch let e as VectorError {
+                    if let bad { try bad(id, e.description); continue }
                     throw KNNError.badRow(corpus: name, id: id, reason: e.description)
                 }
                 try values.withVectorView { try body(id, $0) }
             case .integer, .real:
-                throw KNNError.badRow(corpus: name, id: id,
-                                      reason: VectorError.wrongType(st.type(at: 1).sqlName).description)
+                let reason = VectorError.wrongType(st.type(at: 1).sqlName).description
+                if let bad { try bad(id, reason); continue }
+                throw KNNError.badRow(corpus: name, id: id, reason: reason)
             }
             vectors &+= 1
         }
@@ -325,4 +348,56 @@ func parenthesesStayOpen(_ sql: String) -> Bool {
         i += 1
     }
     return true
+}
+
+/// Where knn_match's `corpus_id` comes from: the corpus table's own id column (looked up by rowid for the k
+/// rows returned, never for the whole table), or a file's companion array of ids (row i's id for row i).
+enum CorpusIDLookup {
+    case none
+    case column(Statement)
+    case file(CorpusKeys)
+
+    init(_ db: Connection, reference: CorpusReference, ids: String) throws {
+        switch reference {
+        case .column(let c):
+            // A column of the corpus's own table; `ids => 'doc_id'` or a quoted name (`'"doc id"'`).
+            let name = splitQualifiedName(ids).flatMap { $0.count == 1 ? $0[0] : nil } ?? ids
+            let st = try db.prepare("PRAGMA \(quoteIdentifier(c.schema)).table_xinfo(\(quoteIdentifier(c.table)))")
+            var found: String? = nil
+            while try st.step() {
+                if found == nil, st.text(at: 1).asciiLowercased == name.asciiLowercased { found = st.text(at: 1) }
+            }
+            guard let found else { throw SQLError("ids: no such column: \(c.table).\(name)") }
+            self = .column(try db.prepare(
+                "SELECT \(quoteIdentifier(found)) FROM \(c.quotedTable) WHERE rowid = ?1"))
+        case .file(let path, let opener):
+            let file = try opener(path)
+            guard let open = file.openIDs else { throw SQLError("ids: \(reference.display) has no companion ids") }
+            let keys = try open(ids)
+            if let rows = file.source.rowCountHint, rows != keys.count {
+                throw SQLError("ids \(keys.name) has \(keys.count) rows, the corpus \(reference.display) has \(rows)")
+            }
+            self = .file(keys)
+        }
+    }
+
+    /// The id of the corpus row with rowid (or row index) `id`.
+    func value(for id: Int64) throws -> SQLValue {
+        switch self {
+        case .none:
+            return .null
+        case .column(let st):
+            st.reset()
+            try st.bind(.integer(id), at: 1)
+            return try st.step() ? st.value(at: 0) : .null
+        case .file(let keys):
+            guard id >= 0, id < Int64(keys.count) else { return .null }
+            switch try keys.key(Int(id)) {
+            case .integer(let v): return .integer(v)
+            case .real(let v): return .real(v)
+            case .text(let v): return .text(v)
+            case .blob(let v): return .blob(v)
+            }
+        }
+    }
 }

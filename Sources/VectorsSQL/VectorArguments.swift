@@ -73,3 +73,43 @@ extension SQLContext {
         if let v = optional { result(v) } else { resultNull() }
     }
 }
+
+/// `vec_check(v [, dims])`'s answer: what is wrong with argument 0 as a vector (with `dims` dimensions when
+/// argument 1 is given), or nil when it is valid or NULL. The words are `VectorDiagnosis`'s, the same as
+/// knn_match's bad-row errors. Only a bad `dims` argument is an error.
+func vectorProblem(_ args: SQLArguments) throws -> String? {
+    let expected = try dimsArgument(args)
+    let arg = args[0]
+    switch arg.type {
+    case .null:
+        return nil
+    case .blob:
+        return arg.withBlobBytes { VectorDiagnosis.diagnose($0, expected: expected) }
+    case .text:
+        do {
+            let values = try arg.withTextBytes { try parseJSONVector($0) }
+            return values.float32Bytes.withUnsafeBytes { VectorDiagnosis.diagnose($0, expected: expected) }
+        } catch let e as VectorError {
+            return e.description
+        }
+    case .integer, .real:
+        return VectorError.wrongType(arg.type.sqlName).description
+    }
+}
+
+/// `vec_valid(v [, dims])`: the vector as a float32 BLOB when `vec_check` finds nothing wrong, else NULL —
+/// so `vec_norm(vec_valid(e))` is NULL for a bad row instead of an error, with no CASE guard.
+func resultValidVector(_ args: SQLArguments, _ context: SQLContext) throws {
+    guard args[0].type != .null, try vectorProblem(args) == nil else { return context.resultNull() }
+    if args[0].type == .blob { return context.result(args[0]) }
+    let values = try args[0].withTextBytes { try parseJSONVector($0) }
+    context.result(vector: values)
+}
+
+private func dimsArgument(_ args: SQLArguments) throws -> Int? {
+    guard args.count > 1, args[1].type != .null else { return nil }
+    guard args[1].type == .integer, args[1].int64 >= 1, args[1].int64 <= Int64(Vector.maxDimensions) else {
+        throw SQLError("dims must be an integer between 1 and \(Vector.maxDimensions)")
+    }
+    return Int(args[1].int64)
+}

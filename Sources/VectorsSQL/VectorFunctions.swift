@@ -74,14 +74,10 @@ public enum VectorFunctions {
             ctx.result(try withVectorPair(args, ctx) { try innerProduct($0, $1) })
         }
         try db.register(Declarations.vecCheck) { ctx, args in
-            // For data-quality queries: the problem as text, or NULL for a valid vector. Never an error.
-            do {
-                _ = try withVector(args, 0, ctx) { $0.count }
-                ctx.resultNull()
-            } catch {
-                ctx.result(SQLError.from(error).message)
-            }
+            // For data-quality queries: the problem as text (knn_match's words), or NULL for a valid vector.
+            if let problem = try vectorProblem(args) { ctx.result(problem) } else { ctx.resultNull() }
         }
+        try db.register(Declarations.vecValid) { ctx, args in try resultValidVector(args, ctx) }
         try db.register(Declarations.vecAvg, aggregate: VectorMean.self)
         // knn_match: eponymous, DIRECTONLY (reads the tables and files its arguments name)
         try db.register(KNNMatchTable.sql) { db, _ in KNNMatchTable(connection: db, fileCorpora: fileCorpora) }
@@ -112,16 +108,22 @@ enum Declarations {
     static let vecDims = unary("vec_dims", "number of dimensions")
     static let vecNorm = unary("vec_norm", "Euclidean length")
     static let vecNormalize = unary("vec_normalize", "unit-length vector (NULL for a zero vector)")
-    static let vecCheck = unary("vec_check", "what is wrong with the vector as text, or NULL when it is valid (never an error)")
+    static let dims = SQLParameter.optional("dims", "the dimensions it must have (a float64 blob of 2×dims is named as such)")
+    static let vecCheck = SQLDeclaration(
+        "vec_check", kind: .scalar, safety: .pure, parameters: [vector, dims],
+        returns: "what is wrong with the vector as text (knn_match's words), or NULL when it is valid (never an error)")
+    static let vecValid = SQLDeclaration(
+        "vec_valid", kind: .scalar, safety: .pure, parameters: [vector, dims],
+        returns: "the vector as a float32 BLOB when vec_check finds nothing wrong, else NULL (never an error)")
     static let cosineDistance = binary("cosine_distance", "1 − cosine similarity (NULL when either is a zero vector)")
     static let cosineSimilarity = binary("cosine_similarity", "cosine of the angle between a and b")
     static let l2Distance = binary("l2_distance", "Euclidean distance")
     static let innerProduct = binary("inner_product", "dot product")
-    static let vecAvg = SQLDeclaration(
-        "vec_avg", kind: .aggregate, safety: .pure, parameters: [vector],
     static let knnCacheClear = SQLDeclaration(
         "knn_cache_clear", kind: .scalar, safety: .directOnly, parameters: [],
         returns: "drops every packed corpus knn_match cached in this process, so the next query reads its corpus again; returns how many")
+    static let vecAvg = SQLDeclaration(
+        "vec_avg", kind: .aggregate, safety: .pure, parameters: [vector],
         returns: "aggregate: element-wise mean of the group's vectors (centroid)")
 }
 
@@ -132,9 +134,9 @@ final class VectorMean: AggregateFunction {
     init() {}
 
     func step(_ arguments: SQLArguments) throws {
+        try requireFloat32(arguments)
         let arg = arguments[0]
         switch arg.type {
-        try requireFloat32(arguments)
         case .null:
             return
         case .blob:

@@ -148,13 +148,15 @@ def npy_error(sql):
 def test_npy_errors_name_the_file_and_reason(tmp):
     np.save("obj.npy", np.array([{"a": 1}, None], dtype=object), allow_pickle=True)
     assert npy_error("select * from read_npy('obj.npy')") == \
-        "read_npy: 'obj.npy': object arrays are not supported (dtype '|O'; Strata never unpickles)"
+        "read_npy: 'obj.npy': object arrays are not supported (dtype '|O'; Strata never unpickles; save strings with a fixed-width dtype: np.array(ids, dtype=str))"
     np.save("c.npy", np.zeros(3, np.complex64))
     assert npy_error("select * from read_npy('c.npy')") == "read_npy: 'c.npy': complex dtypes are not supported (dtype '<c8')"
     np.save("st.npy", np.zeros(3, dtype=[("a", "<f4"), ("b", "<i4")]))
     assert npy_error("select * from read_npy('st.npy')") == "read_npy: 'st.npy': structured dtypes are not supported"
-    np.save("u.npy", np.array(["x", "yy"]))
-    assert "string dtypes are not supported" in npy_error("select * from read_npy('u.npy')")
+    # Strings are read (issue 15) as text; only 2-D string arrays are refused.
+    np.save("u.npy", np.array([["x", "yy"]]))
+    assert npy_error("select * from read_npy('u.npy')") == ("read_npy: 'u.npy': string arrays of 2 or more dimensions "
+                                                            "are not supported (dtype '<U2', shape (1, 2)); save ids as a 1-D array")
     np.save("full.npy", np.ones((10, 4), np.float32))
     data = open("full.npy", "rb").read()
     open("trunc.npy", "wb").write(data[:-5])
@@ -237,7 +239,7 @@ def test_npz_errors(tmp):
         "read_npz: 'notzip.npz': not a zip archive (no end-of-central-directory record)"
     np.savez("obj.npz", o=np.array([1, "x"], dtype=object))
     assert error_of(connect(), "select * from read_npz('obj.npz')") == \
-        "read_npz: 'obj.npz': member 'o.npy': object arrays are not supported (dtype '|O'; Strata never unpickles)"
+        "read_npz: 'obj.npz': member 'o.npy': object arrays are not supported (dtype '|O'; Strata never unpickles; save strings with a fixed-width dtype: np.array(ids, dtype=str))"
 
 
 # ---------------------------------------------------------------- JSON lines (mongoexport-style)

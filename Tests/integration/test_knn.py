@@ -377,26 +377,31 @@ def small(db):
     ("knn_match('docs.e', 'q.nope', 1)", "knn_match: no such column: q.nope"),
     ("knn_match('docs.e', 'q', 1)", "knn_match: query must be 'table.column' or 'schema.table.column', got 'q'"),
     ("knn_match('docs.e')",
-     "knn_match: missing argument 'query' (usage: knn_match(corpus, query, k, [metric], [filter]))"),
+     "knn_match: missing argument 'query' (usage: knn_match(corpus, query, k, [metric], [filter], [ids], [skip_bad]))"),
     ("knn_match('docs.e', '[1,2,3]')",
-     "knn_match: missing argument 'k' (usage: knn_match(corpus, query, k, [metric], [filter]))"),
+     "knn_match: missing argument 'k' (usage: knn_match(corpus, query, k, [metric], [filter], [ids], [skip_bad]))"),
 ])
 def test_error_messages(small, sql, message):
     assert error_of(small, f"SELECT * FROM {sql}") == message
 
 
+SKIP = " (skip_bad => 1 leaves them out, vec_check(e, 3) lists them)"
+
+
 @pytest.mark.parametrize("value, message", [
-    (np.float32([1, 2]).tobytes(), "knn_match: rowid 2 of docs.e has 2 dimensions, expected 3"),
-    ("[1, 2, 3, 4]", "knn_match: rowid 2 of docs.e has 4 dimensions, expected 3"),
+    (np.float32([1, 2]).tobytes(), "knn_match: rowid 2 of docs.e: 2 dimensions, expected 3" + SKIP),
+    ("[1, 2, 3, 4]", "knn_match: rowid 2 of docs.e: 4 dimensions, expected 3" + SKIP),
     (b"\x00" * 5, "knn_match: rowid 2 of docs.e: vector blob length 5 is not a multiple of 4 "
-                  "(expected little-endian float32)"),
-    (np.float32([1, np.nan, 3]).tobytes(), "knn_match: rowid 2 of docs.e: non-finite value (NaN or Inf) at index 1"),
-    (7, "knn_match: rowid 2 of docs.e: expected a vector (float32 BLOB or JSON array text), got integer"),
-    ("[1, x]", "knn_match: rowid 2 of docs.e: invalid JSON vector: expected a number at offset 4"),
+                  "(expected little-endian float32)" + SKIP),
+    (np.float32([1, np.nan, 3]).tobytes(), "knn_match: rowid 2 of docs.e: non-finite value (NaN or Inf) at index 1" + SKIP),
+    (7, "knn_match: rowid 2 of docs.e: expected a vector (float32 BLOB or JSON array text), got integer" + SKIP),
+    ("[1, x]", "knn_match: rowid 2 of docs.e: invalid JSON vector: expected a number at offset 4" + SKIP),
 ])
 def test_bad_corpus_rows_name_their_rowid(small, value, message):
+    """Issue 15: the diagnosis is vec_check's (`vec_check(e, 3)` says the same), with the way to skip them."""
     small.execute("INSERT INTO docs VALUES (2, 'b', ?)", (value,))
     assert error_of(small, "SELECT * FROM knn_match('docs.e', '[1,2,3]', 1)") == message
+    assert message.endswith(small.execute("SELECT vec_check(e, 3) FROM docs WHERE rowid = 2").fetchone()[0] + SKIP)
 
 
 def test_views_and_without_rowid_tables_are_refused(small):

@@ -182,14 +182,15 @@ def test_errors_name_knn_match_and_the_file(db, tmp_path):
     assert err("ints.npy") == \
         f"knn_match: '{d}/ints.npy' has dtype <i8; knn_match reads float16, float32 and float64 arrays"
     assert err("zero_dims.npy") == f"knn_match: '{d}/zero_dims.npy' has rows of 0 dimensions (1 to 65536 supported)"
-    assert err("nan.npy") == f"knn_match: row 3 of '{d}/nan.npy': non-finite value (NaN or Inf) at index 2"
+    assert err("nan.npy") == f"knn_match: row 3 of '{d}/nan.npy': non-finite value (NaN or Inf) at index 2 (skip_bad => 1 leaves them out)"
     assert err("text.npy").startswith(f"knn_match: '{d}/text.npy': ")
     assert err("good.npy", np.ones(3, dtype=np.float32).tobytes()) == \
         "knn_match: query has 3 dimensions, corpus has 4"
     assert err("good.npy", extra=", 'l2', 'i > 3'") == \
         f"knn_match: a filter needs a table corpus; '{good}' is a file"
+    # A 1-D file is one query vector (issue 15), here of the wrong length.
     assert error_of(db, "SELECT * FROM knn_match(?, ?, 3)", (good, str(d / "one_d.npy"))) == \
-        f"knn_match: '{d}/one_d.npy': needs a 2-D array (rows × dimensions), got shape (10,)"
+        "knn_match: query has 10 dimensions, corpus has 4"
     save(d / "q3.npy", np.ones((5, 3), dtype=np.float32))
     assert error_of(db, "SELECT * FROM knn_match(?, ?, 3)", (good, str(d / "q3.npy"))) == \
         "knn_match: query has 3 dimensions, corpus has 4"
