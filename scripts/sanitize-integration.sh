@@ -11,6 +11,7 @@
 # runtime does not interpose malloc for shared libraries, so freeing libedit's readline() buffer (made by
 # glibc's strdup) looks like a bad free to ASan, although the release build pairs glibc's malloc and free.
 set -euo pipefail
+export STRATA_SANITIZER=${1:-}
 cd "$(dirname "$0")/.."
 kind=${1:?usage: sanitize-integration.sh address|thread [PYTEST ARGS...]}
 shift

@@ -14,6 +14,10 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 # No suffix: SQLite adds .so, as `.load` users type it. STRATA_LIB/STRATA_CLI point elsewhere (helpers' builds).
 LIB = pathlib.Path(os.environ.get("STRATA_LIB", ROOT / ".build" / "release" / "libstrata"))
 CLI = pathlib.Path(os.environ.get("STRATA_CLI", ROOT / ".build" / "release" / "strata-cli"))
+# Set by scripts/sanitize-integration.sh: tests of peak memory, address-space limits and the line editor
+# measure the sanitizer's runtime (shadow memory, its own allocator), not Strata, and skip under one.
+SANITIZER = os.environ.get("STRATA_SANITIZER", "")
+not_under_sanitizer = pytest.mark.skipif(SANITIZER != "", reason=f"measures the {SANITIZER} sanitizer's runtime, not Strata")
 
 
 def connect(path=":memory:"):

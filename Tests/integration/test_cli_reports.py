@@ -11,7 +11,7 @@ import subprocess
 import pytest
 
 from cli_support import strata
-from conftest import LIB, ROOT
+from conftest import LIB, ROOT, not_under_sanitizer
 
 REPORT = """-- Errors per hour of a small table, by level.
 -- @param since = 2026-11-20 00:00:00
@@ -150,6 +150,7 @@ def test_generate_series_agrees_with_the_sqlite3_shell():
 pexpect = pytest.importorskip("pexpect")
 
 
+@not_under_sanitizer
 def test_path_completion_in_quotes_and_after_read(tmp_path):
     (tmp_path / "logs").mkdir()
     (tmp_path / "logs" / "app.log").write_text("2026-11-20 01:00:00,000 ERROR x: boom\n")

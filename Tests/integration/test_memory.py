@@ -20,7 +20,7 @@ import threading
 import numpy as np
 import pytest
 
-from conftest import LIB, connect
+from conftest import LIB, connect, not_under_sanitizer
 
 MiB = 1 << 20
 GiB = 1 << 30
@@ -111,6 +111,7 @@ def huge(tmp_path_factory):
 
 # ---------------------------------------------------------------- allocations that would not fit
 
+@not_under_sanitizer
 def test_compressed_fortran_array_over_rlimit_as_is_an_error_not_an_abort(huge):
     """Before: the 2 GiB buffer's allocation failed inside Swift's allocator, which aborted Python (SIGABRT)."""
     report = run_child([("select count(*) from read_npz('fortran.npz')", ())], headroom=1 * GiB, cwd=huge)
@@ -130,6 +131,7 @@ def test_strata_memory_limit_caps_the_same_read(huge):
         "raise the limit or set STRATA_MEMORY_LIMIT (or save it C-ordered: np.ascontiguousarray)")
 
 
+@not_under_sanitizer
 def test_a_row_larger_than_the_budget_is_an_error_not_an_abort(huge):
     """A compressed C-ordered member with 256 MiB rows: the read window grows to a row, within the budget only."""
     report = run_child([("select i, length(vector) from read_npz('rows.npz')", ())], headroom=128 * MiB, cwd=huge)
@@ -144,6 +146,7 @@ def test_a_row_larger_than_the_budget_is_an_error_not_an_abort(huge):
 
 # ---------------------------------------------------------------- Fortran order without a second copy
 
+@not_under_sanitizer
 def test_fortran_npz_is_inflated_once(tmp_path):
     """Before: inflated into a window grown to the whole member, then copied again (two copies at the peak)."""
     n, w = 1 << 16, 1 << 10
@@ -157,6 +160,7 @@ def test_fortran_npz_is_inflated_once(tmp_path):
     assert grew < 1.25 * size, f"peak grew by {grew / MiB:.0f} MiB for a {size / MiB:.0f} MiB array"
 
 
+@not_under_sanitizer
 def test_fortran_npy_is_read_in_blocks(tmp_path):
     """Before: read whole through a window grown to the file, then copied (two copies); now one block of rows."""
     rng = np.random.default_rng(3)
@@ -225,6 +229,7 @@ def test_knn_corpus_over_strata_memory_limit(tmp_path):
     assert small == {"rows": 1, "sha256": hashlib.sha256().hexdigest(), "first": [[8]]}
 
 
+@not_under_sanitizer
 def test_knn_corpus_over_rlimit_as_is_an_error(tmp_path):
     rng = np.random.default_rng(6)
     X = rng.standard_normal((60_000, 384)).astype(np.float32)  # 88 MiB packed
