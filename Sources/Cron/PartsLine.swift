@@ -100,3 +100,10 @@ public func runPartsRunsName(_ name: String) -> Bool {
         (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || (c >= 0x30 && c <= 0x39) || c == 0x5F || c == 0x2D
     }
 }
+
+/// Debian's /etc/crontab lines for cron.daily, weekly and monthly defer to anacron when it is installed
+/// (`test -x /usr/sbin/anacron || { cd / && run-parts --report /etc/cron.daily; }`): the line then runs nothing,
+/// and anacron runs the folder (logged as anacron's `Job `cron.daily' started`).
+public func defersToAnacron(_ command: String) -> Bool {
+    command.contains("/usr/sbin/anacron") && command.contains("||") && runPartsFolder(command) != nil
+}

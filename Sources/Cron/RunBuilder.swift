@@ -42,6 +42,15 @@ public struct CronRun: Sendable, Equatable {
     public var parts: [String]? = nil
 }
 
+/// One run of an anacron job (Debian's arrangement: anacron, not the crontab line, runs cron.daily/weekly/monthly).
+public struct AnacronRun: Sendable, Equatable {
+    public var job: String
+    public var host: String?
+    public var startedAt: CivilDateTime
+    public var endedAt: CivilDateTime? = nil
+    public var exitStatus: Int? = nil
+}
+
 /// A pid on a host (hosts numbered by RunBuilder: hashing two integers, not a host name, per lookup).
 struct PidKey: Hashable {
     var host: Int
@@ -159,6 +168,8 @@ public struct CronHistory: Sendable {
     public var failuresLogged: Bool
     /// Some line was cronie's CMDEND (Debian's cron never logs one): the daemon is cronie, which applies CRON_TZ.
     public var cronieLogged: Bool = false
+    /// anacron's runs of its jobs (`cron.daily`, ...): started, and ended with an exit status when logged.
+    public var anacronRuns: [AnacronRun] = []
 
     public init(runs: [CronRun], endsLogged: Bool, failuresLogged: Bool, cronieLogged: Bool = false) {
         self.runs = runs; self.endsLogged = endsLogged; self.failuresLogged = failuresLogged
@@ -195,6 +206,7 @@ public struct RunBuilder {
     private var errors: [ErrorLine] = []
     private var kills: [(event: CronLogEvent, host: Int)] = []
     private var partLines: [(folder: String, name: String, ts: CivilDateTime, host: Int)] = []
+    private var anacronRuns: [AnacronRun] = []
     private var uids: [String: Int] = [:]
     private var hostIDs: [String: Int] = [:]
     private var lastHost: String?
@@ -254,6 +266,15 @@ public struct RunBuilder {
         case "OOM_KILL", "SEGFAULT", "TRAP": kills.append((e, hostID(e.host)))
         case "PART_START":
             if let folder = e.user, let name = e.command { partLines.append((folder, name, e.ts, hostID(e.host))) }
+        case "ANACRON_START":
+            if let job = e.command { anacronRuns.append(AnacronRun(job: job, host: e.host, startedAt: e.ts)) }
+        case "ANACRON_END":
+            // The latest open run of the same job and host.
+            if let job = e.command,
+               let k = anacronRuns.lastIndex(where: { $0.job == job && $0.host == e.host && $0.endedAt == nil }) {
+                anacronRuns[k].endedAt = e.ts
+                anacronRuns[k].exitStatus = e.exitStatus
+            }
         default: break
         }
     }
@@ -371,8 +392,10 @@ public struct RunBuilder {
         }
         for k in kills { kill(k.event, host: k.host, &runs, byJobPid: byJobPid, uids: uids) }
         if !partLines.isEmpty { attachParts(&runs) }
-        return CronHistory(runs: runs, endsLogged: endsLogged, failuresLogged: failuresLogged,
-                           cronieLogged: cronieLogged)
+        var history = CronHistory(runs: runs, endsLogged: endsLogged, failuresLogged: failuresLogged,
+                                  cronieLogged: cronieLogged)
+        history.anacronRuns = anacronRuns
+        return history
     }
 
     /// A parent record open at `t`: its session opened at or before `t` (within the session window) and not

@@ -202,7 +202,7 @@ func readHistory(paths: [String], from: CivilDateTime?, zone: TimeZoneInfo? = ni
         guard let r = s.record, let l = s.line else { continue }
         let needsMessage: Bool
         switch r.kind {
-        case .cmd, .end, .cmdEnd, .sessionClose, .partStart: needsMessage = false
+        case .cmd, .end, .cmdEnd, .sessionClose, .partStart, .anacronStart, .anacronEnd: needsMessage = false
         case .error, .sessionOpen, .oomKill, .segfault, .trap: needsMessage = true
         default: continue
         }

@@ -163,6 +163,7 @@ final class RunsCursor: VirtualTableCursor {
         resolveLogs(&result, jobs: jobs, zone: machine)
         extra = comparisons(result)
         addParts(&result, jobs: jobs)
+        addAnacron(&result, jobs: jobs, anacron: history.anacronRuns)
         rows = result
     }
 
@@ -273,6 +274,30 @@ final class RunsCursor: VirtualTableCursor {
             extra.parts[k] = jsonArray(names)
             rows[k].evidence = (rows[k].evidence.map { $0 + "; " } ?? "")
                 + "its scripts are those \(folder) holds now (run-parts logged none)"
+        }
+    }
+
+    /// Runs of Debian's `test -x /usr/sbin/anacron || run-parts ... /etc/cron.daily` lines: anacron's run of that
+    /// folder's job started in the day after (the line itself ran nothing when anacron is installed), its end and
+    /// exit status in `evidence`; a non-zero status makes a run without one `failed`.
+    private func addAnacron(_ rows: inout [RunRow], jobs: [ScheduledJob], anacron: [AnacronRun]) {
+        guard !anacron.isEmpty else { return }
+        let folders = jobs.map { defersToAnacron($0.command) ? runPartsFolder($0.command) : nil }
+        for k in rows.indices {
+            guard let start = rows[k].startedAt, let j = rows[k].job, let folder = folders[j] else { continue }
+            let name = folder.split(separator: "/").last.map(String.init) ?? folder
+            let limit = start.epochSeconds + 86_400
+            guard let a = anacron.first(where: { $0.job == name && start <= $0.startedAt
+                                                   && $0.startedAt.epochSeconds < limit }) else { continue }
+            var text = "anacron ran \(name) at \(isoText(a.startedAt))"
+            if let e = a.endedAt { text += " to \(isoText(e))" }
+            text += a.exitStatus.map { ", exit status \($0)" } ?? (a.endedAt == nil ? ", no end logged" : "")
+            text += " (this line defers to anacron, which is installed)"
+            if let x = a.exitStatus, x != 0 {
+                RunMatcher.apply(logFinding: text, to: &rows[k])
+            } else {
+                rows[k].evidence = (rows[k].evidence.map { $0 + "; " } ?? "") + text
+            }
         }
     }
 

@@ -678,6 +678,27 @@ def test_run_parts_scripts(db, tmp_path):
         ("ANACRON_START", "cron.daily", None), ("ANACRON_END", "cron.daily", 1)]
 
 
+def test_debian_daily_line_defers_to_anacron(db, tmp_path):
+    """Debian's /etc/crontab line for cron.daily runs nothing when anacron is installed; anacron runs the folder
+    later and logs it: its run is the line's evidence, and its exit status 1 makes the run failed."""
+    tab = tmp_path / "crontab"
+    guard = "test -x /usr/sbin/anacron || { cd / && run-parts --report /etc/cron.daily; }"
+    tab.write_text(f"25 6\t* * *\troot\t{guard}\n")
+    log = tmp_path / "syslog"
+    def day(d, status):
+        return (f"2024-03-0{d}T06:25:01.004+01:00 web1 CRON[5001]: (root) CMD ({guard})\n"
+                f"2024-03-0{d}T07:35:01+01:00 web1 anacron[880]: Job `cron.daily' started\n"
+                f"2024-03-0{d}T07:36:12+01:00 web1 anacron[880]: Job `cron.daily' terminated{status}\n")
+    log.write_text(day(5, " (exit status: 1) (mailing output)") + day(6, ""))
+    rows = db.execute("select scheduled_at, status, evidence from cron_runs(?, ?, '2024-03-05', '2024-03-07', 60, "
+                      "'system')", (str(tab), str(log))).fetchall()
+    assert [r[1] for r in rows] == ["failed", "started"]
+    assert "anacron ran cron.daily at 2024-03-05 07:35:01 to 2024-03-05 07:36:12, exit status 1" in rows[0][2]
+    assert "anacron ran cron.daily at 2024-03-06 07:35:01 to 2024-03-06 07:36:12, exit status 0" in rows[1][2]
+    assert db.execute("select count(*) from cron_runs(?, ?, '2024-03-05', '2024-03-07', 60, 'system') "
+                      "where outcome = 'failed'", (str(tab), str(log))).fetchone()[0] == 1
+
+
 def test_pipes_nulls_and_defaults(db, tmp_path):
     """`crontab -l | strata ...` reads the pipe; NULL for a path, start, end or kind is an error naming it; the
     window defaults to what the history covers."""
