@@ -102,6 +102,44 @@ static void score_avx512(const float *data, ptrdiff_t d, const int32_t *indices,
 }
 #endif
 
+static double pack_baseline(float *dst, const float *src, ptrdiff_t d, const float *q, float *dot) {
+  double s0 = 0, s1 = 0;
+  float t0 = 0, t1 = 0;
+  ptrdiff_t i = 0;
+  memcpy(dst, src, (size_t)d * sizeof(float));
+  for (; i + 2 <= d; i += 2) {
+    double x0 = dst[i], x1 = dst[i + 1];
+    s0 += x0 * x0; s1 += x1 * x1;
+    if (q) { t0 += dst[i] * q[i]; t1 += dst[i + 1] * q[i + 1]; }
+  }
+  for (; i < d; i++) { double x = dst[i]; s0 += x * x; if (q) t0 += dst[i] * q[i]; }
+  if (q) *dot = t0 + t1;
+  return s0 + s1;
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx512f")))
+static double pack_avx512(float *dst, const float *src, ptrdiff_t d, const float *q, float *dot) {
+  __m512d s0 = _mm512_setzero_pd(), s1 = _mm512_setzero_pd();
+  __m512 t = _mm512_setzero_ps();
+  for (ptrdiff_t i = 0; i < d; i += 16) {
+    __mmask16 m = d - i >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (d - i)) - 1u);
+    __m512 x = _mm512_maskz_loadu_ps(m, src + i);
+    _mm512_mask_storeu_ps(dst + i, m, x);
+    __m512d lo = _mm512_cvtps_pd(_mm512_castps512_ps256(x));
+    __m512d hi = _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(x), 1)));
+    s0 = _mm512_fmadd_pd(lo, lo, s0);
+    s1 = _mm512_fmadd_pd(hi, hi, s1);
+    if (q) t = _mm512_fmadd_ps(x, _mm512_maskz_loadu_ps(m, q + i), t);
+  }
+  if (q) *dot = _mm512_reduce_add_ps(t);
+  return _mm512_reduce_add_pd(_mm512_add_pd(s0, s1));
+}
+#endif
+
+typedef double (*pack_fn)(float *, const float *, ptrdiff_t, const float *, float *);
+static pack_fn chosen_pack;
+
 typedef void (*score_fn)(const float *, ptrdiff_t, const int32_t *, ptrdiff_t, ptrdiff_t, const float *, float, float *);
 
 static score_fn chosen;
@@ -121,6 +159,11 @@ static void choose(void) {
     f = score_avx2; name = "avx2";
   }
 #endif
+  pack_fn p = pack_baseline;
+#if defined(__x86_64__)
+  if (f == score_avx512) p = pack_avx512;
+#endif
+  __atomic_store_n(&chosen_pack, p, __ATOMIC_RELAXED);
   __atomic_store_n(&chosen_name, name, __ATOMIC_RELAXED);
   __atomic_store_n(&chosen, f, __ATOMIC_RELEASE);
 }
@@ -135,4 +178,9 @@ void strata_score_rows(const float *data, ptrdiff_t d, const int32_t *indices, p
 const char *strata_score_kernel_name(void) {
   if (!__atomic_load_n(&chosen, __ATOMIC_ACQUIRE)) choose();
   return __atomic_load_n(&chosen_name, __ATOMIC_RELAXED);
+}
+
+double strata_pack_row(float *dst, const float *src, ptrdiff_t d, const float *q, float *dot) {
+  if (!__atomic_load_n(&chosen, __ATOMIC_ACQUIRE)) choose();
+  return __atomic_load_n(&chosen_pack, __ATOMIC_RELAXED)(dst, src, d, q, dot);
 }

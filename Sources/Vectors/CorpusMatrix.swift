@@ -6,6 +6,7 @@
 // `KNNError`, never a trap, and packing stops with `KNNError.corpusTooLarge` as soon as the corpus is known
 // to need more than `KNNLimits.memory` — before reading it when the source knows its row count (a file),
 // else as the rows arrive — instead of growing until the kernel kills the host.
+import CKernels
 import Glibc
 
 public final class CorpusMatrix {
@@ -354,29 +355,23 @@ private struct Builder {
         if count == capacity { try grow() }
         guard let data else { throw KNNError.outOfMemory(bytes: 0) }
         let dst = data + count &* dimensions
-        UnsafeMutableRawPointer(dst).copyMemory(from: v.base, byteCount: dimensions &* 4)
+        // One pass (CKernels, AVX-512 where the CPU has it): copy, Σx² in float64, and the query's dot product.
+        if let q = scoring, q.count != dimensions {
+            scoring = nil
+            scores.release()
+        }
+        var dot: Float = 0
+        let src = v.base.assumingMemoryBound(to: Float.self)
+        let s = scoring.map { q in q.withUnsafeBufferPointer { strata_pack_row(dst, src, dimensions, $0.baseAddress, &dot) } }
+            ?? strata_pack_row(dst, src, dimensions, nil, nil)
         // Sources hand over unvalidated floats: a finite float32 row always has a finite float64 norm.
-        let s = rowSquaredNorm(dst, dimensions)
         guard s.isFinite else {
             let bad = (0..<dimensions).first { !dst[$0].isFinite } ?? 0
             throw KNNError.badRow(corpus: name, id: id, reason: VectorError.nonFinite(index: bad).description)
         }
         try squaredNorms.append(s)
         try ids.append(id)
-        if let q = scoring {
-            if q.count == dimensions {
-                var dot: Float = 0
-                q.withUnsafeBufferPointer { qb in
-                    guard let qp = qb.baseAddress else { return }
-                    scoreRows(UnsafePointer(dst), dimensions: dimensions, indices: nil, first: 0, count: 1,
-                              query: qp, alpha: 1, into: &dot)
-                }
-                try scores.append(dot)
-            } else {
-                scoring = nil
-                scores.release()
-            }
-        }
+        if scoring != nil { try scores.append(dot) }
         count &+= 1
         if mapped > 0 && count & 1023 == 0 {
             let written = count &* dimensions &* 4
