@@ -25,6 +25,7 @@ declare -A sources=(
   [logs_file]="Sources/Logs/*.swift" [files_readers]="Sources/Files/*.swift"
   [regex_format]="Sources/Logs/*.swift"
   [glob_pattern]="Sources/StrataCommon/*.swift"
+  [parquet_file]="Sources/Parquet/*.swift"
 )
 declare -A flags=(
   [vectors_json]="$blas" [vectors_blob]="$blas"
@@ -32,6 +33,7 @@ declare -A flags=(
   [logs_file]="$common_mod" [files_readers]="$common_mod"
   [regex_format]="$common_mod"
   [glob_pattern]="-I Sources/CZlib -lz"
+  [parquet_file]="$common_mod -I Sources/CSnappy -I Sources/CZstd -I Sources/CLZ4 -lsnappy -lzstd -llz4"
 )
 
 # StrataCommon as a static library with the same sanitizers, for the domain targets.

@@ -2,7 +2,6 @@
 // decompression, levels, values — into a `ColumnChunkData`. Dictionary pages are kept for the data pages
 // that follow; a chunk may switch from dictionary to plain pages midway (writers fall back when the
 // dictionary grows too large). Every failure names the file, row group, column and page.
-import Files
 import StrataCommon
 
 struct ColumnChunkReader {
@@ -24,7 +23,7 @@ struct ColumnChunkReader {
         self.location = location
     }
 
-    mutating func read(_ file: ReadableFile) throws -> ColumnChunkData {
+    mutating func read(_ file: ParquetSource) throws -> ColumnChunkData {
         guard let type = leaf.element.type else { throw location.error("is not a leaf column") }
         guard meta.type == type else {
             throw location.error("chunk has physical type \(meta.type.name), the schema says \(type.name)")

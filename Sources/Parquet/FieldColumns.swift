@@ -2,7 +2,7 @@
 // index from a row to its values (flat columns: a value index or null per row; nested ones: where each row's
 // levels and values start). Nested fields (lists, maps, structs) are assembled into JSON text from their
 // definition and repetition levels (Dremel record assembly); a list of FLOAT becomes a float32 vector.
-import Files
+import StrataCommon
 
 public final class LeafColumn {
     public let node: SchemaNode
@@ -85,7 +85,7 @@ public enum FieldShape: Equatable {
 }
 
 extension SchemaNode {
-    public var shape: FieldShape {
+    var computedShape: FieldShape {
         if isLeaf && !isRepeated { return .primitive }
         guard leaves.count == 1 else { return .json }
         // The one leaf, at repetition level 1 and of type FLOAT with no logical type: a vector.
@@ -230,7 +230,7 @@ public final class FieldColumns {
             try writeRepeated(kv, into: &out) { out in
                 key.removeAll(keepingCapacity: true)
                 try writeInstance(kv.children[0], into: &key)
-                if key.first == UInt8(ascii: "\"") { out.append(contentsOf: key) } else { appendJSONString(String(decoding: key, as: UTF8.self), to: &out) }
+                if key.first == UInt8(ascii: "\"") { out.append(contentsOf: key) } else { JSONString.appendQuoted(String(decoding: key, as: UTF8.self), to: &out) }
                 out.append(UInt8(ascii: ":"))
                 try writeInstance(kv.children[1], into: &out)
             }
@@ -250,7 +250,7 @@ public final class FieldColumns {
         out.append(UInt8(ascii: "{"))
         for (i, c) in node.children.enumerated() {
             if i > 0 { out.append(UInt8(ascii: ",")) }
-            appendJSONString(c.name, to: &out)
+            JSONString.appendQuoted(c.name, to: &out)
             out.append(UInt8(ascii: ":"))
             if c.isRepeated {
                 out.append(UInt8(ascii: "["))
@@ -287,9 +287,9 @@ public func appendJSON(_ v: LeafValue, to out: inout [UInt8]) {
         case .null: out.append(contentsOf: "null".utf8)
         case .integer(let i): out.append(contentsOf: String(i).utf8)
         case .real(let d):
-            if d.isFinite { out.append(contentsOf: jsonNumber(d).utf8) } else { appendJSONString(String(d), to: &out) }
-        case .text(let s): appendJSONString(s, to: &out)
-        case .blob(let b): appendJSONString(base64(b), to: &out)
+            if d.isFinite { out.append(contentsOf: jsonNumber(d).utf8) } else { JSONString.appendQuoted(String(d), to: &out) }
+        case .text(let s): JSONString.appendQuoted(s, to: &out)
+        case .blob(let b): JSONString.appendQuoted(base64(b), to: &out)
         }
 }
 

@@ -1,14 +1,13 @@
 // A Parquet file opened for reading: magic bytes at both ends, the footer's length and Thrift metadata, the
 // schema tree, and one call to read a leaf column of a row group. The file is read with positioned reads
 // (never mapped: a file rewritten underneath would fault the host); only what a query needs is read.
-import Files
 import StrataCommon
 
 public final class ParquetFile {
     public let path: String
     public let metadata: FileMetadata
     public let schema: ParquetSchema
-    let file: ReadableFile
+    let file: ParquetSource
 
     /// Footers larger than this are refused before being read.
     static let maxFooter = 256 << 20
@@ -16,7 +15,7 @@ public final class ParquetFile {
     public init(path: String) throws {
         self.path = path
         let where_ = ParquetLocation(path: path)
-        do { file = try ReadableFile(path: path) } catch { throw ParquetError(errorText(error)) }
+        file = try ParquetSource(path: path)
         guard file.size >= 12 else {
             throw where_.error("not a Parquet file (\(file.size) bytes; a Parquet file has at least 12)")
         }

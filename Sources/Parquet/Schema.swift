@@ -15,6 +15,8 @@ public final class SchemaNode {
     public internal(set) var leaves: Range<Int> = 0..<0
     /// Dotted path from the root (the column's name in messages).
     public let path: [String]
+    /// How the field is read (worked out once: it is asked for every row).
+    public internal(set) var shape: FieldShape = .json
 
     init(element: SchemaElement, definitionLevel: Int, repetitionLevel: Int, path: [String]) {
         self.element = element
@@ -70,6 +72,7 @@ public struct ParquetSchema {
         }
         try build(root, childCount: first.childCount, depth: 0)
         root.leaves = 0..<leaves.count
+        for f in root.children { f.shape = f.computedShape }
         guard next == elements.count else { throw DecodeError("schema has \(elements.count - next) elements outside the tree") }
         self.root = root
         self.leaves = leaves

@@ -24,6 +24,8 @@ final class ParquetScan {
     private(set) var rowid: Int64 = 0
     private var fields: [FieldColumns?] = []
     private(set) var prunedGroups = 0
+    /// Counts the row groups entered, so a cursor knows when to refresh what it derived from one.
+    private(set) var groupSerial = 0
 
     init(paths: [String], used: Set<Int>?, prune: [PruneTerm], expected: [(name: String, type: String)]?) {
         self.paths = paths
@@ -48,6 +50,16 @@ final class ParquetScan {
         if row >= groupRows { try openNextGroup() }
     }
 
+    /// Moves past the current group's rows at once: a cursor that counted `rows` rows itself calls this
+    /// when it reaches the end of the group.
+    func finishGroup(rowsSeen rows: Int) throws {
+        rowid += Int64(rows)
+        try openNextGroup()
+    }
+
+    /// The decoded field when it is loaded (no decoding here).
+    func loadedField(_ i: Int) -> FieldColumns? { i < fields.count ? fields[i] : nil }
+
     /// Field `i` of the current row group, decoded on first use.
     func field(_ i: Int) throws -> FieldColumns {
         if let f = fields[i] { return f }
@@ -69,6 +81,7 @@ final class ParquetScan {
                     group += 1
                 }
                 if group < f.rowGroupCount {
+                    groupSerial += 1
                     groupRows = f.rowCount(ofGroup: group)
                     row = 0
                     fields = Array(repeating: nil, count: f.schema.fields.count)

@@ -195,8 +195,25 @@ enum ParquetPlanCodes {
 final class ParquetFileCursor: VirtualTableCursor {
     let table: ParquetFileTable
     private var scan = ParquetScan(paths: [], used: [], prune: [], expected: nil)
+    /// The hot state, kept here rather than in the scan so a row step touches no other object.
+    private var row = 0
+    private var groupRows = 0
+    private var serial = -1
+    private var atEnd = true
+    private let fast: UnsafeMutablePointer<FastColumn>
+    private let fieldCount: Int
 
-    init(_ t: ParquetFileTable) { table = t }
+    init(_ t: ParquetFileTable) {
+        table = t
+        fieldCount = t.fields.count
+        fast = .allocate(capacity: max(fieldCount, 1))
+        fast.initialize(repeating: .unloaded, count: max(fieldCount, 1))
+    }
+
+    deinit {
+        fast.deinitialize(count: max(fieldCount, 1))
+        fast.deallocate()
+    }
 
     func filter(indexNumber: Int32, indexString: String?, arguments: SQLArguments) throws {
         let plan = TablePlan(indexNumber: indexNumber, indexString: indexString)
@@ -223,24 +240,51 @@ final class ParquetFileCursor: VirtualTableCursor {
         }
         scan = ParquetScan(paths: table.paths, used: used, prune: terms, expected: table.fields)
         try translatingParquet { try scan.start() }
+        refresh()
     }
 
-    func next() throws { try translatingParquet { try scan.next() } }
-    var isAtEnd: Bool { scan.isAtEnd }
+    /// Re-derives the hot state after the scan entered a new row group.
+    private func refresh() {
+        row = 0
+        atEnd = scan.isAtEnd
+        groupRows = atEnd ? 0 : scan.groupRows
+        serial = scan.groupSerial
+        for i in 0..<fieldCount {
+            fast[i] = scan.loadedField(i).map(FastColumn.init) ?? .unloaded
+        }
+    }
+
+    func next() throws {
+        row += 1
+        if row >= groupRows {
+            try translatingParquet { try scan.finishGroup(rowsSeen: groupRows) }
+            refresh()
+        }
+    }
+
+    var isAtEnd: Bool { atEnd }
 
     func column(_ index: Int32, context: SQLContext) throws {
-        guard let f = scan.file else { return context.resultNull() }
         let i = Int(index)
-        let n = table.fields.count
-        if i < n {
-            return try translatingParquet { try resultField(try scan.field(i), row: scan.row, context: context) }
+        if i < fieldCount {
+            if fast[i].result(row: row, context: context) { return }
+            let r = row
+            return try translatingParquet {
+                let f = try scan.field(i)
+                if case .unloaded = fast[i] {
+                    fast[i] = FastColumn(f)
+                    if fast[i].result(row: r, context: context) { return }
+                }
+                try resultField(f, row: r, context: context)
+            }
         }
-        switch i - n {
+        guard let f = scan.file else { return context.resultNull() }
+        switch i - fieldCount {
         case 0: context.result(f.path)
-        case 1: context.result(scan.rowInFile)
+        case 1: context.result(scan.groupStart + row)
         default: context.resultNull()
         }
     }
 
-    func rowid() throws -> Int64 { scan.rowid }
+    func rowid() throws -> Int64 { scan.rowid + Int64(row) }
 }

@@ -1,0 +1,61 @@
+// The per-row hot path of parquet_file: for each plain column of the loaded row group, raw pointers to its
+// decoded values (and its row → value map when it has NULLs), so a column call is a switch and a load — no
+// reference counting, no lookups. The pointers point into the arrays of the row group's `ColumnChunkData`,
+// which the scan keeps alive and never mutates while the group is current; they are rebuilt per group.
+import Parquet
+import SQLiteKit
+
+enum FastColumn {
+    /// Not decoded yet (a column the plan did not list): fetched on first use.
+    case unloaded
+    /// Nested, vector or a kind needing conversion: through `resultField`.
+    case slow
+    case int64(UnsafePointer<Int64>, UnsafePointer<Int32>?)
+    case int32(UnsafePointer<Int32>, UnsafePointer<Int32>?)
+    case double(UnsafePointer<Double>, UnsafePointer<Int32>?)
+    case float(UnsafePointer<Float>, UnsafePointer<Int32>?)
+    case bool(UnsafePointer<UInt8>, UnsafePointer<Int32>?)
+    /// BYTE_ARRAY strings: pool, starts, lengths.
+    case string(UnsafePointer<UInt8>, UnsafePointer<Int>, UnsafePointer<Int32>, UnsafePointer<Int32>?)
+
+    /// Escapes the storage address of an array the caller keeps alive and unmodified (see the file comment).
+    private static func address<T>(_ a: [T]) -> UnsafePointer<T> {
+        a.withUnsafeBufferPointer { $0.baseAddress ?? UnsafePointer(bitPattern: MemoryLayout<T>.alignment)! }
+    }
+
+    init(_ f: FieldColumns) {
+        guard f.field.shape == .primitive, let leaf = f.leaves.first else { self = .slow; return }
+        let d = leaf.data
+        let map = leaf.rowValue.map { FastColumn.address($0) }
+        switch leaf.kind {
+        case .int64: self = .int64(FastColumn.address(d.int64s), map)
+        case .int32: self = .int32(FastColumn.address(d.int32s), map)
+        case .double: self = .double(FastColumn.address(d.doubles), map)
+        case .float: self = .float(FastColumn.address(d.floats), map)
+        case .boolean: self = .bool(FastColumn.address(d.bools), map)
+        case .string where d.type == .byteArray:
+            self = .string(FastColumn.address(d.pool), FastColumn.address(d.starts), FastColumn.address(d.lengths), map)
+        default: self = .slow
+        }
+    }
+
+    /// Sets row `row`'s value; false when this column needs the slow path.
+    @inline(__always)
+    func result(row: Int, context: SQLContext) -> Bool {
+        @inline(__always) func index(_ map: UnsafePointer<Int32>?) -> Int { map.map { Int($0[row]) } ?? row }
+        switch self {
+        case .unloaded, .slow: return false
+        case .int64(let v, let m): let i = index(m); i < 0 ? context.resultNull() : context.result(v[i])
+        case .int32(let v, let m): let i = index(m); i < 0 ? context.resultNull() : context.result(Int64(v[i]))
+        case .double(let v, let m): let i = index(m); i < 0 ? context.resultNull() : context.result(v[i])
+        case .float(let v, let m): let i = index(m); i < 0 ? context.resultNull() : context.result(Double(v[i]))
+        case .bool(let v, let m): let i = index(m); i < 0 ? context.resultNull() : context.result(Int64(v[i]))
+        case .string(let pool, let starts, let lengths, let m):
+            let i = index(m)
+            if i < 0 { context.resultNull() } else {
+                context.result(repairingUTF8: UnsafeBufferPointer(start: pool + starts[i], count: Int(lengths[i])))
+            }
+        }
+        return true
+    }
+}
