@@ -7,6 +7,7 @@
   .jsonl a mongoexport-style JSON-lines file (default 1 GB, Extended JSON wrappers on every line) scanned by
          read_jsonl (count, and the unwrapped doc text), the jsonl table (typed columns), DuckDB's
          read_json (2 threads and 1), and Python's json.loads loop.
+  Parquet a ~1 GB file: parquet_file vs DuckDB's read_parquet and pyarrow (files_parquet.py, run last).
 
 Usage: python Benchmarks/peers/files.py [NPY_ROWS] [JSONL_MB]     (needs a release build; STRATA_LIB honoured)
 Data is generated once under .build-bench-data/ (reused while its size matches).
@@ -15,7 +16,7 @@ import sys
 
 from common import ensure_venv
 
-ensure_venv(["numpy", "duckdb"])
+ensure_venv(["numpy", "duckdb", "pyarrow"])
 
 import json  # noqa: E402
 import os  # noqa: E402
@@ -189,3 +190,7 @@ r = table(f"JSON lines, mongoexport style ({jsonl_mb:,.0f} MB)",
 count, avg = r["duckdb read_json (2 threads): count, avg(score)"]
 assert r["strata read_jsonl: count(*)"] == count and r["strata jsonl table: avg(score), max(latency_ms)"][:2] == [count, avg]
 print(f"\n(answers agree: top-10 ids and cosine sum with NumPy; {count:,} documents and avg(score) with DuckDB)")
+
+import files_parquet  # noqa: E402
+
+files_parquet.main()
