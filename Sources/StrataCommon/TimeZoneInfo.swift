@@ -332,7 +332,8 @@ struct PosixZoneRule: Sendable, Equatable {
             guard let n = number(), (0...365).contains(n) else { return nil }
             return .zeroBased(n)
         }
-        guard name(), let std = time() else { return nil }
+        // Offsets are at most 24:59:59 either way (rule times may go to 167 hours).
+        guard name(), let std = time(), abs(std) < 25 * 3600 else { return nil }
         standardOffset = -std
         dstOffset = standardOffset + 3600
         hasDST = false
@@ -340,7 +341,7 @@ struct PosixZoneRule: Sendable, Equatable {
         guard name() else { return nil }
         hasDST = true
         if let f = s.first, f != 0x2C {
-            guard let d = time() else { return nil }
+            guard let d = time(), abs(d) < 25 * 3600 else { return nil }
             dstOffset = -d
         }
         if s.isEmpty { return }
