@@ -37,7 +37,9 @@ EXPECTED_FUNCTIONS = {
     ("vec_valid", 1, "s", PURE),
     ("vec_valid", 2, "s", PURE),
     ("cron_next", 2, "s", PURE),
+    ("cron_next", 3, "s", PURE),                      # with tz
     ("cron_prev", 2, "s", PURE),
+    ("cron_prev", 3, "s", PURE),
     ("cron_describe", 1, "s", PURE),
     ("log_shape", 1, "s", PURE),
 }
