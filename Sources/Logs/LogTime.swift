@@ -136,13 +136,7 @@ public enum ZoneInstants: Equatable, Sendable {
 
 extension TimeZoneInfo {
     public func instants(ofWall wall: Int64) -> ZoneInstants {
-        var found: [Int64] = []
-        for probe in [wall - 2 * 86_400, wall, wall + 2 * 86_400] {
-            let off = Int64(offset(at: probe))
-            let t = wall - off
-            if Int64(offset(at: t)) == off, !found.contains(t) { found.append(t) }
-        }
-        found.sort()
+        let found = occurrences(ofWall: wall)
         if found.count == 1 { return .one(found[0]) }
         if found.count >= 2 { return .two(found[0], found[found.count - 1]) }
         let jump = instant(ofWall: wall).instant
