@@ -36,6 +36,8 @@ public struct ScheduledJob: Sendable {
     public var clock: ScheduleClock
     /// The crontab's CRON_TZ line in effect for the entry, if any.
     public var cronTZ: String? = nil
+    /// The crontab's TZ line in effect for the entry, if any: the job's own zone (its `date` runs in it).
+    public var jobTZ: String? = nil
 
     public init(schedule: CronSchedule, user: String?, rawCommand: String, command: String, logPath: String?,
                 path: String, line: Int, home: String? = nil, clock: ScheduleClock = .naive) {

@@ -121,6 +121,7 @@ final class RunsCursor: VirtualTableCursor {
                                    logPath: e.logPath, path: row.path, line: e.line,
                                    home: home.flatMap { $0.hasPrefix("/") ? $0 : nil })
             job.cronTZ = e.env.last { $0.name == "CRON_TZ" }?.value
+            job.jobTZ = e.env.last { $0.name == "TZ" }?.value
             jobs.append(job)
         }
         // Events from a day before the window: PAM sessions and runs that straddle `start`.
@@ -202,6 +203,13 @@ final class RunsCursor: VirtualTableCursor {
         }
         var notes: [Int: String] = [:]
         var byPath: [String: [JobLogRun]] = [:]
+        var zones: [String: TimeZoneInfo?] = [:]
+        func jobZone(_ name: String) -> TimeZoneInfo? {
+            if let z = zones[name] { return z }
+            let z = try? TimeZoneInfo.named(name)
+            zones[name] = .some(z)
+            return z
+        }
         // A run whose end is not logged went at most until its entry's next run started (taken as not overlapping
         // itself) or the latest its end can be.
         var nextStart: [Int: CivilDateTime] = [:]
@@ -227,7 +235,13 @@ final class RunsCursor: VirtualTableCursor {
             if cacheable, let known = plain[key] {
                 resolved = known
             } else {
-                resolved = resolveLogPath(raw, at: at, home: rows[k].job.flatMap { jobs[$0].home } ?? home(rows[k].user))
+                // `$(date ...)` runs in the job's zone: its crontab's TZ line, else the daemon's.
+                var when = at
+                if let j = rows[k].job, let name = jobs[j].jobTZ, let z = jobZone(name) {
+                    let instant = ScheduleClock.local(zone).instant(ofWall: at)
+                    when = CivilDateTime(epochSeconds: instant + Int64(z.offset(at: instant)), nanosecond: at.nanosecond)
+                }
+                resolved = resolveLogPath(raw, at: when, home: rows[k].job.flatMap { jobs[$0].home } ?? home(rows[k].user))
                 if cacheable { plain[key] = resolved }
             }
             rows[k].logPath = resolved.path

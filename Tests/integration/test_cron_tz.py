@@ -344,3 +344,18 @@ def test_cron_tz_is_cronies(tmp_path):
     (tmp_path / "bad").write_text("CRON_TZ=Mars/Base\n0 9 * * * /usr/local/bin/report\n")
     with pytest.raises(Exception, match=r"cron_runs: CRON_TZ=Mars/Base in .*bad \(line 2\): unknown time zone"):
         conn.execute(q, (str(tmp_path / "bad"), str(tmp_path / "cronie.log"), "2026-01-15", "2026-01-16")).fetchall()
+
+
+def test_tz_line_dates_the_jobs_log_path(tmp_path):
+    """A crontab's TZ line changes no schedule (neither daemon reads it for that) but is the job's zone: its
+    `$(date +%F)` is the date there (20:00 UTC is already tomorrow in Tokyo)."""
+    (tmp_path / "jobs").write_text("TZ=Asia/Tokyo\n0 20 * * * /opt/export.sh >> /logs/export-$(date +\\%F).log 2>&1\n"
+                                   "0 20 * * * /opt/plain.sh >> /logs/plain-$(date +\\%F).log 2>&1\n")
+    # The TZ line holds for both entries after it (crontab environment lines apply to what follows).
+    (tmp_path / "syslog").write_text(
+        "2024-03-05T20:00:01.100000+00:00 vm CRON[901]: (alice) CMD (/opt/export.sh >> /logs/export-$(date +%F).log 2>&1)\n")
+    conn = connect()
+    rows = conn.execute("""SELECT scheduled_at, log_path FROM cron_runs WHERE crontab = ? AND history = ?
+                           AND start = '2024-03-05' AND "end" = '2024-03-06' AND tz = 'UTC' AND kind = 'user'
+                           ORDER BY log_path""", (str(tmp_path / "jobs"), str(tmp_path / "syslog"))).fetchall()
+    assert rows[0] == ("2024-03-05 20:00:00", "/logs/export-2024-03-06.log")
