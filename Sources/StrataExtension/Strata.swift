@@ -56,7 +56,7 @@ public enum Strata {
     static func registerAll(on db: Connection) throws {
         try db.register(versionDeclaration) { ctx, _ in ctx.result(version) }
         if db.allowsFileReaders { try db.installFileTableTrust() }  // strata_trust_file_tables
-        try VectorFunctions.register(on: db, fileCorpora: db.allowsFileReaders ? ["npy": NpyCorpus.open(path:), "npz": NpyCorpus.open(path:)] : [:])  // vec_*, distances, vec_avg, knn_match (+ .npy/.npz corpora)
+        try VectorFunctions.register(on: db, fileCorpora: db.allowsFileReaders ? ["npy": NpyCorpus.open(path:), "npz": NpyCorpus.open(path:), "parquet": ParquetCorpus.open(path:)] : [:])  // vec_*, distances, vec_avg, knn_match (+ .npy/.npz/.parquet corpora)
         try LogTables.register(on: db)         // read_log, log_file, log_formats
         try CronTables.register(on: db)        // crontab, cron_next/prev/schedule/describe, cron_history, cron_runs
         try FileReaders.register(on: db)       // read_jsonl, jsonl, read_csv, csv_file, read_npy, read_npz

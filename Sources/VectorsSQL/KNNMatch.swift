@@ -62,7 +62,8 @@ final class KNNMatchTable: VirtualTable {
         for (ext, opener) in fileCorpora where lower.utf8.count > ext.utf8.count &+ 1 && lower.hasSuffix("." + ext) {
             return opener
         }
-        for (ext, opener) in fileCorpora where ext == "npz" && lower.contains(".npz:") { return opener }
+        // A Parquet file's column is written the same way: `'emb.parquet:embedding'`.
+        for (ext, opener) in fileCorpora where (ext == "npz" || ext == "parquet") && lower.contains("." + ext + ":") { return opener }
         return nil
     }
 

@@ -332,3 +332,22 @@ def test_unsupported_codec_is_named(tmp):
     db.execute(f"CREATE VIRTUAL TABLE t USING parquet_file('{path}')")
     msg = error_of(db, "SELECT a FROM t")
     assert "BROTLI is not supported" in msg and "column a" in msg, msg
+
+
+def test_knn_match_over_a_parquet_corpus(tmp):
+    """The same vectors as a .npy and as a Parquet column give the same neighbours; ids come from a column."""
+    vecs = np.random.default_rng(9).standard_normal((500, 12)).astype(np.float32)
+    np.save(tmp / "v.npy", vecs)
+    np.save(tmp / "q.npy", vecs[42])
+    pq.write_table(pa.table({"doc": [f"d{i}" for i in range(500)],
+                             "emb": pa.FixedSizeListArray.from_arrays(pa.array(vecs.ravel()), 12),
+                             "other": pa.array(vecs.tolist(), pa.list_(pa.float32()))}),
+                   str(tmp / "v.parquet"), row_group_size=128)
+    db = connect()
+    want = db.execute("SELECT corpus_rowid, distance FROM knn_match('v.npy', 'q.npy', 5)").fetchall()
+    got = db.execute("SELECT corpus_rowid, distance, corpus_id FROM knn_match('v.parquet:emb', 'q.npy', 5, "
+                     "'cosine', NULL, 'doc')").fetchall()
+    assert [r[:2] for r in got] == want
+    assert [r[2] for r in got] == [f"d{r[0]}" for r in want]
+    assert "several vector columns (emb, other)" in error_of(db, "SELECT * FROM knn_match('v.parquet', 'q.npy', 5)")
+    assert "has no column 'nope'" in error_of(db, "SELECT * FROM knn_match('v.parquet:nope', 'q.npy', 5)")
