@@ -56,7 +56,7 @@ let package = Package(
                 linkerSettings: [.unsafeFlags(["-static-stdlib"])]),
         // The CLI: StrataCLIKit holds the shell, renderers, reports and batch logic (unit-tested by CLITests);
         // the executable adds HostDatabase (opens databases) and the libedit line editor.
-        .target(name: "StrataCLIKit", dependencies: ["SQLiteKit", "StrataCommon"], swiftSettings: swift5),
+        .target(name: "StrataCLIKit", dependencies: ["SQLiteKit", "StrataCommon", "Files"], swiftSettings: swift5),
         .executableTarget(name: "StrataCLI",
                           dependencies: ["StrataCLIKit", "StrataExtension", "CLineEdit"],
                           swiftSettings: swift5,

@@ -165,6 +165,7 @@ public enum App {
         settings.headers = options.headers
         if let s = options.separator { settings.separator = s } else if settings.mode == .csv { settings.separator = "," }
         if let n = options.nullText { settings.nullText = n }
+        settings.npyPath = options.npyPath
         settings.width = toTerminal ? env.terminalWidth() : nil
         settings.color = toTerminal && getenv("NO_COLOR") == nil
 

@@ -23,6 +23,8 @@ public struct Options: Equatable {
     public var database: String?
     public var sql: [String] = []
     public var mode: OutputMode?
+    /// `--npy FILE`: the file npy mode writes.
+    public var npyPath: String?
     public var reportFormat: ReportFormat?
     public var headers: Bool?
     public var separator: String?
@@ -74,6 +76,11 @@ public struct Options: Equatable {
                 i += 1
                 return arguments[i - 1]
             }
+            if name == "npy" {
+                o.mode = .npy
+                o.npyPath = try value()
+                continue
+            }
             if let m = OutputMode(rawValue: name) ?? (name == "tabs" ? .tsv : (name == "column" ? .table : nil)) {
                 o.mode = m
                 continue
@@ -82,6 +89,7 @@ public struct Options: Equatable {
             case "mode":
                 let v = try value()
                 guard let m = OutputMode(name: v) else { throw UsageError("unknown mode '\(v)' (modes: \(OutputMode.names))") }
+                guard m != .npy || o.npyPath != nil else { throw UsageError("npy output needs a file: --npy FILE") }
                 o.mode = m
             case "format":
                 let v = try value()
@@ -172,6 +180,7 @@ public struct Options: Equatable {
 
         Output (shell and batch):
           --box --table --csv --tsv --json --jsonl --markdown --html --line --list --bar
+          --npy FILE             the first column into FILE as np.save would (np.load reads it)
           --mode MODE            the same by name
           --header/--no-header   column names on or off
           --separator SEP        column separator of list mode (default |)

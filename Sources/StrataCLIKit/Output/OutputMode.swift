@@ -4,6 +4,8 @@ import SQLiteKit
 
 public enum OutputMode: String, CaseIterable, Sendable {
     case box, table, csv, tsv, json, jsonl, markdown, html, line, list, bar
+    /// The first column into a `.npy` file (`OutputSettings.npyPath`; see NpyOutput.swift).
+    case npy
 
     /// Accepts sqlite3's spellings too (`tabs`, `column`).
     public init?(name: String) {
@@ -21,7 +23,7 @@ public enum OutputMode: String, CaseIterable, Sendable {
     /// Whether rows print as they arrive (true) or after the last one, for column widths (false).
     public var streams: Bool {
         switch self {
-        case .csv, .tsv, .json, .jsonl, .line, .list, .html: return true
+        case .csv, .tsv, .json, .jsonl, .line, .list, .html, .npy: return true
         case .box, .table, .markdown, .bar: return false
         }
     }
@@ -46,6 +48,8 @@ public struct OutputSettings: Sendable {
     /// Control characters in values and names shown as `·` (line breaks and tabs kept where the mode keeps
     /// them), so no escape sequence reaches a terminal; set by ResultPrinter when its output is a terminal.
     public var visibleControls = false
+    /// The file `.mode npy FILE` / `--npy FILE` writes.
+    public var npyPath: String?
 
     public init(mode: OutputMode, headers: Bool? = nil, separator: String = "|", nullText: String = "", width: Int? = nil) {
         self.mode = mode

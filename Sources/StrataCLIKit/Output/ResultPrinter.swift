@@ -17,6 +17,10 @@ public final class ResultPrinter {
     private var lineNameWidth = 0
     /// Results printed in `line` mode so far (sqlite3 separates records with blank lines).
     private var lineRecords = 0
+    /// The file being written in npy mode.
+    private var npy: NpyOutput?
+    /// Errors of npy mode (a value that fits no array), for the caller to report and count as failures.
+    public var errors: [String] = []
 
     public init(settings: OutputSettings, output: TextOutput) {
         self.settings = settings
@@ -36,6 +40,9 @@ public final class ResultPrinter {
         rows.removeAll(keepingCapacity: true)
         count = 0
         headerPending = settings.mode.streams
+        if settings.mode == .npy {
+            if let path = settings.npyPath { npy = NpyOutput(path: path) } else { errors.append("npy mode needs a file: .mode npy FILE") }
+        }
     }
 
     /// Whether the streaming header (list/csv/tsv column names, html's table start) is still to be written.
@@ -92,6 +99,8 @@ public final class ResultPrinter {
             }
         case .html:
             output.write(Markup.htmlRow(values, nullText: null, visibleControls: showsControls))
+        case .npy:
+            npy?.add(values.first ?? .null)
         case .box, .table, .markdown, .bar:
             rows.append(values)
         }
@@ -102,6 +111,9 @@ public final class ResultPrinter {
         switch settings.mode {
         case .json: output.write(count == 0 ? "[]\n" : "]\n")
         case .html: output.write(Markup.htmlEnd)
+        case .npy:
+            if let failure = npy?.finish() { errors.append(failure) }
+            npy = nil
         case .box, .table, .markdown, .bar:
             var s = settings
             s.visibleControls = showsControls

@@ -16,6 +16,7 @@ extension Session {
         .indexes ?TABLE?         indexes (of TABLE)
         .load FILE ?ENTRY?       load another SQLite extension
         .mode MODE               box table csv tsv json jsonl markdown html line list bar
+        .mode npy FILE           the first column of each result into FILE, as np.save would
         .nullvalue TEXT          text shown for NULL
         .once FILE               send the next result to FILE
         .open FILE               close this database and open FILE
@@ -64,6 +65,10 @@ extension Session {
             guard let m = rest.first.flatMap({ OutputMode(name: $0) }) else {
                 if rest.isEmpty { output.write("current output mode: \(settings.mode.rawValue)\n"); return true }
                 return fail("unknown mode '\(rest[0])' (modes: \(OutputMode.names))", source, lineNumber)
+            }
+            if m == .npy {
+                guard rest.count >= 2 else { return fail("usage: .mode npy FILE (np.load reads what it writes)", source, lineNumber) }
+                settings.npyPath = rest[1]
             }
             settings.mode = m
             if m == .csv && rest.count < 2 { settings.separator = "," }

@@ -117,7 +117,12 @@ public final class Session {
         }
         let printer = ResultPrinter(settings: shown, output: output)
         let before = timer ? Self.times() : nil
-        let failed = runner.run(sql, source: source, firstLine: firstLine, observer: PrinterObserver(printer))
+        var failed = runner.run(sql, source: source, firstLine: firstLine, observer: PrinterObserver(printer))
+        for e in printer.errors {
+            output.flush()
+            reportError("strata: " + e)
+            failed += 1
+        }
         if control.wasTimedOut { timedOut = true }
         failures += failed
         if let before {
