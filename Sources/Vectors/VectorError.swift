@@ -52,21 +52,49 @@ public enum VectorDiagnosis {
         return nil
     }
 
-    /// ` — float64 bytes? …` when `bytes` read as float64 make a plausible vector: every value finite, some
-    /// of ordinary size (1e-6 … 1e12), and, when `expected` is known, exactly `expected` of them. Float32
-    /// data read as float64 gives values around 1e-13 or smaller, so it is not mistaken for float64.
+    /// ` — float64 bytes? …` when `bytes` read better as float64 than as float32: as float64 every value is
+    /// finite and below 1e12 (and there are `expected` of them, when known), and either some float32 reading
+    /// is NaN/infinite or the binary exponents spread less as float64 than as float32. Misread data spreads
+    /// wide either way — a float64's low half is mantissa bits, giving float32s anywhere from 1e-38 to 1e38,
+    /// and a float32 pair read as one float64 multiplies the exponents' spread by 8 — so a float32 row of
+    /// twice the dimensions is not mistaken for float64, and `astype(np.float64)` data (low bits zero) is found.
     public static func float64Hint(_ bytes: UnsafeRawBufferPointer, expected: Int?) -> String {
-        guard bytes.count >= 8, bytes.count % 8 == 0 else { return "" }
+        guard bytes.count >= 16, bytes.count % 8 == 0 else { return "" }
         let n = bytes.count / 8
         if let expected, n != expected { return "" }
-        var ordinary = false
+        var as64 = ExponentSpread(), as32 = ExponentSpread()
+        var nonFinite32 = false
         for i in 0..<n {
-            let v = Double(bitPattern: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: i &* 8, as: UInt64.self)))
+            let word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: i &* 8, as: UInt64.self))
+            let v = Double(bitPattern: word)
             guard v.isFinite, v.magnitude < 1e12 else { return "" }
-            if v.magnitude >= 1e-6 { ordinary = true }
+            if v != 0 { as64.add(Int(v.exponent)) }
+            for half in [UInt32(truncatingIfNeeded: word), UInt32(truncatingIfNeeded: word >> 32)] {
+                let f = Float(bitPattern: half)
+                if !f.isFinite { nonFinite32 = true } else if f != 0 { as32.add(Int(f.exponent)) }
+            }
         }
-        guard ordinary else { return "" }
+        guard as64.count >= 2, nonFinite32 || as64.variance < as32.variance else { return "" }
         return " — float64 bytes? its \(bytes.count) bytes read as float64 are \(n) finite values; store "
             + "float32 (np.asarray(v, dtype=np.float32).tobytes())"
+    }
+}
+
+/// The variance of binary exponents, for `VectorDiagnosis.float64Hint`.
+struct ExponentSpread {
+    private(set) var count = 0
+    private var sum = 0.0
+    private var squares = 0.0
+
+    mutating func add(_ e: Int) {
+        count &+= 1
+        sum += Double(e)
+        squares += Double(e) * Double(e)
+    }
+
+    var variance: Double {
+        guard count > 1 else { return 0 }
+        let mean = sum / Double(count)
+        return max(0, squares / Double(count) - mean * mean)
     }
 }

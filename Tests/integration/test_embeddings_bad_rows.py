@@ -60,6 +60,20 @@ def test_the_error_names_the_rowid_and_float64(db, docs, rng):
     assert checks[11].startswith("vector blob length 30 is not a multiple of 4")
 
 
+def test_a_float32_row_of_twice_the_dimensions_is_not_called_float64(db, rng):
+    """Read as float64, float32 embeddings near 1 give values near 2^-7: only the low halves' random bits
+    (what float64 data has and float32 data does not) may suggest float64."""
+    db.execute("CREATE TABLE t(e BLOB)")
+    for _ in range(5):
+        db.execute("INSERT INTO t VALUES (?)", (rng.standard_normal(D).astype(np.float32).tobytes(),))
+    for scale in (1, 0.05, 30):
+        wide = (rng.standard_normal(2 * D) * scale).astype(np.float32).tobytes()
+        assert db.execute("SELECT vec_check(?, ?)", (wide, D)).fetchone() == (f"{2 * D} dimensions, expected {D}",)
+        for f64 in ((rng.standard_normal(D) * scale).astype(np.float64),                    # full float64
+                    (rng.standard_normal(D) * scale).astype(np.float32).astype(np.float64)):  # low bits zero
+            assert "float64 bytes?" in db.execute("SELECT vec_check(?, ?)", (f64.tobytes(), D)).fetchone()[0]
+
+
 def test_a_float64_first_row_does_not_set_the_dimensions(db, rng):
     E = rng.standard_normal((20, D)).astype(np.float32)
     db.execute("CREATE TABLE t(e BLOB)")
