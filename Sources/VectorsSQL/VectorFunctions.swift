@@ -75,9 +75,16 @@ public enum VectorFunctions {
         }
         try db.register(Declarations.vecCheck) { ctx, args in
             // For data-quality queries: the problem as text (knn_match's words), or NULL for a valid vector.
+            if args[0].type == .blob, let what = SQLiteVecSubtype.foreign(args[0].subtype) {
+                return ctx.result("\(what), not float32")
+            }
             if let problem = try vectorProblem(args) { ctx.result(problem) } else { ctx.resultNull() }
         }
-        try db.register(Declarations.vecValid) { ctx, args in try resultValidVector(args, ctx) }
+        try db.register(Declarations.vecValid) { ctx, args in
+            if args[0].type == .blob, SQLiteVecSubtype.foreign(args[0].subtype) != nil { return ctx.resultNull() }
+            try resultValidVector(args, ctx)
+            ctx.resultSubtype(SQLiteVecSubtype.float32)
+        }
         try db.register(Declarations.vecAvg, aggregate: VectorMean.self)
         // knn_match: eponymous, DIRECTONLY (reads the tables and files its arguments name)
         try db.register(KNNMatchTable.sql) { db, _ in KNNMatchTable(connection: db, fileCorpora: fileCorpora) }

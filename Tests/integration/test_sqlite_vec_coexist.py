@@ -114,5 +114,9 @@ def test_float32_answers_agree_with_numpy_and_sqlite_vec(order):
         ).fetchone()
         assert mine == pytest.approx(d[rowid - 1], rel=1e-12)
         assert vecs == pytest.approx(d[rowid - 1], rel=1e-5)
+    # vec_check names an int8 vector; vec_valid gives NULL for it (never reads its bytes as float32).
+    assert conn.execute("SELECT vec_check(vec_int8('[1, 2, 3, 4]'))").fetchone()[0].startswith("an int8 vector")
+    assert conn.execute("SELECT vec_valid(vec_bit(x'ff')), vec_type(vec_valid(vec_f32('[1, 2]')))").fetchone() == (
+        None, "float32")
     # Strata's float32 results are sqlite-vec vectors.
     assert conn.execute("SELECT vec_type(vec_avg(e)), vec_length(vec_avg(e)) FROM t").fetchone() == ("float32", 16)
