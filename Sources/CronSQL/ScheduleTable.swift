@@ -22,8 +22,10 @@ final class ScheduleTable: DeclaredTable {
     func bestIndex(_ info: IndexInfo) throws -> PlanOutcome {
         guard let binding = try Self.sql.tableSignature.bindParameters(info) else { return .unusable }
         info.indexNumber = binding.mask
-        // Rows come out in time order.
-        if info.orderBy.count == 1, info.orderBy[0].column == 0, !info.orderBy[0].descending {
+        // Rows come out in time order — as text only without a zone (with one, a repeated hour goes back), so an
+        // ORDER BY fire_time is SQLite's to do then.
+        let zoned = binding.mask & (1 << 3) != 0
+        if !zoned, info.orderBy.count == 1, info.orderBy[0].column == 0, !info.orderBy[0].descending {
             info.orderByConsumed = true
         }
         info.estimatedCost = 1000

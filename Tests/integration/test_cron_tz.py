@@ -359,3 +359,13 @@ def test_tz_line_dates_the_jobs_log_path(tmp_path):
                            AND start = '2024-03-05' AND "end" = '2024-03-06' AND tz = 'UTC' AND kind = 'user'
                            ORDER BY log_path""", (str(tmp_path / "jobs"), str(tmp_path / "syslog"))).fetchall()
     assert rows[0] == ("2024-03-05 20:00:00", "/logs/export-2024-03-06.log")
+
+
+def test_order_by_fire_time_in_a_zone(conn):
+    """With a zone the rows come in the order the daemon runs them, which across a fall-back is not text order:
+    ORDER BY fire_time still sorts."""
+    q = "SELECT fire_time FROM cron_schedule('*/30 * * * *', '2026-11-01 01:00', '2026-11-01 02:01', ?) {}"
+    assert [r[0][11:16] for r in conn.execute(q.format(""), ("America/New_York",))] == [
+        "01:00", "01:30", "01:00", "01:30", "02:00"]
+    assert [r[0][11:16] for r in conn.execute(q.format("ORDER BY fire_time"), ("America/New_York",))] == [
+        "01:00", "01:00", "01:30", "01:30", "02:00"]
