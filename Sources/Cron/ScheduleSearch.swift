@@ -1,6 +1,6 @@
 // Fire times of a schedule: the first one strictly after a time, the last one strictly before, and a cursor
-// that walks them forward cheaply (525,600 per year for `* * * * *`). Times are naive wall-clock minutes:
-// no zones, no DST. Searching walks days (skipping whole months that cannot match) and picks hours and
+// that walks them forward cheaply (525,600 per year for `* * * * *`). Times are naive wall-clock minutes
+// (no zone; ZonedSchedule.swift puts them on a zone's clock). Searching walks days (skipping whole months that cannot match) and picks hours and
 // minutes from the bit sets, so each step is a few bit operations.
 import StrataCommon
 
