@@ -1,7 +1,7 @@
 // Fire times of a schedule: the first one strictly after a time, the last one strictly before, and a cursor
 // that walks them forward cheaply (525,600 per year for `* * * * *`). Times are naive wall-clock minutes
-// (no zone; ZonedSchedule.swift puts them on a zone's clock). Searching walks days (skipping whole months that cannot match) and picks hours and
-// minutes from the bit sets, so each step is a few bit operations.
+// (no zone; ZonedSchedule.swift puts them on a zone's clock). Searching walks days (skipping whole months
+// that cannot match) and picks hours and minutes from the bit sets, so each step is a few bit operations.
 import StrataCommon
 
 /// A fire time as plain fields; converts to `CivilDateTime` and formats as ISO text without Foundation.
