@@ -137,7 +137,9 @@ final class RunsCursor: VirtualTableCursor {
             func wall(_ t: Int64) -> CivilDateTime { CivilDateTime(epochSeconds: t + Int64(zone.offset(at: t))) }
             if let s = instantSpan { historySpan = HistorySpan(first: wall(s.first), last: wall(s.last)) }
             let clock = ScheduleClock.local(zone)
-            guard let from = startArg.map({ clock.instant(ofWall: $0) }) ?? instantSpan.map({ $0.first - mod60($0.first + Int64(zone.offset(at: $0.first))) }),
+            // Default: from the minute of the history's first line to just after its last.
+            let firstMinute = instantSpan.map { $0.first - mod60($0.first + Int64(zone.offset(at: $0.first))) }
+            guard let from = startArg.map({ clock.instant(ofWall: $0) }) ?? firstMinute,
                   let to = endArg.map({ clock.instant(ofWall: $0) }) ?? instantSpan.map({ $0.last + 1 }) else {
                 throw SQLError("the history has no lines to take a window from: give 'start' and 'end'")
             }
