@@ -286,3 +286,22 @@ def test_implicit_rollback_on_error():
     with pytest.raises(sqlite3.IntegrityError):
         conn.execute("INSERT INTO u VALUES (1)")  # rolls the whole transaction back
     assert knn(conn, "docs.e", q) == expect(x, q)
+
+
+def test_a_corpus_packed_inside_a_transaction_is_kept_for_the_rest_of_it():
+    """Reuse is not a timing here: the plan says the packed corpus exists (before issue 15 a corpus packed
+    inside a transaction served that query only and was never stored)."""
+    conn = connect()
+    conn.isolation_level = None
+    x = vectors(33)
+    fill(conn, "docs", "e", x)
+    q = vectors(34, 1)[0]
+    plan = "EXPLAIN QUERY PLAN SELECT * FROM knn_match('docs.e', x'0000803f', 1)"
+    conn.execute("BEGIN")
+    conn.execute("UPDATE docs SET e = ? WHERE id = 2", (q.tobytes(),))
+    y = x.copy(); y[1] = q
+    assert knn(conn, "docs.e", q) == expect(y, q)
+    assert "(cached)" in conn.execute(plan).fetchone()[3]
+    assert knn(conn, "docs.e", q) == expect(y, q)
+    conn.execute("COMMIT")
+    assert knn(conn, "docs.e", q) == expect(y, q)
