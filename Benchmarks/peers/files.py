@@ -194,3 +194,4 @@ print(f"\n(answers agree: top-10 ids and cosine sum with NumPy; {count:,} docume
 import files_parquet  # noqa: E402
 
 files_parquet.main()
+files_parquet.knn(NPY_ROWS)

@@ -5,7 +5,10 @@ strings, 1 Mi-row groups): count(*), a filter on one column, the average of one 
 column, and a range on the sorted id column (row groups pruned by statistics). Each workload runs in its own
 process (peak RSS is its own VmHWM); the median of 3 runs after one warm-up.
 
-Usage: python Benchmarks/peers/files_parquet.py [PARQUET_MB]     (files.py runs it after the others)
+Also knn_match over the embedding column of a ROWS x 384 float32 Parquet file (fixed_size_list) against the
+same vectors as a .npy, each packed from cold in its own process.
+
+Usage: python Benchmarks/peers/files_parquet.py [PARQUET_MB [KNN_ROWS]]   (files.py runs it after the others)
 """
 import json
 import statistics
@@ -29,7 +32,7 @@ def strata():
 def plain(row):
     return [x if x is None or isinstance(x, (int, float, str)) else str(x) for x in row]
 def duck(threads):
-    import duckdb; con = duckdb.connect(); con.execute(f"set threads={threads}"); return con
+    import duckdb; con = duckdb.connect(); con.execute(f"set threads={threads}"); con.execute("set enable_progress_bar=false"); return con
 t0 = time.perf_counter()
 c0 = time.process_time()
 result = None
@@ -149,5 +152,51 @@ def main(mb=1024):
     print("\n(answers agree with DuckDB's on every query)")
 
 
+def make_embeddings(rows, dims=384):
+    """The same float32 vectors as emb_ROWSx384.npy and emb_ROWSx384.parquet (one fixed_size_list column, ids)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    npy, parquet = DATA / f"emb_{rows}x{dims}.npy", DATA / f"emb_{rows}x{dims}.parquet"
+    query = DATA / "query.npy"
+    if npy.exists() and parquet.exists() and query.exists():
+        return npy, parquet, query
+    DATA.mkdir(exist_ok=True)
+    rng = np.random.default_rng(7)
+    out = np.lib.format.open_memmap(npy, mode="w+", dtype=np.float32, shape=(rows, dims))
+    writer = None
+    for s in range(0, rows, 100_000):
+        e = min(rows, s + 100_000)
+        block = rng.standard_normal((e - s, dims), dtype=np.float32)
+        out[s:e] = block
+        t = pa.table({"id": pa.array(np.arange(s, e)),
+                      "emb": pa.FixedSizeListArray.from_arrays(pa.array(block.ravel()), dims)})
+        if writer is None:
+            writer = pq.ParquetWriter(parquet, t.schema, compression="none", use_dictionary=False)
+        writer.write_table(t)
+    writer.close()
+    out.flush()
+    del out
+    if not query.exists():
+        np.save(query, rng.standard_normal(dims).astype(np.float32))
+    return npy, parquet, query
+
+
+def knn(rows):
+    npy, parquet, query = make_embeddings(rows)
+    print(f"\n## knn_match over {rows:,} x 384 float32: Parquet column vs .npy (each packed from cold)\n")
+    print("| corpus | wall | CPU | peak RSS | vs .npy |")
+    print("| --- | --- | ---: | ---: | ---: |")
+    body = ("c = sqlite3.connect(':memory:'); c.enable_load_extension(True); c.load_extension(LIB)\n"
+            "result = [r[0] for r in c.execute(\"select corpus_rowid from knn_match(?, '" + str(query) + "', 10)\", (PARQUET,))]")
+    a = run(body, npy)
+    b = run(body, parquet)
+    for name, (t, cpu, rss, _) in [(".npy", a), (".parquet (fixed_size_list<float32>, uncompressed)", b)]:
+        print(f"| {name} | {t:.3f} s | {cpu:.3f} s | {rss:,.0f} MB | {t / a[0]:.2f}x |")
+    assert a[3] == b[3], f"top-10 differs: {a[3]} vs {b[3]}"
+    print("\n(same top-10 rows from both corpora)")
+
+
 if __name__ == "__main__":
     main(int(sys.argv[1]) if len(sys.argv) > 1 else 1024)
+    knn(int(sys.argv[2]) if len(sys.argv) > 2 else 1_000_000)

@@ -114,9 +114,19 @@ struct ColumnChunkReader {
             }
             dictionary = dict
         case .data:
-            try PageCodec.decompress(codec, body, size: h.uncompressedSize, into: &pageBuffer)
-            let buffer = pageBuffer
-            try buffer.withUnsafeBytes { p in
+            // An uncompressed page is decoded where it lies in the chunk's bytes (no copy).
+            let buffer: [UInt8]
+            if codec == .uncompressed {
+                guard body.count == h.uncompressedSize else {
+                    throw DecodeError("uncompressed page of \(body.count) bytes, the header says \(h.uncompressedSize)")
+                }
+                buffer = []
+            } else {
+                try PageCodec.decompress(codec, body, size: h.uncompressedSize, into: &pageBuffer)
+                buffer = pageBuffer
+            }
+            try buffer.withUnsafeBytes { decompressed in
+                let p = codec == .uncompressed ? body : decompressed
                 var c = ByteCursor(p)
                 var repLevels: UnsafeRawBufferPointer? = nil, defLevels: UnsafeRawBufferPointer? = nil
                 if maxRep > 0 {
@@ -195,6 +205,14 @@ struct ColumnChunkReader {
     private func encodingName(_ e: Int64) -> String { Encoding(rawValue: e)?.name ?? "#\(e)" }
 
     private mutating func decodeValues(_ data: UnsafeRawBufferPointer, encoding: Int64, count: Int, into out: ColumnChunkData) throws {
+        let before = out.valueCount
+        try decodeEncodedValues(data, encoding: encoding, count: count, into: out)
+        // PLAIN and dictionary pages count their values as they store them; the other encodings here.
+        if out.valueCount == before { out.valueCount += count }
+        guard out.valueCount == before + count else { throw DecodeError("page stored \(out.valueCount - before) values, its levels say \(count)") }
+    }
+
+    private mutating func decodeEncodedValues(_ data: UnsafeRawBufferPointer, encoding: Int64, count: Int, into out: ColumnChunkData) throws {
         guard let e = Encoding(rawValue: encoding) else { throw DecodeError("unsupported encoding #\(encoding)") }
         var c = ByteCursor(data)
         switch e {

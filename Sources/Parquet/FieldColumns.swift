@@ -26,7 +26,10 @@ public final class LeafColumn {
                 throw DecodeError("holds \(data.levelCount) values for \(rows) rows")
             }
             rowStarts = nil
-            if data.valueCount == data.levelCount {
+            if defs.isEmpty, data.valueCount != rows {
+                throw DecodeError("holds \(data.valueCount) values for \(rows) rows of a required column")
+            }
+            if data.valueCount == data.levelCount || defs.isEmpty {
                 rowValue = nil
                 valueStarts = nil
             } else if flat {
@@ -145,7 +148,7 @@ public final class FieldColumns {
                 return try body(isNull ? nil : UnsafeBufferPointer(start: nil, count: 0))
             }
         }
-        throw DecodeError("row \(row) has a NULL element in its list (a vector cannot hold NULL)")
+        throw DecodeError("column \(field.name): row \(row) of its row group has a NULL element in its list (a vector cannot hold NULL)")
     }
 
     private func repeatedAncestor() -> SchemaNode {

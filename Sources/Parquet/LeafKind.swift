@@ -259,3 +259,73 @@ public enum ISOText {
         appendNumber(Int(frac), width: digits, to: &out)
     }
 }
+
+// MARK: - Allocation-free ISO text (the per-row path of date, time and timestamp columns)
+
+extension ISOText {
+    /// Bytes `write` may produce at most.
+    public static let maxLength = 40
+
+    @inline(__always)
+    static func put(_ v: Int, width: Int, _ out: UnsafeMutablePointer<UInt8>, _ n: inout Int) {
+        var x = v
+        var k = width - 1
+        while k >= 0 {
+            out[n + k] = UInt8(truncatingIfNeeded: 48 + x % 10)
+            x /= 10
+            k -= 1
+        }
+        n += width
+    }
+
+    @inline(__always)
+    static func putYear(_ y: Int, _ out: UnsafeMutablePointer<UInt8>, _ n: inout Int) {
+        if y >= 0 && y <= 9999 { return put(y, width: 4, out, &n) }
+        // Outside four digits: the general path's text (sign and all digits).
+        var s: [UInt8] = []
+        appendNumber(y, width: 4, to: &s)
+        for b in s { out[n] = b; n += 1 }
+    }
+
+    /// Writes a timestamp's text (as `timestamp(_:unit:)` gives it) into `out`, which has `maxLength` bytes.
+    public static func write(timestamp v: Int64, unit: TimeUnit, into out: UnsafeMutablePointer<UInt8>) -> Int {
+        let per = perSecond(unit)
+        var seconds = v / per
+        var frac = v % per
+        if frac < 0 { frac += per; seconds -= 1 }
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let rem = Int(seconds - days * 86_400)
+        let (y, m, d) = civilFromDays(days)
+        var n = 0
+        putYear(y, out, &n)
+        out[n] = 45; n += 1
+        put(m, width: 2, out, &n)
+        out[n] = 45; n += 1
+        put(d, width: 2, out, &n)
+        out[n] = 32; n += 1
+        writeClock(rem, frac: frac, digits: digits(unit), out, &n)
+        return n
+    }
+
+    public static func write(date days: Int64, into out: UnsafeMutablePointer<UInt8>) -> Int {
+        let (y, m, d) = civilFromDays(days)
+        var n = 0
+        putYear(y, out, &n)
+        out[n] = 45; n += 1
+        put(m, width: 2, out, &n)
+        out[n] = 45; n += 1
+        put(d, width: 2, out, &n)
+        return n
+    }
+
+    @inline(__always)
+    static func writeClock(_ s: Int, frac: Int64, digits: Int, _ out: UnsafeMutablePointer<UInt8>, _ n: inout Int) {
+        put(s / 3600, width: 2, out, &n)
+        out[n] = 58; n += 1
+        put(s % 3600 / 60, width: 2, out, &n)
+        out[n] = 58; n += 1
+        put(s % 60, width: 2, out, &n)
+        out[n] = 46; n += 1
+        put(Int(frac), width: digits, out, &n)
+    }
+}

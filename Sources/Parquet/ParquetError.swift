@@ -31,9 +31,10 @@ public struct ParquetLocation {
 }
 
 /// A failure inside a decoder, before it knows where it is; the caller adds the location.
-struct DecodeError: Error {
+struct DecodeError: MessageError {
     var reason: String
     init(_ reason: String) { self.reason = reason }
+    var message: String { reason }
 }
 
 /// An error's message (MessageError's text, else its description).

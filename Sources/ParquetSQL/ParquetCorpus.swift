@@ -65,13 +65,17 @@ struct ParquetCorpusSource: CorpusSource {
         var first: Int64 = 0
         for g in 0..<file.rowGroupCount {
             let f = try translatingParquet { try file.readField(group: g, field: field) }
-            for r in 0..<f.rows {
-                try translatingParquet {
+            do {
+                for r in 0..<f.rows {
                     try f.withVector(row: r) { v in
                         guard let v, let base = v.baseAddress else { return try body(first + Int64(r), nil) }
                         try body(first + Int64(r), VectorView(unchecked: UnsafeRawPointer(base), count: v.count))
                     }
                 }
+            } catch let e as KNNError {
+                throw e  // the engine's own errors (bad rows, interruption) pass through as they are
+            } catch {
+                throw parquetSQLError(error)
             }
             first += Int64(f.rows)
         }

@@ -351,3 +351,20 @@ def test_knn_match_over_a_parquet_corpus(tmp):
     assert [r[2] for r in got] == [f"d{r[0]}" for r in want]
     assert "several vector columns (emb, other)" in error_of(db, "SELECT * FROM knn_match('v.parquet', 'q.npy', 5)")
     assert "has no column 'nope'" in error_of(db, "SELECT * FROM knn_match('v.parquet:nope', 'q.npy', 5)")
+
+
+@pytest.mark.parametrize("page_version", ["1.0", "2.0"])
+def test_required_columns_every_encoding(tmp, page_version):
+    """REQUIRED columns (no definition levels) with each value encoding."""
+    n = 300
+    schema = pa.schema([pa.field("a", pa.int64(), nullable=False), pa.field("b", pa.int32(), nullable=False),
+                        pa.field("s", pa.string(), nullable=False), pa.field("t", pa.string(), nullable=False),
+                        pa.field("f", pa.float64(), nullable=False), pa.field("flag", pa.bool_(), nullable=False)])
+    t = pa.table({"a": list(range(n)), "b": [i * 7 % 100 for i in range(n)], "s": [f"s{i % 9}" for i in range(n)],
+                  "t": [f"t{i}" for i in range(n)], "f": [i / 8 for i in range(n)], "flag": [i % 3 == 0 for i in range(n)]},
+                 schema=schema)
+    path = str(tmp / "req.parquet")
+    pq.write_table(t, path, use_dictionary=False, data_page_version=page_version,
+                   column_encoding={"a": "DELTA_BINARY_PACKED", "b": "DELTA_BINARY_PACKED", "s": "DELTA_BYTE_ARRAY",
+                                    "t": "DELTA_LENGTH_BYTE_ARRAY", "f": "BYTE_STREAM_SPLIT", "flag": "RLE"})
+    check_file(path)
