@@ -337,7 +337,14 @@ extension JSONMemberValue: Equatable {
 
     @Test func refusesWhatItCannotRead() {
         #expect(message(npy("{'descr': '|O', 'fortran_order': False, 'shape': (1,), }", data: Array(repeating: 0, count: 8)))
-                == "object arrays are not supported (dtype '|O'; Strata never unpickles)")
+                == "object arrays are not supported (dtype '|O'; Strata never unpickles; "
+                + "save strings with a fixed-width dtype: np.array(ids, dtype=str))")
+        // Fixed-width strings are read (issue 15): UTF-32 `<U`, NUL padding dropped; `<U0` has no bytes at all.
+        let u = try? array(npy("{'descr': '<U3', 'fortran_order': False, 'shape': (2,), }",
+                               data: [0x61, 0, 0, 0, 0x62, 0, 0, 0, 0, 0, 0, 0, 0xFC, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]))
+        #expect((try? u?.value(0)) == .text("ab"))
+        #expect((try? u?.value(1)) == .text("ü"))
+        #expect(message(npy("{'descr': '<U0', 'fortran_order': False, 'shape': (2,), }")) == "unsupported dtype '<U0'")
         #expect(message(npy("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (1,), }"))
                 == "structured dtypes are not supported")
         #expect(message(npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }", data: [0, 0, 0]))
