@@ -46,10 +46,18 @@ public final class ParquetFile {
         } catch let e as DecodeError {
             throw where_.error("corrupt footer: \(e.reason)")
         }
+        // The groups' row counts add up without overflow, so row numbers summed over groups (pruned ones are
+        // counted, never read) cannot trap.
+        var total: Int64 = 0
         for (g, group) in metadata.rowGroups.enumerated() {
             guard group.columns.count == schema.leaves.count else {
                 throw ParquetLocation(path: path, rowGroup: g).error("has \(group.columns.count) column chunks, the schema \(schema.leaves.count) leaf columns")
             }
+            let (sum, overflow) = total.addingReportingOverflow(group.rowCount)
+            guard !overflow, group.rowCount >= 0 else {
+                throw ParquetLocation(path: path, rowGroup: g).error("claims \(group.rowCount) rows; with the groups before it that is more than 2^63 (corrupt footer)")
+            }
+            total = sum
         }
     }
 

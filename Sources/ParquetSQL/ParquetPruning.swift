@@ -46,8 +46,9 @@ func compareBound(_ bound: LeafValue, _ v: SQLValue) -> Int? {
 
 private func compareIntDouble(_ a: Int64, _ b: Double) -> Int? {
     guard !b.isNaN else { return nil }
-    if b >= 9.3e18 { return -1 }
-    if b <= -9.3e18 { return 1 }
+    // Beyond Int64's range (2^63 itself included: Int64(2^63) would trap) every integer is below or above.
+    if b >= 0x1p63 { return -1 }
+    if b < -0x1p63 { return 1 }
     let da = Double(a)
     if da < b { return -1 }
     if da > b { return 1 }

@@ -1,0 +1,184 @@
+"""Damaged Parquet files never crash the host: pyarrow writes small files (plain, dictionary, compressed,
+v1 and v2 pages, delta and byte-stream-split encodings, nested lists), then they are cut short at many
+offsets, bytes of their footers and page headers are flipped, huge varints are spliced in and deeply nested
+Thrift footers are made up. Every one is read through read_parquet, parquet_file with a pruning filter and
+knn_match in a child process: each must give rows or an SQL error, never a signal. The child reports which
+case it was on, so a crash names the file that caused it (kept in the test's tmp directory).
+A longer run of the same idea (every offset, more flips, random damage) is .build-reports/fuzz/pq_fuzz.py's
+kind of loop; this one stays a few seconds.
+"""
+import json
+import os
+import random
+import struct
+import subprocess
+import sys
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from conftest import LIB
+
+WORKER = r'''
+import os, sqlite3, sys
+c = sqlite3.connect(":memory:")
+c.enable_load_extension(True)
+c.load_extension(sys.argv[1])
+answered = 0
+for line in sys.stdin:
+    p = line.strip()
+    print(p, flush=True)
+    for sql, arg in (("SELECT * FROM read_parquet(?)", p),
+                     ("SELECT count(*), sum(id) FROM read_parquet(?) WHERE id > 25", p),
+                     ("SELECT * FROM knn_match(?, '[1,1,2]', 3)", p + ":emb")):
+        try:
+            c.execute(sql, (arg,)).fetchall()
+            answered += 1
+        except sqlite3.Error:
+            pass
+    try:
+        c.execute("DROP TABLE IF EXISTS t")
+        c.execute("CREATE VIRTUAL TABLE t USING parquet_file(%s)" % ("'" + p.replace("'", "''") + "'"))
+        c.execute("SELECT rowid, * FROM t WHERE id > 25").fetchall()
+    except sqlite3.Error:
+        pass
+print("DONE", answered, flush=True)
+'''
+
+
+def sample(n=40):
+    rng = np.random.default_rng(5)
+    null = rng.random(n) < 0.2
+    return pa.table({
+        "id": pa.array(np.arange(n), pa.int64()),
+        "i32": pa.array([None if null[i] else int(x) for i, x in enumerate(rng.integers(-999, 999, n))], pa.int32()),
+        "d": pa.array(rng.standard_normal(n)),
+        "b": pa.array([None if null[i] else bool(i % 3) for i in range(n)], pa.bool_()),
+        "s": pa.array([None if null[i] else f"w{i % 5}" * (i % 3) for i in range(n)], pa.string()),
+        "emb": pa.array([None if null[i] else [float(i), 1.0, 2.0] for i in range(n)], pa.list_(pa.float32())),
+        "st": pa.array([{"x": i, "y": [i, i + 1]} for i in range(n)],
+                       pa.struct([("x", pa.int32()), ("y", pa.list_(pa.int64()))])),
+    })
+
+
+WRITERS = {
+    "plain": dict(compression="none", use_dictionary=False),
+    "dict_snappy": dict(compression="snappy", row_group_size=15),
+    "zstd_v2": dict(compression="zstd", data_page_version="2.0"),
+    "delta": dict(compression="none", use_dictionary=False, data_page_version="2.0",
+                  column_encoding={"id": "DELTA_BINARY_PACKED", "i32": "DELTA_BINARY_PACKED",
+                                   "s": "DELTA_BYTE_ARRAY", "d": "BYTE_STREAM_SPLIT"}),
+}
+
+
+def varint(n):
+    out = b""
+    while True:
+        b, n = n & 0x7F, n >> 7
+        if not n:
+            return out + bytes([b])
+        out += bytes([b | 0x80])
+
+
+def with_footer(footer):
+    return b"PAR1" + footer + struct.pack("<I", len(footer)) + b"PAR1"
+
+
+def damaged(name, data, rng):
+    n = len(data)
+    footer_start = n - 8 - int.from_bytes(data[-8:-4], "little")
+    for cut in sorted(set(rng.sample(range(4, n), 25)) | {n - 1, n - 8, footer_start, footer_start + 1}):
+        yield f"{name}-cut{cut}", data[:cut]
+    for i in rng.sample(range(footer_start, n - 8), 30):
+        for v in (0x00, 0xFF, data[i] ^ 0x01):
+            b = bytearray(data)
+            b[i] = v
+            yield f"{name}-footer{i}-{v}", bytes(b)
+    for i in rng.sample(range(4, footer_start), 30):
+        b = bytearray(data)
+        b[i] ^= 0x40
+        yield f"{name}-body{i}", bytes(b)
+    for i in rng.sample(range(4, n - 8), 8):
+        yield f"{name}-huge{i}", data[:i] + b"\xff" * 9 + b"\x7f" + data[i + 1:]
+
+
+def cases(tmp_path):
+    rng = random.Random(11)
+    out = [("deep-structs", with_footer(b"\x1c" * 5000 + b"\x00" * 5000)),
+           ("deep-lists", with_footer(b"\x19\x1c" * 5000)),
+           ("empty-footer", with_footer(b"\x00")),
+           ("huge-list", with_footer(b"\x19\xfc" + varint(2**62) + b"\x00"))]
+    t = sample()
+    for name, kw in WRITERS.items():
+        path = tmp_path / f"{name}.parquet"
+        pq.write_table(t, path, **kw)
+        out += list(damaged(name, path.read_bytes(), rng))
+    return out
+
+
+def summed_row_groups(tmp_path):
+    """Row groups whose counts add up past 2^63 (each pruned by its statistics, so never read)."""
+    path = tmp_path / "groups.parquet"
+    pq.write_table(pa.table({"id": list(range(30))}), path, row_group_size=10)
+    data = path.read_bytes()
+    footer_start = len(data) - 8 - int.from_bytes(data[-8:-4], "little")
+    footer = data[footer_start:-8]
+    # RowGroup.num_rows (field 3, i64) = 10: field header 0x16, zigzag varint 20.
+    assert footer.count(b"\x16\x14") >= 3
+    footer = footer.replace(b"\x16\x14", b"\x16" + varint(2**62 << 1))
+    return data[:footer_start] + footer + struct.pack("<I", len(footer)) + b"PAR1"
+
+
+def test_damaged_files_give_errors_never_signals(tmp_path):
+    files = []
+    for name, data in cases(tmp_path) + [("summed-row-groups", summed_row_groups(tmp_path))]:
+        p = tmp_path / f"case-{name}.parquet"
+        p.write_bytes(data)
+        files.append(str(p))
+    proc = subprocess.run([sys.executable, "-c", WORKER, str(LIB)], input="\n".join(files) + "\n",
+                          capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    lines = proc.stdout.splitlines()
+    last = lines[-1] if lines else "(before the first file)"
+    assert proc.returncode == 0 and last.startswith("DONE"), \
+        f"exit {proc.returncode} while reading {last}\n{proc.stderr[-2000:]}"
+    # The undamaged parts still read: some cases (cuts inside unused bytes, flips in statistics) give rows.
+    assert int(last.split()[1]) > 0
+
+
+def test_row_counts_adding_past_int64_are_an_error(tmp_path):
+    (tmp_path / "g.parquet").write_bytes(summed_row_groups(tmp_path))
+    code = r'''
+import sqlite3, sys
+c = sqlite3.connect(":memory:"); c.enable_load_extension(True); c.load_extension(sys.argv[1])
+for sql in ("CREATE VIRTUAL TABLE t USING parquet_file('g.parquet')",
+            "SELECT count(*) FROM read_parquet('g.parquet')"):
+    try:
+        print("ROWS", c.execute(sql).fetchall())
+    except sqlite3.Error as e:
+        print("ERROR", e)
+'''
+    proc = subprocess.run([sys.executable, "-c", code, str(LIB)], capture_output=True, text=True, cwd=tmp_path,
+                          timeout=60)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    out = proc.stdout.splitlines()
+    assert len(out) == 2 and all(l.startswith("ERROR") and "'g.parquet' row group 1: claims" in l and "2^63" in l
+                                for l in out), out
+
+
+def test_pruning_by_a_real_at_the_edge_of_int64(tmp_path):
+    """Row-group pruning compares an INTEGER column's statistics with a REAL argument; 2^63 (what SQLite reads
+    9223372036854775807.0 as) once trapped converting to Int64. Answers must match SQLite's own table."""
+    from conftest import connect
+    ids = [1, 2**63 - 1, -2**63]
+    pq.write_table(pa.table({"id": pa.array(ids, pa.int64())}), tmp_path / "big.parquet")
+    db = connect()
+    db.execute(f"CREATE VIRTUAL TABLE t USING parquet_file('{tmp_path / 'big.parquet'}')")
+    db.execute("CREATE TABLE plain(id INTEGER)")
+    db.executemany("INSERT INTO plain VALUES (?)", [(i,) for i in ids])
+    for cond in ("id = 9223372036854775807.0", "id >= 9223372036854775807.0", "id < 9223372036854775807.0",
+                 "id > -9223372036854775808.0", "id <= -9223372036854775808.0", "id < -1e19", "id > 1e19",
+                 "id IN (9223372036854775807.0, 1.0)"):
+        got = sorted(db.execute(f"SELECT id FROM t WHERE {cond}").fetchall())
+        want = sorted(db.execute(f"SELECT id FROM plain WHERE {cond}").fetchall())
+        assert got == want, cond
