@@ -50,6 +50,10 @@ public struct ParquetSchema {
                 throw DecodeError("schema element '\(parent.name)' claims \(childCount) children; the schema has fewer elements")
             }
             for _ in 0..<childCount {
+                // Checked per child too: the children before this one may have taken elements for their own children.
+                guard next < elements.count else {
+                    throw DecodeError("schema element '\(parent.name)' claims \(childCount) children; the schema has fewer elements")
+                }
                 let e = elements[next]
                 next += 1
                 let def = parent.definitionLevel + (e.repetition == .required ? 0 : 1)

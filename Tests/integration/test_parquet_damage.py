@@ -182,3 +182,26 @@ def test_pruning_by_a_real_at_the_edge_of_int64(tmp_path):
         got = sorted(db.execute(f"SELECT id FROM t WHERE {cond}").fetchall())
         want = sorted(db.execute(f"SELECT id FROM plain WHERE {cond}").fetchall())
         assert got == want, cond
+
+
+def test_a_group_claiming_the_next_fields_children_is_an_error(tmp_path):
+    """A struct's num_children raised by one: it takes the next top-level field as its child, and the root then
+    claims one child more than the schema holds (that read past the element list and trapped)."""
+    table = pa.table({"st": pa.array([{"x": 1}], pa.struct([("x", pa.int32())])), "id": [1]})
+    pq.write_table(table, tmp_path / "nest.parquet")
+    data = (tmp_path / "nest.parquet").read_bytes()
+    # SchemaElement 'st': name (field 4, binary "st"), then num_children (field 5, i32 zigzag 1 → 2).
+    assert data.count(b"\x02st\x15\x02") == 1
+    (tmp_path / "bad.parquet").write_bytes(data.replace(b"\x02st\x15\x02", b"\x02st\x15\x04"))
+    code = r'''
+import sqlite3, sys
+c = sqlite3.connect(":memory:"); c.enable_load_extension(True); c.load_extension(sys.argv[1])
+try:
+    print("ROWS", c.execute("SELECT * FROM read_parquet('bad.parquet')").fetchall())
+except sqlite3.Error as e:
+    print("ERROR", e)
+'''
+    proc = subprocess.run([sys.executable, "-c", code, str(LIB)], capture_output=True, text=True, cwd=tmp_path,
+                          timeout=60)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "corrupt footer" in proc.stdout and "claims 2 children" in proc.stdout, proc.stdout
