@@ -109,3 +109,21 @@ import Testing
         #expect(Decimal.value(7, scale: 4, precision: 20) == .text("0.0007"))
     }
 }
+
+@Suite struct ISOWriterTests {
+    /// The allocation-free writer gives the same text as the general formatter, across units, signs and eras.
+    @Test func writerMatchesFormatter() {
+        var buf = [UInt8](repeating: 0, count: ISOText.maxLength)
+        let values: [Int64] = [0, -1, 1, 1_700_000_000_123_456, -62_135_596_800_000_000, 253_402_300_799_999_999,
+                               86_399_999, -86_400_001, 951_782_400_000_000_007]
+        for v in values {
+            for unit in [TimeUnit.millis, .micros, .nanos] {
+                let n = buf.withUnsafeMutableBufferPointer { ISOText.write(timestamp: v, unit: unit, into: $0.baseAddress!) }
+                #expect(String(decoding: buf[0..<n], as: UTF8.self) == ISOText.timestamp(v, unit: unit))
+            }
+            let d = v % 3_000_000
+            let n = buf.withUnsafeMutableBufferPointer { ISOText.write(date: d, into: $0.baseAddress!) }
+            #expect(String(decoding: buf[0..<n], as: UTF8.self) == ISOText.date(days: d))
+        }
+    }
+}
