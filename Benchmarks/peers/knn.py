@@ -149,6 +149,7 @@ def main():
     ap.add_argument("--queries", type=int, default=1000)
     ap.add_argument("--repeat", type=int, default=15)
     ap.add_argument("--skip-vec0", action="store_true")
+    ap.add_argument("--rounds", type=int, default=21, help="back-to-back rounds for the issue 15 ratios")
     ap.add_argument("--dir", default=os.environ.get("KNN_BENCH_DIR", os.path.join(tempfile.gettempdir(), "strata-knn-bench")))
     args = ap.parse_args()
     if not pathlib.Path(str(LIB) + ".so").exists():
@@ -315,6 +316,37 @@ def main():
     npy_ids = [r[0] for r in nconn.execute(npy_sql, (qb,)).fetchall()]
     nconn.close()
 
+    # --- back to back: on a loaded machine only ratios of timings taken in the same moment mean much. Each
+    # round times sgemv, the warm query and the warm query inside an open transaction (another connection),
+    # then a bare scan and a first query on a fresh connection; the medians of the per-round ratios.
+    tconn = strata(path)
+    tconn.execute("CREATE TABLE IF NOT EXISTS bench_log(t)")
+    tconn.commit()
+    tconn.execute("INSERT INTO bench_log VALUES (1)")
+    tconn.execute(single_sql, (qb,)).fetchall()
+
+    def clock(fn):
+        t = time.perf_counter()
+        fn()
+        return (time.perf_counter() - t) * 1000
+
+    warm_sgemv, txn_warm, cold_scan = [], [], []
+    for _ in range(args.rounds):
+        s = clock(lambda: blas.sgemv(X, q, y))
+        w = clock(lambda: conn.execute(single_sql, (qb,)).fetchall())
+        t = clock(lambda: tconn.execute(single_sql, (qb,)).fetchall())
+        warm_sgemv.append(w / s)
+        txn_warm.append(t / w)
+    for _ in range(max(3, args.rounds // 3)):
+        cold_scan.append(clock(cold_query) / clock(scan_sum))
+    tconn.rollback()
+    tconn.close()
+    back_to_back = {"warm / sgemv": statistics.median(warm_sgemv),
+                    "in transaction / committed": statistics.median(txn_warm),
+                    "first query / scan": statistics.median(cold_scan)}
+    print(f"  back to back ({args.rounds} rounds, medians of per-round ratios): "
+          + ", ".join(f"{k} {v:.2f}" for k, v in back_to_back.items()))
+
     # --- agreement: Strata's ids equal NumPy's on this data, distances within 1e-5 of NumPy's float64.
     found = conn.execute(single_sql, (qb,)).fetchall()
     got = [r[0] for r in found]
@@ -365,10 +397,13 @@ def main():
     print("\ntargets (issue 15):")
     sgemv = ms["cblas_sgemv (Debian OpenBLAS, ctypes)"]
     in_txn = ms["one query, warm, inside an open transaction"]
-    target(f"one query warm {warm:.2f} ms <= 1.2 x cblas_sgemv {sgemv:.2f} ms -> {warm / sgemv:.2f}x", warm <= 1.2 * sgemv)
-    target(f"first query {cold:.1f} ms <= 1.5 x scan {scan:.1f} ms -> {cold / scan:.2f}x", cold <= 1.5 * scan)
-    target(f"inside a transaction {in_txn:.2f} ms <= 1.2 x committed {warm:.2f} ms -> {in_txn / warm:.2f}x",
-           in_txn <= 1.2 * warm)
+    target(f"one query warm {warm:.2f} ms <= 1.2 x cblas_sgemv {sgemv:.2f} ms -> {warm / sgemv:.2f}x "
+           f"(back to back {back_to_back['warm / sgemv']:.2f}x)", back_to_back["warm / sgemv"] <= 1.2)
+    target(f"first query {cold:.1f} ms <= 1.5 x scan {scan:.1f} ms -> {cold / scan:.2f}x "
+           f"(back to back {back_to_back['first query / scan']:.2f}x)", back_to_back["first query / scan"] <= 1.5)
+    target(f"inside a transaction {in_txn:.2f} ms <= 1.2 x committed {warm:.2f} ms -> {in_txn / warm:.2f}x "
+           f"(back to back {back_to_back['in transaction / committed']:.2f}x)",
+           back_to_back["in transaction / committed"] <= 1.2)
     target(f"batch {batch:.0f} ms <= 1.2 x bare sgemm {sgemm:.0f} ms -> {batch / sgemm:.2f}x", batch <= 1.2 * sgemm)
     target(f"batch faster than faiss ({faiss_batch:.0f} ms) -> {faiss_batch / batch:.2f}x", batch < faiss_batch)
     target(f"ids equal NumPy's, distances within 1e-5 ({worst:.1e})", got == want and worst <= 1e-5)
