@@ -50,6 +50,22 @@ public final class ColumnChunkData {
     }
 
     public func bytes(_ i: Int) -> [UInt8] { withBytes(i) { Array($0) } }
+
+    /// Empties the chunk for another of the same column, keeping the arrays' memory.
+    func reset() {
+        int32s.removeAll(keepingCapacity: true)
+        int64s.removeAll(keepingCapacity: true)
+        floats.removeAll(keepingCapacity: true)
+        doubles.removeAll(keepingCapacity: true)
+        bools.removeAll(keepingCapacity: true)
+        pool.removeAll(keepingCapacity: true)
+        starts.removeAll(keepingCapacity: true)
+        lengths.removeAll(keepingCapacity: true)
+        definitionLevels.removeAll(keepingCapacity: true)
+        repetitionLevels.removeAll(keepingCapacity: true)
+        levelCount = 0
+        valueCount = 0
+    }
 }
 
 /// Memory checks before allocations sized by a file's counts.

@@ -23,7 +23,9 @@ struct ColumnChunkReader {
         self.location = location
     }
 
-    mutating func read(_ file: ParquetSource) throws -> ColumnChunkData {
+    /// Decodes the chunk, into `reuse` when given (a chunk of the same column from an earlier row group that
+    /// nothing refers to any more), reading the file through `scratch`.
+    mutating func read(_ file: ParquetSource, scratch bytes: inout [UInt8], reuse: ColumnChunkData? = nil) throws -> ColumnChunkData {
         guard let type = leaf.element.type else { throw location.error("is not a leaf column") }
         guard meta.type == type else {
             throw location.error("chunk has physical type \(meta.type.name), the schema says \(type.name)")
@@ -41,11 +43,17 @@ struct ColumnChunkReader {
         guard meta.valueCount >= 0, meta.valueCount <= Int64(Int32.max) * 64 else {
             throw location.error("column chunk claims \(meta.valueCount) values")
         }
-        let out = ColumnChunkData(type: type, width: leaf.element.typeLength, maxDefinition: maxDef, maxRepetition: maxRep)
-        let bytes: [UInt8]
+        let out: ColumnChunkData
+        if let r = reuse, r.type == type, r.width == (type == .int96 ? 12 : leaf.element.typeLength),
+           r.maxDefinition == maxDef, r.maxRepetition == maxRep {
+            r.reset()
+            out = r
+        } else {
+            out = ColumnChunkData(type: type, width: leaf.element.typeLength, maxDefinition: maxDef, maxRepetition: maxRep)
+        }
         do {
             try MemoryBudget.check(Int(size), for: "column chunk \(leaf.path.joined(separator: "."))")
-            bytes = try file.bytes(at: Int(start), count: Int(size))
+            try file.read(at: Int(start), count: Int(size), into: &bytes)
         } catch { throw location.error(errorText(error)) }
         let expected = Int(meta.valueCount)
         reserve(out, levels: expected)

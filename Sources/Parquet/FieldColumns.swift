@@ -53,9 +53,22 @@ public final class LeafColumn {
             starts.reserveCapacity(rows + 1)
             values.reserveCapacity(rows + 1)
             var k = 0
-            for l in 0..<data.levelCount {
-                if reps[l] == 0 { starts.append(l); values.append(k) }
-                if defs.isEmpty || defs[l] == top { k += 1 }
+            let n = data.levelCount
+            guard reps.count == n, defs.isEmpty || defs.count == n else { throw DecodeError("levels of unequal length") }
+            // One pass over every level (a vector column has one per float): pointers, no bounds checks.
+            reps.withUnsafeBufferPointer { rp in
+                defs.withUnsafeBufferPointer { dp in
+                    guard let r = rp.baseAddress else { return }
+                    if let d = dp.baseAddress {
+                        for l in 0..<n {
+                            if r[l] == 0 { starts.append(l); values.append(k) }
+                            if d[l] == top { k += 1 }
+                        }
+                    } else {
+                        for l in 0..<n where r[l] == 0 { starts.append(l); values.append(l) }
+                        k = n
+                    }
+                }
             }
             guard starts.count == rows else { throw DecodeError("holds \(starts.count) rows, the row group \(rows)") }
             starts.append(data.levelCount)

@@ -65,13 +65,29 @@ public final class ParquetFile {
 
     public func rowCount(ofGroup g: Int) -> Int { Int(clamping: metadata.rowGroups[g].rowCount) }
 
+    /// The column chunk bytes of the last read (kept: its memory serves the next chunk; at most the largest
+    /// chunk read, which a row group's decoded values exceed anyway).
+    private var scratch: [UInt8] = []
+    /// Decoded chunks handed back by `recycle`, by leaf: the next group's chunk of that leaf reuses their memory.
+    private var recycled: [Int: ColumnChunkData] = [:]
+
     /// Decodes leaf column `leaf` of row group `group`.
     public func readColumn(group: Int, leaf: Int) throws -> ColumnChunkData {
         let node = schema.leaves[leaf]
         let meta = metadata.rowGroups[group].columns[leaf]
         var reader = ColumnChunkReader(leaf: node, meta: meta,
                                        location: ParquetLocation(path: path, rowGroup: group, column: node.path.joined(separator: ".")))
-        return try reader.read(file)
+        let reuse = recycled.removeValue(forKey: leaf)
+        return try reader.read(file, scratch: &scratch, reuse: reuse)
+    }
+
+    /// Hands back a field's decoded chunks when the caller is done with them: reading the same field of the
+    /// next row group reuses their memory instead of faulting in fresh pages. The caller must drop every
+    /// reference (and pointer) into `f` before reading on — the chunks are overwritten.
+    public func recycle(_ f: FieldColumns) {
+        for leaf in f.leaves where leaf.node.leafIndex >= 0 {
+            recycled[leaf.node.leafIndex] = leaf.data
+        }
     }
 
     /// The file's identity (device, inode, size, times) when opened.

@@ -33,10 +33,20 @@ final class ParquetSource {
 
     /// `count` bytes at `offset`; an error when they lie outside the file or it shrank since it was opened.
     func bytes(at offset: Int, count: Int) throws -> [UInt8] {
+        var out: [UInt8] = []
+        try read(at: offset, count: count, into: &out)
+        return out
+    }
+
+    /// The same into a buffer kept from one call to the next (its memory is reused: no fresh pages to fault
+    /// in and zero for every column chunk).
+    func read(at offset: Int, count: Int, into out: inout [UInt8]) throws {
         guard offset >= 0, count >= 0, offset <= size, count <= size - offset else {
             throw ParquetError("read past the end of '\(path)'")
         }
-        var out = [UInt8](repeating: 0, count: count)
+        if out.count > count { out.removeLast(out.count - count) } else if out.count < count {
+            out.append(contentsOf: repeatElement(0, count: count - out.count))
+        }
         try out.withUnsafeMutableBytes { buf in
             guard let base = buf.baseAddress else { return }
             var done = 0
@@ -52,6 +62,5 @@ final class ParquetSource {
                 done += n
             }
         }
-        return out
     }
 }

@@ -78,6 +78,7 @@ struct ParquetCorpusSource: CorpusSource {
                 throw parquetSQLError(error)
             }
             first += Int64(f.rows)
+            file.recycle(f)  // the packer has copied this group's vectors
         }
     }
 }

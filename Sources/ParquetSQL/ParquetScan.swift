@@ -84,6 +84,9 @@ final class ParquetScan {
                     groupSerial += 1
                     groupRows = f.rowCount(ofGroup: group)
                     row = 0
+                    // The previous group's chunks lend their memory to this one (no cursor points into them
+                    // any more: ParquetFileCursor rebuilds its pointers after every group change).
+                    for case let old? in fields { f.recycle(old) }
                     fields = Array(repeating: nil, count: f.schema.fields.count)
                     if groupRows == 0 { continue }
                     if let used { for i in used where i < fields.count { fields[i] = try f.readField(group: group, field: i) } }
