@@ -3,6 +3,8 @@
 // binaries, lists, maps (skipped), booleans in the field header. Every read is bounds-checked; nesting is
 // limited so a hostile footer cannot exhaust the stack.
 
+import StrataCommon
+
 /// Compact-protocol type codes.
 enum ThriftType: UInt8 {
     case stop = 0, boolTrue = 1, boolFalse = 2, byte = 3, i16 = 4, i32 = 5, i64 = 6, double = 7
@@ -16,6 +18,9 @@ struct ThriftReader {
     /// Nesting of structs and containers entered, refused past `maxDepth`.
     var depth = 0
     static let maxDepth = 64
+    /// Bytes the lists read so far take decoded. An element can be one byte (an empty struct) yet decode to a
+    /// hundred, so a 200 MB footer of empty schema elements would take ~18 GB: checked against the memory budget.
+    var listBytes = 0
 
     init(_ buffer: UnsafeBufferPointer<UInt8>, position: Int = 0) {
         // An empty buffer still needs a pointer; reads are refused by the bounds checks.
@@ -173,6 +178,8 @@ struct ThriftReader {
     mutating func list<T>(_ t: ThriftType, _ element: (inout ThriftReader, ThriftType) throws -> T) throws -> [T] {
         guard t == .list || t == .set else { throw DecodeError("thrift field has type \(t) where a list was expected") }
         let (et, n) = try listHeader()
+        listBytes &+= n &* MemoryLayout<T>.stride  // n ≤ the footer's bytes (≤ 256 MiB): no overflow
+        do { try MemoryBudget.check(listBytes, for: "the footer's metadata") } catch { throw DecodeError(error.message) }
         var out: [T] = []
         out.reserveCapacity(n)
         depth += 1

@@ -205,3 +205,24 @@ except sqlite3.Error as e:
                           timeout=60)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "corrupt footer" in proc.stdout and "claims 2 children" in proc.stdout, proc.stdout
+
+
+def test_a_footer_of_empty_elements_is_held_to_the_memory_budget(tmp_path):
+    """A list of one-byte empty structs decodes to ~100 bytes an element: a 4 MiB footer would take ~400 MiB
+    (a 200 MiB one got the host OOM-killed). The footer's lists are checked against the memory budget first."""
+    body = b"\x15\x02\x19\xfc" + varint((4 << 20) - 20)  # version 1, schema: list of ~4M structs
+    footer = body + b"\x00" * ((4 << 20) - len(body))
+    (tmp_path / "empty.parquet").write_bytes(with_footer(footer))
+    code = r'''
+import sqlite3, sys
+c = sqlite3.connect(":memory:"); c.enable_load_extension(True); c.load_extension(sys.argv[1])
+try:
+    print("ROWS", c.execute("SELECT * FROM read_parquet('empty.parquet')").fetchall())
+except sqlite3.Error as e:
+    print("ERROR", e)
+'''
+    env = dict(os.environ, STRATA_MEMORY_LIMIT="64M")
+    proc = subprocess.run([sys.executable, "-c", code, str(LIB)], capture_output=True, text=True, cwd=tmp_path,
+                          env=env, timeout=60)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "corrupt footer: the footer's metadata needs" in proc.stdout and "STRATA_MEMORY_LIMIT" in proc.stdout, proc.stdout
