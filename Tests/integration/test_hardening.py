@@ -40,6 +40,7 @@ CREATABLE = {
     "log_file": "'{root}/sql/demo/logs/retrain.log'",
     "jsonl": "'{root}/sql/demo/predictions.jsonl'",
     "csv_file": "'{csv}'",
+    "parquet_file": "'{root}/Tests/Fuzz/corpus/parquet_file/gzip.parquet'",
 }
 
 
