@@ -368,3 +368,18 @@ def test_required_columns_every_encoding(tmp, page_version):
                    column_encoding={"a": "DELTA_BINARY_PACKED", "b": "DELTA_BINARY_PACKED", "s": "DELTA_BYTE_ARRAY",
                                     "t": "DELTA_LENGTH_BYTE_ARRAY", "f": "BYTE_STREAM_SPLIT", "flag": "RLE"})
     check_file(path)
+
+
+def test_planted_parquet_table_is_refused(tmp):
+    """A parquet_file table in someone else's database file does not read the opener's files (FileTableTrust)."""
+    pq.write_table(pa.table({"secret": ["s3cr3t"]}), str(tmp / "private.parquet"))
+    db = connect(str(tmp / "shared.db"))
+    db.execute("CREATE VIRTUAL TABLE t USING parquet_file('private.parquet')")
+    assert db.execute("SELECT secret FROM t").fetchall() == [("s3cr3t",)]
+    db.close()
+    other = connect(str(tmp / "shared.db"))
+    assert "was not created by this connection" in error_of(other, "SELECT secret FROM t")
+    other.execute("SELECT strata_trust_file_tables('main')")
+    assert other.execute("SELECT secret FROM t").fetchall() == [("s3cr3t",)]
+    other.execute("CREATE VIEW v AS SELECT * FROM read_parquet('private.parquet')")
+    assert "unsafe use of virtual table \"read_parquet\"" in error_of(other, "SELECT * FROM v")
