@@ -282,6 +282,11 @@ extension RowGroupMeta {
             }
         }
         guard g.rowCount >= 0 else { throw DecodeError("row group has a negative row count") }
+        // Every row has at least one level (value, NULL or empty list) in every column chunk, so a row count
+        // above a chunk's value count is corrupt; checked here, it never sizes an allocation (rows + 1 starts).
+        if let fewest = g.columns.lazy.map(\.valueCount).min(), g.rowCount > fewest {
+            throw DecodeError("row group claims \(g.rowCount) rows but a column chunk holds \(fewest) values")
+        }
         return g
     }
 }

@@ -7,7 +7,6 @@ case it was on, so a crash names the file that caused it (kept in the test's tmp
 A longer run of the same idea (every offset, more flips, random damage) is .build-reports/fuzz/pq_fuzz.py's
 kind of loop; this one stays a few seconds.
 """
-import json
 import os
 import random
 import struct
@@ -17,6 +16,7 @@ import sys
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 
 from conftest import LIB
 
@@ -226,3 +226,32 @@ except sqlite3.Error as e:
                           env=env, timeout=60)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "corrupt footer: the footer's metadata needs" in proc.stdout and "STRATA_MEMORY_LIMIT" in proc.stdout, proc.stdout
+
+
+@pytest.mark.parametrize("rows", [2**32, 2**63 - 1])
+def test_a_row_count_above_the_chunks_value_count_is_an_error(tmp_path, rows):
+    """A row group claiming more rows than its column chunks hold levels: a nested column once reserved
+    rows + 1 row starts from that count (34 GB for 2^32: the allocator aborted; 2^63 - 1 overflowed)."""
+    table = pa.table({"emb": pa.array([[1.0, 2.0]] * 10, pa.list_(pa.float32()))})
+    pq.write_table(table, tmp_path / "l.parquet")
+    data = (tmp_path / "l.parquet").read_bytes()
+    footer_start = len(data) - 8 - int.from_bytes(data[-8:-4], "little")
+    footer = data[footer_start:-8]
+    # num_rows = 10 (zigzag 20) in FileMetaData and RowGroup; the chunk's num_values is 20 (zigzag 40).
+    assert footer.count(b"\x16\x14") == 2
+    footer = footer.replace(b"\x16\x14", b"\x16" + varint(rows << 1))
+    (tmp_path / "bad.parquet").write_bytes(data[:footer_start] + footer + struct.pack("<I", len(footer)) + b"PAR1")
+    code = r'''
+import sqlite3, sys
+c = sqlite3.connect(":memory:"); c.enable_load_extension(True); c.load_extension(sys.argv[1])
+for sql, arg in (("SELECT * FROM read_parquet(?)", "bad.parquet"), ("SELECT * FROM knn_match(?, '[1,2]', 3)", "bad.parquet")):
+    try:
+        print("ROWS", c.execute(sql, (arg,)).fetchall())
+    except sqlite3.Error as e:
+        print("ERROR", e)
+'''
+    proc = subprocess.run([sys.executable, "-c", code, str(LIB)], capture_output=True, text=True, cwd=tmp_path,
+                          timeout=60)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    out = proc.stdout.splitlines()
+    assert len(out) == 2 and all(f"claims {rows} rows but a column chunk holds 20 values" in l for l in out), out
