@@ -177,7 +177,7 @@ public final class FieldColumns {
             levelAt[k] = l.levelStart(row)
             valueAt[k] = l.valueStart(row)
         }
-        if !field.isRepeated, field.isOptional, def(field) < field.definitionLevel { return false }
+        if !field.isRepeated, field.isOptional, try def(field) < field.definitionLevel { return false }
         if field.isRepeated {
             // A bare repeated field (no LIST annotation): a list of its instances.
             out.append(UInt8(ascii: "["))
@@ -191,10 +191,18 @@ public final class FieldColumns {
 
     // MARK: Record assembly
 
-    private func def(_ node: SchemaNode) -> Int {
+    private func def(_ node: SchemaNode) throws -> Int {
         let k = node.leaves.lowerBound - firstLeaf
         let d = leaves[k].data
-        return d.definitionLevels.isEmpty ? d.maxDefinition : Int(d.definitionLevels[levelAt[k]])
+        if d.definitionLevels.isEmpty { return d.maxDefinition }
+        guard levelAt[k] < d.definitionLevels.count else { throw misaligned() }
+        return Int(d.definitionLevels[levelAt[k]])
+    }
+
+    /// Leaves of one field whose levels disagree (one has more elements in a row than another): a corrupt
+    /// file whose assembly would read past a leaf's levels or values.
+    private func misaligned() -> DecodeError {
+        DecodeError("column \(field.name): its column chunks disagree on how its values nest (corrupt file)")
     }
 
     private func rep(_ node: SchemaNode) -> Int? {
@@ -219,14 +227,16 @@ public final class FieldColumns {
             let k = node.leafIndex - firstLeaf
             let leaf = leaves[k]
             let d = leaf.data
+            guard levelAt[k] < d.levelCount else { throw misaligned() }
             let present = d.definitionLevels.isEmpty || Int(d.definitionLevels[levelAt[k]]) == d.maxDefinition
             levelAt[k] += 1
             if !present { return out.append(contentsOf: "null".utf8) }
             let v = valueAt[k]
+            guard v < d.valueCount else { throw misaligned() }
             valueAt[k] += 1
             return try writeJSON(try leaf.kind.value(d, v), into: &out)
         }
-        if node.isOptional, def(node) < node.definitionLevel {
+        if node.isOptional, try def(node) < node.definitionLevel {
             skip(node)
             return out.append(contentsOf: "null".utf8)
         }
@@ -281,7 +291,7 @@ public final class FieldColumns {
 
     /// The elements of repeated node `r` at the current position, comma-separated, each written by `element`.
     private func writeRepeated(_ r: SchemaNode, into out: inout [UInt8], _ element: (inout [UInt8]) throws -> Void) throws {
-        if def(r) < r.definitionLevel {
+        if try def(r) < r.definitionLevel {
             skip(r)  // an empty (or NULL, handled by the caller) list: one level per leaf
             return
         }

@@ -255,3 +255,34 @@ for sql, arg in (("SELECT * FROM read_parquet(?)", "bad.parquet"), ("SELECT * FR
     assert proc.returncode == 0, proc.stderr[-2000:]
     out = proc.stdout.splitlines()
     assert len(out) == 2 and all(f"claims {rows} rows but a column chunk holds 20 values" in l for l in out), out
+
+
+def test_leaves_that_disagree_on_nesting_are_an_error(tmp_path):
+    """list<struct<a, b>> with leaf a's chunk from a file whose last row has two elements and leaf b's from one
+    whose last row has one (same sizes, so the splice keeps every offset): assembling the last row read past b's
+    levels and trapped."""
+    ty = pa.list_(pa.struct([("a", pa.int64()), ("b", pa.int64())]))
+
+    def write(rows, name):
+        pq.write_table(pa.table({"l": pa.array(rows, ty)}), tmp_path / name, compression="none",
+                       use_dictionary=False, write_statistics=False)
+        return (tmp_path / name).read_bytes(), pq.ParquetFile(tmp_path / name).metadata.row_group(0).column(0)
+
+    e = [{"a": k, "b": k} for k in range(3)]
+    x, mx = write([e[:1], e[1:]], "x.parquet")
+    y, my = write([e[:2], e[2:]], "y.parquet")
+    assert len(x) == len(y) and (mx.data_page_offset, mx.total_compressed_size) == (my.data_page_offset, my.total_compressed_size)
+    s, n = mx.data_page_offset, mx.total_compressed_size
+    (tmp_path / "bad.parquet").write_bytes(y[:s] + x[s:s + n] + y[s + n:])
+    code = r'''
+import sqlite3, sys
+c = sqlite3.connect(":memory:"); c.enable_load_extension(True); c.load_extension(sys.argv[1])
+try:
+    print("ROWS", c.execute("SELECT * FROM read_parquet('bad.parquet')").fetchall())
+except sqlite3.Error as e:
+    print("ERROR", e)
+'''
+    proc = subprocess.run([sys.executable, "-c", code, str(LIB)], capture_output=True, text=True, cwd=tmp_path,
+                          timeout=60)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "column l: its column chunks disagree on how its values nest" in proc.stdout, proc.stdout
