@@ -2,8 +2,9 @@
 v1 and v2 pages, delta and byte-stream-split encodings, nested lists), then they are cut short at many
 offsets, bytes of their footers and page headers are flipped, huge varints are spliced in, every integer of
 the Thrift footer and first page headers is set to extremes (0, -1, 2^31, 2^62, 2^63 - 1) and deeply nested
-Thrift footers are made up (~4,000 files, a few seconds). Every one is read through read_parquet, parquet_file with a pruning filter and
-knn_match in a child process: each must give rows or an SQL error, never a signal. The child reports which
+Thrift footers are made up (~4,000 files, a few seconds). Every one is read through read_parquet,
+parquet_file with a pruning filter and knn_match in a child process: each must give rows or an SQL error,
+never a signal. The child reports which
 case it was on, so a crash names the file that caused it (kept in the test's tmp directory).
 """
 import os
@@ -311,7 +312,8 @@ except sqlite3.Error as e:
     proc = subprocess.run([sys.executable, "-c", code, str(LIB)], capture_output=True, text=True, cwd=tmp_path,
                           env=env, timeout=60)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert "corrupt footer: the footer's metadata needs" in proc.stdout and "STRATA_MEMORY_LIMIT" in proc.stdout, proc.stdout
+    out = proc.stdout
+    assert "corrupt footer: the footer's metadata needs" in out and "STRATA_MEMORY_LIMIT" in out, out
 
 
 @pytest.mark.parametrize("rows", [2**32, 2**63 - 1])
@@ -330,9 +332,9 @@ def test_a_row_count_above_the_chunks_value_count_is_an_error(tmp_path, rows):
     code = r'''
 import sqlite3, sys
 c = sqlite3.connect(":memory:"); c.enable_load_extension(True); c.load_extension(sys.argv[1])
-for sql, arg in (("SELECT * FROM read_parquet(?)", "bad.parquet"), ("SELECT * FROM knn_match(?, '[1,2]', 3)", "bad.parquet")):
+for sql in ("SELECT * FROM read_parquet(?)", "SELECT * FROM knn_match(?, '[1,2]', 3)"):
     try:
-        print("ROWS", c.execute(sql, (arg,)).fetchall())
+        print("ROWS", c.execute(sql, ("bad.parquet",)).fetchall())
     except sqlite3.Error as e:
         print("ERROR", e)
 '''
@@ -357,7 +359,8 @@ def test_leaves_that_disagree_on_nesting_are_an_error(tmp_path):
     e = [{"a": k, "b": k} for k in range(3)]
     x, mx = write([e[:1], e[1:]], "x.parquet")
     y, my = write([e[:2], e[2:]], "y.parquet")
-    assert len(x) == len(y) and (mx.data_page_offset, mx.total_compressed_size) == (my.data_page_offset, my.total_compressed_size)
+    assert len(x) == len(y)
+    assert (mx.data_page_offset, mx.total_compressed_size) == (my.data_page_offset, my.total_compressed_size)
     s, n = mx.data_page_offset, mx.total_compressed_size
     (tmp_path / "bad.parquet").write_bytes(y[:s] + x[s:s + n] + y[s + n:])
     code = r'''
