@@ -47,6 +47,9 @@ public enum HeadFinder {
         var last = 0
         var i = 0
         var sawCR = false
+        // Each try reads (and may copy) the rest of the line: bounded, or a line of many short NUL runs costs
+        // its length squared (a 200 kB one held format detection for minutes).
+        var nulTries = 0
         while i < line.count {
             let c = line[i]
             if c == 0x0D {
@@ -57,7 +60,10 @@ public enum HeadFinder {
                 while j < line.count, line[j] == 0 { j += 1 }
                 last = j
                 i = j
-                if last < line.count, tryAt(parser, line, last, &head) { return last }
+                if last < line.count, nulTries < maxTries {
+                    nulTries += 1
+                    if tryAt(parser, line, last, &head) { return last }
+                }
                 continue
             }
             i += 1
