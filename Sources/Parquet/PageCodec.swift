@@ -5,11 +5,17 @@ import CLZ4
 import CSnappy
 import CZlib
 import CZstd
+import StrataCommon
 
 enum PageCodec {
     /// Inflates `source` (compressed with `codec`) into `out`, which is resized to exactly `size` bytes.
     static func decompress(_ codec: Codec, _ source: UnsafeRawBufferPointer, size: Int, into out: inout [UInt8]) throws {
         guard size >= 0 else { throw DecodeError("negative uncompressed page size") }
+        // The size is the header's word (up to 2 GiB from a page of a few bytes): within the memory budget first,
+        // so a lying header is an error rather than an allocation that aborts the host under a memory limit.
+        if size > out.count {
+            do { try MemoryBudget.check(size, for: "a page's uncompressed bytes") } catch { throw DecodeError(error.message) }
+        }
         if out.count != size {
             out.removeAll(keepingCapacity: true)
             out.append(contentsOf: repeatElement(0, count: size))

@@ -375,3 +375,28 @@ except sqlite3.Error as e:
                           timeout=60)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "column l: its column chunks disagree on how its values nest" in proc.stdout, proc.stdout
+
+
+def test_a_page_header_claiming_2_gib_is_held_to_the_memory_budget(tmp_path):
+    """A SNAPPY page whose header says it inflates to 2^31 - 1 bytes: the buffer was allocated (and zeroed)
+    before the codec said otherwise — 2 GiB from a 1 kB file, an abort under `ulimit -v`."""
+    pq.write_table(pa.table({"a": list(range(100))}), tmp_path / "s.parquet", compression="snappy")
+    data = (tmp_path / "s.parquet").read_bytes()
+    chunk = pq.ParquetFile(tmp_path / "s.parquet").metadata.row_group(0).column(0)
+    spots = []
+    thrift_integers(data, chunk.dictionary_page_offset or chunk.data_page_offset, spots)
+    s, e, _ = spots[1]  # PageHeader field 2: uncompressed_page_size
+    (tmp_path / "bad.parquet").write_bytes(data[:s] + varint((2**31 - 1) << 1) + data[e:])
+    code = r'''
+import sqlite3, sys
+c = sqlite3.connect(":memory:"); c.enable_load_extension(True); c.load_extension(sys.argv[1])
+try:
+    print("ROWS", c.execute("SELECT * FROM read_parquet('bad.parquet')").fetchall())
+except sqlite3.Error as e:
+    print("ERROR", e)
+'''
+    env = dict(os.environ, STRATA_MEMORY_LIMIT="256M")
+    proc = subprocess.run([sys.executable, "-c", code, str(LIB)], capture_output=True, text=True, cwd=tmp_path,
+                          env=env, timeout=60)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "page 0: a page's uncompressed bytes needs 2.0 GiB" in proc.stdout, proc.stdout
