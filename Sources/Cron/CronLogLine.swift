@@ -210,18 +210,8 @@ public struct CronLogParser {
             if isKernelTag(b, tagStart, i) { return kernelRecord(b, from: i, ts: ts, host: host) }
             return partsRecord(b, tagStart: tagStart, tagEnd: i, ts: ts, host: host)
         }
-        var pid: Int?
-        if i < n, b[i] == 0x5B {
-            i += 1
-            var v = 0, digits = 0
-            while i < n, isDigit(b[i]), digits < 10 { v = v * 10 + Int(b[i] - 0x30); digits += 1; i += 1 }
-            guard digits > 0, i < n, b[i] == 0x5D else { return nil }
-            pid = v
-            i += 1
-        }
-        guard i < n, b[i] == 0x3A else { return nil }
-        i += 1
-        if i < n, b[i] == 0x20 { i += 1 }
+        guard let (pid, messageStart) = pidAndColon(b, after: i) else { return nil }
+        i = messageStart
         var record = CronLogRecord(ts: ts, host: host, pid: pid, user: nil, kind: .other, word: nil, command: nil,
                                    jobPid: nil, exitStatus: nil, message: i..<n, decoded: nil)
         parseMessage(b, from: i, into: &record)

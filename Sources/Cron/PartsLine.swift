@@ -11,14 +11,10 @@
 import StrataCommon
 
 extension CronLogParser {
-    /// The record of a run-parts or anacron line about a script or job; nil for anything else. `tagEnd` is the
-    /// index just after the tag.
-    func partsRecord(_ b: UnsafeBufferPointer<UInt8>, tagStart: Int, tagEnd: Int, ts: CivilDateTime,
-                     host: Range<Int>?) -> CronLogRecord? {
+    /// After a syslog tag: an optional "[pid]", then ":" and one optional space. The pid and where the message
+    /// starts; nil when the line has no such tail (not a line of this program).
+    func pidAndColon(_ b: UnsafeBufferPointer<UInt8>, after tagEnd: Int) -> (pid: Int?, messageStart: Int)? {
         let n = b.count
-        let isRunParts = startsWith(b, tagStart, "run-parts(")
-        let isAnacron = tagEnd - tagStart == 7 && startsWith(b, tagStart, "anacron")
-        guard isRunParts || isAnacron else { return nil }
         var i = tagEnd
         var pid: Int?
         if i < n, b[i] == 0x5B {
@@ -32,6 +28,19 @@ extension CronLogParser {
         guard i < n, b[i] == 0x3A else { return nil }
         i += 1
         if i < n, b[i] == 0x20 { i += 1 }
+        return (pid, i)
+    }
+
+    /// The record of a run-parts or anacron line about a script or job; nil for anything else. `tagEnd` is the
+    /// index just after the tag.
+    func partsRecord(_ b: UnsafeBufferPointer<UInt8>, tagStart: Int, tagEnd: Int, ts: CivilDateTime,
+                     host: Range<Int>?) -> CronLogRecord? {
+        let n = b.count
+        let isRunParts = startsWith(b, tagStart, "run-parts(")
+        let isAnacron = tagEnd - tagStart == 7 && startsWith(b, tagStart, "anacron")
+        guard isRunParts || isAnacron else { return nil }
+        guard let (pid, messageStart) = pidAndColon(b, after: tagEnd) else { return nil }
+        let i = messageStart
         var r = CronLogRecord(ts: ts, host: host, pid: pid, user: nil, kind: .other, word: nil, command: nil,
                               jobPid: nil, exitStatus: nil, message: i..<n, decoded: nil)
         if isRunParts {
