@@ -52,9 +52,20 @@ public enum Interruption {
     }
 
     /// Installs the probe. `minimumInterval` (seconds) rate-limits an expensive one.
+    /// Once per process: every connection's init calls it, possibly on several threads at once (ThreadSanitizer
+    /// caught two inits writing `probe` together); one process has one SQLite, so the first probe serves all.
+    /// 0 = not installed, 1 = being installed, 2 = installed (its writes published by the release store).
+    private static let installState = Atomic<Int>(0)
+
     public static func install(probe p: @escaping Probe, minimumInterval: Double) {
+        if installState.load(ordering: .acquiring) == 2 { return }
+        guard installState.compareExchange(expected: 0, desired: 1, ordering: .acquiring).exchanged else {
+            while installState.load(ordering: .acquiring) != 2 { sched_yield() }
+            return
+        }
         probe = p
         probeInterval = Int64(minimumInterval * 1e9)
+        installState.store(2, ordering: .releasing)
     }
 
     @inline(__always)
