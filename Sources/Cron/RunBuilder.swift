@@ -525,12 +525,13 @@ public struct RunBuilder {
             let ends = left.map { parents[$0].endedAt ?? parents[$0].closedAt }
             if ends.allSatisfy({ $0 != nil }) {
                 let times = ends.compactMap { $0 }
-                let first = times.min()!, last = times.max()!
-                if seconds(from: first, to: last) <= 1 {
-                    claim(i, left.min { parents[$0].pid < parents[$1].pid }!)
-                    continue
+                if let first = times.min(), let last = times.max() {  // non-empty: `left` is
+                    if seconds(from: first, to: last) <= 1, let lowest = left.min(by: { parents[$0].pid < parents[$1].pid }) {
+                        claim(i, lowest)
+                        continue
+                    }
+                    runs[i].endBound = last
                 }
-                runs[i].endBound = last
             }
             let who = runs[i].user.map { "of \($0) " } ?? ""
             runs[i].endUnknown = "\(left.count) sessions \(who)were open when it started and the log does not say "

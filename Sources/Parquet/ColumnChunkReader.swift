@@ -188,7 +188,8 @@ struct ColumnChunkReader {
             let old = out.repetitionLevels.count
             out.repetitionLevels.append(contentsOf: repeatElement(0, count: count))
             try out.repetitionLevels.withUnsafeMutableBufferPointer {
-                try d.decode(count: count, into: $0.baseAddress! + old, limit: UInt8(maxRep + 1))
+                guard let base = $0.baseAddress else { return }  // no levels: a page of 0 values
+                try d.decode(count: count, into: base + old, limit: UInt8(maxRep + 1))
             }
             if count > 0, out.repetitionLevels[old] != 0 { throw DecodeError("page starts in the middle of a row (repetition level not 0)") }
         }
@@ -199,7 +200,8 @@ struct ColumnChunkReader {
             out.definitionLevels.append(contentsOf: repeatElement(0, count: count))
             let top = UInt8(maxDef)
             nonNull = try out.definitionLevels.withUnsafeMutableBufferPointer { b in
-                let p = b.baseAddress! + old
+                guard let base = b.baseAddress else { return 0 }  // no levels: a page of 0 values
+                let p = base + old
                 try d.decode(count: count, into: p, limit: UInt8(maxDef + 1))
                 var n = 0
                 for i in 0..<count where p[i] == top { n += 1 }
@@ -235,7 +237,10 @@ struct ColumnChunkReader {
             var d = HybridDecoder(try c.take(n), width: 1)
             let old = out.bools.count
             out.bools.append(contentsOf: repeatElement(0, count: count))
-            try out.bools.withUnsafeMutableBufferPointer { try d.decode(count: count, into: $0.baseAddress! + old, limit: 2) }
+            try out.bools.withUnsafeMutableBufferPointer {
+                guard let base = $0.baseAddress else { return }  // a page of 0 values
+                try d.decode(count: count, into: base + old, limit: 2)
+            }
         case .deltaBinaryPacked:
             guard out.type == .int32 || out.type == .int64 else { throw DecodeError("DELTA_BINARY_PACKED for \(out.type.name)") }
             var d = try DeltaBinaryDecoder(&c)
@@ -307,7 +312,10 @@ struct ColumnChunkReader {
             }
             try MemoryBudgetCheck.values(count, bytesEach: width)
             var tmp = [UInt8](repeating: 0, count: count * width)
-            try tmp.withUnsafeMutableBytes { try byteStreamSplit(data, count: count, width: width, into: $0.baseAddress!) }
+            try tmp.withUnsafeMutableBytes {
+                guard let base = $0.baseAddress else { return }  // a page of 0 values
+                try byteStreamSplit(data, count: count, width: width, into: base)
+            }
             var tc = ByteCursor(UnsafeRawBufferPointer(start: nil, count: 0))
             try tmp.withUnsafeBytes { b in
                 tc = ByteCursor(b)
@@ -377,7 +385,10 @@ struct ColumnChunkReader {
         try MemoryBudgetCheck.values(count, bytesEach: 4)
         if indexBuffer.count < count { indexBuffer = [UInt32](repeating: 0, count: count) }
         var d = HybridDecoder(UnsafeRawBufferPointer(start: c.base + c.position, count: c.remaining), width: width)
-        try indexBuffer.withUnsafeMutableBufferPointer { try d.decode(count: count, into: $0.baseAddress!, limit: UInt32(size)) }
+        try indexBuffer.withUnsafeMutableBufferPointer {
+            guard let base = $0.baseAddress else { return }  // a page of 0 values
+            try d.decode(count: count, into: base, limit: UInt32(size))
+        }
         try indexBuffer.withUnsafeBufferPointer { ib in
             let idx = UnsafeBufferPointer(rebasing: ib[0..<count])
             switch out.type {

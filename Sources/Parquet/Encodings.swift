@@ -186,8 +186,9 @@ struct DeltaBinaryDecoder {
                 let needed = (n * width + 7) / 8
                 guard needed <= cursor.remaining else { throw DecodeError("DELTA_BINARY_PACKED data ends early") }
                 scratch.withUnsafeMutableBufferPointer { s in
+                    guard let base = s.baseAddress else { return }
                     unpackBits(cursor.base + cursor.position, available: min(bytes, cursor.remaining), width: width,
-                               count: n, into: s.baseAddress!)
+                               count: n, into: base)
                 }
                 for i in 0..<n {
                     last = last &+ minDelta &+ Int64(bitPattern: scratch[i])
@@ -204,7 +205,10 @@ struct DeltaBinaryDecoder {
         // Each value needs at least some bytes unless widths are 0; bound by what a block can hold.
         try MemoryBudgetCheck.values(total, bytesEach: 8)
         var out = [Int64](repeating: 0, count: total)
-        try out.withUnsafeMutableBufferPointer { try decode(into: $0.baseAddress!) }
+        try out.withUnsafeMutableBufferPointer {
+            guard let base = $0.baseAddress else { return }  // total 0: nothing to decode
+            try decode(into: base)
+        }
         return out
     }
 }
