@@ -103,9 +103,10 @@ enum JobLogs {
 
     static func find(_ b: UnsafeBufferPointer<UInt8>, _ from: Int, _ s: StaticString) -> Int? {
         let n = s.utf8CodeUnitCount
+        guard let base = b.baseAddress else { return nil }
         var i = from
         while i + n <= b.count {
-            if memcmp(b.baseAddress! + i, s.utf8Start, n) == 0 { return i }
+            if memcmp(base + i, s.utf8Start, n) == 0 { return i }
             i += 1
         }
         return nil
