@@ -273,7 +273,7 @@ public final class PythonLineParser: LineParser {
             }
             switch attr {
             case .asctime where defaultTime:
-                guard let (t, end) = parseISOTime(b, pos) else { return chose ? .undecided : .failed }
+                guard let (t, end) = parseDefaultAsctime(b, pos) else { return chose ? .undecided : .failed }
                 head.time = t
                 head.hasTime = true
                 pos = end
@@ -357,7 +357,7 @@ public final class PythonLineParser: LineParser {
             return match(k + 1, end, b, &head, &budget)
         case .asctime:
             let r: (LogTime, Int)?
-            if defaultTime { r = parseISOTime(b, pos) } else { r = datefmt?.match(b, pos, reference) }
+            if defaultTime { r = parseDefaultAsctime(b, pos) } else { r = datefmt?.match(b, pos, reference) }
             guard let (t, end) = r else { return false }
             guard it.nameIndex < 0 else {
                 // A time of day without a date: kept in `fields`, not made up into a timestamp.

@@ -143,9 +143,10 @@ public struct StrftimeFormat: Sendable {
                     j += 2
                     if oh <= 23, om <= 59 { offset = Int16(sign * (oh * 60 + om)) }
                 case UInt8(ascii: "Z"):
-                    let s = j
-                    while j < b.count, (b[j] | 0x20) >= 0x61, (b[j] | 0x20) <= 0x7A { j += 1 }
-                    guard j > s else { return nil }
+                    // A zone name: UTC/GMT give offset 0, tzdata's numeric names (`+03`) theirs, others none.
+                    guard let z = parseZone(b, j, anyLetters: true) else { return nil }
+                    if z.offset != LogTime.noOffset { offset = z.offset }
+                    j = z.end
                 case UInt8(ascii: "s"):
                     guard let v = someDigits(b, j, maxDigits: 12), var t = LogTime(epochSeconds: v.value) else { return nil }
                     t.utcOffsetMinutes = 0

@@ -66,6 +66,69 @@ func parseISOTime(_ b: Bytes, _ i: Int, requireT: Bool = false, allowZone: Bool 
     return (t, j)
 }
 
+/// A zone strftime wrote after a time, at `j`: `%z` (`+0100`, `-05:00`, `Z`) or `%Z` — `UTC`/`GMT`/`UT`
+/// (offset 0), a tzdata numeric abbreviation (`+03`, `-0330`), or letters (`anyLetters`: any run of them, as
+/// an explicit `%Z` allows; else only `knownZoneAbbreviations`, so a word that may be a logger name is not
+/// taken for a zone). Letters other than UTC's names give no offset: `IST` and `CST` each name several zones.
+/// Returns the offset (`LogTime.noOffset` when unknown) and the index after the zone.
+func parseZone(_ b: Bytes, _ j: Int, anyLetters: Bool) -> (offset: Int16, end: Int)? {
+    guard j < b.count else { return nil }
+    let c = b[j]
+    if c == 0x2B || c == 0x2D {
+        guard let oh = fixedDigits(b, j + 1, 2), oh <= 23 else { return nil }
+        let sign = c == 0x2D ? -1 : 1
+        var e = j + 3, om = 0
+        if e + 2 < b.count, b[e] == 0x3A, let m = fixedDigits(b, e + 1, 2) { om = m; e += 3 }
+        else if let m = fixedDigits(b, e, 2) { om = m; e += 2 }
+        guard om <= 59, e == b.count || !isDigit(b[e]) else { return nil }
+        return (Int16(sign * (oh * 60 + om)), e)
+    }
+    var e = j
+    while e < b.count, e - j < 6, (b[e] | 0x20) >= 0x61, (b[e] | 0x20) <= 0x7A { e += 1 }
+    guard e > j, e == b.count || !isASCIILetter(b[e]) else { return nil }
+    let word = sub(b, j, e)
+    if sameBytes(word, "UTC") || sameBytes(word, "GMT") || sameBytes(word, "UT") || sameBytes(word, "Z") {
+        return (0, e)
+    }
+    guard anyLetters || knownZoneAbbreviations.contains(where: { sameBytes(word, $0) }) else { return nil }
+    return (LogTime.noOffset, e)
+}
+
+@inline(__always) private func isASCIILetter(_ c: UInt8) -> Bool { (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7A }
+
+/// `b` is exactly the ASCII text `s` (case-sensitive: strftime writes zone names in capitals).
+private func sameBytes(_ b: Bytes, _ s: StaticString) -> Bool {
+    guard b.count == s.utf8CodeUnitCount else { return false }
+    let p = s.utf8Start
+    for k in 0..<b.count where b[k] != p[k] { return false }
+    return true
+}
+
+/// Letter abbreviations tzdata gives the zones logs are commonly written in (what `%Z` prints there). A word
+/// after the time that is not one of them stays text (a logger name, a level).
+let knownZoneAbbreviations: [StaticString] = [
+    "WET", "WEST", "CET", "CEST", "MET", "MEST", "EET", "EEST", "MSK", "BST", "IST", "IDT", "SAST", "CAT", "EAT",
+    "WAT", "PKT", "HKT", "SGT", "PHT", "WIB", "WITA", "WIT", "JST", "KST", "AWST", "ACST", "ACDT", "AEST", "AEDT",
+    "NZST", "NZDT", "HST", "HDT", "AKST", "AKDT", "PST", "PDT", "MST", "MDT", "CST", "CDT", "EST", "EDT", "AST",
+    "ADT", "NST", "NDT", "CHST", "SST",
+]
+
+/// Python's default `asctime` (or an ISO time) at `i`, with the zone a `datefmt` such as
+/// `%Y-%m-%d %H:%M:%S %z` or `... %Z` wrote after it (` -0500`, ` UTC`, ` CET`) taken as part of the time:
+/// numeric offsets and `knownZoneAbbreviations` only, so the word after a time is a zone exactly when no logger
+/// would plausibly be named that way. Returns the time (with the zone's offset, when it gives one) and its end.
+@inline(__always)
+func parseDefaultAsctime(_ b: Bytes, _ i: Int) -> (LogTime, Int)? {
+    guard let (t, end) = parseISOTime(b, i) else { return nil }
+    guard !t.hasOffset, end + 1 < b.count, b[end] == 0x20 else { return (t, end) }
+    let c = b[end + 1]
+    guard c == 0x2B || c == 0x2D || (c >= 0x41 && c <= 0x5A),
+          let z = parseZone(b, end + 1, anyLetters: false) else { return (t, end) }
+    var zoned = t
+    zoned.utcOffsetMinutes = z.offset
+    return (zoned, z.end)
+}
+
 /// An epoch number (integer or decimal) at `i`, scaled by its size: < 1e11 seconds, < 1e14 milliseconds,
 /// < 1e17 microseconds, else nanoseconds. Returns the time and the end index.
 func parseEpochNumber(_ b: Bytes, _ i: Int) -> (LogTime, Int)? {

@@ -134,6 +134,19 @@ def test_real_capture_matches_the_writers_truth(db, tmp_path, entry):
             assert held is not None and exc_type in held, f"{where}: the writer's traceback ({t['exc']}) not in the record"
         else:
             assert held is None or "Traceback (most recent call last)" not in held, f"{where}: a traceback not its own"
+    # A zone the lines carry: ts_utc is the writer's own UTC moment ("truth"), or NULL when the zone's name
+    # gives no single offset ("none": EST here, but IST and CST name several zones).
+    if entry.get("utc"):
+        utc = db.execute("SELECT ts_utc, raw FROM read_log(?) WHERE NOT (ts IS NULL AND level IS NULL AND "
+                         "logger IS NULL AND message IS NULL) ORDER BY path, line", (str(path),)).fetchall()
+        assert len(utc) == len(logged), entry["log"]
+        for (ts_utc, raw), t in zip(utc, logged):
+            if entry["utc"] == "none":
+                assert ts_utc is None, f"{entry['log']}: {raw[:80]!r} has ts_utc {ts_utc}"
+            else:
+                got = datetime.datetime.fromisoformat(ts_utc)
+                want = datetime.datetime.fromisoformat(t["utc"])
+                assert abs((want - got).total_seconds()) < 1, f"{entry['log']}: {raw[:80]!r}: ts_utc {ts_utc}, the writer's {t['utc']}"
     # The interpreter's report of an uncaught exception is a record of its own, not the last record's detail.
     for t in uncaught:
         own = [r for r in auto if is_headless(r) and r[7].startswith("Traceback") and t["exc"] in r[7]]
