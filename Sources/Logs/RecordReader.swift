@@ -175,9 +175,13 @@ public final class RecordReader {
         let parser = fast
         let next = pending
         // Traceback ownership: whether this record holds one, and whether a chain line announced another.
-        var tracebackSeen = isTraceback
+        // threading's report of an uncaught exception (`Exception in thread worker:` then its traceback) is a
+        // headless record that owns the traceback after its first line.
+        let threadReport = isTraceback
+            && isThreadReportHeader(UnsafeBufferPointer(start: buffer + start, count: first.contentEnd))
+        var tracebackSeen = isTraceback && !threadReport
         var chainOpen = false
-        let ownsTraceback = isHeadless ? false : current.pointee.level.ownsTraceback
+        let ownsTraceback = isHeadless ? threadReport : current.pointee.level.ownsTraceback
         // vLLM: a line after a `\r\n` continues the record.
         let joinsCRLF = parser._withUnsafeGuaranteedRef { $0.continuesAfterCRLF }
         var afterCRLF = joinsCRLF && first.next - first.contentEnd == 2
@@ -224,6 +228,14 @@ public final class RecordReader {
             }
             // Headers and chain lines start with `T` or `D`; a space-led one is only an exception group's
             // `  + Exception Group Traceback` (frames, `  File ...`, are the bulk of a traceback: skipped at once).
+            if let c0 = bytes.first, c0 == 0x45, isThreadReportHeader(bytes),
+               try nextLineIsTracebackHeader(at: nextRel, number: linesConsumed + lines + 2) {
+                // `Exception in thread X:` and a traceback: a thread's uncaught exception, never this record's.
+                pendingValid = true
+                pendingIsHead = false
+                pendingIsTraceback = true
+                break
+            }
             if let c0 = bytes.first, c0 == 0x54 || c0 == 0x44 || (c0 == 0x20 && bytes.count > 2 && bytes[2] == 0x2B) {
                 if isTracebackHeader(bytes) {
                     if tracebackSeen && chainOpen {
@@ -275,6 +287,12 @@ public final class RecordReader {
         let l = UnsafeBufferPointer(start: buffer + start + rel, count: line.contentEnd - rel)
         return hasSuffix(l, ", in <module>") || hasSuffix(l, ", in _run_module_as_main")
             || hasSuffix(l, ", in _bootstrap_inner")
+    }
+
+    /// Whether the line at `rel` (relative to `start`) opens a traceback. May move the buffer (a fill).
+    private func nextLineIsTracebackHeader(at rel: Int, number: Int) throws(FileError) -> Bool {
+        guard let line = try lineEnd(from: rel, number: number) else { return false }
+        return isTracebackHeader(UnsafeBufferPointer(start: buffer + start + rel, count: line.contentEnd - rel))
     }
 
     /// The first `k` bytes of the line at `start` as a headless record; the head after them is pending.
@@ -403,6 +421,12 @@ private let noFormat = LineParser()
 @inline(__always)
 func isTracebackHeader(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
     hasPrefix(b, "Traceback (most recent call last):") || hasPrefix(b, "  + Exception Group Traceback (most recent call last):")
+}
+
+/// `Exception in thread NAME:` — what threading's excepthook prints before an uncaught exception's traceback.
+@inline(__always)
+func isThreadReportHeader(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+    b.count > 21 && hasPrefix(b, "Exception in thread ") && b[b.count - 1] == 0x3A
 }
 
 /// The lines Python writes between the tracebacks of a chain.

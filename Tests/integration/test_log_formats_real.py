@@ -148,10 +148,16 @@ def test_real_capture_matches_the_writers_truth(db, tmp_path, entry):
                 want = datetime.datetime.fromisoformat(t["utc"])
                 assert abs((want - got).total_seconds()) < 1, f"{entry['log']}: {raw[:80]!r}: ts_utc {ts_utc}, the writer's {t['utc']}"
     # The interpreter's report of an uncaught exception is a record of its own, not the last record's detail.
+    # (A thread's report opens with threading's `Exception in thread NAME:` line.)
     for t in uncaught:
-        own = [r for r in auto if is_headless(r) and r[7].startswith("Traceback") and t["exc"] in r[7]]
+        own = [r for r in auto if is_headless(r) and r[7].startswith(("Traceback", "Exception in thread "))
+               and t["exc"] in r[7]]
         assert len(own) == 1, f"{entry['log']}: the uncaught {t['exc']} is no record of its own"
-        assert t["exc"] not in (records[-1][6] or ""), f"{entry['log']}: the uncaught exception glued to the last record"
+        glued = [r[0] for r in records if t["exc"] in (r[6] or "")]
+        assert not glued, f"{entry['log']}: the uncaught {t['exc']} glued to the record on line {glued}"
+        header = own[0][7].split("\n", 1)[0]
+        if header.startswith("Exception in thread "):
+            assert not any(header in (r[6] or "") for r in records), f"{entry['log']}: {header!r} in a record's detail"
 
 
 @pytest.mark.parametrize("entry", WITH_TRUTH, ids=[e["log"] for e in WITH_TRUTH])
