@@ -33,7 +33,9 @@ final class TableBox {
 
 final class CursorBox {
     let cursor: VirtualTableCursor
-    init(cursor: VirtualTableCursor) { self.cursor = cursor }
+    /// The table's connection, for the interruption scope of each xNext (kept here: one load per row).
+    let db: OpaquePointer
+    init(cursor: VirtualTableCursor, db: OpaquePointer) { self.cursor = cursor; self.db = db }
 }
 
 extension Connection {
@@ -76,6 +78,15 @@ private func withCursor<R>(_ cur: UnsafeMutablePointer<sqlite3_vtab_cursor>?,
     let own = UnsafeMutableRawPointer(cur).assumingMemoryBound(to: strata_vtab_cursor.self)
     guard let p = own.pointee.swiftCursor else { return nil }
     return try Unmanaged<CursorBox>.fromOpaque(p)._withUnsafeGuaranteedRef { try body($0.cursor) }
+}
+
+/// The same with the whole box (xNext needs the connection too).
+@inline(__always)
+private func withCursorBox<R>(_ cur: UnsafeMutablePointer<sqlite3_vtab_cursor>?, _ body: (CursorBox) -> R) -> R? {
+    guard let cur else { return nil }
+    let own = UnsafeMutableRawPointer(cur).assumingMemoryBound(to: strata_vtab_cursor.self)
+    guard let p = own.pointee.swiftCursor else { return nil }
+    return Unmanaged<CursorBox>.fromOpaque(p)._withUnsafeGuaranteedRef { body($0) }
 }
 
 /// Stores an error message on the vtab, where SQLite picks it up after a failed call.
@@ -244,7 +255,7 @@ private func makeCModule(kind: VirtualTableModule.Kind) -> sqlite3_module {
             let c = try box.table.openCursor()
             let cur = UnsafeMutablePointer<strata_vtab_cursor>.allocate(capacity: 1)
             cur.initialize(to: strata_vtab_cursor())
-            cur.pointee.swiftCursor = Unmanaged.passRetained(CursorBox(cursor: c)).toOpaque()
+            cur.pointee.swiftCursor = Unmanaged.passRetained(CursorBox(cursor: c, db: box.db)).toOpaque()
             ppCursor.pointee = UnsafeMutableRawPointer(cur).assumingMemoryBound(to: sqlite3_vtab_cursor.self)
             return SQLITE_OK
         } catch {
@@ -275,17 +286,19 @@ private func makeCModule(kind: VirtualTableModule.Kind) -> sqlite3_module {
         }
     }
     m.xNext = { cur in
-        guard let vtab = cur?.pointee.pVtab else { return SQLITE_ERROR }
-        let own = UnsafeMutableRawPointer(vtab).assumingMemoryBound(to: strata_vtab.self)
-        let db = own.pointee.swiftTable.map { Unmanaged<TableBox>.fromOpaque($0)._withUnsafeGuaranteedRef { $0.db } }
-        let scope = Interruption.enter(db.map { UnsafeMutableRawPointer($0) })
-        defer { Interruption.leave(scope) }
-        do {
-            guard try withCursor(cur, { try $0.next() }) != nil else { return SQLITE_ERROR }
-            return SQLITE_OK
-        } catch {
-            return setError(cur?.pointee.pVtab, error, name: table(cur?.pointee.pVtab)?.name ?? "")
+        // Interruptible: one call may read far (a filter skipping millions of records). The scope costs two
+        // thread-local stores and no reference counting (see Interruption.ThreadState).
+        let rc: Int32? = withCursorBox(cur) { box in
+            let scope = Interruption.enter(UnsafeMutableRawPointer(box.db))
+            defer { Interruption.leave(scope) }
+            do {
+                try box.cursor.next()
+                return SQLITE_OK
+            } catch {
+                return setError(cur?.pointee.pVtab, error, name: table(cur?.pointee.pVtab)?.name ?? "")
+            }
         }
+        return rc ?? SQLITE_ERROR
     }
     m.xEof = { cur in
         withCursor(cur) { $0.isAtEnd ? 1 : 0 } ?? 1

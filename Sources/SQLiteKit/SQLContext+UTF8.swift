@@ -17,8 +17,14 @@ extension SQLContext {
         if isValidUTF8(bytes) { result(utf8: bytes) } else { result(repairedText(bytes)) }
     }
 
-    /// A TEXT result from a static string (no copy on the Swift side).
+    /// A TEXT result from a string literal, handed to SQLite as SQLITE_STATIC (no copy at all: the literal
+    /// lives in the extension's image, which SQLite unloads only when the connection closes).
     public func result(static text: StaticString) {
-        result(utf8: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+        guard text.hasPointerRepresentation, text.utf8CodeUnitCount > 0 else {
+            return result(text.description)
+        }
+        text.utf8Start.withMemoryRebound(to: CChar.self, capacity: text.utf8CodeUnitCount) {
+            strata_result_text_static(raw, $0, Int32(text.utf8CodeUnitCount))
+        }
     }
 }

@@ -23,10 +23,15 @@ public enum Interruption {
     }
     public static let message = "interrupted"
 
-    final class ThreadState {
-        var connection: UnsafeMutableRawPointer?
-        var flag: SharedFlag?
-        var observed = false
+    /// One per thread, in raw memory: the per-row `enter`/`leave` around xNext run millions of times per scan
+    /// and must cost no reference counting (a class here, with a retained flag, was a third of a trivial
+    /// table's row cost).
+    @usableFromInline
+    struct ThreadState {
+        @usableFromInline var connection: UnsafeMutableRawPointer?
+        /// Not retained: whoever enters following a flag keeps it alive until the matching `leave`.
+        @usableFromInline var flag: Unmanaged<SharedFlag>?
+        @usableFromInline var observed = false
         var nextProbe: Int64 = 0
     }
 
@@ -37,7 +42,7 @@ public enum Interruption {
     /// No destructor: a host may unload the extension (closing its last connection dlcloses it) while its
     /// threads live on, and a destructor pointing into unmapped code would crash them when they exit. Each
     /// thread that ever ran a Strata callback keeps one small ThreadState for good instead.
-    private static let key: pthread_key_t = {
+    @usableFromInline static let key: pthread_key_t = {
         var k = pthread_key_t()
         pthread_key_create(&k, nil)
         return k
@@ -48,7 +53,9 @@ public enum Interruption {
     public static func endWorkerThread() {
         guard let p = pthread_getspecific(key) else { return }
         pthread_setspecific(key, nil)
-        Unmanaged<ThreadState>.fromOpaque(p).release()
+        let s = p.assumingMemoryBound(to: ThreadState.self)
+        s.deinitialize(count: 1)
+        s.deallocate()
     }
 
     /// Installs the probe. `minimumInterval` (seconds) rate-limits an expensive one.
@@ -68,62 +75,75 @@ public enum Interruption {
         installState.store(2, ordering: .releasing)
     }
 
-    @inline(__always)
-    static func state() -> ThreadState {
-        if let p = pthread_getspecific(key) { return Unmanaged<ThreadState>.fromOpaque(p).takeUnretainedValue() }
-        let s = ThreadState()
-        pthread_setspecific(key, Unmanaged.passRetained(s).toOpaque())
+    @inlinable
+    static func state() -> UnsafeMutablePointer<ThreadState> {
+        if let p = pthread_getspecific(key) { return p.assumingMemoryBound(to: ThreadState.self) }
+        return makeState()
+    }
+
+    /// This thread's first callback: its state, kept for good (see `key`).
+    @usableFromInline
+    static func makeState() -> UnsafeMutablePointer<ThreadState> {
+        let s = UnsafeMutablePointer<ThreadState>.allocate(capacity: 1)
+        s.initialize(to: ThreadState())
+        pthread_setspecific(key, s)
         return s
     }
 
-    /// What `enter` replaced, for `leave`.
+    /// What `enter` replaced, for `leave` (on the same thread).
     public struct Scope {
-        let connection: UnsafeMutableRawPointer?
-        let observed: Bool
-        var flag: SharedFlag? = nil
+        @usableFromInline let state: UnsafeMutablePointer<ThreadState>
+        @usableFromInline let connection: UnsafeMutableRawPointer?
+        @usableFromInline let observed: Bool
+        @usableFromInline let flag: Unmanaged<SharedFlag>?
+        @usableFromInline
+        init(state: UnsafeMutablePointer<ThreadState>, connection: UnsafeMutableRawPointer?, observed: Bool,
+             flag: Unmanaged<SharedFlag>?) {
+            self.state = state; self.connection = connection; self.observed = observed; self.flag = flag
+        }
     }
 
     /// Marks this thread as working for `connection` until `leave`. Nests (a callback inside a callback).
-    @inline(__always)
+    @inlinable
     public static func enter(_ connection: UnsafeMutableRawPointer?) -> Scope { enter(connection, following: nil) }
 
-    /// Marks this (worker) thread as following `flag` until `leave`.
-    public static func enter(following flag: SharedFlag) -> Scope { enter(nil, following: flag) }
+    /// Marks this (worker) thread as following `flag` until `leave`. The caller keeps `flag` alive until then.
+    public static func enter(following flag: SharedFlag) -> Scope { enter(nil, following: Unmanaged.passUnretained(flag)) }
 
-    @inline(__always)
-    static func enter(_ connection: UnsafeMutableRawPointer?, following flag: SharedFlag?) -> Scope {
+    @inlinable
+    static func enter(_ connection: UnsafeMutableRawPointer?, following flag: Unmanaged<SharedFlag>?) -> Scope {
         let s = state()
-        let scope = Scope(connection: s.connection, observed: s.observed, flag: s.flag)
-        s.connection = connection
-        s.flag = flag
-        s.observed = false
+        let scope = Scope(state: s, connection: s.pointee.connection, observed: s.pointee.observed, flag: s.pointee.flag)
+        s.pointee.connection = connection
+        s.pointee.flag = flag
+        s.pointee.observed = false
         return scope
     }
 
-    @inline(__always)
+    @inlinable
     public static func leave(_ scope: Scope) {
-        let s = state()
-        s.connection = scope.connection
-        s.flag = scope.flag
-        s.observed = scope.observed
+        let s = scope.state
+        s.pointee.connection = scope.connection
+        s.pointee.flag = scope.flag
+        s.pointee.observed = scope.observed
     }
 
     /// True once the statement this thread works for has been interrupted. Cheap enough to call per chunk.
     public static func isRequested() -> Bool {
         let s = state()
-        if s.observed { return true }
-        if let f = s.flag, f.isRaised {
-            s.observed = true
+        if s.pointee.observed { return true }
+        if let f = s.pointee.flag, f._withUnsafeGuaranteedRef({ $0.isRaised }) {
+            s.pointee.observed = true
             return true
         }
-        guard let c = s.connection, let probe else { return false }
+        guard let c = s.pointee.connection, let probe else { return false }
         if probeInterval > 0 {
             let now = monotonicNanoseconds()
-            if now < s.nextProbe { return false }
-            s.nextProbe = now + probeInterval
+            if now < s.pointee.nextProbe { return false }
+            s.pointee.nextProbe = now + probeInterval
         }
         if probe(c) != 0 {
-            s.observed = true
+            s.pointee.observed = true
             return true
         }
         return false
@@ -137,7 +157,7 @@ public enum Interruption {
 
     /// Whether a probe on this thread has seen the interruption during the current callback. The kit uses it
     /// to report SQLite's "interrupted" whatever error text the interrupted loop produced.
-    public static var wasObserved: Bool { state().observed }
+    public static var wasObserved: Bool { state().pointee.observed }
 
     /// Work split across threads: only the thread that entered the connection may probe it (on old SQLite
     /// the probe takes the connection's mutex); a worker follows a flag the coordinating thread raises.

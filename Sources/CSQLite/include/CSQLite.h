@@ -80,6 +80,10 @@ static inline void strata_result_double(sqlite3_context *c, double v) { STRATA_A
 static inline void strata_result_text(sqlite3_context *c, const char *s, int n) {
   STRATA_API->result_text(c, s, n, SQLITE_TRANSIENT);
 }
+/// Text that lives as long as the extension (a literal): SQLite keeps the pointer, no copy per row.
+static inline void strata_result_text_static(sqlite3_context *c, const char *s, int n) {
+  STRATA_API->result_text(c, s, n, SQLITE_STATIC);
+}
 static inline void strata_result_blob(sqlite3_context *c, const void *p, int n) {
   STRATA_API->result_blob(c, p, n, SQLITE_TRANSIENT);
 }
