@@ -8,9 +8,18 @@ with the file in the page cache: `wc -l`, `grep -c ERROR`, lnav headless (`lnav 
 (`sqlite3` CLI with `.load`), plus Strata's statement time in-process. Prints medians, ratios to `grep -c` and
 peak RSS (from wait4), and checks that the answers agree.
 
-Usage: python3 Benchmarks/peers/logs.py [MB] [--repeat N] [--skip-lnav]     (needs a release build;
-STRATA_LIB=<path without .so> to point at another build)
+Then the same count by level on files in three newer formats, each ~MB/5 written by the real library (installed
+into .build-bench-venv) with the same fake week of records and the counts the generator wrote kept beside it as
+the truth: Python logging with an ISO-8601 datefmt (`%Y-%m-%dT%H:%M:%S%z`), loguru's default sink format (a
+file sink, `loguru.logger.add(file)`), and structlog's JSONRenderer with an ISO timestamp. Strata, lnav and
+`grep -c` of the level as each format writes it.
+
+Usage: python3 Benchmarks/peers/logs.py [MB] [--repeat N] [--skip-lnav] [--skip-formats]   (needs a release
+build; STRATA_LIB=<path without .so> to point at another build)
 """
+import collections
+import datetime
+import json
 import logging
 import os
 import pathlib
@@ -102,6 +111,122 @@ def generate(path, megabytes):
             written += len(line.encode())
             n += 1
     return n
+
+
+def fake_week(megabytes, seed):
+    """(epoch ms, level name, logger, message, traceback or None) records filling ~`megabytes` MB at ~110 bytes
+    each, spread over the same week as the main file."""
+    rng = random.Random(seed)
+    tbs = tracebacks()
+    loggers = ["trainer", "trainer.data", "ml.ingest", "ml.embed", "scheduler", "api.http"]
+    levels = [("DEBUG", 20), ("INFO", 60), ("WARNING", 12), ("ERROR", 6), ("CRITICAL", 2)]
+    weighted = [lv for lv, w in levels for _ in range(w)]
+    messages = ["epoch {} loss={:.4f} val_auc={:.4f}", "GPU memory at {}% ({:.2f} GiB of {:.2f})",
+                "request id={} took {:.1f} ms (p99 {:.1f})"]
+    est = (megabytes << 20) // 110
+    step = WEEK_MS / est
+    ms = START * 1000.0
+    for _ in range(est):
+        ms += rng.random() * 2 * step
+        msg = rng.choice(messages).format(rng.randint(1, 99999), rng.random() * 100, rng.random() * 1000)
+        tb = rng.choice(tbs) if rng.random() < 0.05 else None
+        yield int(ms), rng.choice(weighted), rng.choice(loggers), msg, tb
+
+
+def generate_iso(path, megabytes):
+    """Python logging, `%(asctime)s %(levelname)s %(name)s: %(message)s`, datefmt `%Y-%m-%dT%H:%M:%S%z` (UTC)."""
+    formatter = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%Y-%m-%dT%H:%M:%S%z")
+    formatter.converter = time.gmtime
+    truth = collections.Counter()
+    with open(path, "w", buffering=1 << 22) as f:
+        for ms, level, name, msg, tb in fake_week(megabytes, 7):
+            r = logging.makeLogRecord({"name": name, "levelno": logging.getLevelName(level), "levelname": level,
+                                       "msg": msg, "args": None})
+            r.created = ms / 1000
+            r.msecs = float(ms % 1000)
+            r.exc_text = tb
+            f.write(formatter.format(r) + "\n")
+            truth[level] += 1
+    return truth
+
+
+def generate_loguru(path, megabytes):
+    """loguru's default format through a file sink (what `logger.add("job.log")` writes); the record times are
+    set by `logger.patch` to the fake week (as loguru's own datetime type, which its format tokens need)."""
+    from loguru import logger
+    from loguru._datetime import datetime as loguru_datetime
+    logger.remove()
+    truth = collections.Counter()
+    clock = [0]
+    f = open(path, "w", buffering=1 << 22)
+    logger.add(f, level="DEBUG", colorize=False, backtrace=False, diagnose=False, enqueue=False)
+    patched = logger.patch(lambda r: r.update(time=loguru_datetime.fromtimestamp(clock[0] / 1000, datetime.timezone.utc)))
+    for ms, level, name, msg, tb in fake_week(megabytes, 8):
+        clock[0] = ms
+        if tb is not None:
+            try:
+                raise ValueError("batch shape mismatch: (512, 384) vs (512, 768)")
+            except ValueError:
+                patched.opt(exception=True).log(level, msg)
+        else:
+            patched.log(level, msg)
+        truth[level] += 1
+    logger.remove()
+    f.close()
+    return truth
+
+
+def generate_structlog(path, megabytes):
+    """structlog's JSONRenderer after add_log_level and an ISO timestamp (TimeStamper's key and shape, from the
+    fake clock), exceptions through format_exc_info."""
+    import structlog
+    truth = collections.Counter()
+    clock = [0]
+
+    def stamp(_, __, event):
+        t = datetime.datetime.fromtimestamp(clock[0] / 1000, datetime.timezone.utc)
+        event["timestamp"] = t.isoformat().replace("+00:00", "Z")
+        return event
+
+    f = open(path, "w", buffering=1 << 22)
+    structlog.configure(processors=[structlog.processors.add_log_level, structlog.processors.format_exc_info, stamp,
+                                    structlog.processors.JSONRenderer()],
+                        logger_factory=structlog.WriteLoggerFactory(file=f), cache_logger_on_first_use=True)
+    log = structlog.get_logger()
+    for ms, level, name, msg, tb in fake_week(megabytes, 9):
+        clock[0] = ms
+        method = getattr(log, level.lower())
+        if tb is not None:
+            try:
+                raise ValueError("batch shape mismatch: (512, 384) vs (512, 768)")
+            except ValueError:
+                method(msg, logger=name, exc_info=True)
+        else:
+            method(msg, logger=name)
+        truth[level] += 1
+    f.close()
+    return truth
+
+
+FORMATS = [("Python logging, ISO datefmt", "iso", generate_iso, "ERROR"),
+           ("loguru default format", "loguru", generate_loguru, "| ERROR "),
+           ("structlog JSONRenderer", "structlog", generate_structlog, '"level": "error"')]
+
+
+def format_files(megabytes):
+    """The three files (made once), with the truth counts written beside each."""
+    out = []
+    for title, stem, make, token in FORMATS:
+        path = DATA / f"{stem}-{megabytes}mb.log"
+        truth_path = path.with_suffix(".truth.json")
+        if not path.exists() or not truth_path.exists():
+            t = time.perf_counter()
+            truth = make(path.with_suffix(".tmp"), megabytes)
+            path.with_suffix(".tmp").rename(path)
+            truth_path.write_text(json.dumps(truth, sort_keys=True))
+            print(f"generated {path} ({sum(truth.values())} records) in {time.perf_counter() - t:.0f} s")
+        out.append((title, path, json.loads(truth_path.read_text()), token))
+    return out
 
 
 def measure(cmd, repeat, stdin=None):
@@ -244,7 +369,28 @@ def main():
         rows.append(("lnav -n -c (all_logs, one hour)", s, m, " ".join(o.split())[:120], LAST_CPU[1]))
     table(f"ERROR records in one hour ({HOUR[0]} to {HOUR[1]})", rows, "grep -c ERROR")
 
+    if "--skip-formats" in sys.argv:
+        return
+    for title, path, truth, token in format_files(max(1, megabytes // 5)):
+        f = str(path)
+        subprocess.run(["cat", f], stdout=subprocess.DEVNULL, check=True)
+        expected = sorted((k, v) for k, v in truth.items())
+        rows = []
+        s, m, o = measure(["grep", "-c", token, f], repeat)
+        rows.append((f"grep -c '{token}'", s, m, o.strip() + " lines", LAST_CPU[1]))
+        sql = f"SELECT level, count(*) FROM read_log('{f}') GROUP BY level ORDER BY level"
+        s, m, o = measure(sqlite_cli + [sql], repeat)
+        got = [(k, int(v)) for k, v in (line.split("|") for line in o.split())]
+        ok = "= truth" if got == expected else "DIFFERS from truth"
+        rows.append(("strata: sqlite3 CLI + .load, GROUP BY level", s, m, " ".join(o.split()) + " " + ok, LAST_CPU[1]))
+        if not skip_lnav:
+            s, m, o = measure(["lnav", "-n", "-c", lnav_level, f], max(1, min(3, repeat)))
+            rows.append(("lnav -n -c (all_logs GROUP BY log_level)", s, m, " ".join(o.split())[:160], LAST_CPU[1]))
+        size = path.stat().st_size / 1e6
+        table(f"Count records by level: {title} ({size:.0f} MB; truth {' '.join(f'{k}|{v}' for k, v in expected)})",
+              rows, f"grep -c '{token}'")
+
 
 if __name__ == "__main__":
-    ensure_venv(["duckdb"])
+    ensure_venv(["duckdb", "loguru", "structlog"])
     main()
