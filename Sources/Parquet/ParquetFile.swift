@@ -68,6 +68,15 @@ public final class ParquetFile {
     /// The column chunk bytes of the last read (kept: its memory serves the next chunk; at most the largest
     /// chunk read, which a row group's decoded values exceed anyway).
     private var scratch: [UInt8] = []
+    /// The vector fast path's buffers (`forEachPresentVector`), kept for the next row group.
+    private var vectorBuffers = VectorBuffers()
+
+    func takeVectorBuffers() -> VectorBuffers {
+        defer { vectorBuffers = VectorBuffers() }
+        return vectorBuffers
+    }
+
+    func keepVectorBuffers(_ b: VectorBuffers) { vectorBuffers = b }
     /// Decoded chunks handed back by `recycle`, by leaf: the next group's chunk of that leaf reuses their memory.
     private var recycled: [Int: ColumnChunkData] = [:]
 

@@ -64,21 +64,32 @@ struct ParquetCorpusSource: CorpusSource {
     func forEachRow(_ body: (Int64, VectorView?) throws -> Void) throws {
         var first: Int64 = 0
         for g in 0..<file.rowGroupCount {
-            let f = try translatingParquet { try file.readField(group: g, field: field) }
+            let rows = file.rowCount(ofGroup: g)
             do {
-                for r in 0..<f.rows {
-                    try f.withVector(row: r) { v in
-                        guard let v, let base = v.baseAddress else { return try body(first + Int64(r), nil) }
-                        try body(first + Int64(r), VectorView(unchecked: UnsafeRawPointer(base), count: v.count))
+                // Straight from the pages while every list and element is present; the general reader for the
+                // rest of the group (NULL or empty lists, NULL elements, dictionary pages, damage) — it gives
+                // the same rows, and its skips and errors.
+                let fast = try file.forEachPresentVector(group: g, field: field) { r, floats in
+                    // (Every row here has at least one float; an empty one would be an empty list: skipped, as below.)
+                    guard let base = floats.baseAddress, floats.count >= 4 else { return try body(first + Int64(r), nil) }
+                    try body(first + Int64(r), VectorView(unchecked: base, count: floats.count / 4))
+                }
+                if !fast.complete {
+                    let f = try translatingParquet { try file.readField(group: g, field: field) }
+                    for r in min(fast.rows, f.rows) ..< f.rows {
+                        try f.withVector(row: r) { v in
+                            guard let v, let base = v.baseAddress else { return try body(first + Int64(r), nil) }
+                            try body(first + Int64(r), VectorView(unchecked: UnsafeRawPointer(base), count: v.count))
+                        }
                     }
+                    file.recycle(f)  // the packer has copied this group's vectors
                 }
             } catch let e as KNNError {
                 throw e  // the engine's own errors (bad rows, interruption) pass through as they are
             } catch {
                 throw parquetSQLError(error)
             }
-            first += Int64(f.rows)
-            file.recycle(f)  // the packer has copied this group's vectors
+            first += Int64(rows)
         }
     }
 }
