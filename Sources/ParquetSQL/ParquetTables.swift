@@ -202,6 +202,9 @@ final class ParquetFileCursor: VirtualTableCursor {
     private var atEnd = true
     private let fast: UnsafeMutablePointer<FastColumn>
     private let fieldCount: Int
+    /// The pushed comparisons, and those of them the cursor evaluates on the current group (RowFilter).
+    private var terms: [PruneTerm] = []
+    private var filters: [RowFilter] = []
 
     init(_ t: ParquetFileTable) {
         table = t
@@ -239,8 +242,11 @@ final class ParquetFileCursor: VirtualTableCursor {
             k += 3
         }
         scan = ParquetScan(paths: table.paths, used: used, prune: terms, expected: table.fields)
+        self.terms = terms
         try translatingParquet { try scan.start() }
         refresh()
+        if !filters.isEmpty, !atEnd { skipRejected() }
+        if !atEnd, row >= groupRows { try nextGroup() }
     }
 
     /// Re-derives the hot state after the scan entered a new row group.
@@ -252,14 +258,36 @@ final class ParquetFileCursor: VirtualTableCursor {
         for i in 0..<fieldCount {
             fast[i] = scan.loadedField(i).map(FastColumn.init) ?? .unloaded
         }
+        filters = terms.compactMap { t in t.field < fieldCount ? RowFilter(t, column: fast[t.field]) : nil }
     }
 
     func next() throws {
         row += 1
-        if row >= groupRows {
+        if !filters.isEmpty, row < groupRows { skipRejected() }
+        if row >= groupRows { try nextGroup() }
+    }
+
+    /// On to the next row group with a row the filters accept (or the end).
+    private func nextGroup() throws {
+        repeat {
             try translatingParquet { try scan.finishGroup(rowsSeen: groupRows) }
             refresh()
+            if !filters.isEmpty, !atEnd { skipRejected() }
+        } while !atEnd && row >= groupRows
+    }
+
+    /// Moves `row` to the first row from here that every filter accepts (`groupRows` when none is left).
+    private func skipRejected() {
+        var r = row
+        var agreeing = 0
+        var k = 0
+        while r < groupRows, agreeing < filters.count {
+            let f = filters[k]
+            let next = f.firstAccepted(fast[f.field], from: r, to: groupRows)
+            if next == r { agreeing += 1 } else { r = next; agreeing = 1 }
+            k = k + 1 == filters.count ? 0 : k + 1
         }
+        row = r
     }
 
     var isAtEnd: Bool { atEnd }
