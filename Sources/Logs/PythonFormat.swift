@@ -216,6 +216,8 @@ public final class PythonLineParser: LineParser {
     private let defaultTime: Bool
     private let items: UnsafeMutableBufferPointer<PyItem>
     private let pool: UnsafeMutableBufferPointer<UInt8>
+    /// The common shape matched without the generic walk (see PythonSimpleShape), nil for other formats.
+    private let shape: PythonSimpleShape?
 
     public init(_ format: PythonFormat, reference: YearReference) {
         self.format = format
@@ -226,16 +228,20 @@ public final class PythonLineParser: LineParser {
         _ = items.initialize(from: format.items)
         pool = .allocate(capacity: max(1, format.pool.count))
         _ = pool.initialize(from: format.pool)
+        shape = PythonSimpleShape.of(items, pool: pool, defaultTime: defaultTime)
     }
 
     deinit {
+        shape?.release()
         items.deallocate()
         pool.deallocate()
     }
 
     override public func parseHead(_ line: UnsafeBufferPointer<UInt8>, into head: inout RecordHead) -> Bool {
         head.reset()
-        switch fastMatch(line, &head) {
+        let fast: FastResult
+        if let shape { fast = shape.match(line, &head) } else { fast = fastMatch(line, &head) }
+        switch fast {
         case .matched: return true
         case .failed: return false
         case .undecided:

@@ -19,9 +19,14 @@ public final class RecordReader {
     /// The format (nil until chosen: every line is then a continuation). Held strongly here and read through
     /// `fast` in the loop, which costs no reference counting per line.
     public var parser: LineParser? {
-        didSet { fast = Unmanaged.passUnretained(parser ?? noFormat) }
+        didSet {
+            fast = Unmanaged.passUnretained(parser ?? noFormat)
+            joinsCRLF = parser?.continuesAfterCRLF ?? false
+        }
     }
     @exclusivity(unchecked) private var fast: Unmanaged<LineParser>
+    /// `parser.continuesAfterCRLF`, read once (not a virtual call per record).
+    @exclusivity(unchecked) private var joinsCRLF = false
     public let maxRecordBytes: Int
 
     @exclusivity(unchecked) private var buffer: UnsafeMutablePointer<UInt8>
@@ -37,6 +42,9 @@ public final class RecordReader {
     /// The line at `start` was parsed already: `pendingIsHead` tells whether it is a head (kept in `pending`).
     @exclusivity(unchecked) private var pendingValid = false
     @exclusivity(unchecked) private var pendingIsHead = false
+    /// Where that pending line's content ends and the next line starts (relative to `start`), when the previous
+    /// call found them: the head line is then not searched for its end a second time. Only with `pendingValid`.
+    @exclusivity(unchecked) private var pendingLine: (contentEnd: Int, next: Int)? = nil
     /// The two heads live in raw storage: swapping them is a move, and passing them `inout` costs no
     /// exclusivity bookkeeping.
     private let heads: UnsafeMutablePointer<RecordHead>
@@ -82,6 +90,7 @@ public final class RecordReader {
         self.stream = stream
         self.parser = parser
         self.fast = Unmanaged.passUnretained(parser ?? noFormat)
+        self.joinsCRLF = parser?.continuesAfterCRLF ?? false
         self.maxRecordBytes = max(4096, maxRecordBytes)
         capacity = Self.chunk
         buffer = .allocate(capacity: capacity)
@@ -110,6 +119,7 @@ public final class RecordReader {
         bufferOffset = offset
         linesConsumed = 0
         pendingValid = false
+        pendingLine = nil
         pendingIsTraceback = false
         checkedBOM = offset != 0
     }
@@ -134,13 +144,21 @@ public final class RecordReader {
         damageEnd = 0
         checkedBOM = true
         pendingValid = false
+        pendingLine = nil
     }
 
     /// Advances to the next record; false at the end of the file.
     public func next() throws(FileError) -> Bool {
         if !checkedBOM { try skipByteOrderMark() }
-        problem = nil
-        guard var first = try lineEnd(from: 0, number: linesConsumed + 1) else { return reportDamage() }
+        if problem != nil { problem = nil }  // (an unconditional store releases a String per record)
+        var first: (contentEnd: Int, next: Int)
+        if pendingValid, let known = pendingLine {
+            first = known
+        } else {
+            guard let f = try lineEnd(from: 0, number: linesConsumed + 1) else { return reportDamage() }
+            first = f
+        }
+        pendingLine = nil
         if !pendingValid {
             let firstLine = UnsafeBufferPointer(start: buffer + start, count: first.contentEnd)
             let next = pending
@@ -183,7 +201,8 @@ public final class RecordReader {
         var chainOpen = false
         let ownsTraceback = isHeadless ? threadReport : current.pointee.level.ownsTraceback
         // vLLM: a line after a `\r\n` continues the record.
-        let joinsCRLF = parser._withUnsafeGuaranteedRef { $0.continuesAfterCRLF }
+        let joinsCRLF = self.joinsCRLF
+        var headLine: (contentEnd: Int, next: Int)? = nil
         var afterCRLF = joinsCRLF && first.next - first.contentEnd == 2
         while true {
             // The next line, found in the buffer without leaving this loop when it is there.
@@ -208,6 +227,7 @@ public final class RecordReader {
             if !joined, parser._withUnsafeGuaranteedRef({ $0.parseHead(bytes, into: &next.pointee) }) {
                 pendingValid = true
                 pendingIsHead = true
+                headLine = (contentEnd - rel, nextRel - rel)
                 break
             }
             if !joined, HeadFinder.hasControl(bytes),
@@ -274,6 +294,7 @@ public final class RecordReader {
         linesConsumed += partial ? lines - 1 : lines
         lineCount = lines
         start += rel
+        pendingLine = headLine
         return true
     }
 
