@@ -112,13 +112,25 @@ public struct RunMatcher {
         // time before `start`, which takes a late run of a slot just before the window (reported only then).
         struct Slot { var time: Int64; var job: Int32; var run: Int32; var emitted: Bool; var instant: Int64 = 0 }
         struct TimelineKey: Hashable { var user: String?; var command: String }
-        var timelines: [TimelineKey: [Slot]] = [:]
-        var firstJob: [TimelineKey: Int] = [:]  // names the entry of a run even when it has no fire times (@reboot)
+        // Timelines numbered in the order of their first entry; per run only its command is hashed.
+        var timelineOf: [TimelineKey: Int] = [:]
+        var timelines: [[Slot]] = []
+        var timelineUser: [String?] = []
+        var firstJob: [Int] = []  // names the entry of a run even when it has no fire times (@reboot)
         var nextFire: [Int: Int64] = [:]         // each job's first fire time at or after `end`
         var total = 0
         for (k, job) in jobs.enumerated() {
             let key = TimelineKey(user: job.user, command: trimmedCommand(job.rawCommand))
-            if firstJob[key] == nil { firstJob[key] = k }
+            let line: Int
+            if let known = timelineOf[key] {
+                line = known
+            } else {
+                line = timelines.count
+                timelineOf[key] = line
+                timelines.append([])
+                timelineUser.append(job.user)
+                firstJob.append(k)
+            }
             var slots: [Slot] = []
             func add(_ wall: Int64, instant: Int64) throws {
                 total += 1
@@ -160,11 +172,11 @@ public struct RunMatcher {
                     try add(f.wall.epochSeconds, instant: f.instant)
                 }
             }
-            timelines[key, default: []].append(contentsOf: slots)
+            timelines[line].append(contentsOf: slots)
         }
-        for key in Array(timelines.keys) { timelines[key]?.sort { ($0.time, $0.instant) < ($1.time, $1.instant) } }
-        var keysByCommand: [String: [TimelineKey]] = [:]
-        for key in timelines.keys { keysByCommand[key.command, default: []].append(key) }
+        for t in timelines.indices { timelines[t].sort { ($0.time, $0.instant) < ($1.time, $1.instant) } }
+        var linesByCommand: [String: [Int]] = [:]
+        for (key, t) in timelineOf.sorted(by: { $0.value < $1.value }) { linesByCommand[key.command, default: []].append(t) }
 
         // Runs that start in the window, in time order, assigned to slots.
         // (Fields read through a buffer pointer: a subscript of the array would copy each whole run.)
@@ -182,19 +194,21 @@ public struct RunMatcher {
                 if i & 4095 == 4095, Interruption.isRequested() { throw CronError(Interruption.message) }
                 // Candidate timelines: same command; the user must agree when both sides know it.
                 var assigned = false
-                var matchedJob: (TimelineKey, Int)?
+                var matchedJob: Int?
                 let started = rb[r].startedAt.epochSeconds
-                for key in keysByCommand[rb[r].command] ?? [] where key.user == nil || rb[r].user == nil || key.user == rb[r].user {
-                    guard let slots = timelines[key] else { continue }
-                    // The latest slot at or before the run's start.
-                    var lo = 0, hi = slots.count
-                    while lo < hi {
-                        let mid = (lo + hi) / 2
-                        if slots[mid].time <= started { lo = mid + 1 } else { hi = mid }
-                    }
-                    if lo > 0 {
-                        // A wall time the clocks showed twice has a slot per pass: the first one free, in time order,
-                        // of those within the history (the run is in it).
+                for line in linesByCommand[rb[r].command] ?? [] {
+                    if let u = timelineUser[line], let ru = rb[r].user, u != ru { continue }
+                    // In place: a copy of the timeline held while assigning would make the array copy itself.
+                    let outcome = timelines[line].withUnsafeMutableBufferPointer { slots -> (job: Int?, assigned: Bool) in
+                        // The latest slot at or before the run's start.
+                        var lo = 0, hi = slots.count
+                        while lo < hi {
+                            let mid = (lo + hi) / 2
+                            if slots[mid].time <= started { lo = mid + 1 } else { hi = mid }
+                        }
+                        guard lo > 0 else { return (nil, false) }
+                        // A wall time the clocks showed twice has a slot per pass: the first one free, in time
+                        // order, of those within the history (the run is in it).
                         var first = lo - 1
                         while first > 0, slots[first - 1].time == slots[first].time { first -= 1 }
                         var at = lo - 1
@@ -205,18 +219,22 @@ public struct RunMatcher {
                                     ?? true
                             } ?? free.first ?? lo - 1
                         }
-                        matchedJob = (key, Int(slots[at].job))
-                        if slots[at].run < 0 {
-                            timelines[key]?[at].run = Int32(truncatingIfNeeded: r)
+                        guard slots[at].run < 0 else { return (Int(slots[at].job), false) }
+                        slots[at].run = Int32(truncatingIfNeeded: r)
+                        return (Int(slots[at].job), true)
+                    }
+                    if let j = outcome.job {
+                        matchedJob = j
+                        if outcome.assigned {
                             assigned = true
                             break
                         }
-                    } else if matchedJob == nil, let first = firstJob[key] {
-                        matchedJob = (key, first)
+                    } else if matchedJob == nil {
+                        matchedJob = firstJob[line]
                     }
                 }
                 if !assigned {
-                    let k = matchedJob?.1
+                    let k = matchedJob
                     let job = k.map { jobs[$0] }
                     var row = RunRow(scheduledAt: nil, startedAt: rb[r].startedAt, endedAt: rb[r].endedAt, status: "unscheduled",
                                      exitStatus: exitStatus(rb[r], history), user: rb[r].user ?? job?.user,
@@ -242,7 +260,7 @@ public struct RunMatcher {
         }
         rows.reserveCapacity(rows.count + total + jobs.count)
         runs.withUnsafeBufferPointer { rb in jobs.withUnsafeBufferPointer { jb in
-            for slots in timelines.values {
+            for slots in timelines {
                 for (s, slot) in slots.enumerated() where slot.emitted || slot.run >= 0 {
                     let k = Int(slot.job)
                     let scheduled = CivilDateTime(epochSeconds: slot.time)

@@ -55,6 +55,9 @@ final class HistoryStream {
         self.paths = paths
     }
 
+    /// The file being read is a pipe, FIFO or device: it cannot be read a second time.
+    var readsStream: Bool { reader?.stream.isStream ?? false }
+
     /// Moves to the next cron record; false at the end of the last file.
     func advance() throws -> Bool {
         while true {
@@ -195,29 +198,90 @@ func readHistory(paths: [String], from: CivilDateTime?, zone: TimeZoneInfo? = ni
     s.measuresSpan = true
     s.zone = zone
     var events: [CronLogEvent] = []
-    // Hosts and users repeat: the previous line's text is reused when the bytes agree (no copy per line).
-    var host = TextCache(), user = TextCache(), commands = InternCache()
+    var reader = EventReader(from: from)
     var inOrder = true
     while try s.advance() {
-        guard let r = s.record, let l = s.line else { continue }
+        guard let event = reader.event(s) else { continue }
+        if let last = events.last, event.ts < last.ts { inOrder = false }
+        events.append(event)
+    }
+    return (timeOrdered(events, inOrder: inOrder, oneFile: paths.count == 1), s.span, s.instantSpan)
+}
+
+/// The runs of a history (RunBuilder fed every event in time order) and the span the files cover. One plain file
+/// in time order — the usual syslog — is fed to the builder while it is read, with no list of events made (the
+/// list and its copies were a quarter of cron_runs' time); when its lines turn out not to be in time order it is
+/// read again through `readHistory`, which sorts. Several files, and a pipe (which cannot be read twice), go
+/// through the list.
+func buildHistory(paths: [String], from: CivilDateTime?, zone: TimeZoneInfo? = nil) throws
+    -> (history: CronHistory, span: HistorySpan?, instants: (first: Int64, last: Int64)?) {
+    if paths.count == 1 {
+        let s = HistoryStream(paths: paths)
+        s.measuresSpan = true
+        s.zone = zone
+        var builder = RunBuilder()
+        var reader = EventReader(from: from)
+        var kept: [CronLogEvent] = []
+        var keep = false
+        var inOrder = true
+        var last: CivilDateTime? = nil
+        while try s.advance() {
+            guard let event = reader.event(s) else { continue }
+            if let l = last, event.ts < l { inOrder = false }
+            last = event.ts
+            if !keep && s.readsStream {
+                keep = true
+            }
+            if keep {
+                kept.append(event)
+            } else if inOrder {
+                builder.add(event)
+            } else {
+                break  // a plain file out of time order: read again below, sorted
+            }
+        }
+        if keep {
+            var b = RunBuilder()
+            for e in timeOrdered(kept, inOrder: inOrder, oneFile: true) { b.add(e) }
+            return (b.build(), s.span, s.instantSpan)
+        }
+        if inOrder { return (builder.build(), s.span, s.instantSpan) }
+    }
+    let (events, span, instants) = try readHistory(paths: paths, from: from, zone: zone)
+    var builder = RunBuilder()
+    for e in events { builder.add(e) }
+    return (builder.build(), span, instants)
+}
+
+/// Makes the events RunBuilder reads from a stream's records: the kinds it uses, from `from` on. Hosts and users
+/// repeat: the previous line's text is reused when the bytes agree (no copy per line); commands are interned.
+struct EventReader {
+    var from: CivilDateTime?
+    private var host = TextCache(), user = TextCache(), commands = InternCache()
+    init(from: CivilDateTime?) { self.from = from }
+
+    mutating func event(_ s: HistoryStream) -> CronLogEvent? {
+        guard let r = s.record, let l = s.line else { return nil }
         let needsMessage: Bool
         switch r.kind {
         case .cmd, .end, .cmdEnd, .sessionClose, .partStart, .anacronStart, .anacronEnd: needsMessage = false
         case .error, .sessionOpen, .oomKill, .segfault, .trap: needsMessage = true
-        default: continue
+        default: return nil
         }
-        if let from, r.ts < from { continue }
+        if let from, r.ts < from { return nil }
         let b = l.bytes
         let h = r.decoded != nil ? r.hostText(in: b) : host.text(r.host, r, b)
         let u = user.text(r.user, r, b)
-        let event = CronLogEvent(line: l.number, ts: r.ts, host: h, pid: r.pid, user: u, event: r.eventName(in: b),
-                                 command: commands.text(r.command, r, b), jobPid: r.jobPid, exitStatus: r.exitStatus,
-                                 message: needsMessage ? r.text(r.message, in: b) ?? "" : "")
-        if let last = events.last, event.ts < last.ts { inOrder = false }
-        events.append(event)
+        return CronLogEvent(line: l.number, ts: r.ts, host: h, pid: r.pid, user: u, event: r.eventName(in: b),
+                            command: commands.text(r.command, r, b), jobPid: r.jobPid, exitStatus: r.exitStatus,
+                            message: needsMessage ? r.text(r.message, in: b) ?? "" : "")
     }
-    // Rotated files come in name order (syslog, syslog.1, ...), which is not time order.
-    if inOrder && paths.count == 1 { return (events, s.span, s.instantSpan) }
+}
+
+/// Events in time order (stable for equal stamps), each once. Rotated files come in name order (syslog,
+/// syslog.1, ...), which is not time order; several files may hold the same lines (syslog and cron.log).
+func timeOrdered(_ events: [CronLogEvent], inOrder: Bool, oneFile: Bool) -> [CronLogEvent] {
+    if inOrder && oneFile { return events }
     let order = inOrder ? Array(events.indices) : events.indices.sorted { a, b in
         events[a].ts != events[b].ts ? events[a].ts < events[b].ts : a < b
     }
@@ -242,7 +306,7 @@ func readHistory(paths: [String], from: CivilDateTime?, zone: TimeZoneInfo? = ni
         }
         k = e
     }
-    return (out, s.span, s.instantSpan)
+    return out
 }
 
 /// The text of a field whose values repeat across lines (a machine's few dozen commands): a String made once per

@@ -129,7 +129,7 @@ final class RunsCursor: VirtualTableCursor {
         // A zone with clock changes: the span and window in instants too (wall-clock ones are ambiguous across a
         // fall-back), the span shown as the wall-clock times of its ends.
         let zone: TimeZoneInfo? = machine.changesOffset ? machine : nil
-        let (events, wallSpan, instantSpan) = try readHistory(paths: historyPaths, from: from, zone: zone)
+        let (history, wallSpan, instantSpan) = try buildHistory(paths: historyPaths, from: from, zone: zone)
         var historySpan = wallSpan
         var window: (from: Int64, to: Int64)? = nil
         var start: CivilDateTime, end: CivilDateTime
@@ -156,9 +156,6 @@ final class RunsCursor: VirtualTableCursor {
             guard start < end else { return }
         }
         span = historySpan
-        var builder = RunBuilder()
-        for event in events { builder.add(event) }
-        let history = builder.build()
         try setClocks(&jobs, machine: machine, cronTZApplies: history.cronieLogged || history.runs.isEmpty)
         var result = try RunMatcher(tolerance: tolerance).match(jobs: jobs, history: history, span: historySpan,
                                                                 start: start, end: end, instants: window,
