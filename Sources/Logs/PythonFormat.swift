@@ -217,7 +217,7 @@ public final class PythonLineParser: LineParser {
     private let items: UnsafeMutableBufferPointer<PyItem>
     private let pool: UnsafeMutableBufferPointer<UInt8>
     /// The common shape matched without the generic walk (see PythonSimpleShape), nil for other formats.
-    private let shape: PythonSimpleShape?
+    let shape: PythonSimpleShape?
 
     public init(_ format: PythonFormat, reference: YearReference) {
         self.format = format
@@ -228,7 +228,7 @@ public final class PythonLineParser: LineParser {
         _ = items.initialize(from: format.items)
         pool = .allocate(capacity: max(1, format.pool.count))
         _ = pool.initialize(from: format.pool)
-        shape = PythonSimpleShape.of(items, pool: pool, defaultTime: defaultTime)
+        shape = PythonSimpleShape.of(items, pool: pool)
     }
 
     deinit {
@@ -240,7 +240,12 @@ public final class PythonLineParser: LineParser {
     override public func parseHead(_ line: UnsafeBufferPointer<UInt8>, into head: inout RecordHead) -> Bool {
         head.reset()
         let fast: FastResult
-        if let shape { fast = shape.match(line, &head) } else { fast = fastMatch(line, &head) }
+        if let shape {
+            let time = defaultTime ? parseDefaultAsctime(line, 0) : datefmt?.match(line, 0, reference)
+            fast = shape.match(line, &head, time: time)
+        } else {
+            fast = fastMatch(line, &head)
+        }
         switch fast {
         case .matched: return true
         case .failed: return false

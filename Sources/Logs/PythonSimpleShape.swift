@@ -1,8 +1,11 @@
-// The shape most Python logging formats have — `%(asctime)s`, a separator, then levelname/name fields each
-// closed by a literal, and the message last (`'%(asctime)s [%(levelname)s] %(name)s: %(message)s'`, the
+// The shape most Python logging formats have — `%(asctime)s` (default or a dated `datefmt`), a separator, then
+// levelname/name fields each closed by a literal, and the message last (`'%(asctime)s [%(levelname)s] %(name)s: %(message)s'`, the
 // cookbook's `'%(asctime)s - %(name)s - %(levelname)s - %(message)s'`) — matched in one straight loop. It gives
-// exactly what `PythonLineParser.fastMatch` gives for such a format (same outcome, same head), without walking
-// the generic item list: that walk's per-item dispatch was the largest single cost of reading a 500 MB log.
+// exactly what the generic matchers give for such a format (same outcome, same head): its one path is the first
+// one `fastMatch` and the backtracking `match` try (each field ends at the first occurrence of its literal), and
+// when that path fails after a field's end was chosen it says `undecided`, leaving the line to backtracking.
+// Walking the generic item list per line was the largest single cost of reading a 500 MB log; with a `datefmt`
+// every line went to the backtracking matcher.
 
 struct PythonSimpleShape {
     /// A levelname or name field and the literal that closes it (bytes in `pool`).
@@ -20,10 +23,11 @@ struct PythonSimpleShape {
 
     /// The shape of `items` (over `pool`, which must outlive it), or nil when the format is not of this shape.
     /// Free with `release()`.
-    static func of(_ items: UnsafeMutableBufferPointer<PyItem>, pool: UnsafeMutableBufferPointer<UInt8>,
-                   defaultTime: Bool) -> PythonSimpleShape? {
-        guard defaultTime, items.count >= 3, let base = pool.baseAddress,
-              items[0].attribute == .asctime, items[1].attribute == nil, items[1].literalCount > 0,
+    static func of(_ items: UnsafeMutableBufferPointer<PyItem>, pool: UnsafeMutableBufferPointer<UInt8>) -> PythonSimpleShape? {
+        // (A time of day without a date, nameIndex >= 0, goes to `fields` instead: not this shape.)
+        guard items.count >= 3, let base = pool.baseAddress,
+              items[0].attribute == .asctime, items[0].nameIndex < 0, items[0].width == 0,
+              items[1].attribute == nil, items[1].literalCount > 0,
               items[items.count - 1].attribute == .message, items.count % 2 == 1 else { return nil }
         var fields: [Field] = []
         var k = 2
@@ -47,11 +51,12 @@ struct PythonSimpleShape {
         fields.deallocate()
     }
 
-    /// `fastMatch` for this shape: failed before the first field's end was chosen, undecided after (the
-    /// backtracking matcher then decides), matched when every part fits.
+    /// The line read with this shape, `time` being the format's time read at the line's start: failed before
+    /// the first field's end was chosen, undecided after (the backtracking matcher then decides), matched when
+    /// every part fits.
     @inline(__always)
-    func match(_ b: Bytes, _ head: inout RecordHead) -> PythonLineParser.FastResult {
-        guard let (t, timeEnd) = parseDefaultAsctime(b, 0) else { return .failed }
+    func match(_ b: Bytes, _ head: inout RecordHead, time: (LogTime, Int)?) -> PythonLineParser.FastResult {
+        guard let (t, timeEnd) = time else { return .failed }
         head.time = t
         head.hasTime = true
         guard let base = b.baseAddress, leadCount <= b.count - timeEnd else { return .failed }
