@@ -91,7 +91,11 @@ struct PidMap {
 
     private mutating func grow() {
         let oldKeys = keys, oldValues = values
-        keys = Array(repeating: Self.empty, count: max(64, oldKeys.count * 2))
+        // Mostly tombstones (sessions open a short while, then removed): rehash at the same size, not twice it.
+        var live = 0
+        for k in oldKeys where k >= 0 { live += 1 }
+        let size = live * 4 <= oldKeys.count ? oldKeys.count : oldKeys.count * 2
+        keys = Array(repeating: Self.empty, count: max(64, size))
         values = Array(repeating: 0, count: keys.count)
         used = 0
         for (k, v) in zip(oldKeys, oldValues) where k >= 0 {

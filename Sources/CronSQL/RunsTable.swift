@@ -211,64 +211,66 @@ final class RunsCursor: VirtualTableCursor {
         }
         // A run whose end is not logged went at most until its entry's next run started (taken as not overlapping
         // itself) or the latest its end can be.
-        var nextStart: [Int: CivilDateTime] = [:]
-        var byJob: [Int: [Int]] = [:]
+        var nextRun = [Int32](repeating: -1, count: rows.count)  // the row of the entry's next run
         rows.withUnsafeBufferPointer { rb in
-            for k in rb.indices where rb[k].startedAt != nil { if let j = rb[k].job { byJob[j, default: []].append(k) } }
-            for (_, list) in byJob {
-                let ordered = list.sorted { a, b in
-                    guard let sa = rb[a].startedAt, let sb = rb[b].startedAt else { return false }
-                    return sa < sb
-                }
-                for (a, b) in zip(ordered, ordered.dropFirst()) { nextStart[a] = rb[b].startedAt }
+            for ordered in rowsByEntry(rb) {
+                for (a, b) in zip(ordered, ordered.dropFirst()) { nextRun[a] = Int32(truncatingIfNeeded: b) }
             }
         }
         // A path without a substitution resolves the same for every run of an entry and user.
         struct PlainKey: Hashable { var job: Int; var user: String? }
         var plain: [PlainKey: ResolvedLogPath] = [:]
-        for k in rows.indices {
-            guard let raw = rows[k].logPath, let at = rows[k].startedAt ?? rows[k].scheduledAt else { continue }
-            let cacheable = rows[k].job != nil && !raw.utf8.contains(0x24) && !raw.utf8.contains(0x60)  // $ `
-            let key = PlainKey(job: rows[k].job ?? -1, user: rows[k].user)
-            let resolved: ResolvedLogPath
-            if cacheable, let known = plain[key] {
-                resolved = known
-            } else {
-                // `$(date ...)` runs in the job's zone: its crontab's TZ line, else the daemon's.
-                var when = at
-                if let j = rows[k].job, let name = jobs[j].jobTZ, let z = jobZone(name) {
-                    let instant = ScheduleClock.local(zone).instant(ofWall: at)
-                    when = CivilDateTime(epochSeconds: instant + Int64(z.offset(at: instant)), nanosecond: at.nanosecond)
+        // Rows are reached through a buffer pointer: a subscript of the array would copy each whole row.
+        rows.withUnsafeMutableBufferPointer { rb in
+            for k in rb.indices {
+                guard let raw = rb[k].logPath, let at = rb[k].startedAt ?? rb[k].scheduledAt else { continue }
+                let cacheable = rb[k].job != nil && !raw.utf8.contains(0x24) && !raw.utf8.contains(0x60)  // $ `
+                let key = PlainKey(job: rb[k].job ?? -1, user: rb[k].user)
+                let resolved: ResolvedLogPath
+                if cacheable, let known = plain[key] {
+                    resolved = known
+                } else {
+                    // `$(date ...)` runs in the job's zone: its crontab's TZ line, else the daemon's.
+                    var when = at
+                    if let j = rb[k].job, let name = jobs[j].jobTZ, let z = jobZone(name) {
+                        let instant = ScheduleClock.local(zone).instant(ofWall: at)
+                        when = CivilDateTime(epochSeconds: instant + Int64(z.offset(at: instant)), nanosecond: at.nanosecond)
+                    }
+                    resolved = resolveLogPath(raw, at: when, home: rb[k].job.flatMap { jobs[$0].home } ?? home(rb[k].user))
+                    if cacheable { plain[key] = resolved }
                 }
-                resolved = resolveLogPath(raw, at: when, home: rows[k].job.flatMap { jobs[$0].home } ?? home(rows[k].user))
-                if cacheable { plain[key] = resolved }
-            }
-            rows[k].logPath = resolved.path
-            if let note = resolved.note, rows[k].startedAt != nil { notes[k] = note }
-            guard let path = resolved.path, let s = rows[k].startedAt else { continue }
-            if let e = rows[k].endedAt {
-                byPath[path, default: []].append(JobLogRun(id: k, start: s, end: e))
-            } else {
-                let bound = JobLogRun(id: k, start: s, end: rows[k].endBound ?? s).until
-                let until = nextStart[k].map { $0 < bound ? $0 : bound } ?? bound
-                byPath[path, default: []].append(JobLogRun(id: k, start: s, until: until))
+                rb[k].logPath = resolved.path
+                if let note = resolved.note, rb[k].startedAt != nil { notes[k] = note }
+                guard let path = resolved.path, let s = rb[k].startedAt else { continue }
+                if let e = rb[k].endedAt {
+                    byPath[path, default: []].append(JobLogRun(id: k, start: s, end: e))
+                } else {
+                    let bound = JobLogRun(id: k, start: s, end: rb[k].endBound ?? s).until
+                    let next = nextRun[k] >= 0 ? rb[Int(nextRun[k])].startedAt : nil
+                    let until = next.map { $0 < bound ? $0 : bound } ?? bound
+                    byPath[path, default: []].append(JobLogRun(id: k, start: s, until: until))
+                }
             }
         }
         for path in byPath.keys.sorted() {
             if Interruption.isRequested() { return }
             let runs = byPath[path] ?? []
             let (found, problem) = JobLogs.evidence(path: path, runs: runs, zone: zone)
-            for run in runs {
-                let k = run.id
-                if let finding = found[k] {
-                    RunMatcher.apply(logFinding: finding, to: &rows[k])
-                } else if let o = rows[k].outcome, o == "ended" || o == "started" || o == "running" {
-                    let text = problem ?? "no ERROR or traceback in its log during the run"
-                    rows[k].evidence = (rows[k].evidence.map { $0 + "; " } ?? "") + text
+            rows.withUnsafeMutableBufferPointer { rb in
+                for run in runs {
+                    let k = run.id
+                    if let finding = found[k] {
+                        RunMatcher.apply(logFinding: finding, to: &rb[k])
+                    } else if let o = rb[k].outcome, o == "ended" || o == "started" || o == "running" {
+                        let text = problem ?? "no ERROR or traceback in its log during the run"
+                        rb[k].evidence = (rb[k].evidence.map { $0 + "; " } ?? "") + text
+                    }
                 }
             }
         }
-        for (k, note) in notes { rows[k].evidence = (rows[k].evidence.map { $0 + "; " } ?? "") + note }
+        rows.withUnsafeMutableBufferPointer { rb in
+            for (k, note) in notes { rb[k].evidence = (rb[k].evidence.map { $0 + "; " } ?? "") + note }
+        }
     }
 
     /// The scripts of each run of `run-parts FOLDER`: as logged, else the folder's runnable scripts now (Debian's
@@ -276,17 +278,20 @@ final class RunsCursor: VirtualTableCursor {
     private func addParts(_ rows: inout [RunRow], jobs: [ScheduledJob]) {
         var listed: [String: [String]?] = [:]
         let folders = jobs.map { runPartsFolder($0.command) }
-        for k in rows.indices where rows[k].startedAt != nil {
-            guard let j = rows[k].job, let folder = folders[j] else { continue }
-            if let logged = rows[k].parts {
-                extra.parts[k] = jsonArray(logged)
-                continue
+        guard folders.contains(where: { $0 != nil }) else { return }
+        rows.withUnsafeMutableBufferPointer { rb in  // no copy of each row, as a subscript of the array makes
+            for k in rb.indices where rb[k].startedAt != nil {
+                guard let j = rb[k].job, let folder = folders[j] else { continue }
+                if let logged = rb[k].parts {
+                    extra.parts[k] = jsonArray(logged)
+                    continue
+                }
+                if listed[folder] == nil { listed[folder] = .some(runnableScripts(folder)) }
+                guard let names = listed[folder] ?? nil else { continue }
+                extra.parts[k] = jsonArray(names)
+                rb[k].evidence = (rb[k].evidence.map { $0 + "; " } ?? "")
+                    + "its scripts are those \(folder) holds now (run-parts logged none)"
             }
-            if listed[folder] == nil { listed[folder] = .some(runnableScripts(folder)) }
-            guard let names = listed[folder] ?? nil else { continue }
-            extra.parts[k] = jsonArray(names)
-            rows[k].evidence = (rows[k].evidence.map { $0 + "; " } ?? "")
-                + "its scripts are those \(folder) holds now (run-parts logged none)"
         }
     }
 
@@ -320,20 +325,7 @@ final class RunsCursor: VirtualTableCursor {
         var out = RunsComparisons(count: rows.count)
         let lastLine = span?.last
         rows.withUnsafeBufferPointer { rb in
-            var byJob: [Int: [Int]] = [:]
-            for k in rb.indices where rb[k].startedAt != nil { if let j = rb[k].job { byJob[j, default: []].append(k) } }
-            for (_, list) in byJob {
-                var ordered = list
-                var inOrder = true
-                for (a, b) in zip(list, list.dropFirst()) {
-                    if let sa = rb[a].startedAt, let sb = rb[b].startedAt, sb < sa { inOrder = false; break }
-                }
-                if !inOrder {
-                    ordered.sort { a, b in
-                        guard let sa = rb[a].startedAt, let sb = rb[b].startedAt else { return false }
-                        return sa < sb
-                    }
-                }
+            for ordered in rowsByEntry(rb) {
                 let durations = ordered.compactMap { k -> Double? in
                     guard let s = rb[k].startedAt, let e = rb[k].endedAt else { return nil }
                     return seconds(from: s, to: e)
@@ -407,6 +399,28 @@ final class RunsCursor: VirtualTableCursor {
     }
 
     func rowid() throws -> Int64 { Int64(i) }
+}
+
+/// Each entry's rows with a run, in start order (a stable sort; rows come in time order, so usually none).
+/// Arrays by entry number, not a dictionary: a week of a machine has tens of thousands of rows.
+func rowsByEntry(_ rb: UnsafeBufferPointer<RunRow>) -> [[Int]] {
+    var count = 0
+    for k in rb.indices { if let j = rb[k].job, j >= count { count = j + 1 } }
+    var lists = [[Int]](repeating: [], count: count)
+    for k in rb.indices where rb[k].startedAt != nil { if let j = rb[k].job, j >= 0 { lists[j].append(k) } }
+    for j in lists.indices {
+        var inOrder = true
+        for (a, b) in zip(lists[j], lists[j].dropFirst()) {
+            if let sa = rb[a].startedAt, let sb = rb[b].startedAt, sb < sa { inOrder = false; break }
+        }
+        if !inOrder {
+            lists[j].sort { a, b in
+                guard let sa = rb[a].startedAt, let sb = rb[b].startedAt else { return false }
+                return sa < sb
+            }
+        }
+    }
+    return lists.filter { !$0.isEmpty }
 }
 
 /// Seconds past the minute (of a wall-clock time in seconds).
