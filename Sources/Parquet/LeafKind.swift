@@ -262,6 +262,15 @@ public enum ISOText {
 
 // MARK: - Allocation-free ISO text (the per-row path of date, time and timestamp columns)
 
+/// The date text ("YYYY-MM-DD ") of the last day a timestamp column wrote (`ISOText.write(timestamp:…day:)`).
+public struct DayPrefix {
+    var day = Int64.min
+    var length = 0
+    var text: (UInt64, UInt64, UInt64) = (0, 0, 0)
+
+    public init() {}
+}
+
 extension ISOText {
     /// Bytes `write` may produce at most.
     public static let maxLength = 40
@@ -289,20 +298,39 @@ extension ISOText {
 
     /// Writes a timestamp's text (as `timestamp(_:unit:)` gives it) into `out`, which has `maxLength` bytes.
     public static func write(timestamp v: Int64, unit: TimeUnit, into out: UnsafeMutablePointer<UInt8>) -> Int {
+        var none = DayPrefix()
+        return write(timestamp: v, unit: unit, into: out, day: &none)
+    }
+
+    /// The same, reusing the date text of the previous call while timestamps stay on one day (a column's
+    /// rows usually do: the calendar arithmetic is then done once a day, not once a row).
+    public static func write(timestamp v: Int64, unit: TimeUnit, into out: UnsafeMutablePointer<UInt8>, day cache: inout DayPrefix) -> Int {
         let per = perSecond(unit)
         var seconds = v / per
         var frac = v % per
         if frac < 0 { frac += per; seconds -= 1 }
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let rem = Int(seconds - days * 86_400)
-        let (y, m, d) = civilFromDays(days)
         var n = 0
-        putYear(y, out, &n)
-        out[n] = 45; n += 1
-        put(m, width: 2, out, &n)
-        out[n] = 45; n += 1
-        put(d, width: 2, out, &n)
-        out[n] = 32; n += 1
+        if days == cache.day {
+            n = cache.length
+            withUnsafeBytes(of: &cache.text) { t in
+                if let b = t.baseAddress { out.update(from: b.assumingMemoryBound(to: UInt8.self), count: n) }
+            }
+        } else {
+            let (y, m, d) = civilFromDays(days)
+            putYear(y, out, &n)
+            out[n] = 45; n += 1
+            put(m, width: 2, out, &n)
+            out[n] = 45; n += 1
+            put(d, width: 2, out, &n)
+            out[n] = 32; n += 1
+            if n <= MemoryLayout.size(ofValue: cache.text) {
+                cache.day = days
+                cache.length = n
+                withUnsafeMutableBytes(of: &cache.text) { t in t.copyMemory(from: UnsafeRawBufferPointer(start: out, count: n)) }
+            }
+        }
         writeClock(rem, frac: frac, digits: digits(unit), out, &n)
         return n
     }

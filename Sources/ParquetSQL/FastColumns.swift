@@ -15,7 +15,8 @@ enum FastColumn {
     case double(UnsafePointer<Double>, UnsafePointer<Int32>?)
     case float(UnsafePointer<Float>, UnsafePointer<Int32>?)
     case bool(UnsafePointer<UInt8>, UnsafePointer<Int32>?)
-    case timestamp(UnsafePointer<Int64>, UnsafePointer<Int32>?, TimeUnit)
+    /// With the cursor's date text of the column's last day (see DayPrefix).
+    case timestamp(UnsafePointer<Int64>, UnsafePointer<Int32>?, TimeUnit, UnsafeMutablePointer<DayPrefix>)
     case date(UnsafePointer<Int32>, UnsafePointer<Int32>?)
     /// BYTE_ARRAY strings: pool, starts, lengths.
     case string(UnsafePointer<UInt8>, UnsafePointer<Int>, UnsafePointer<Int32>, UnsafePointer<Int32>?)
@@ -25,7 +26,7 @@ enum FastColumn {
         a.withUnsafeBufferPointer { $0.baseAddress ?? UnsafePointer(bitPattern: MemoryLayout<T>.alignment)! }
     }
 
-    init(_ f: FieldColumns) {
+    init(_ f: FieldColumns, day: UnsafeMutablePointer<DayPrefix>) {
         guard f.field.shape == .primitive, let leaf = f.leaves.first else { self = .slow; return }
         let d = leaf.data
         let map = leaf.rowValue.map { FastColumn.address($0) }
@@ -35,7 +36,7 @@ enum FastColumn {
         case .double: self = .double(FastColumn.address(d.doubles), map)
         case .float: self = .float(FastColumn.address(d.floats), map)
         case .boolean: self = .bool(FastColumn.address(d.bools), map)
-        case .timestamp(let unit) where d.type == .int64: self = .timestamp(FastColumn.address(d.int64s), map, unit)
+        case .timestamp(let unit) where d.type == .int64: self = .timestamp(FastColumn.address(d.int64s), map, unit, day)
         case .date where d.type == .int32: self = .date(FastColumn.address(d.int32s), map)
         case .string where d.type == .byteArray:
             self = .string(FastColumn.address(d.pool), FastColumn.address(d.starts), FastColumn.address(d.lengths), map)
@@ -54,11 +55,11 @@ enum FastColumn {
         case .double(let v, let m): let i = index(m); i < 0 ? context.resultNull() : context.result(v[i])
         case .float(let v, let m): let i = index(m); i < 0 ? context.resultNull() : context.result(Double(v[i]))
         case .bool(let v, let m): let i = index(m); i < 0 ? context.resultNull() : context.result(Int64(v[i]))
-        case .timestamp(let v, let m, let unit):
+        case .timestamp(let v, let m, let unit, let day):
             let i = index(m)
             if i < 0 { context.resultNull(); return true }
             withUnsafeTemporaryAllocation(of: UInt8.self, capacity: ISOText.maxLength) { buf in
-                let n = ISOText.write(timestamp: v[i], unit: unit, into: buf.baseAddress!)
+                let n = ISOText.write(timestamp: v[i], unit: unit, into: buf.baseAddress!, day: &day.pointee)
                 context.result(utf8: UnsafeBufferPointer(start: buf.baseAddress, count: n))
             }
         case .date(let v, let m):

@@ -201,6 +201,8 @@ final class ParquetFileCursor: VirtualTableCursor {
     private var serial = -1
     private var atEnd = true
     private let fast: UnsafeMutablePointer<FastColumn>
+    /// Each timestamp column's last day as text (FastColumn.timestamp).
+    private let days: UnsafeMutablePointer<DayPrefix>
     private let fieldCount: Int
     /// The pushed comparisons, and those of them the cursor evaluates on the current group (RowFilter).
     private var terms: [PruneTerm] = []
@@ -211,11 +213,15 @@ final class ParquetFileCursor: VirtualTableCursor {
         fieldCount = t.fields.count
         fast = .allocate(capacity: max(fieldCount, 1))
         fast.initialize(repeating: .unloaded, count: max(fieldCount, 1))
+        days = .allocate(capacity: max(fieldCount, 1))
+        days.initialize(repeating: DayPrefix(), count: max(fieldCount, 1))
     }
 
     deinit {
         fast.deinitialize(count: max(fieldCount, 1))
         fast.deallocate()
+        days.deinitialize(count: max(fieldCount, 1))
+        days.deallocate()
     }
 
     func filter(indexNumber: Int32, indexString: String?, arguments: SQLArguments) throws {
@@ -256,7 +262,7 @@ final class ParquetFileCursor: VirtualTableCursor {
         groupRows = atEnd ? 0 : scan.groupRows
         serial = scan.groupSerial
         for i in 0..<fieldCount {
-            fast[i] = scan.loadedField(i).map(FastColumn.init) ?? .unloaded
+            fast[i] = scan.loadedField(i).map { FastColumn($0, day: days + i) } ?? .unloaded
         }
         filters = terms.compactMap { t in t.field < fieldCount ? RowFilter(t, column: fast[t.field]) : nil }
     }
@@ -300,7 +306,7 @@ final class ParquetFileCursor: VirtualTableCursor {
             return try translatingParquet {
                 let f = try scan.field(i)
                 if case .unloaded = fast[i] {
-                    fast[i] = FastColumn(f)
+                    fast[i] = FastColumn(f, day: days + i)
                     if fast[i].result(row: r, context: context) { return }
                 }
                 try resultField(f, row: r, context: context)

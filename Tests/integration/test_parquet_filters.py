@@ -66,3 +66,17 @@ def test_filter_counts_match_pyarrow(db):
     rows = db.execute("SELECT rowid, row FROM t WHERE small = -7").fetchall()
     want = [i for i, v in enumerate(t["small"].to_pylist()) if v == -7]
     assert [r for _, r in rows] == want and [r for r, _ in rows] == want
+
+
+@pytest.mark.parametrize("unit", ["s", "ms", "us", "ns"])
+def test_sorted_timestamps_reuse_their_day_text(tmp, unit):
+    """Timestamps many to a day (the cursor reuses a day's date text while rows stay on it), crossing
+    midnights, the 1970 epoch and a leap day, with NULLs between: each as pyarrow reads it."""
+    from test_parquet import check_file
+    per = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}[unit]
+    start = -3 * 86400 - 7  # 1969-12-28 23:59:53
+    secs = [start + i * 3607 for i in range(200)] + [951_782_400 + i * 1799 for i in range(100)]  # 2000-02-29
+    values = [None if i % 17 == 5 else s * per + (i * 37 % per) for i, s in enumerate(secs)]
+    pq.write_table(pa.table({"ts": pa.array(values, pa.timestamp(unit, tz="UTC")),
+                             "local": pa.array(values, pa.timestamp(unit))}), "ts.parquet", row_group_size=120)
+    check_file("ts.parquet")
