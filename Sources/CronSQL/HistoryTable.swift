@@ -38,11 +38,16 @@ final class HistoryStream {
     private(set) var line: Line?
     private(set) var record: CronLogRecord?
     /// The span the lines read so far cover (first and last stamped line of each file, and every cron line).
-    private(set) var span: HistorySpan?
+    var span: HistorySpan? { hasSpan ? HistorySpan(first: spanFirst, last: spanLast) : nil }
+    // Kept as two plain fields, updated in place (an optional span rebuilt per line was a copy per line).
+    private var hasSpan = false
+    private var spanFirst = CivilDateTime(year: 1970, month: 1, day: 1), spanLast = CivilDateTime(year: 1970, month: 1, day: 1)
     /// When set, the stamp of each file's first and last line is read too (cron_runs; cron_history skips it).
     var measuresSpan = false
     private var firstLine = true
-    private var lastLine = [UInt8](repeating: 0, count: 48)
+    // The start of the file's latest line (its stamp, read when the file ends): raw memory, copied into per line.
+    private let lastLine = UnsafeMutablePointer<UInt8>.allocate(capacity: 48)
+    private static let lastLineCapacity = 48
     private var lastLineCount = 0
     /// The zone the stamps are wall-clock times of, when its clocks change: the span is then measured in instants
     /// too (`instantSpan`), a wall time the clocks showed twice taken as the occurrence that follows the file's
@@ -54,6 +59,8 @@ final class HistoryStream {
     init(paths: [String]) {
         self.paths = paths
     }
+
+    deinit { lastLine.deallocate() }
 
     /// The file being read is a pipe, FIFO or device: it cannot be read a second time.
     var readsStream: Bool { reader?.stream.isStream ?? false }
@@ -73,10 +80,9 @@ final class HistoryStream {
                     continue
                 }
                 reader = nil
-                if measuresSpan, lastLineCount > 0 {
-                    lastLine.withUnsafeBufferPointer { b in
-                        if let t = parser.lineTime(UnsafeBufferPointer(rebasing: b[0..<lastLineCount])) { note(t) }
-                    }
+                if measuresSpan, lastLineCount > 0,
+                   let t = parser.lineTime(UnsafeBufferPointer(start: lastLine, count: lastLineCount)) {
+                    note(t)
                 }
             }
             fileIndex += 1
@@ -100,16 +106,19 @@ final class HistoryStream {
             note(t)
             firstLine = false
         }
-        let n = min(b.count, lastLine.count)
-        guard n >= 15 else { return }
-        lastLine.withUnsafeMutableBufferPointer { d in
-            for k in 0..<n { d[k] = b[k] }
-        }
+        let n = min(b.count, Self.lastLineCapacity)
+        guard n >= 15, let base = b.baseAddress else { return }
+        lastLine.update(from: base, count: n)
         lastLineCount = n
     }
 
     private func note(_ t: CivilDateTime) {
-        span = span.map { $0.including(t) } ?? HistorySpan(first: t, last: t)
+        if !hasSpan {
+            (spanFirst, spanLast, hasSpan) = (t, t, true)
+        } else {
+            if t < spanFirst { spanFirst = t }
+            if spanLast < t { spanLast = t }
+        }
         guard let zone else { return }
         let times = zone.occurrences(ofWall: t.epochSeconds)
         var at = times.first ?? zone.instant(ofWall: t.epochSeconds).instant
