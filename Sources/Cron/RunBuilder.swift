@@ -212,6 +212,7 @@ public struct RunBuilder {
     private var partLines: [(folder: String, name: String, ts: CivilDateTime, host: Int)] = []
     private var anacronRuns: [AnacronRun] = []
     private var uids: [String: Int] = [:]
+    private var lastUIDUser: String?
     private var hostIDs: [String: Int] = [:]
     private var lastHost: String?
     private var lastHostID = -1
@@ -251,8 +252,12 @@ public struct RunBuilder {
         case "SESSION_OPEN":
             guard let pid = e.pid else { return }
             // "session opened for user alice(uid=1001) by (uid=0)": the uid of a user, for the OOM lines' UID.
-            if let u = e.user, uids[u] == nil, let r = e.message.firstRange(of: "(uid=") {
+            // (The last user seen is not looked up again: sessions of one user follow each other.)
+            if let u = e.user, u != lastUIDUser, uids[u] == nil, let r = e.message.firstRange(of: "(uid=") {
                 uids[u] = Int(e.message[r.upperBound...].prefix { $0.isNumber })
+                if uids[u] != nil { lastUIDUser = u }
+            } else if let u = e.user, u != lastUIDUser, uids[u] != nil {
+                lastUIDUser = u
             }
             let h = hostID(e.host)
             let key = PidKey(host: h, pid: pid)

@@ -3,6 +3,7 @@
 // lines about killed and crashed processes (evidence of how a job died). Lines of other programs and lines that
 // are not log lines are skipped. Without files, the machine's standard logs. Reads files: DIRECTONLY.
 import Cron
+import Glibc
 import SQLiteKit
 import StrataCommon
 
@@ -333,13 +334,23 @@ struct InternCache {
             var h: UInt32 = 2_166_136_261
             for c in b { h = (h ^ UInt32(c)) &* 16_777_619 }
             slot = Int(h & 511)
-            hit = texts[slot] != nil && keys[slot].count == b.count && keys[slot].elementsEqual(b)
+            hit = texts[slot] != nil && sameBytes(keys[slot], b)
             if !hit { keys[slot] = Array(b) }
         }
         if hit, slot >= 0, let t = texts[slot] { return t }
         let t = r.text(range, in: line)
         if slot >= 0 { texts[slot] = t }
         return t
+    }
+}
+
+/// Whether stored bytes equal a line's (memcmp: the generic elementsEqual was a few percent of cron_runs).
+@inline(__always) func sameBytes(_ a: [UInt8], _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+    guard a.count == b.count else { return false }
+    guard b.count > 0 else { return true }
+    return a.withUnsafeBufferPointer { p in
+        guard let x = p.baseAddress, let y = b.baseAddress else { return false }
+        return memcmp(x, y, b.count) == 0
     }
 }
 
@@ -352,7 +363,7 @@ struct TextCache {
         guard let range else { return nil }
         var same = false
         r.withBytes(range, in: line) { b in
-            same = b.count == bytes.count && b.elementsEqual(bytes)
+            same = sameBytes(bytes, b)
             if !same { bytes = Array(b) }
         }
         if same, let last { return last }

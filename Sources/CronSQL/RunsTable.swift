@@ -257,13 +257,23 @@ final class RunsCursor: VirtualTableCursor {
             let runs = byPath[path] ?? []
             let (found, problem) = JobLogs.evidence(path: path, runs: runs, zone: zone)
             rows.withUnsafeMutableBufferPointer { rb in
+                // Runs of one log mostly had the same evidence before: their new text is made once and shared.
+                var lastBefore: String?? = .none, lastAfter = ""
                 for run in runs {
                     let k = run.id
                     if let finding = found[k] {
                         RunMatcher.apply(logFinding: finding, to: &rb[k])
                     } else if let o = rb[k].outcome, o == "ended" || o == "started" || o == "running" {
+                        let before = rb[k].evidence
+                        if let b = lastBefore, b == before {
+                            rb[k].evidence = lastAfter
+                            continue
+                        }
                         let text = problem ?? "no ERROR or traceback in its log during the run"
-                        rb[k].evidence = (rb[k].evidence.map { $0 + "; " } ?? "") + text
+                        let after = (before.map { $0 + "; " } ?? "") + text
+                        rb[k].evidence = after
+                        lastBefore = .some(before)
+                        lastAfter = after
                     }
                 }
             }
