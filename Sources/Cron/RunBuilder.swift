@@ -72,6 +72,16 @@ struct PidMap {
     private var used = 0               // live entries and tombstones
     private static let empty: Int64 = -1, tombstone: Int64 = -2
 
+    init() {}
+
+    /// Sized for `capacity` keys without growing.
+    init(capacity: Int) {
+        var size = 64
+        while size < capacity * 2 + 2 { size *= 2 }
+        keys = Array(repeating: Self.empty, count: size)
+        values = Array(repeating: 0, count: size)
+    }
+
     @inline(__always) private static func pack(_ k: PidKey) -> Int64 {
         Int64(truncatingIfNeeded: k.host) << 32 | Int64(UInt32(truncatingIfNeeded: k.pid))
     }
@@ -137,6 +147,12 @@ struct PidMap {
 struct PidIndex {
     private var latest = PidMap()
     private var previous: [Int32] = []   // by index: the previous index with the same key, or -1
+    init() {}
+    /// For indices below `count`, sized so that adding them does not grow anything.
+    init(count: Int) {
+        latest = PidMap(capacity: count)
+        previous = Array(repeating: -1, count: count)
+    }
     mutating func add(_ i: Int, _ key: PidKey) {
         if previous.count <= i { previous.append(contentsOf: repeatElement(-1, count: i + 1 - previous.count)) }
         if let p = latest.updateValue(i, forKey: key) { previous[i] = Int32(truncatingIfNeeded: p) }
@@ -201,11 +217,11 @@ public struct RunBuilder {
         var run: Int?
     }
     private var parents: [Parent] = []
-    /// The parent record a pid's next lines belong to (a session opened and not yet closed, or lines without one).
-    private var currentParent = PidMap()
-    /// The last session a pid closed: its END/CMDEND may come after the close within the same second when the two
-    /// lines are in different files (syslog and auth.log) with whole-second stamps.
-    private var closedParent = PidMap()
+    /// The latest session a pid opened: the parent record its next lines belong to while it is open; once closed,
+    /// its END/CMDEND may still come after the close within the same second when the two lines are in different
+    /// files (syslog and auth.log) with whole-second stamps. (One map, not one for open and one for closed
+    /// sessions: removing every session from a map of open ones was most of its cost.)
+    private var lastParent = PidMap()
     private struct ErrorLine { var host: Int; var pid: Int?; var jobPid: Int; var exit: Int?; var ts: CivilDateTime }
     private var errors: [ErrorLine] = []
     private var kills: [(event: CronLogEvent, host: Int)] = []
@@ -261,17 +277,15 @@ public struct RunBuilder {
             }
             let h = hostID(e.host)
             let key = PidKey(host: h, pid: pid)
-            currentParent[key] = parents.count
+            lastParent[key] = parents.count
             parents.append(Parent(host: e.host, hostID: h, pid: pid, user: e.user, openedAt: e.ts))
         case "SESSION_CLOSE":
             guard let pid = e.pid else { return }
             endsLogged = true
             let key = PidKey(host: hostID(e.host), pid: pid)
-            if let p = currentParent[key], parents[p].closedAt == nil, parents[p].openedAt != nil {
+            if let p = lastParent[key], parents[p].closedAt == nil, parents[p].openedAt != nil {
                 parents[p].closedAt = e.ts
-                closedParent[key] = p
             }
-            currentParent[key] = nil
         case "OOM_KILL", "SEGFAULT", "TRAP": kills.append((e, hostID(e.host)))
         case "PART_START":
             if let folder = e.user, let name = e.command { partLines.append((folder, name, e.ts, hostID(e.host))) }
@@ -307,10 +321,14 @@ public struct RunBuilder {
         let h = hostID(e.host)
         let key = PidKey(host: h, pid: pid)
         let command = e.command.map(trimmedCommand)
-        var open = currentParent[key]
-        if open == nil, let p = closedParent[key], let closed = parents[p].closedAt,
-           closed.epochSeconds == e.ts.epochSeconds, closed.nanosecond == 0 {
-            open = p  // closed in the same whole second: this END is that session's
+        var open: Int? = nil
+        if let p = lastParent[key] {
+            if let closed = parents[p].closedAt {
+                // Closed in the same whole second: this END is that session's.
+                if closed.epochSeconds == e.ts.epochSeconds, closed.nanosecond == 0 { open = p }
+            } else {
+                open = p
+            }
         }
         if let p = open, parents[p].endedAt == nil,
            let opened = parents[p].openedAt, e.ts.epochSeconds - opened.epochSeconds <= Self.staleAfter * 24 {
@@ -332,7 +350,7 @@ public struct RunBuilder {
         swap(&runs, &self.runs)
         swap(&parents, &self.parents)
         // Runs by job pid: the latest index, and for each run the previous one with the same pid.
-        var byJobPid = PidIndex()
+        var byJobPid = PidIndex(count: runs.count)
         for i in runs.indices { if let j = runs[i].jobPid { byJobPid.add(i, PidKey(host: runs[i].hostID, pid: j)) } }
 
         /// The run with job pid `j` going at `t` (the latest started at or before it, not stale).
@@ -344,7 +362,7 @@ public struct RunBuilder {
         }
 
         // 1. Parents that name their job: END ([J] ...) lines (Debian -L 10).
-        var parentsByPid = PidIndex()
+        var parentsByPid = PidIndex(count: parents.count)
         for k in parents.indices { parentsByPid.add(k, PidKey(host: parents[k].hostID, pid: parents[k].pid)) }
         for k in parents.indices {
             guard let j = parents[k].endJobPid, let t = parents[k].endedAt,

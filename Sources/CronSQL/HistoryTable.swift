@@ -68,15 +68,26 @@ final class HistoryStream {
 
     /// Moves to the next cron record; false at the end of the last file.
     func advance() throws -> Bool {
+        guard let (rec, l) = try nextRecord() else {
+            line = nil
+            record = nil
+            return false
+        }
+        line = l
+        record = rec
+        return true
+    }
+
+    /// The next cron record and its line, handed over rather than kept (`record` and `line` are not set): a
+    /// record is large, and storing and reading it back was two copies per line.
+    func nextRecord() throws -> (CronLogRecord, Line)? {
         while true {
             if let r = reader {
                 if let l = try r.next() {
                     if measuresSpan { noteLine(l.bytes) }
                     if let rec = parser.parse(l.bytes) {
-                        line = l
-                        record = rec
                         if measuresSpan { note(rec.ts) }
-                        return true
+                        return (rec, l)
                     }
                     continue
                 }
@@ -87,11 +98,7 @@ final class HistoryStream {
                 }
             }
             fileIndex += 1
-            guard fileIndex < paths.count else {
-                line = nil
-                record = nil
-                return false
-            }
+            guard fileIndex < paths.count else { return nil }
             path = paths[fileIndex]
             let stream = try FileStream(path: path)
             parser = CronLogParser(modificationTime: stream.modificationTime)
@@ -210,8 +217,8 @@ func readHistory(paths: [String], from: CivilDateTime?, zone: TimeZoneInfo? = ni
     var events: [CronLogEvent] = []
     var reader = EventReader(from: from)
     var inOrder = true
-    while try s.advance() {
-        guard let event = reader.event(s) else { continue }
+    while let (r, l) = try s.nextRecord() {
+        guard let event = reader.event(r, l) else { continue }
         if let last = events.last, event.ts < last.ts { inOrder = false }
         events.append(event)
     }
@@ -235,8 +242,8 @@ func buildHistory(paths: [String], from: CivilDateTime?, zone: TimeZoneInfo? = n
         var keep = false
         var inOrder = true
         var last: CivilDateTime? = nil
-        while try s.advance() {
-            guard let event = reader.event(s) else { continue }
+        while let (r, l) = try s.nextRecord() {
+            guard let event = reader.event(r, l) else { continue }
             if let l = last, event.ts < l { inOrder = false }
             last = event.ts
             if !keep && s.readsStream {
@@ -270,8 +277,7 @@ struct EventReader {
     private var host = TextCache(), user = TextCache(), commands = InternCache()
     init(from: CivilDateTime?) { self.from = from }
 
-    mutating func event(_ s: HistoryStream) -> CronLogEvent? {
-        guard let r = s.record, let l = s.line else { return nil }
+    mutating func event(_ r: borrowing CronLogRecord, _ l: Line) -> CronLogEvent? {
         let needsMessage: Bool
         switch r.kind {
         case .cmd, .end, .cmdEnd, .sessionClose, .partStart, .anacronStart, .anacronEnd: needsMessage = false
