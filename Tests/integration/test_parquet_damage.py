@@ -31,7 +31,8 @@ for line in sys.stdin:
     print(p, flush=True)
     for sql, arg in (("SELECT * FROM read_parquet(?)", p),
                      ("SELECT count(*), sum(id) FROM read_parquet(?) WHERE id > 25", p),
-                     ("SELECT * FROM knn_match(?, '[1,1,2]', 3)", p + ":emb")):
+                     ("SELECT * FROM knn_match(?, '[1,1,2]', 3)", p + ":emb"),
+                     ("SELECT * FROM knn_match(?, '[1,1,2]', 3)", p + ":vec")):
         try:
             c.execute(sql, (arg,)).fetchall()
             answered += 1
@@ -57,6 +58,8 @@ def sample(n=40):
         "b": pa.array([None if null[i] else bool(i % 3) for i in range(n)], pa.bool_()),
         "s": pa.array([None if null[i] else f"w{i % 5}" * (i % 3) for i in range(n)], pa.string()),
         "emb": pa.array([None if null[i] else [float(i), 1.0, 2.0] for i in range(n)], pa.list_(pa.float32())),
+        # Every list and element present: knn_match reads it straight from the pages (the vector fast path).
+        "vec": pa.FixedSizeListArray.from_arrays(pa.array(rng.standard_normal(3 * n).astype(np.float32)), 3),
         "st": pa.array([{"x": i, "y": [i, i + 1]} for i in range(n)],
                        pa.struct([("x", pa.int32()), ("y", pa.list_(pa.int64()))])),
     })
@@ -68,7 +71,8 @@ WRITERS = {
     "zstd_v2": dict(compression="zstd", data_page_version="2.0"),
     "delta": dict(compression="none", use_dictionary=False, data_page_version="2.0",
                   column_encoding={"id": "DELTA_BINARY_PACKED", "i32": "DELTA_BINARY_PACKED",
-                                   "s": "DELTA_BYTE_ARRAY", "d": "BYTE_STREAM_SPLIT"}),
+                                   "s": "DELTA_BYTE_ARRAY", "d": "BYTE_STREAM_SPLIT",
+                                   "vec.list.element": "BYTE_STREAM_SPLIT"}),
 }
 
 
