@@ -41,8 +41,11 @@ let package = Package(
         .target(name: "Cron", dependencies: ["StrataCommon"], swiftSettings: swift5),
         // CronSQL reads jobs' own logs for evidence of failure with Logs' public scanner (Sources/CronSQL/JobLogs.swift).
         .target(name: "CronSQL", dependencies: ["Cron", "Logs", "SQLiteKit", "StrataCommon"], swiftSettings: swift5),
-        .target(name: "Files", dependencies: ["StrataCommon", "CZlib"], swiftSettings: swift5),
-        .target(name: "FilesSQL", dependencies: ["Files", "SQLiteKit", "StrataCommon", "Vectors"], swiftSettings: swift5),
+        // JSON lines are scanned per byte and per member: exclusivity is checked at compile time only (issue 18).
+        .target(name: "Files", dependencies: ["StrataCommon", "CZlib"],
+                swiftSettings: swift5 + [.unsafeFlags(["-enforce-exclusivity=unchecked"])]),
+        .target(name: "FilesSQL", dependencies: ["Files", "SQLiteKit", "StrataCommon", "Vectors"],
+                swiftSettings: swift5 + [.unsafeFlags(["-enforce-exclusivity=unchecked"])]),
         // Parquet's decoders and row loop run per value: exclusivity is checked at compile time only there.
         .target(name: "Parquet", dependencies: ["StrataCommon", "CZlib", "CSnappy", "CZstd", "CLZ4"],
                 swiftSettings: swift5 + [.unsafeFlags(["-enforce-exclusivity=unchecked"])]),
