@@ -68,7 +68,7 @@ final class HistoryStream {
 
     /// Moves to the next cron record; false at the end of the last file.
     func advance() throws -> Bool {
-        guard let (rec, l) = try nextRecord() else {
+        guard let (rec, l) = try nextRecord({ r, l in (copy r, l) }) else {
             line = nil
             record = nil
             return false
@@ -78,16 +78,16 @@ final class HistoryStream {
         return true
     }
 
-    /// The next cron record and its line, handed over rather than kept (`record` and `line` are not set): a
-    /// record is large, and storing and reading it back was two copies per line.
-    func nextRecord() throws -> (CronLogRecord, Line)? {
+    /// What `take` makes of the next cron record it takes (nil: read on), the record lent rather than kept
+    /// (`record` and `line` are not set): a record is large, and storing and reading it back was two copies per line.
+    func nextRecord<T>(_ take: (borrowing CronLogRecord, Line) -> T?) throws -> T? {
         while true {
             if let r = reader {
                 if let l = try r.next() {
                     if measuresSpan { noteLine(l.bytes) }
                     if let rec = parser.parse(l.bytes) {
                         if measuresSpan { note(rec.ts) }
-                        return (rec, l)
+                        if let taken = take(rec, l) { return taken }
                     }
                     continue
                 }
@@ -217,8 +217,7 @@ func readHistory(paths: [String], from: CivilDateTime?, zone: TimeZoneInfo? = ni
     var events: [CronLogEvent] = []
     var reader = EventReader(from: from)
     var inOrder = true
-    while let (r, l) = try s.nextRecord() {
-        guard let event = reader.event(r, l) else { continue }
+    while let event = try s.nextRecord({ r, l in reader.event(r, l) }) {
         if let last = events.last, event.ts < last.ts { inOrder = false }
         events.append(event)
     }
@@ -242,8 +241,7 @@ func buildHistory(paths: [String], from: CivilDateTime?, zone: TimeZoneInfo? = n
         var keep = false
         var inOrder = true
         var last: CivilDateTime? = nil
-        while let (r, l) = try s.nextRecord() {
-            guard let event = reader.event(r, l) else { continue }
+        while let event = try s.nextRecord({ r, l in reader.event(r, l) }) {
             if let l = last, event.ts < l { inOrder = false }
             last = event.ts
             if !keep && s.readsStream {
@@ -275,6 +273,8 @@ func buildHistory(paths: [String], from: CivilDateTime?, zone: TimeZoneInfo? = n
 struct EventReader {
     var from: CivilDateTime?
     private var host = TextCache(), user = TextCache(), commands = InternCache()
+    /// The event names of the kinds read, made once (not a String from the kind's name per line).
+    private var names = [String?](repeating: nil, count: 32)
     init(from: CivilDateTime?) { self.from = from }
 
     mutating func event(_ r: borrowing CronLogRecord, _ l: Line) -> CronLogEvent? {
@@ -288,7 +288,15 @@ struct EventReader {
         let b = l.bytes
         let h = r.decoded != nil ? r.hostText(in: b) : host.text(r.host, r, b)
         let u = user.text(r.user, r, b)
-        return CronLogEvent(line: l.number, ts: r.ts, host: h, pid: r.pid, user: u, event: r.eventName(in: b),
+        let k = Int(r.kind.rawValue)
+        let name: String
+        if k < names.count, let known = names[k] {
+            name = known
+        } else {
+            name = r.eventName(in: b)
+            if k < names.count, r.kind.name != nil { names[k] = name }
+        }
+        return CronLogEvent(line: l.number, ts: r.ts, host: h, pid: r.pid, user: u, event: name,
                             command: commands.text(r.command, r, b), jobPid: r.jobPid, exitStatus: r.exitStatus,
                             message: needsMessage ? r.text(r.message, in: b) ?? "" : "")
     }

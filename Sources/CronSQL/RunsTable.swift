@@ -160,8 +160,10 @@ final class RunsCursor: VirtualTableCursor {
         var result = try RunMatcher(tolerance: tolerance).match(jobs: jobs, history: history, span: historySpan,
                                                                 start: start, end: end, instants: window,
                                                                 coverage: instantSpan)
-        resolveLogs(&result, jobs: jobs, zone: machine)
-        extra = comparisons(result)
+        // Each entry's runs in start order, for both (the job logs change no start).
+        let byEntry = result.withUnsafeBufferPointer { rowsByEntry($0) }
+        resolveLogs(&result, jobs: jobs, zone: machine, byEntry: byEntry)
+        extra = comparisons(result, byEntry: byEntry)
         addParts(&result, jobs: jobs)
         addAnacron(&result, jobs: jobs, anacron: history.anacronRuns)
         rows = result
@@ -191,7 +193,7 @@ final class RunsCursor: VirtualTableCursor {
 
     /// Log paths for each row (date substitutions for its time, relative paths under its user's home), then the
     /// evidence in each log, read once for all the runs that wrote to it.
-    private func resolveLogs(_ rows: inout [RunRow], jobs: [ScheduledJob], zone: TimeZoneInfo) {
+    private func resolveLogs(_ rows: inout [RunRow], jobs: [ScheduledJob], zone: TimeZoneInfo, byEntry: [[Int]]) {
         var homes: [String: String?] = [:]
         func home(_ user: String?) -> String? {
             guard let user else { return nil }
@@ -213,7 +215,7 @@ final class RunsCursor: VirtualTableCursor {
         // itself) or the latest its end can be.
         var nextRun = [Int32](repeating: -1, count: rows.count)  // the row of the entry's next run
         rows.withUnsafeBufferPointer { rb in
-            for ordered in rowsByEntry(rb) {
+            for ordered in byEntry {
                 for (a, b) in zip(ordered, ordered.dropFirst()) { nextRun[a] = Int32(truncatingIfNeeded: b) }
             }
         }
@@ -331,11 +333,11 @@ final class RunsCursor: VirtualTableCursor {
 
     /// Overruns, overlaps and the entry's median duration. (Fields are read through a buffer pointer: a subscript
     /// of the array would copy each whole row.)
-    private func comparisons(_ rows: [RunRow]) -> RunsComparisons {
+    private func comparisons(_ rows: [RunRow], byEntry: [[Int]]) -> RunsComparisons {
         var out = RunsComparisons(count: rows.count)
         let lastLine = span?.last
         rows.withUnsafeBufferPointer { rb in
-            for ordered in rowsByEntry(rb) {
+            for ordered in byEntry {
                 let durations = ordered.compactMap { k -> Double? in
                     guard let s = rb[k].startedAt, let e = rb[k].endedAt else { return nil }
                     return seconds(from: s, to: e)
