@@ -13,16 +13,20 @@ public enum ExtendedJSON {
     enum Wrapper: Equatable {
         case oid, date, numberLong, numberInt, numberDouble, numberDecimal
 
-        private static let names: [(StaticString, Wrapper)] = [
-            ("$oid", .oid), ("$date", .date), ("$numberLong", .numberLong), ("$numberInt", .numberInt),
-            ("$numberDouble", .numberDouble), ("$numberDecimal", .numberDecimal)]
-
         init?(_ key: UnsafeBufferPointer<UInt8>) {
-            guard let base = key.baseAddress else { return nil }
-            for (name, w) in Wrapper.names where name.utf8CodeUnitCount == key.count {
-                if memcmp(name.utf8Start, base, key.count) == 0 { self = w; return }
+            // Each wrapper name has its own length: one comparison decides (this runs at every `{"$`).
+            let name: StaticString, w: Wrapper
+            switch key.count {
+            case 4: (name, w) = ("$oid", .oid)
+            case 5: (name, w) = ("$date", .date)
+            case 10: (name, w) = ("$numberInt", .numberInt)
+            case 11: (name, w) = ("$numberLong", .numberLong)
+            case 13: (name, w) = ("$numberDouble", .numberDouble)
+            case 14: (name, w) = ("$numberDecimal", .numberDecimal)
+            default: return nil
             }
-            return nil
+            guard let base = key.baseAddress, sameBytes(name.utf8Start, base, key.count) else { return nil }
+            self = w
         }
     }
 
@@ -126,6 +130,22 @@ public enum ExtendedJSON {
         let utc = dt.epochSeconds - Int64(offsetSeconds)
         return utc * 1000 + Int64(dt.nanosecond / 1_000_000)
     }
+}
+
+/// Whether `count` bytes at `a` and `b` are equal: an inline loop, cheaper than a memcmp call for keys.
+@inline(__always) func sameBytes(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ count: Int) -> Bool {
+    var k = 0
+    while k + 8 <= count {
+        if UnsafeRawPointer(a + k).loadUnaligned(as: UInt64.self) != UnsafeRawPointer(b + k).loadUnaligned(as: UInt64.self) {
+            return false
+        }
+        k += 8
+    }
+    while k < count {
+        if a[k] != b[k] { return false }
+        k += 1
+    }
+    return true
 }
 
 /// `-?[0-9]+` without leading zeros (JSON's integer grammar).

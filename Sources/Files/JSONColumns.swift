@@ -129,7 +129,7 @@ public final class JSONColumnMatcher {
         var c = hint >= count ? 0 : hint
         for _ in 0..<count {
             let s = keyOffsets[c]
-            if keyOffsets[c + 1] - s == length, memcmp(keyBytes + s, key, length) == 0 { return c }
+            if keyOffsets[c + 1] - s == length, sameBytes(keyBytes + s, key, length) { return c }
             c += 1
             if c == count { c = 0 }
         }
@@ -152,9 +152,26 @@ extension JSONDocumentReader {
     /// The value of member `mi` of the current document.
     public func value(ofMember mi: Int) -> JSONMemberValue {
         guard let m = scanner.member(mi) else { return .null }
-        if m.replacement >= 0, m.replacement < scanner.replacements.count {
-            let r = scanner.replacements[m.replacement]
+        if m.replacement >= 0, let r = scanner.replacement(m.replacement) {
             return scanner.withText(of: r, in: buffer) { scalarValue(kind: r.kind, text: $0) }
+        }
+        if (m.kind == .object || m.kind == .array), unwrapsOnDemand {
+            // Scanned without unwrapping: the value may be a wrapper, or hold some.
+            if let r = scanner.wrapper(at: m.value, in: buffer) {
+                return scanner.withText(of: r, in: buffer) { scalarValue(kind: r.kind, text: $0) }
+            }
+            let raw = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(buffer)[m.value.start..<m.value.end])
+            if let rawBase = raw.baseAddress, memchr(rawBase, 0x24, raw.count) == nil {
+                return .json(String(decoding: UnsafeBufferPointer(rebasing: buffer[m.value.start..<m.value.end]), as: UTF8.self))
+            }
+            guard let s = unwrappedScan(of: m.value) else {
+                return .json(String(decoding: UnsafeBufferPointer(rebasing: buffer[m.value.start..<m.value.end]), as: UTF8.self))
+            }
+            let u = valueUnwrapper
+            if let r = u.replacement(0), r.span == s {
+                return u.withText(of: r, in: buffer) { scalarValue(kind: r.kind, text: $0) }
+            }
+            return .json(u.withRendered(buffer, s) { String(decoding: $0, as: UTF8.self) })
         }
         switch m.kind {
         case .object, .array:

@@ -20,9 +20,26 @@ public final class JSONDocumentReader {
     private var state = ArrayState.start
     private var arrayLine = 1
 
-    public init(path: String, collectMembers: Bool = false, unwrapExtendedJSON: Bool = true) throws {
+    /// Whether Extended JSON wrappers are unwrapped at all.
+    public let unwrapsExtendedJSON: Bool
+    /// When true, documents are validated without looking for Extended JSON wrappers, and a wrapper is
+    /// unwrapped only when a member's value or the document's text is asked for (a second scan of just that
+    /// value): a query that counts rows or reads a few plain members pays nothing for the wrappers. Set it
+    /// false when most documents' text will be read (then one scan does both, as the sampler does).
+    public var unwrapsLazily: Bool {
+        didSet { scanner.unwrapExtendedJSON = unwrapsExtendedJSON && !unwrapsLazily }
+    }
+    /// Whether the current document was scanned with wrappers unwrapped.
+    private var scannedUnwrapped = true
+    /// Scans single values again with unwrapping, for the lazy mode.
+    private lazy var unwrapper = JSONScanner(unwrapExtendedJSON: true, collectMembers: false)
+
+    public init(path: String, collectMembers: Bool = false, unwrapExtendedJSON: Bool = true,
+                unwrapLazily: Bool = false) throws {
         self.path = path
-        scanner = JSONScanner(unwrapExtendedJSON: unwrapExtendedJSON, collectMembers: collectMembers)
+        unwrapsExtendedJSON = unwrapExtendedJSON
+        unwrapsLazily = unwrapLazily
+        scanner = JSONScanner(unwrapExtendedJSON: unwrapExtendedJSON && !unwrapLazily, collectMembers: collectMembers)
         do {
             // One stream, sniffed then read from its start: a pipe cannot be opened twice.
             let stream = try FileStream(path: path)
@@ -65,8 +82,23 @@ public final class JSONDocumentReader {
 
     /// The current document as SQL should see it (Extended JSON unwrapped).
     public func withDocumentText<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
-        try scanner.withRendered(buffer, span, body)
+        if !scannedUnwrapped, let s = unwrappedScan(of: span) { return try unwrapper.withRendered(buffer, s, body) }
+        return try scanner.withRendered(buffer, span, body)
     }
+
+    /// Whether values must be unwrapped on demand (the current document was scanned without unwrapping).
+    var unwrapsOnDemand: Bool { !scannedUnwrapped }
+
+    /// Scans the value at `span` (already validated) again with unwrapping, in `unwrapper`; nil if that fails,
+    /// which validated text cannot do (the caller then uses the text as written).
+    func unwrappedScan(of span: JSONSpan) -> JSONSpan? {
+        guard span.start >= 0, span.end <= buffer.count,
+              let s = try? unwrapper.scanValue(buffer, from: span.start, isFinal: true), s == span else { return nil }
+        return s
+    }
+
+    /// The unwrapping scanner, after `unwrappedScan`.
+    var valueUnwrapper: JSONScanner { unwrapper }
 
     private func nextLine(_ lines: LineReader) throws -> Bool {
         while let l = try lines.next() {
@@ -76,6 +108,7 @@ public final class JSONDocumentReader {
             }
             if b.allSatisfy(isSpace) { continue }
             do {
+                scannedUnwrapped = scanner.unwrapExtendedJSON || !unwrapsExtendedJSON
                 span = try scanner.scanDocument(b)
             } catch let e as JSONSyntaxError {
                 throw FilesError("'\(path)' line \(l.number): \(e.message)")
@@ -128,6 +161,7 @@ public final class JSONDocumentReader {
             }
             // A document: scan it, reading more when it runs past the buffer.
             do {
+                scannedUnwrapped = scanner.unwrapExtendedJSON || !unwrapsExtendedJSON
                 span = try scanner.scanValue(b, from: 0, isFinal: s.isAtEOF)
             } catch let e as JSONSyntaxError {
                 if e.incomplete {

@@ -91,7 +91,16 @@ struct Lexer {
         i += 1
         var escaped = false
         while true {
-            // Fast run over ordinary bytes.
+            // Fast run over ordinary bytes: eight at a time while eight remain (a word holds a stop byte when
+            // one of its bytes is '"', '\\' or below 0x20; the lowest flagged byte is always a real one).
+            while i + 8 <= n {
+                let w = UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)
+                let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+                let q = w ^ (ones &* 0x22), bs = w ^ (ones &* 0x5C)
+                let stop = ((q &- ones) & ~q | (bs &- ones) & ~bs | (w &- ones &* 0x20) & ~w) & highs
+                if stop != 0 { i += stop.trailingZeroBitCount >> 3; break }
+                i += 8
+            }
             while i < n {
                 let c = p[i]
                 if c == 0x22 || c == 0x5C || c < 0x20 { break }
@@ -180,6 +189,21 @@ public final class JSONScanner {
 
     /// Member `i` of the last scanned top-level object.
     public func member(_ i: Int) -> JSONMember? { i >= 0 && i < st.members.count ? st.members[i] : nil }
+
+    /// Replacement `i` of the last scan (no copy of the array).
+    public func replacement(_ i: Int) -> JSONReplacement? {
+        i >= 0 && i < st.replacements.count ? st.replacements[i] : nil
+    }
+
+    /// When the value at `span` of `bytes` is exactly one Extended JSON wrapper, its replacement (the
+    /// lazy unwrapping of one member's value; the last scan's state is left alone).
+    public func wrapper(at span: JSONSpan, in bytes: UnsafeBufferPointer<UInt8>) -> JSONReplacement? {
+        guard let base = bytes.baseAddress, span.start >= 0, span.start < span.end, span.end <= bytes.count,
+              base[span.start] == UInt8(ascii: "{") else { return nil }
+        var lx = Lexer(p: base, n: span.end, i: span.start, isFinal: true)
+        guard let r = try? st.wrapper(&lx), lx.i == span.end else { return nil }
+        return r
+    }
 
     /// Extended JSON wrappers of the last scanned value, in document order.
     public var replacements: [JSONReplacement] { st.replacements }
@@ -389,7 +413,7 @@ private struct Scan {
     /// At `{`: when this object is exactly one known Extended JSON wrapper, consumes it and returns the
     /// replacement; otherwise leaves the position unchanged and returns nil (the ordinary scan then reads
     /// it, and reports any syntax error at its place).
-    private func wrapper(_ lx: inout Lexer) throws -> JSONReplacement? {
+    func wrapper(_ lx: inout Lexer) throws -> JSONReplacement? {
         let open = lx.i
         lx.i += 1
         lx.skipSpace()

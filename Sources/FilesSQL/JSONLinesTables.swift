@@ -10,7 +10,9 @@ typealias JSONFilesWalker = FilesWalker<JSONDocumentReader>
 
 extension FilesWalker where Reader == JSONDocumentReader {
     convenience init(paths: [String], collectMembers: Bool) {
-        self.init(paths: paths) { try JSONDocumentReader(path: $0, collectMembers: collectMembers) }
+        // Wrappers are unwrapped when a value or document text is asked for: a count or a few plain
+        // columns pay nothing for them (the cursors switch to unwrapping in the scan once text is read).
+        self.init(paths: paths) { try JSONDocumentReader(path: $0, collectMembers: collectMembers, unwrapLazily: true) }
     }
 }
 
@@ -48,7 +50,10 @@ final class ReadJSONLCursor: VirtualTableCursor {
         switch index {
         case 0: context.result(r.path)
         case 1: context.result(r.line)
-        case 2: r.withDocumentText { context.result(repairingUTF8: $0) }
+        case 2:
+            r.withDocumentText { context.result(repairingUTF8: $0) }
+            // The text is wanted: unwrap during the one scan from the next document on.
+            if r.unwrapsLazily { r.unwrapsLazily = false }
         default: context.resultNull()
         }
     }
@@ -148,7 +153,9 @@ final class JSONLCursor: VirtualTableCursor {
             return
         }
         switch i - n {
-        case 0: r.withDocumentText { context.result(repairingUTF8: $0) }
+        case 0:
+            r.withDocumentText { context.result(repairingUTF8: $0) }
+            if r.unwrapsLazily { r.unwrapsLazily = false }
         case 1: context.result(r.path)
         case 2: context.result(r.line)
         default: context.resultNull()

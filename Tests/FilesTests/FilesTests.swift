@@ -129,6 +129,29 @@ func scanError(_ text: String) -> String? {
         #expect(Array("-9223372036854775808".utf8).withUnsafeBufferPointer { parseJSONNumber($0) } == .integer(Int64.min))
     }
 
+    /// The exact-decimal fast path (Clinger) must give strtod's Double, bit for bit, or decline.
+    @Test func fastDecimalsAgreeWithStrtod() {
+        var rng = SystemRandomNumberGenerator()
+        var texts = ["0.1", "-0.0", "0.30000000000000004", "1e22", "1e23", "9007199254740993.0", "123456789012345678.9",
+                     "4.9e-324", "1.7976931348623157e308", "1.5e-22", "2.5E+10", "1.", ".5", "1e", "-", "00.5", "1.0e-23"]
+        for _ in 0..<20_000 {
+            let digits = Int.random(in: 1...20, using: &rng)
+            var s = Bool.random(using: &rng) ? "-" : ""
+            let whole = Int.random(in: 1...digits, using: &rng)
+            s += String(Int.random(in: 1...9, using: &rng))
+            for _ in 1..<whole { s += String(Int.random(in: 0...9, using: &rng)) }
+            if whole < digits { s += "."; for _ in whole..<digits { s += String(Int.random(in: 0...9, using: &rng)) } }
+            if Bool.random(using: &rng) { s += "e" + String(Int.random(in: -30...30, using: &rng)) }
+            texts.append(s)
+        }
+        for t in texts {
+            let fast = Array(t.utf8).withUnsafeBufferPointer { exactDecimal($0) }
+            guard let fast else { continue }
+            let slow = t.withCString { strtod($0, nil) }
+            #expect(fast.bitPattern == slow.bitPattern, "\(t): \(fast) vs strtod \(slow)")
+        }
+    }
+
     @Test func mutatedDocumentsNeverTrap() {
         var rng = SystemRandomNumberGenerator()
         let seed = Array("{\"_id\":{\"$oid\":\"65\"},\"t\":{\"$date\":{\"$numberLong\":\"17\"}},\"a\":[1,-2.5e3,\"\\u00e9\",null,true]}".utf8)

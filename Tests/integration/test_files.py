@@ -284,6 +284,29 @@ def test_jsonl_unwraps_extended_json(tmp):
     assert [json.loads(r[2]) for r in rows] == plain
 
 
+def test_jsonl_table_members_unwrapped_without_doc(tmp):
+    """The typed table reads wrappers lazily (only a member's value asked for is unwrapped): every column alone,
+    never the doc text, must equal the plain records; then doc read after members, and members after doc."""
+    plain, ext = make_records()
+    with open("p.jsonl", "w") as f:
+        for e in ext:
+            f.write(json.dumps(e, ensure_ascii=False) + "\n")
+    db = connect()
+    db.execute("create virtual table t using jsonl('p.jsonl')")
+    for c in plain[0]:
+        got = [r[0] for r in db.execute(f'select "{c}" from t')]
+        want = [p[c] for p in plain]
+        if isinstance(want[0], (dict, list)):
+            got = [json.loads(v) for v in got]
+        if isinstance(want[0], bool):
+            want = [int(v) for v in want]
+        assert got == want, c
+    rows = db.execute("select meta, _id, doc from t").fetchall()
+    assert [json.loads(r[2]) for r in rows] == plain
+    assert [json.loads(r[0]) for r in rows] == [p["meta"] for p in plain]
+    assert db.execute("select count(*), sum(n) from t").fetchone() == (len(plain), sum(p["n"] for p in plain))
+
+
 def test_jsonl_special_numbers_and_untouched_wrappers(tmp):
     docs = ['{"a": {"$numberDouble": "Infinity"}, "b": {"$numberDouble": "-Infinity"}, "c": {"$numberDouble": "NaN"}}',
             '{"x": {"$binary": {"base64": "AAE=", "subType": "00"}}, "y": {"$oid": "abc", "extra": 1}}',
