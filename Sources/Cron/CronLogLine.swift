@@ -16,6 +16,7 @@
 // time belongs to the year before (a file spanning New Year). ISO stamps are taken as written (wall clock,
 // offset ignored). Journal JSON uses SYSLOG_TIMESTAMP (local wall clock) when present, else
 // __REALTIME_TIMESTAMP read as UTC.
+import Glibc
 import StrataCommon
 
 /// One cron log line split into fields. Text fields are byte ranges of the line they came from.
@@ -410,9 +411,9 @@ private func containsCron(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
 func startsWith(_ b: UnsafeBufferPointer<UInt8>, _ at: Int, _ s: StaticString) -> Bool {
     let n = s.utf8CodeUnitCount
     guard at >= 0, at + n <= b.count else { return false }
-    let p = s.utf8Start
-    for k in 0..<n where b[at + k] != p[k] { return false }
-    return true
+    guard n > 0 else { return true }
+    guard let base = b.baseAddress else { return false }
+    return memcmp(base + at, s.utf8Start, n) == 0  // (a byte loop here was a percent or two of cron_runs)
 }
 
 /// The index just past the first occurrence of `s` at or after `from`.

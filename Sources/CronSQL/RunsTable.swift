@@ -222,11 +222,19 @@ final class RunsCursor: VirtualTableCursor {
         // A path without a substitution resolves the same for every run of an entry and user.
         struct PlainKey: Hashable { var job: Int; var user: String? }
         var plain: [PlainKey: ResolvedLogPath] = [:]
+        var plainByJob = [Int8](repeating: -1, count: jobs.count)  // -1 not known yet, 1 no $ or `, 0 has one
         // Rows are reached through a buffer pointer: a subscript of the array would copy each whole row.
         rows.withUnsafeMutableBufferPointer { rb in
             for k in rb.indices {
                 guard let raw = rb[k].logPath, let at = rb[k].startedAt ?? rb[k].scheduledAt else { continue }
-                let cacheable = rb[k].job != nil && !raw.utf8.contains(0x24) && !raw.utf8.contains(0x60)  // $ `
+                let cacheable: Bool
+                if let j = rb[k].job, j >= 0, j < plainByJob.count {
+                    // An entry's rows share its log path: whether it has a substitution is found once.
+                    if plainByJob[j] < 0 { plainByJob[j] = !raw.utf8.contains(0x24) && !raw.utf8.contains(0x60) ? 1 : 0 }
+                    cacheable = plainByJob[j] == 1
+                } else {
+                    cacheable = rb[k].job != nil && !raw.utf8.contains(0x24) && !raw.utf8.contains(0x60)  // $ `
+                }
                 let key = PlainKey(job: rb[k].job ?? -1, user: rb[k].user)
                 let resolved: ResolvedLogPath
                 if cacheable, let known = plain[key] {
