@@ -1,5 +1,6 @@
 // libFuzzer target: bytes read as a Parquet file — footer, schema, every row group's every field decoded and
-// every row turned into its SQL value, vector or JSON, as parquet_file and read_parquet would. Each input
+// every row turned into its SQL value, vector or JSON, as parquet_file and read_parquet would, and vector
+// fields also through knn_match's direct page path (forEachPresentVector). Each input
 // must end in values or a thrown error, never a trap. Seeds: Tests/Fuzz/corpus/parquet_file/ (small files
 // pyarrow wrote with different encodings, codecs and page versions; Tests/Fuzz/corpus/make_parquet_seeds.py).
 import Glibc
@@ -20,6 +21,11 @@ public func fuzzParquetFile(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 
     for g in 0..<min(file.rowGroupCount, 8) {
         for leaf in file.schema.leaves.indices { _ = file.bounds(group: g, leaf: leaf) }
         for i in file.schema.fields.indices {
+            if file.schema.fields[i].shape == .vector {
+                // knn_match's path: straight from the pages while every list and element is present.
+                var floats = 0
+                _ = try? file.forEachPresentVector(group: g, field: i) { _, v in floats &+= v.count }
+            }
             guard let f = try? file.readField(group: g, field: i) else { continue }
             for row in 0..<min(f.rows, 2000) {
                 switch f.field.shape {

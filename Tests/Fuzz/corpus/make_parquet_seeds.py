@@ -31,3 +31,7 @@ pq.write_table(t.select(["i", "s", "f"]), OUT / "delta.parquet", use_dictionary=
                column_encoding={"i": "DELTA_BINARY_PACKED", "s": "DELTA_BYTE_ARRAY", "f": "BYTE_STREAM_SPLIT"})
 pq.write_table(t.select(["s"]), OUT / "delta_length.parquet", use_dictionary=False, compression="none",
                column_encoding={"s": "DELTA_LENGTH_BYTE_ARRAY"}, data_page_version="2.0")
+# Every list present (knn_match's direct page path), BYTE_STREAM_SPLIT floats in many small pages.
+pq.write_table(pa.table({"v": pa.FixedSizeListArray.from_arrays(pa.array([i / 8 for i in range(4 * 64)], pa.float32()), 4)}),
+               OUT / "vectors_bss.parquet", use_dictionary=False, compression="none", data_page_size=64, row_group_size=32,
+               column_encoding={"v.list.element": "BYTE_STREAM_SPLIT"})
