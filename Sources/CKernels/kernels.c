@@ -184,3 +184,38 @@ double strata_pack_row(float *dst, const float *src, ptrdiff_t d, const float *q
   if (!__atomic_load_n(&chosen, __ATOMIC_ACQUIRE)) choose();
   return __atomic_load_n(&chosen_pack, __ATOMIC_RELAXED)(dst, src, d, q, dot);
 }
+
+// knn_index's list scan: unsigned 8-bit codes times float weights. One loop compiled three ways, as above;
+// the compiler vectorises the inner sum (widening bytes to floats), so one source serves every width.
+#define CODES_BODY                                                                  \
+  for (ptrdiff_t j = 0; j < n; j++) {                                               \
+    const uint8_t *c = codes + j * d;                                               \
+    float s = 0;                                                                    \
+    _Pragma("clang loop vectorize(enable) interleave_count(4)")                     \
+    for (ptrdiff_t i = 0; i < d; i++) s += w[i] * (float)c[i];                      \
+    y[j] = s;                                                                       \
+  }
+
+static void codes_baseline(const uint8_t *codes, ptrdiff_t d, ptrdiff_t n, const float *w, float *y) {
+  CODES_BODY
+}
+#if defined(__x86_64__)
+__attribute__((target("avx2,fma")))
+static void codes_avx2(const uint8_t *codes, ptrdiff_t d, ptrdiff_t n, const float *w, float *y) {
+  CODES_BODY
+}
+__attribute__((target("avx512f,avx512bw")))
+static void codes_avx512(const uint8_t *codes, ptrdiff_t d, ptrdiff_t n, const float *w, float *y) {
+  CODES_BODY
+}
+#endif
+
+void strata_score_codes(const uint8_t *codes, ptrdiff_t d, ptrdiff_t n, const float *w, float *y) {
+  const char *name = strata_score_kernel_name();
+#if defined(__x86_64__)
+  if (name[0] == 'a' && name[3] == '5') { codes_avx512(codes, d, n, w, y); return; }
+  if (name[0] == 'a') { codes_avx2(codes, d, n, w, y); return; }
+#endif
+  (void)name;
+  codes_baseline(codes, d, n, w, y);
+}

@@ -43,7 +43,7 @@ extension Connection {
     public func createModule(_ module: VirtualTableModule) throws {
         if module.readsFiles, !allowsFileReaders { return }
         let c = UnsafeMutablePointer<sqlite3_module>.allocate(capacity: 1)
-        c.initialize(to: makeCModule(kind: module.kind))
+        c.initialize(to: makeCModule(kind: module.kind, writable: module.writable))
         let box = Unmanaged.passRetained(ModuleBox(module: module, cModule: c)).toOpaque()
         let rc = strata_create_module_v2(handle, module.name, c, box) { p in
             if let p { Unmanaged<ModuleBox>.fromOpaque(p).release() }
@@ -172,7 +172,8 @@ private func connect(_ db: OpaquePointer?, _ aux: UnsafeMutableRawPointer?, _ ar
     let scope = Interruption.enter(UnsafeMutableRawPointer(db))
     defer { Interruption.leave(scope) }
     do {
-        let args = moduleArguments(argc, argv)
+        var args = moduleArguments(argc, argv)
+        args.isCreate = isCreate
         var trustKey: FileTableTrust.Key?
         if module.readsFiles, module.kind == .creatable || args.tableName != module.name {
             // Decided before the module sees its arguments: a refused table never expands or opens a path.
@@ -214,7 +215,7 @@ private func disconnect(_ vtab: UnsafeMutablePointer<sqlite3_vtab>?) -> Int32 {
     return SQLITE_OK
 }
 
-private func makeCModule(kind: VirtualTableModule.Kind) -> sqlite3_module {
+private func makeCModule(kind: VirtualTableModule.Kind, writable: Bool) -> sqlite3_module {
     var m = sqlite3_module()
     m.iVersion = 1
     switch kind {
@@ -227,8 +228,24 @@ private func makeCModule(kind: VirtualTableModule.Kind) -> sqlite3_module {
     m.xConnect = { db, aux, argc, argv, pp, err in connect(db, aux, argc, argv, pp, err, isCreate: false) }
     m.xDisconnect = { disconnect($0) }
     m.xDestroy = { vtab in
-        if let box = table(vtab), let key = box.trustedAs { FileTableTrust.forget(db: box.db, key) }
+        if let box = table(vtab) {
+            do { try box.table.destroy() } catch { return setError(vtab, error, name: box.name) }
+            if let key = box.trustedAs { FileTableTrust.forget(db: box.db, key) }
+        }
         return disconnect(vtab)
+    }
+    if writable {
+        m.xUpdate = { vtab, argc, argv, _ in
+            guard let box = table(vtab) else { return SQLITE_ERROR }
+            let scope = Interruption.enter(UnsafeMutableRawPointer(box.db))
+            defer { Interruption.leave(scope) }
+            do {
+                try box.table.update(SQLArguments(count: argc, argv: argv))
+                return SQLITE_OK
+            } catch {
+                return setError(vtab, error, name: box.name)
+            }
+        }
     }
     m.xBestIndex = { vtab, info in
         guard let box = table(vtab), let info else { return SQLITE_ERROR }

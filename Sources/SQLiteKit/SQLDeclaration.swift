@@ -156,7 +156,7 @@ extension Connection {
     }
 
     /// Registers a table-valued function or a creatable virtual table under its declaration.
-    public func register(_ d: SQLDeclaration,
+    public func register(_ d: SQLDeclaration, writable: Bool = false,
                          connect: @escaping (Connection, ModuleArguments) throws -> VirtualTable) throws {
         guard d.kind == .tableFunction || d.kind == .virtualTable else {
             throw SQLError("\(d.name) is not declared as a table")
@@ -165,7 +165,7 @@ extension Connection {
         try createModule(VirtualTableModule(
             name: d.name, kind: d.kind == .tableFunction ? .eponymousOnly : .creatable,
             directOnly: d.safety == .directOnly, innocuous: d.safety == .pure, readsFiles: d.readsFiles,
-            connect: connect))
+            writable: writable, connect: connect))
         surface?.append(d)
     }
 }

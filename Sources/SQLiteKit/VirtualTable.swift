@@ -12,6 +12,8 @@ public struct ModuleArguments {
     public var arguments: [String]
     /// The same, exactly as written (quotes kept), for modules that parse `key=value` themselves.
     public var rawArguments: [String]
+    /// True in xCreate (`CREATE VIRTUAL TABLE` runs now), false in xConnect (the table exists already).
+    public var isCreate: Bool = false
 }
 
 /// How a table answers one candidate plan.
@@ -31,10 +33,17 @@ public protocol VirtualTable: AnyObject {
     func openCursor() throws -> VirtualTableCursor
     /// Called when SQLite drops the table object (disconnect or destroy).
     func disconnect()
+    /// Called by `DROP TABLE` before `disconnect`: a table that keeps data in tables of its own drops them.
+    func destroy() throws
+    /// INSERT/UPDATE/DELETE on a writable module's table (xUpdate): `values` as SQLite passes them
+    /// (old rowid, new rowid, then one value per declared column, hidden ones included).
+    func update(_ values: SQLArguments) throws
 }
 
 extension VirtualTable {
     public func disconnect() {}
+    public func destroy() throws {}
+    public func update(_ values: SQLArguments) throws { throw SQLError("table may not be modified") }
 }
 
 /// A scan over a virtual table.
@@ -67,11 +76,14 @@ public struct VirtualTableModule {
     /// safe entry point); a creatable one connects only to tables this connection created or trusts (see
     /// `FileTableTrust`), so a table planted in someone else's database file cannot read the opener's files.
     public var readsFiles: Bool
+    /// Accepts INSERT/UPDATE/DELETE (xUpdate calls `VirtualTable.update`); else SQLite refuses them itself.
+    public var writable: Bool
     public var connect: (Connection, ModuleArguments) throws -> VirtualTable
 
     public init(name: String, kind: Kind, directOnly: Bool, innocuous: Bool = false, readsFiles: Bool = false,
-                connect: @escaping (Connection, ModuleArguments) throws -> VirtualTable) {
+                writable: Bool = false, connect: @escaping (Connection, ModuleArguments) throws -> VirtualTable) {
         self.name = name
+        self.writable = writable
         self.kind = kind
         self.directOnly = directOnly
         self.innocuous = innocuous

@@ -19,6 +19,8 @@ final class KNNMatchTable: VirtualTable {
             .optional("filter", "an SQL expression over the corpus table's columns (WHERE clause text)"),
             .optional("ids", "the corpus table's id column, or the .npz member / .npy file of ids, returned as corpus_id"),
             .optional("skip_bad", "1: leave out corpus rows that are not valid vectors (count in skipped) instead of failing"),
+            .optional("exact", "1: exact search even when a knn_index covers the corpus column (default 0: use the index)"),
+            .optional("probes", "lists a knn_index search scans (more: better recall, slower); default the index's"),
         ],
         columns: [
             SQLColumn("query_id", "INTEGER", "rowid of the query row (batch; row index for a file); NULL for a single query vector"),
@@ -116,6 +118,27 @@ final class KNNMatchTable: VirtualTable {
             plan.append("metric \(m)")
         } else {
             plan.append("metric ?")
+        }
+        // A knn_index on the corpus column, for a single query vector with the index's metric.
+        if single, case .text(let spec)? = known[0], fileOpener(for: spec) == nil {
+            var exact = false
+            if given(7) {
+                if case .integer(let e)? = known[7] { exact = e != 0 } else if case .text(let t)? = known[7] {
+                    exact = ["1", "true", "yes"].contains(t.asciiLowercased)
+                } else { exact = known[7] == nil }
+            }
+            var metric = "cosine"
+            if given(3) { if case .text(let m)? = known[3] { metric = m.asciiLowercased } else { metric = "?" } }
+            if !exact, let column = try? connection.resolveColumn(spec, role: "corpus"),
+               let index = (try? KNNIndexSearch.indexes(connection, for: column))?.first(where: { $0.meta.metric.rawValue == metric }) {
+                var probes: Int? = nil
+                if case .integer(let p)? = known[8] { probes = Int(clamping: p) }
+                var k: Int? = nil
+                if case .integer(let kk)? = known[2] { k = Int(clamping: kk) }
+                plan[0] = "corpus \(spec) " + KNNIndexSearch.plan(index, probes: probes, k: k)
+            } else if exact {
+                plan[0] += " exact"
+            }
         }
         if !given(4) { plan.append("no filter") } else if case .text(let f)? = known[4] {
             plan.append("filter (\(f))")
@@ -291,7 +314,8 @@ final class KNNMatchCursor: VirtualTableCursor {
     func filter(indexNumber: Int32, indexString: String?, arguments: SQLArguments) throws {
         queryIDs = []; neighbors = []; ranks = []; corpusIDs = []; position = 0; rowNumber = 1; batch = nil
         idLookup = .none; skipped = 0
-        let values = KNNMatchTable.signature.parameterValues(mask: TablePlan(indexNumber: indexNumber, indexString: indexString).parameterMask, arguments: arguments)
+        // idxNum is the whole parameter mask (knn_match sets no plan flags; TablePlan keeps 8 parameters, it has 9).
+        let values = KNNMatchTable.signature.parameterValues(mask: indexNumber, arguments: arguments)
         let db = table.connection
         // A filter that calls knn_match whose filter calls knn_match... (one read from a table can name itself)
         // would recurse until the stack ran out: a few levels are plenty for any real query.
@@ -309,6 +333,8 @@ final class KNNMatchCursor: VirtualTableCursor {
         let metric = try parseMetric(values[3])
         let idsName = try parseIDs(values[5])
         let skipBad = try parseSkipBad(values[6])
+        let exact = try parseFlag(values[7], name: "exact")
+        let probes = try parseProbes(values[8])
         let reference: CorpusReference
         if let opener = table.fileOpener(for: corpusArg.text) {
             // A 1-D array is one vector: a query, not a corpus.
@@ -367,6 +393,16 @@ final class KNNMatchCursor: VirtualTableCursor {
                            + (values[1]?.type.sqlName ?? "NULL"))
         }
         if case .none = query { return }
+
+        // A single vector on a column with a knn_index of this metric goes through the index.
+        if !exact, case .vector(let v) = query, case .column(let column) = reference,
+           let index = try KNNIndexSearch.indexes(db, for: column).first(where: { $0.meta.metric == metric }) {
+            let (found, bad) = try KNNIndexSearch.search(db, index, column: column, query: v, k: k, probes: probes,
+                                                         filter: filter, skipBad: skipBad)
+            skipped = bad
+            try append(queryID: nil, found)
+            return
+        }
 
         // A single vector without a filter is scored while the corpus is packed, if it has to be.
         var scoring: [Float]? = nil
@@ -546,6 +582,27 @@ private func parseSkipBad(_ a: SQLArgument?) throws -> Bool {
         }
     }
     throw SQLError("skip_bad must be 0 or 1 (true/false), got \(describe(a))")
+}
+
+private func parseFlag(_ a: SQLArgument?, name: String) throws -> Bool {
+    guard let a, a.type != .null else { return false }
+    if a.type == .integer, a.int64 == 0 || a.int64 == 1 { return a.int64 == 1 }
+    if a.type == .text {
+        switch a.text.trimmingSpaces.asciiLowercased {
+        case "true", "1", "yes": return true
+        case "false", "0", "no": return false
+        default: break
+        }
+    }
+    throw SQLError("\(name) must be 0 or 1 (true/false), got \(describe(a))")
+}
+
+private func parseProbes(_ a: SQLArgument?) throws -> Int? {
+    guard let a, a.type != .null else { return nil }
+    guard a.type == .integer, a.int64 >= 1, a.int64 <= 65_536 else {
+        throw SQLError("probes must be an integer from 1 to 65536, got \(describe(a))")
+    }
+    return Int(a.int64)
 }
 
 private func parseMetric(_ a: SQLArgument?) throws -> Metric {

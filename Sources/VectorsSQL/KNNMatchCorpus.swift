@@ -179,12 +179,21 @@ final class ColumnReader {
     private let column: ResolvedColumn
     private(set) var exhausted = false
 
-    init(_ connection: Connection, _ column: ResolvedColumn) throws {
+    /// `byRowid`: reads one row at a time, the one `seek(rowid:)` names (knn_index rescoring its candidates).
+    init(_ connection: Connection, _ column: ResolvedColumn, byRowid: Bool = false) throws {
         self.column = column
-        let sql = "SELECT rowid, \(quoteIdentifier(column.column)) FROM \(column.quotedTable) ORDER BY rowid"
+        let sql = "SELECT rowid, \(quoteIdentifier(column.column)) FROM \(column.quotedTable) "
+            + (byRowid ? "WHERE rowid = ?1" : "ORDER BY rowid")
         do { statement = try connection.prepare(sql) } catch {
             throw SQLError("cannot read \(column.display): \(SQLError.from(error).message)")
         }
+    }
+
+    /// Positions a `byRowid` reader on one row: the next `read` hands over that row (or nothing).
+    func seek(rowid: Int64) throws {
+        statement.reset()
+        try statement.bind(.integer(rowid), at: 1)
+        exhausted = false
     }
 
     /// Hands rows to `body` until `limit` non-NULL vectors were read or the table ends (then `exhausted`).

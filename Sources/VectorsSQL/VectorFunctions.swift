@@ -88,6 +88,8 @@ public enum VectorFunctions {
         try db.register(Declarations.vecAvg, aggregate: VectorMean.self)
         // knn_match: eponymous, DIRECTONLY (reads the tables and files its arguments name)
         try db.register(KNNMatchTable.sql) { db, _ in KNNMatchTable(connection: db, fileCorpora: fileCorpora) }
+        // knn_index: creatable, DIRECTONLY (reads the corpus table it names), writable for its commands
+        try db.register(KNNIndexTable.sql, writable: true) { db, args in try KNNIndexTable(connection: db, arguments: args) }
     }
 
     /// Once per process: the corpus cache's default cap follows this process's memory limit.

@@ -377,9 +377,9 @@ def small(db):
     ("knn_match('docs.e', 'q.nope', 1)", "knn_match: no such column: q.nope"),
     ("knn_match('docs.e', 'q', 1)", "knn_match: query must be 'table.column' or 'schema.table.column', got 'q'"),
     ("knn_match('docs.e')",
-     "knn_match: missing argument 'query' (usage: knn_match(corpus, query, k, [metric], [filter], [ids], [skip_bad]))"),
+     "knn_match: missing argument 'query' (usage: knn_match(corpus, query, k, [metric], [filter], [ids], [skip_bad], [exact], [probes]))"),
     ("knn_match('docs.e', '[1,2,3]')",
-     "knn_match: missing argument 'k' (usage: knn_match(corpus, query, k, [metric], [filter], [ids], [skip_bad]))"),
+     "knn_match: missing argument 'k' (usage: knn_match(corpus, query, k, [metric], [filter], [ids], [skip_bad], [exact], [probes]))"),
 ])
 def test_error_messages(small, sql, message):
     assert error_of(small, f"SELECT * FROM {sql}") == message

@@ -45,7 +45,7 @@ EXPECTED_FUNCTIONS = {
 }
 EXPECTED_MODULES = {
     "strata_help",
-    "knn_match",                                      # vectors
+    "knn_match", "knn_index",                         # vectors
     "read_log", "log_file", "log_formats",            # logs
     "crontab", "cron_schedule", "cron_history", "cron_runs",  # cron
     "read_jsonl", "jsonl", "read_csv", "csv_file", "read_npy", "read_npz",  # files

@@ -21,4 +21,8 @@ double strata_pack_row(float *dst, const float *src, ptrdiff_t d, const float *q
 /// =baseline picks a lesser one, for comparison).
 const char *strata_score_kernel_name(void);
 
+/// y[j] = Σ_i w[i] · codes[j·d + i] for `n` rows of `d` unsigned 8-bit codes (knn_index's scalar-quantized
+/// lists: the query's weights already hold each dimension's scale, the caller adds the offset term).
+void strata_score_codes(const uint8_t *codes, ptrdiff_t d, ptrdiff_t n, const float *w, float *y);
+
 #endif

@@ -1,0 +1,253 @@
+"""knn_index (issue 19): an approximate IVF index for knn_match kept in ordinary tables of the database.
+
+Oracle: NumPy's exact top 10 (float64) over the same vectors. Recall is measured on clustered synthetic
+data; distances of returned rows must be exactly what exact knn_match gives. Writes after the build (also
+by a connection without Strata), a SIGKILL during the build and bad input are covered too.
+"""
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from conftest import LIB, connect, error_of
+
+N, D, CLUSTERS = 20_000, 64, 200
+
+
+def clustered(n, d, clusters, seed):
+    rng = np.random.default_rng(seed)
+    centers = rng.normal(size=(clusters, d)).astype(np.float32)
+    labels = rng.integers(0, clusters, n)
+    return (centers[labels] + 1.0 * rng.normal(size=(n, d))).astype(np.float32), centers
+
+
+@pytest.fixture(scope="module")
+def data():
+    X, centers = clustered(N, D, CLUSTERS, 1)
+    rng = np.random.default_rng(2)
+    Q = (centers[rng.integers(0, CLUSTERS, 40)] + 1.0 * rng.normal(size=(40, D))).astype(np.float32)
+    return X, Q
+
+
+def fill(conn, X):
+    conn.execute("CREATE TABLE docs(id INTEGER PRIMARY KEY, cat INTEGER, embedding BLOB)")
+    conn.executemany("INSERT INTO docs VALUES (?, ?, ?)",
+                     [(i + 1, i % 100, X[i].tobytes()) for i in range(len(X))])
+    conn.commit()
+
+
+@pytest.fixture(scope="module")
+def indexed(data, tmp_path_factory):
+    path = tmp_path_factory.mktemp("knn_index") / "docs.db"
+    conn = connect(str(path))
+    fill(conn, data[0])
+    conn.execute("CREATE VIRTUAL TABLE docs_idx USING knn_index(docs, embedding)")
+    conn.commit()
+    yield conn
+    conn.close()
+
+
+def truth(X, q, k=10, metric="cosine", rows=None):
+    """NumPy's exact top k rowids (1-based, as the table's), restricted to `rows` (0-based) when given."""
+    X64, q64 = X.astype(np.float64), q.astype(np.float64)
+    if metric == "cosine":
+        dist = 1 - (X64 @ q64) / (np.linalg.norm(X64, axis=1) * np.linalg.norm(q64))
+    else:
+        dist = np.linalg.norm(X64 - q64, axis=1)
+    idx = np.arange(len(X)) if rows is None else np.asarray(rows)
+    order = idx[np.lexsort((idx, dist[idx]))][:k]
+    return [int(i) + 1 for i in order]
+
+
+def knn(conn, q, k=10, **named):
+    where = " ".join(f"AND {key} = :{key}" for key in named)
+    sql = f"SELECT corpus_rowid, distance FROM knn_match WHERE corpus = 'docs.embedding' AND query = :q AND k = :k {where}"
+    return conn.execute(sql, {"q": q.tobytes(), "k": k, **named}).fetchall()
+
+
+def recall(found, expected):
+    return len({r for r, _ in found} & set(expected)) / len(expected)
+
+
+def test_recall_at_default_probes_and_exact_distances(indexed, data):
+    X, Q = data
+    plan = indexed.execute("EXPLAIN QUERY PLAN SELECT * FROM knn_match('docs.embedding', x'0000803f', 10)").fetchall()
+    assert "via knn_index docs_idx (IVF, 141 lists, probes=12" in plan[0][3]
+    plan = indexed.execute("EXPLAIN QUERY PLAN SELECT * FROM knn_match WHERE corpus = 'docs.embedding' "
+                           "AND query = x'0000803f' AND k = 10 AND probes = 3").fetchall()
+    assert "probes=3," in plan[0][3]
+    plan = indexed.execute("EXPLAIN QUERY PLAN SELECT * FROM knn_match WHERE corpus = 'docs.embedding' "
+                           "AND query = x'0000803f' AND k = 10 AND exact = 1").fetchall()
+    assert "knn_index" not in plan[0][3] and "exact" in plan[0][3]
+    recalls = []
+    for q in Q:
+        found = knn(indexed, q)
+        exact = knn(indexed, q, exact=1)
+        assert [r for r, _ in exact] == truth(X, q)
+        recalls.append(recall(found, truth(X, q)))
+        assert len(found) == 10
+        # Every row returned carries exactly the distance exact search gives it.
+        exact_all = dict(indexed.execute(
+            "SELECT corpus_rowid, distance FROM knn_match WHERE corpus = 'docs.embedding' AND query = ? AND k = 200 "
+            "AND exact = 1", (q.tobytes(),)).fetchall())
+        for r, dist in found:
+            if r in exact_all:
+                assert dist == exact_all[r]
+    assert np.mean(recalls) >= 0.95, np.mean(recalls)
+    # One probe scans far fewer rows: recall drops, which shows the index is really used.
+    low = np.mean([recall(knn(indexed, q, probes=1), truth(X, q)) for q in Q])
+    assert low < np.mean(recalls)
+
+
+@pytest.mark.parametrize("share", [1, 10])
+def test_filtered_exactly_k_with_recall(indexed, data, share):
+    X, Q = data
+    rows = [i for i in range(N) if i % 100 < share]  # cat = i % 100, rowid = i + 1
+    recalls = []
+    for q in Q:
+        found = knn(indexed, q, filter=f"cat < {share}")
+        assert len(found) == 10
+        assert all((r - 1) % 100 < share for r, _ in found)
+        recalls.append(recall(found, truth(X, q, rows=rows)))
+    assert np.mean(recalls) >= 0.95, np.mean(recalls)
+    # A filter matching fewer than k rows returns them all.
+    few = knn(indexed, Q[0], k=10, filter="id IN (5, 17, 900)")
+    assert sorted(r for r, _ in few) == [5, 17, 900]
+
+
+def test_writes_after_build_are_seen(data, tmp_path):
+    X, Q = data
+    conn = connect(str(tmp_path / "w.db"))
+    fill(conn, X[:5000])
+    conn.execute("CREATE VIRTUAL TABLE docs_idx USING knn_index(docs, embedding, metric=l2, lists=40)")
+    conn.commit()
+    new = (X[7] + 5).astype(np.float32)
+    conn.execute("INSERT INTO docs VALUES (99999, 1, ?)", (new.tobytes(),))
+    conn.execute("DELETE FROM docs WHERE id = 12")
+    conn.execute("UPDATE docs SET embedding = ? WHERE id = 30", (Q[0].tobytes(),))
+    conn.commit()
+    assert conn.execute("SELECT count(*) FROM docs_idx_pending").fetchone()[0] == 3
+    for merged in (False, True):
+        got = knn(conn, new, k=1, metric="l2")
+        assert got == [(99999, 0.0)]
+        assert 12 not in [r for r, _ in knn(conn, X[11], k=5, metric="l2")]
+        assert knn(conn, Q[0], k=1, metric="l2") == [(30, 0.0)]
+        assert knn(conn, X[40], k=10, metric="l2") == knn(conn, X[40], k=10, metric="l2", exact=1)
+        conn.execute("INSERT INTO docs_idx(command) VALUES ('merge')")
+        conn.commit()
+        assert conn.execute("SELECT count(*) FROM docs_idx_pending").fetchone()[0] == 0
+    assert conn.execute("SELECT sum(rows) FROM docs_idx").fetchone()[0] == 5000
+    # A row inside an open transaction, then rolled back: seen, then gone.
+    conn.execute("INSERT INTO docs VALUES (123456, 1, ?)", ((X[3] - 4).astype(np.float32).tobytes(),))
+    assert knn(conn, (X[3] - 4).astype(np.float32), k=1, metric="l2")[0][0] == 123456
+    conn.rollback()
+    assert knn(conn, (X[3] - 4).astype(np.float32), k=1, metric="l2")[0][0] != 123456
+    conn.execute("DROP TABLE docs_idx")
+    left = conn.execute("SELECT name FROM sqlite_schema WHERE name LIKE 'docs_idx%'").fetchall()
+    assert left == []
+    conn.close()
+
+
+def test_writer_without_strata(data, tmp_path):
+    X, Q = data
+    path = str(tmp_path / "plain.db")
+    reader = connect(path)
+    fill(reader, X[:3000])
+    reader.execute("CREATE VIRTUAL TABLE docs_idx USING knn_index(docs, embedding)")
+    reader.commit()
+    before = knn(reader, Q[1])
+    writer = sqlite3.connect(path)  # no extension loaded: only the plain-SQL triggers run
+    writer.execute("INSERT INTO docs VALUES (5001, 0, ?)", (Q[1].tobytes(),))
+    writer.execute("DELETE FROM docs WHERE id = ?", (before[0][0],))
+    writer.commit()
+    writer.close()
+    after = knn(reader, Q[1])
+    assert after[0] == (5001, 0.0)
+    assert before[0][0] not in [r for r, _ in after]
+    rest = np.vstack([X[:3000], Q[1:2]])
+    alive = [i for i in range(3001) if i + 1 != before[0][0]]
+    expected = [r if r <= 3000 else 5001 for r in truth(rest, Q[1], rows=alive)]
+    assert [r for r, _ in after] == expected
+    reader.close()
+
+
+BUILD = """
+import sqlite3, sys
+conn = sqlite3.connect(sys.argv[1])
+conn.enable_load_extension(True)
+conn.load_extension(sys.argv[2])
+print("start", flush=True)
+conn.execute("CREATE VIRTUAL TABLE docs_idx USING knn_index(docs, embedding, lists=60)")
+conn.commit()
+print("done", flush=True)
+"""
+
+
+def test_sigkill_during_build_leaves_a_whole_database(data, tmp_path):
+    X, Q = data
+    path = str(tmp_path / "kill.db")
+    conn = sqlite3.connect(path)
+    fill(conn, X)
+    conn.close()
+    rng = random.Random(7)
+    for attempt in range(4):
+        p = subprocess.Popen([sys.executable, "-c", BUILD, path, str(LIB)], stdout=subprocess.PIPE, text=True)
+        assert p.stdout.readline().strip() == "start"
+        time.sleep(rng.uniform(0.0, 0.25))
+        p.send_signal(signal.SIGKILL)
+        p.wait()
+        check = connect(path)
+        assert check.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        has = check.execute("SELECT count(*) FROM sqlite_schema WHERE name LIKE 'docs_idx%'").fetchone()[0]
+        assert has in (0, 7)  # nothing, or the table, its 3 shadow tables and 3 triggers
+        for q in Q[:5]:
+            assert [r for r, _ in knn(check, q)] == truth(X, q) or recall(knn(check, q), truth(X, q)) >= 0.8
+            assert len(knn(check, q)) == 10
+        if has:
+            check.execute("DROP TABLE docs_idx")
+            check.commit()
+        check.close()
+
+
+def test_bad_input(tmp_path, data):
+    X, _ = data
+    conn = connect()
+    fill(conn, X[:200])
+    conn.execute("CREATE TABLE other(v)")
+    conn.execute("INSERT INTO other VALUES (x'0000'), (x'0000803f')")
+    cases = {
+        "knn_index(nope, embedding)": "knn_index: no such table: main.nope",
+        "knn_index(docs, nope)": "knn_index: no such column: docs.nope",
+        "knn_index(docs)": "knn_index: expected knn_index(table, column",
+        "knn_index(docs, embedding, metric=manhattan)": "knn_index: unknown metric 'manhattan'",
+        "knn_index(docs, embedding, lists=0)": "knn_index: lists must be an integer from 1 to 65536, got '0'",
+        "knn_index(docs, embedding, probes=x)": "knn_index: probes must be an integer from 1 to 65536, got 'x'",
+        "knn_index(docs, embedding, colour=red)": "knn_index: unknown option 'colour'",
+        "knn_index(other, v)": "knn_index: rowid 1 of other.v: ",
+    }
+    for args, message in cases.items():
+        assert error_of(conn, f"CREATE VIRTUAL TABLE bad USING {args}").startswith(message), args
+    assert conn.execute("SELECT count(*) FROM sqlite_schema WHERE name LIKE 'bad%'").fetchone()[0] == 0
+    conn.execute("CREATE VIRTUAL TABLE docs_idx USING knn_index(docs, embedding)")
+    assert error_of(conn, "SELECT * FROM knn_match('docs.embedding', '[1, 2, 3]', 10)") == \
+        "knn_match: query has 3 dimensions, corpus has 64"
+    assert error_of(conn, "SELECT * FROM knn_match WHERE corpus = 'docs.embedding' AND query = ? AND k = 3 AND probes = 0",
+                    (X[0].tobytes(),)) == "knn_match: probes must be an integer from 1 to 65536, got 0"
+    assert error_of(conn, "SELECT * FROM knn_match WHERE corpus = 'docs.embedding' AND query = ? AND k = 3 AND exact = 'maybe'",
+                    (X[0].tobytes(),)) == "knn_match: exact must be 0 or 1 (true/false), got 'maybe'"
+    assert error_of(conn, "INSERT INTO docs_idx(command) VALUES ('compact')") == \
+        "knn_index: unknown command 'compact' (expected 'merge' or 'rebuild')"
+    # A pending row that is not a vector: named, as exact search names it.
+    conn.execute("UPDATE docs SET embedding = x'00' WHERE id = 4")
+    message = error_of(conn, "SELECT * FROM knn_match('docs.embedding', ?, 3)", (X[0].tobytes(),))
+    assert message.startswith("knn_match: rowid 4 of docs.embedding: ")
+    assert len(conn.execute("SELECT * FROM knn_match WHERE corpus = 'docs.embedding' AND query = ? AND k = 3 "
+                            "AND skip_bad = 1", (X[0].tobytes(),)).fetchall()) == 3
+    assert error_of(conn, "INSERT INTO docs_idx(command) VALUES ('merge')").startswith("knn_index: rowid 4 of docs.embedding: ")
+    conn.close()
