@@ -1,5 +1,6 @@
 // What a query asks of the records, checked in the scan before any column is built: level names, a `ts` range
 // (compared as the `ts` text, exactly as SQLite compares it), and the files to read.
+import StrataCommon
 
 public enum TimeBoundOperator: String, Sendable {
     case eq = "=", gt = ">", ge = ">=", lt = "<", le = "<="
@@ -107,4 +108,41 @@ func compareBytes(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt
 
 func compareText(_ a: [UInt8], _ b: [UInt8]) -> Int {
     a.withUnsafeBufferPointer { x in b.withUnsafeBufferPointer { y in compareBytes(x, y) } }
+}
+
+extension TimeBound {
+    /// Bounds on `ts` (the wall clock as written) implied by a bound on `ts_utc`: a record's offset from UTC is
+    /// less than a day either way, so its `ts` lies within a day of its `ts_utc`; the bound's date moved two days
+    /// outward and compared as text keeps every record that can match (SQLite re-checks `ts_utc` exactly). None
+    /// when the bound does not start with a plain `YYYY-MM-DD` date (then nothing is skipped).
+    public static func localBounds(forUTC op: TimeBoundOperator, _ text: String) -> [TimeBound] {
+        let b = Array(text.utf8.prefix(10))
+        guard b.count == 10, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-") else { return [] }
+        func number(_ r: Range<Int>) -> Int? {
+            var n = 0
+            for i in r {
+                guard b[i] >= 0x30, b[i] <= 0x39 else { return nil }
+                n = n * 10 + Int(b[i] - 0x30)
+            }
+            return n
+        }
+        guard let y = number(0..<4), let m = number(5..<7), let d = number(8..<10),
+              (1...12).contains(m), d >= 1, d <= daysInMonth(year: y, month: m) else { return [] }
+        let day = daysFromCivil(year: y, month: m, day: d)
+        func dateText(_ days: Int64) -> [UInt8]? {
+            let c = civilFromDays(days)
+            guard (0...9999).contains(c.year) else { return nil }
+            let t = zeroPadded(c.year, 4) + "-" + zeroPadded(c.month, 2) + "-" + zeroPadded(c.day, 2)
+            return Array(t.utf8)
+        }
+        var out: [TimeBound] = []
+        if op == .gt || op == .ge || op == .eq, let t = dateText(day - 2) { out.append(TimeBound(.ge, t)) }
+        if op == .lt || op == .le || op == .eq, let t = dateText(day + 2) { out.append(TimeBound(.lt, t)) }
+        return out
+    }
+}
+
+private func zeroPadded(_ n: Int, _ width: Int) -> String {
+    let s = String(n)
+    return String(repeating: "0", count: max(0, width - s.count)) + s
 }

@@ -80,6 +80,18 @@ final class LogCursor: VirtualTableCursor {
             case .pathEq:
                 if v.isNull { filter.isEmpty = true; continue }
                 filter.paths.append([v.text])
+            case .tsUTCEq, .tsUTCGt, .tsUTCGe, .tsUTCLt, .tsUTCLe:
+                if v.isNull { filter.isEmpty = true; continue }
+                guard v.type == .text else { continue }
+                let op: TimeBoundOperator
+                switch p {
+                case .tsUTCEq: op = .eq
+                case .tsUTCGt: op = .gt
+                case .tsUTCGe: op = .ge
+                case .tsUTCLt: op = .lt
+                default: op = .le
+                }
+                filter.timeBounds += TimeBound.localBounds(forUTC: op, v.text)
             }
         }
         let files = try source.paths()

@@ -1,5 +1,7 @@
 // The virtual table behind read_log and log_file, and its planning: which constraints the scan can use.
 //   ts  =, >, >=, <, <=   → binary search over byte offsets (plain files whose times are in order)
+//   ts_utc =, >, >=, <, <= → the same search on `ts`, over the bound's dates widened by two days either way (a
+//                            record's offset from UTC is under a day, so no record that can match is skipped)
 //   level = / IN          → tested on the parsed head, before a row is built
 //   path =                → files pruned before they are opened
 // None is omitted: the scan's tests are exact for text values and conservative otherwise (levels and paths
@@ -34,6 +36,7 @@ final class LogTable: VirtualTable {
     /// One pushed-down constraint: its code in the plan (see TablePlan) and its text for EXPLAIN.
     enum Pushdown: UInt8, CaseIterable {
         case tsEq, tsGt, tsGe, tsLt, tsLe, levelEq, levelIn, pathEq
+        case tsUTCEq, tsUTCGt, tsUTCGe, tsUTCLt, tsUTCLe
 
         var text: String {
             switch self {
@@ -45,6 +48,11 @@ final class LogTable: VirtualTable {
             case .levelEq: return "level=?"
             case .levelIn: return "level IN (?)"
             case .pathEq: return "path=?"
+            case .tsUTCEq: return "ts_utc=?"
+            case .tsUTCGt: return "ts_utc>?"
+            case .tsUTCGe: return "ts_utc>=?"
+            case .tsUTCLt: return "ts_utc<?"
+            case .tsUTCLe: return "ts_utc<=?"
             }
         }
     }
@@ -76,6 +84,11 @@ final class LogTable: VirtualTable {
                 p = info.isInList(c) && info.takeInListAtOnce(c) ? .levelIn : .levelEq
                 level = true
             case (.path?, .eq): p = .pathEq; path = true
+            case (.tsUTC?, .eq): p = .tsUTCEq; lower = true; upper = true
+            case (.tsUTC?, .gt): p = .tsUTCGt; lower = true
+            case (.tsUTC?, .ge): p = .tsUTCGe; lower = true
+            case (.tsUTC?, .lt): p = .tsUTCLt; upper = true
+            case (.tsUTC?, .le): p = .tsUTCLe; upper = true
             default: p = nil
             }
             guard let p else { continue }

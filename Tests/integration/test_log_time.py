@@ -9,6 +9,7 @@ import calendar
 import datetime
 import json
 import logging
+import operator
 
 import pytest
 
@@ -168,3 +169,43 @@ def test_second_precision_bounds(db, tmp_path):
     assert rows(db, q.format("<="), (str(path), "2026-11-01 01:05:00"))[0][0] == "one"
     assert rows(db, q.format("<="), (str(path), "2026-11-01 01:05:00.999"))[0][0] == "one,two,three"
     assert rows(db, q.format("<"), (str(path), "2026-11-01 01:06"))[0][0] == "one,two,three"
+
+
+def test_ts_utc_bounds_are_pushed_down_and_keep_every_record(db, tmp_path, fall_back):
+    """A ts_utc bound is searched on ts over dates widened by two days (offsets are under a day): the rows must be
+    exactly those Python's own UTC instants say, and those SQLite gives when it compares every row (`ts_utc || ''`
+    is not pushed down) — at the zones farthest from UTC (+14, -12), over a fall-back with tz, in a file whose
+    parts are out of order."""
+    path, truth = fall_back
+    plan = rows(db, "EXPLAIN QUERY PLAN SELECT * FROM read_log(?, NULL, NULL, ?) WHERE ts_utc >= ? AND ts_utc < ?",
+                (path, NY, "a", "b"))
+    assert "ts_utc>=? AND ts_utc<?" in plan[0][3]
+    utc = [utc_text(c) for _, c, _ in truth]
+    for lo, hi in [("2026-11-01 05:00", "2026-11-01 07:00"), ("2026-10-31 16:00", "2026-10-31 16:00:07"),
+                   ("2026-11-02 03:59:59", "2026-11-03")]:
+        got = rows(db, "SELECT count(*) FROM read_log(?, NULL, NULL, ?) WHERE ts_utc >= ? AND ts_utc < ?",
+                   (path, NY, lo, hi))[0][0]
+        assert got == sum(lo <= u < hi for u in utc)
+    parts, created = [], []
+    for i, (zone, start) in enumerate([("Pacific/Kiritimati", calendar.timegm((2026, 11, 20, 0, 0, 0))),
+                                       ("Etc/GMT+12", calendar.timegm((2026, 11, 19, 0, 0, 0))),
+                                       ("Asia/Kolkata", calendar.timegm((2026, 11, 21, 6, 0, 0)))]):
+        p = tmp_path / f"z{i}.log"
+        parts.append(p)
+        created += [c for _, c, _ in fx.write_local_time_log(p, zone, start, 86400, 97)]
+    merged = tmp_path / "zones.log"
+    merged.write_text("".join(p.read_text() for p in parts))
+    # The files carry no offset: each part is read with its own zone, and also the merged file under one zone.
+    utc = sorted(utc_text(c) for c in created)
+    for op in ["=", ">", ">=", "<", "<="]:
+        for x in ["2026-11-18", "2026-11-19 23:00", "2026-11-20", "2026-11-20 11:59:59.999", utc[len(utc) // 2],
+                  utc[0], utc[-1], "2026-11-22 12:00", "2026-11", "x", "2026-02-30 00:00"]:
+            pushed = sum(rows(db, f"SELECT count(*) FROM read_log(?, NULL, NULL, ?) WHERE ts_utc {op} ?",
+                              (str(p), z, x))[0][0]
+                         for p, z in zip(parts, ["Pacific/Kiritimati", "Etc/GMT+12", "Asia/Kolkata"]))
+            compare = {"=": operator.eq, ">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le}[op]
+            assert pushed == sum(compare(u, x) for u in utc), (op, x)
+            for z in ["Pacific/Kiritimati", "Etc/GMT+12"]:
+                q = "SELECT count(*), min(line), max(line) FROM read_log(?, NULL, NULL, ?) WHERE ts_utc{} {} ?"
+                assert rows(db, q.format("", op), (str(merged), z, x)) == \
+                    rows(db, q.format(" || ''", op), (str(merged), z, x)), (op, x, z)
