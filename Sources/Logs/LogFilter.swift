@@ -112,9 +112,10 @@ func compareText(_ a: [UInt8], _ b: [UInt8]) -> Int {
 
 extension TimeBound {
     /// Bounds on `ts` (the wall clock as written) implied by a bound on `ts_utc`: a record's offset from UTC is
-    /// less than a day either way, so its `ts` lies within a day of its `ts_utc`; the bound's date moved two days
-    /// outward and compared as text keeps every record that can match (SQLite re-checks `ts_utc` exactly). None
-    /// when the bound does not start with a plain `YYYY-MM-DD` date (then nothing is skipped).
+    /// under 24 hours when written in the line and under 26 from a zone file or TZ rule (what TimeZoneInfo
+    /// accepts), so its `ts` lies within 26 hours of its `ts_utc`; the bound's date moved three days outward and
+    /// compared as text keeps every record that can match (SQLite re-checks `ts_utc` exactly). None when the
+    /// bound does not start with a plain `YYYY-MM-DD` date (then nothing is skipped).
     public static func localBounds(forUTC op: TimeBoundOperator, _ text: String) -> [TimeBound] {
         let b = Array(text.utf8.prefix(10))
         guard b.count == 10, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-") else { return [] }
@@ -136,8 +137,8 @@ extension TimeBound {
             return Array(t.utf8)
         }
         var out: [TimeBound] = []
-        if op == .gt || op == .ge || op == .eq, let t = dateText(day - 2) { out.append(TimeBound(.ge, t)) }
-        if op == .lt || op == .le || op == .eq, let t = dateText(day + 2) { out.append(TimeBound(.lt, t)) }
+        if op == .gt || op == .ge || op == .eq, let t = dateText(day - 3) { out.append(TimeBound(.ge, t)) }
+        if op == .lt || op == .le || op == .eq, let t = dateText(day + 3) { out.append(TimeBound(.lt, t)) }
         return out
     }
 }

@@ -1,7 +1,7 @@
 // The virtual table behind read_log and log_file, and its planning: which constraints the scan can use.
 //   ts  =, >, >=, <, <=   → binary search over byte offsets (plain files whose times are in order)
-//   ts_utc =, >, >=, <, <= → the same search on `ts`, over the bound's dates widened by two days either way (a
-//                            record's offset from UTC is under a day, so no record that can match is skipped)
+//   ts_utc =, >, >=, <, <= → the same search on `ts`, over the bound's dates widened by three days either way (a
+//                            record's offset from UTC is under 26 hours, so no record that can match is skipped)
 //   level = / IN          → tested on the parsed head, before a row is built
 //   path =                → files pruned before they are opened
 // None is omitted: the scan's tests are exact for text values and conservative otherwise (levels and paths

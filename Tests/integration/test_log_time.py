@@ -175,7 +175,7 @@ def test_ts_utc_bounds_are_pushed_down_and_keep_every_record(db, tmp_path, fall_
     """A ts_utc bound is searched on ts over dates widened by two days (offsets are under a day): the rows must be
     exactly those Python's own UTC instants say, and those SQLite gives when it compares every row (`ts_utc || ''`
     is not pushed down) — at the zones farthest from UTC (+14, -12), over a fall-back with tz, in a file whose
-    parts are out of order."""
+    parts are out of order, and under POSIX TZ rules 24:59 either side of UTC."""
     path, truth = fall_back
     plan = rows(db, "EXPLAIN QUERY PLAN SELECT * FROM read_log(?, NULL, NULL, ?) WHERE ts_utc >= ? AND ts_utc < ?",
                 (path, NY, "a", "b"))
@@ -205,7 +205,7 @@ def test_ts_utc_bounds_are_pushed_down_and_keep_every_record(db, tmp_path, fall_
                          for p, z in zip(parts, ["Pacific/Kiritimati", "Etc/GMT+12", "Asia/Kolkata"]))
             compare = {"=": operator.eq, ">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le}[op]
             assert pushed == sum(compare(u, x) for u in utc), (op, x)
-            for z in ["Pacific/Kiritimati", "Etc/GMT+12"]:
+            for z in ["Pacific/Kiritimati", "Etc/GMT+12", "AAA-24:59", "AAA+24:59"]:  # the last: POSIX rules' limits
                 q = "SELECT count(*), min(line), max(line) FROM read_log(?, NULL, NULL, ?) WHERE ts_utc{} {} ?"
                 assert rows(db, q.format("", op), (str(merged), z, x)) == \
                     rows(db, q.format(" || ''", op), (str(merged), z, x)), (op, x, z)
