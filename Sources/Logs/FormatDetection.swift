@@ -69,6 +69,12 @@ public enum FormatDetector {
         ("%(asctime)s [%(levelname)s] %(process)d#%(thread)d: %(message)s", "%Y/%m/%d %H:%M:%S"),
         // Hugging Face examples (run_*.py: basicConfig with this datefmt).
         ("%(asctime)s - %(levelname)s - %(name)s - %(message)s", "%m/%d/%Y %H:%M:%S"),
+        // MLflow's loggers (mlflow/utils/logging_utils.py: LOGGING_LINE_FORMAT, LOGGING_DATETIME_FORMAT).
+        ("%(asctime)s %(levelname)s %(name)s: %(message)s", "%Y/%m/%d %H:%M:%S"),
+        // Hugging Face transformers (transformers/utils/logging.py): enable_explicit_format(), which the
+        // examples' run_*.py call, and TRANSFORMERS_VERBOSITY=detail.
+        ("[%(levelname)s|%(filename)s:%(lineno)s] %(asctime)s >> %(message)s", nil),
+        ("%(levelname)s [%(name)s:%(lineno)s] %(asctime)s %(message)s", nil),
         // uvicorn (default and access formatters).
         ("%(levelprefix)s %(message)s", nil),
         // apt's history.log: a block per run, `Start-Date:` first.
