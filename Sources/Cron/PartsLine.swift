@@ -50,6 +50,8 @@ extension CronLogParser {
             var e = n
             while e > i + 9, b[e - 1] == 0x20 || b[e - 1] == 0x0D { e -= 1 }
             guard e > i + 9 else { return nil }
+            // The tag must close its parenthesis: "run-parts(" alone (a damaged line) names no folder.
+            guard tagEnd - tagStart >= 11, b[tagEnd - 1] == 0x29 else { return nil }
             r.kind = started ? .partStart : .partEnd
             r.user = (tagStart + 10)..<(tagEnd - 1)   // the folder, inside run-parts(...)
             r.command = (i + 9)..<e                  // the script's name

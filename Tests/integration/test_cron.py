@@ -588,6 +588,32 @@ def test_reboot_runs_are_unscheduled_but_named(db, tmp_path):
 
 # ---------------------------------------------------------------- robustness
 
+def test_cut_run_parts_and_anacron_tags_never_crash(db, tmp_path):
+    """cronie's run-parts and anacron lines cut at every byte of the tag and message (a damaged syslog), and the
+    tag's parenthesis never closed: rows or nothing, never a trap (the fuzzer found `run-parts(: finished x`
+    building an inverted range for the folder)."""
+    whole = ["Mar  5 01:00:01 web1 run-parts(/etc/cron.hourly)[4410]: starting 0anacron",
+             "Mar  5 01:00:02 web1 run-parts(/etc/cron.hourly)[4417]: finished 0anacron",
+             "Mar  5 07:36:12 web1 anacron[880]: Job `cron.daily' terminated (exit status: 1) (mailing output)"]
+    lines = []
+    for w in whole:
+        tag = w.index(" ", 16) + 1
+        for cut in range(tag, len(w) + 1):
+            lines.append(w[:cut])
+            lines.append(w[:cut] + ": finished x")
+            lines.append(w[:cut] + ": starting y")
+    lines += ["Mar  5 01:00:03 web1 run-parts(: finished x", "Mar  5 01:00:03 web1 run-parts(: starting y",
+              "Mar  5 01:00:03 web1 run-parts()[1]: finished x", "Mar  5 01:00:03 web1 run-parts(/x[1]: finished x"]
+    log = tmp_path / "cut.log"
+    log.write_text("\n".join(lines) + "\n")
+    n, parts = db.execute("select count(*), count(*) filter (where event like 'PART%') from cron_history(?)",
+                          (str(log),)).fetchone()
+    assert n > 0 and parts >= 2
+    tab = tmp_path / "system"
+    tab.write_text("0 * * * * root cd / && run-parts --report /etc/cron.hourly\n")
+    db.execute("select count(*) from cron_runs(?, ?, '2024-03-05', '2024-03-06')", (str(tab), str(log))).fetchone()
+
+
 def test_garbage_never_crashes(db, tmp_path):
     """Random bytes, mangled cron lines and odd schedules: rows or SQL errors, never a crash."""
     rng = random.Random(5)
