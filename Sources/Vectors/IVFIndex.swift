@@ -230,7 +230,9 @@ public struct IVFScan {
     public mutating func scan(count: Int, ids: UnsafeRawBufferPointer, terms: UnsafeRawBufferPointer,
                               codes: UnsafeRawBufferPointer, keep: (Int64) -> Bool) {
         let d = model.dimensions
-        guard count > 0, d > 0, ids.count >= count &* 8, terms.count >= count &* 4, codes.count >= count &* d,
+        // Compared by division: `count` may be a stored number (a damaged table's), and count × 8 could wrap
+        // past every length — then a huge `scores` and reads beyond the blobs.
+        guard count > 0, d > 0, count <= ids.count / 8, count <= terms.count / 4, count <= codes.count / d,
               let cb = codes.baseAddress else { return }
         if scores.count < count { scores = [Float](repeating: 0, count: count) }
         scores.withUnsafeMutableBufferPointer { s in

@@ -176,9 +176,11 @@ final class KNNIndexTable: VirtualTable {
         }
         try db.writeLists(names, changed.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
         try db.execute("DELETE FROM \(names.pending)")
-        let rows = try db.scalar("SELECT total(n) FROM \(names.lists)")
+        // The rows the lists hold, counted from their ids (8 bytes each), not from `n`: a damaged or hand-edited
+        // table's n can be anything, and a total(n) beyond Int64 trapped in the conversion.
+        let rows = try db.scalar("SELECT total(length(ids) / 8) FROM \(names.lists)")
         var total: Int64 = 0
-        if case .real(let r)? = rows { total = Int64(r) }
+        if case .real(let r)? = rows, r >= 0, r <= Double(CorpusMatrix.maxRows) { total = Int64(r) }
         try db.execute("UPDATE \(names.meta) SET value = \(total) WHERE key = 'rows'")
         try db.execute("UPDATE \(names.meta) SET value = \(newGeneration()) WHERE key = 'generation'")
     }
