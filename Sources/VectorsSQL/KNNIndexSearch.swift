@@ -45,8 +45,11 @@ enum KNNIndexSearch {
     }
 
     /// The k nearest rows of the indexed column to `query`; `skipped` counts bad rows left out (skip_bad).
+    /// `cachedExact`: exact search over the given rowids through knn_match's packed corpus when it is cached
+    /// and current (nil when it is not): far cheaper than reading the rows one by one.
     static func search(_ db: Connection, _ index: KNNIndexHandle, column: ResolvedColumn, query: [Float], k: Int,
-                       probes wanted: Int?, filter: CompiledFilter?, skipBad: Bool) throws -> (found: [Neighbor], skipped: Int64) {
+                       probes wanted: Int?, filter: CompiledFilter?, skipBad: Bool,
+                       cachedExact: ([Int64]) throws -> (found: [Neighbor], skipped: Int64)?) throws -> (found: [Neighbor], skipped: Int64) {
         let meta = index.meta
         guard query.count == meta.dimensions else {
             throw SQLError(KNNError.queryDimensions(found: query.count, expected: meta.dimensions).description)
@@ -93,6 +96,7 @@ enum KNNIndexSearch {
                 effective = min(lists, Int((Double(probes) / min(1, share)).rounded(.up)))
                 let scanEstimate = Double(effective) * Double(meta.rows) / Double(lists)
                 if Double(allowedIDs.count) * Double(exactRowCost) <= scanEstimate {
+                    if let done = try cachedExact(allowedIDs) { return done }
                     for (i, id) in allowedIDs.sorted().enumerated() {
                         if i & 1023 == 0, Interruption.isRequested() { throw Interruption.Interrupted() }
                         try score(id)
@@ -103,7 +107,6 @@ enum KNNIndexSearch {
             let wantedCandidates = candidates(k: k)
             guard var scan = IVFScan(model: model, query: qv, candidates: wantedCandidates) else { return ([], 0) }
             let order = model.probeOrder(scan.query)
-            let st = try db.prepare("SELECT n, ids, terms, codes FROM \(index.names.lists) WHERE list = ?1")
             let keep: (Int64) -> Bool
             if let allowed {
                 keep = { !pending.contains($0) && allowed.contains($0) }
@@ -112,20 +115,22 @@ enum KNNIndexSearch {
             } else {
                 keep = { !pending.contains($0) }
             }
-            for (i, l) in order.enumerated() {
-                if i >= effective, scan.candidateCount >= wantedCandidates { break }
+            // The first `effective` lists at once, then one more at a time while too few candidates were found.
+            var next = 0
+            while next < order.count {
+                if next >= effective, scan.candidateCount >= wantedCandidates { break }
                 if Interruption.isRequested() { throw Interruption.Interrupted() }
-                st.reset()
-                try st.bind(.integer(Int64(l)), at: 1)
-                guard try st.step(), st.type(at: 0) == .integer else { continue }
-                let n = Int(clamping: st.int64(at: 0))
-                st.withBlobBytes(at: 1) { ids in
-                    st.withBlobBytes(at: 2) { terms in
-                        st.withBlobBytes(at: 3) { codes in
-                            scan.scan(count: n, ids: ids, terms: terms, codes: codes, keep: keep)
+                let end = next >= effective ? next &+ 1 : min(order.count, effective)
+                for list in try KNNListCache.shared.lists(db, index.names, meta, order[next..<end]) {
+                    list.ids.withUnsafeBytes { ids in
+                        list.terms.withUnsafeBytes { terms in
+                            list.codes.withUnsafeBytes { codes in
+                                scan.scan(count: list.count, ids: ids, terms: terms, codes: codes, keep: keep)
+                            }
                         }
                     }
                 }
+                next = end
             }
             for id in scan.candidates() { try score(id) }
             for id in pending.sorted() where allowed?.contains(id) ?? true { try score(id) }

@@ -398,7 +398,21 @@ final class KNNMatchCursor: VirtualTableCursor {
         if !exact, case .vector(let v) = query, case .column(let column) = reference,
            let index = try KNNIndexSearch.indexes(db, for: column).first(where: { $0.meta.metric == metric }) {
             let (found, bad) = try KNNIndexSearch.search(db, index, column: column, query: v, k: k, probes: probes,
-                                                         filter: filter, skipBad: skipBad)
+                                                         filter: filter, skipBad: skipBad, cachedExact: { ids in
+                // A small filtered set with the corpus already packed and current: today's exact path.
+                let policy = try table.cachePolicy(for: column)
+                guard policy.cacheable,
+                      let m = CorpusCache.shared.lookup(.init(owner: table.owner, name: policy.key), stamp: policy.stamp)
+                else { return nil }
+                let bad = try checkBadRows(m, reference, filtered: ids, skip: skipBad)
+                let found = try knnErrors {
+                    try v.withVectorView {
+                        try KNNEngine.search(m, query: $0, k: k, metric: metric, rows: m.rowIndices(ofIDs: ids),
+                                             limits: KNNMatchTable.scoringLimits)
+                    }
+                }
+                return (found, bad)
+            })
             skipped = bad
             try append(queryID: nil, found)
             return

@@ -19,6 +19,7 @@ public enum VectorFunctions {
         // Commits, rollbacks and savepoint rollbacks, for knn_match's cache; released when the connection closes.
         _ = TransactionWatch.of(db)
         try db.register(Declarations.knnCacheClear, { ctx, _ in
+            KNNListCache.shared.removeAll()  // knn_index lists held in memory too
             ctx.result(CorpusCache.shared.removeAll(owner: nil))
         }, onRelease: { TransactionWatch.release(db) })
         let sqliteVecNames = ["vec_f32", "vec_to_json", "vec_normalize"].filter { db.hasFunction($0) }

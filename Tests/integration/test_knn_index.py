@@ -78,7 +78,7 @@ def recall(found, expected):
 def test_recall_at_default_probes_and_exact_distances(indexed, data):
     X, Q = data
     plan = indexed.execute("EXPLAIN QUERY PLAN SELECT * FROM knn_match('docs.embedding', x'0000803f', 10)").fetchall()
-    assert "via knn_index docs_idx (IVF, 141 lists, probes=12" in plan[0][3]
+    assert "via knn_index docs_idx (IVF, 141 lists, probes=15" in plan[0][3]
     plan = indexed.execute("EXPLAIN QUERY PLAN SELECT * FROM knn_match WHERE corpus = 'docs.embedding' "
                            "AND query = x'0000803f' AND k = 10 AND probes = 3").fetchall()
     assert "probes=3," in plan[0][3]

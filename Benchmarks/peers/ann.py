@@ -1,0 +1,226 @@
+#!/usr/bin/env python3
+"""knn_index (issue 19) against exact knn_match and the approximate peers pip gives, on the same data, in one run.
+
+Builds N x 384 clustered synthetic float32 vectors (default N = 1,000,000: 1,000 Gaussian clusters, unit-normal
+centres, noise sigma 1.0 per dimension; --noise 2 makes the clusters overlap) in a SQLite file, and held-out queries drawn the same way. Then:
+  exact knn_match   warm ms/query (the packed corpus cached), checked against NumPy's exact top 10;
+  knn_index         build time (CREATE VIRTUAL TABLE ... USING knn_index), index size (its shadow tables' pages)
+                    against the raw vectors (N x 384 x 4 bytes), ms/query and recall@10 at several probes, and
+                    with a 1% and a 10% filter (exactly k rows? recall among the matching rows);
+  faiss-cpu         IndexIVFScalarQuantizer (the same structure: IVF lists, 8-bit codes; nlist = ours, its
+                    nprobe = our probes) and IndexHNSWFlat (M = 16);
+  hnswlib           M = 16, ef_construction = 100, ef = 64;
+  usearch           HNSW, i8 storage, default connectivity.
+Recall@10 is against NumPy's exact float64 top 10 of every query. Real sentence embeddings (all-MiniLM-L6-v2)
+are not part of this round.
+
+Self-contained: outside its venv it creates one (ANN_BENCH_VENV, default <repo>/.build-ann-venv, from
+/usr/bin/python3, whose sqlite3 can load extensions), installs numpy, faiss-cpu, hnswlib and usearch from PyPI,
+and re-runs itself there. The library comes from STRATA_LIB (default <repo>/.build/release/libstrata).
+
+    python3 Benchmarks/peers/ann.py [N] [--queries 100] [--noise 1.0] [--skip-hnsw]
+"""
+import argparse
+import os
+import pathlib
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+VENV = pathlib.Path(os.environ.get("ANN_BENCH_VENV", ROOT / ".build-ann-venv"))
+LIB = pathlib.Path(os.environ.get("STRATA_LIB", ROOT / ".build" / "release" / "libstrata"))
+D = 384
+K = 10
+
+
+def ensure_venv():
+    try:
+        import faiss  # noqa: F401
+        import hnswlib  # noqa: F401
+        import numpy  # noqa: F401
+        import usearch  # noqa: F401
+        return
+    except ImportError:
+        pass
+    py = VENV / "bin" / "python"
+    if pathlib.Path(sys.prefix).resolve() == VENV.resolve():
+        sys.exit(f"{VENV} lacks numpy/faiss-cpu/hnswlib/usearch; remove it and re-run")
+    if not py.exists():
+        print(f"creating {VENV} (numpy, faiss-cpu, hnswlib, usearch) ...", flush=True)
+        subprocess.check_call(["/usr/bin/python3", "-m", "venv", str(VENV)])
+        subprocess.check_call([str(py), "-m", "pip", "install", "-q", "numpy", "faiss-cpu", "hnswlib", "usearch"])
+    os.execv(str(py), [str(py), __file__, *sys.argv[1:]])
+
+
+def clustered(n, rng, centers, noise):
+    out = np.empty((n, D), dtype=np.float32)
+    step = 100_000
+    for s in range(0, n, step):
+        m = min(step, n - s)
+        out[s:s + m] = centers[rng.integers(0, len(centers), m)] + noise * rng.standard_normal((m, D), dtype=np.float32)
+    return out
+
+
+def exact_top(X, Q, rows=None):
+    """NumPy's exact cosine top K (rowids, 1-based) per query, float64, ties by rowid."""
+    norms = np.linalg.norm(X.astype(np.float64), axis=1)
+    out = []
+    for q in Q:
+        q64 = q.astype(np.float64)
+        dist = 1 - (X @ q).astype(np.float64) / (norms * np.linalg.norm(q64))
+        idx = np.arange(len(X)) if rows is None else rows
+        part = idx[np.argpartition(dist[idx], K * 4)[:K * 4]]
+        # float32 X @ q only preselects 4k; rescore those in float64 and order exactly.
+        d64 = 1 - (X[part].astype(np.float64) @ q64) / (norms[part] * np.linalg.norm(q64))
+        order = np.lexsort((part, d64))[:K]
+        out.append([int(part[i]) + 1 for i in order])
+    return out
+
+
+def recall(found, truth):
+    return statistics.mean(len(set(f) & set(t)) / K for f, t in zip(found, truth))
+
+
+def timed(fn, queries):
+    times, results = [], []
+    for q in queries:
+        t = time.perf_counter()
+        results.append(fn(q))
+        times.append((time.perf_counter() - t) * 1000)
+    return statistics.median(times), results
+
+
+def connect(path):
+    conn = sqlite3.connect(path)
+    conn.enable_load_extension(True)
+    conn.load_extension(str(LIB))
+    return conn
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("n", nargs="?", type=int, default=1_000_000)
+    ap.add_argument("--queries", type=int, default=100)
+    ap.add_argument("--noise", type=float, default=1.0,
+                    help="per-dimension noise sigma around unit-normal centres (larger: clusters overlap, harder)")
+    ap.add_argument("--skip-hnsw", action="store_true", help="leave out the HNSW peers (their builds are the slowest)")
+    args = ap.parse_args()
+    n = args.n
+    rng = np.random.default_rng(19)
+    centers = rng.standard_normal((1000, D), dtype=np.float32)
+    X = clustered(n, rng, centers, args.noise)
+    Q = clustered(args.queries, rng, centers, args.noise)
+    cat = np.arange(n) % 100
+    print(f"N = {n:,} x {D} (1,000 clusters, noise {args.noise}), {args.queries} queries, k = {K}, cosine; threads: "
+          f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', '(all cores)')}", flush=True)
+    truth = exact_top(X, Q)
+    truth_f = {s: exact_top(X, Q, rows=np.nonzero(cat < s)[0]) for s in (1, 10)}
+
+    tmp = tempfile.mkdtemp(prefix="ann-bench-")
+    path = os.path.join(tmp, "ann.db")
+    conn = connect(path)
+    conn.execute("CREATE TABLE docs(id INTEGER PRIMARY KEY, cat INTEGER, embedding BLOB)")
+    conn.execute("CREATE INDEX docs_cat ON docs(cat)")
+    for s in range(0, n, 50_000):
+        conn.executemany("INSERT INTO docs VALUES (?, ?, ?)",
+                         ((i + 1, int(cat[i]), X[i].tobytes()) for i in range(s, min(n, s + 50_000))))
+    conn.commit()
+    raw = n * D * 4
+
+    # Exact knn_match, warm (the first query packs and caches the corpus).
+    exact_sql = ("SELECT corpus_rowid FROM knn_match WHERE corpus = 'docs.embedding' AND query = ? AND k = 10 "
+                 "AND exact = 1")
+    t = time.perf_counter()
+    conn.execute(exact_sql, (Q[0].tobytes(),)).fetchall()
+    first = time.perf_counter() - t
+    exact_ms, exact_found = timed(lambda q: [r for (r,) in conn.execute(exact_sql, (q.tobytes(),))], Q[:20])
+    print(f"exact knn_match: {exact_ms:.1f} ms/query warm (first query, packing: {first:.1f} s), "
+          f"recall@10 {recall(exact_found, truth[:20]):.3f}", flush=True)
+
+    t = time.perf_counter()
+    conn.execute("CREATE VIRTUAL TABLE docs_idx USING knn_index(docs, embedding)")
+    conn.commit()
+    build = time.perf_counter() - t
+    meta = dict(conn.execute("SELECT key, value FROM docs_idx_meta WHERE key IN ('lists', 'probes')").fetchall())
+    try:
+        size = conn.execute("SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'docs_idx%'").fetchone()[0]
+    except sqlite3.Error:
+        size = None
+    size_text = f"{size / 2**20:.0f} MiB = {size / raw:.2f}x the raw vectors ({raw / 2**20:.0f} MiB)" if size else "n/a"
+    print(f"knn_index build: {build:.1f} s, {meta['lists']} lists, default probes {meta['probes']}, size {size_text}",
+          flush=True)
+    plan = conn.execute("EXPLAIN QUERY PLAN SELECT * FROM knn_match('docs.embedding', x'0000803f', 10)").fetchone()[3]
+    print(f"  plan: {plan}")
+    idx_sql = ("SELECT corpus_rowid FROM knn_match WHERE corpus = 'docs.embedding' AND query = ? AND k = 10 "
+               "AND probes = ?")
+    lists = int(meta["lists"])
+    for probes in sorted({4, 8, 16, int(meta["probes"]), 64, 128}):
+        if probes > lists:
+            continue
+        ms, found = timed(lambda q: [r for (r,) in conn.execute(idx_sql, (q.tobytes(), probes))], Q)
+        print(f"  knn_index probes={probes:<4} {ms:7.2f} ms/query  recall@10 {recall(found, truth):.3f}  "
+              f"speed-up vs exact {exact_ms / ms:5.1f}x", flush=True)
+    for share in (1, 10):
+        sql = ("SELECT corpus_rowid FROM knn_match WHERE corpus = 'docs.embedding' AND query = ? AND k = 10 "
+               "AND filter = ?")
+        ms, found = timed(lambda q: [r for (r,) in conn.execute(sql, (q.tobytes(), f"cat < {share}"))], Q)
+        exact_f_ms, _ = timed(lambda q: conn.execute(sql + " AND exact = 1", (q.tobytes(), f"cat < {share}")).fetchall(), Q[:20])
+        print(f"  knn_index filter {share:>2}%  {ms:7.2f} ms/query  recall@10 {recall(found, truth_f[share]):.3f}  "
+              f"all k rows: {all(len(f) == K for f in found)}  (exact filtered, cached corpus: {exact_f_ms:.2f} ms)",
+              flush=True)
+    conn.close()
+
+    # faiss IVF with 8-bit scalar quantization: the same structure, nlist = ours.
+    import faiss
+    Xn = X / np.linalg.norm(X, axis=1, keepdims=True)
+    Qn = Q / np.linalg.norm(Q, axis=1, keepdims=True)
+    ivf = faiss.index_factory(D, f"IVF{lists},SQ8", faiss.METRIC_INNER_PRODUCT)
+    t = time.perf_counter()
+    sample = Xn[np.random.default_rng(0).choice(n, min(n, 64 * lists), replace=False)]
+    ivf.train(sample)
+    ivf.add(Xn)
+    print(f"faiss IVF{lists},SQ8 build {time.perf_counter() - t:.1f} s, codes {D * n / raw:.2f}x the raw vectors "
+          f"(+ ids and centroids)", flush=True)
+    for probes in (8, int(meta["probes"]), 64):
+        faiss.extract_index_ivf(ivf).nprobe = probes
+        ms, found = timed(lambda q: [int(i) + 1 for i in ivf.search(q[None, :], K)[1][0]], Qn)
+        print(f"  faiss IVF nprobe={probes:<4} {ms:7.2f} ms/query  recall@10 {recall(found, truth):.3f}", flush=True)
+
+    if not args.skip_hnsw:
+        hnsw = faiss.IndexHNSWFlat(D, 16, faiss.METRIC_INNER_PRODUCT)
+        t = time.perf_counter()
+        hnsw.add(Xn)
+        print(f"faiss HNSWFlat M=16 build {time.perf_counter() - t:.1f} s", flush=True)
+        hnsw.hnsw.efSearch = 64
+        ms, found = timed(lambda q: [int(i) + 1 for i in hnsw.search(q[None, :], K)[1][0]], Qn)
+        print(f"  faiss HNSW ef=64 {ms:7.2f} ms/query  recall@10 {recall(found, truth):.3f}", flush=True)
+        del hnsw
+
+        import hnswlib
+        h = hnswlib.Index(space="cosine", dim=D)
+        t = time.perf_counter()
+        h.init_index(max_elements=n, M=16, ef_construction=100)
+        h.add_items(X, np.arange(1, n + 1))
+        print(f"hnswlib M=16 ef_construction=100 build {time.perf_counter() - t:.1f} s", flush=True)
+        h.set_ef(64)
+        ms, found = timed(lambda q: [int(i) for i in h.knn_query(q, k=K)[0][0]], Q)
+        print(f"  hnswlib ef=64 {ms:7.2f} ms/query  recall@10 {recall(found, truth):.3f}", flush=True)
+        del h
+
+        from usearch.index import Index
+        u = Index(ndim=D, metric="cos", dtype="i8")
+        t = time.perf_counter()
+        u.add(np.arange(1, n + 1), X)
+        print(f"usearch i8 build {time.perf_counter() - t:.1f} s", flush=True)
+        ms, found = timed(lambda q: [int(i) for i in u.search(q, K).keys], Q)
+        print(f"  usearch {ms:7.2f} ms/query  recall@10 {recall(found, truth):.3f}", flush=True)
+
+
+if __name__ == "__main__":
+    ensure_venv()
+    import numpy as np
+    main()
