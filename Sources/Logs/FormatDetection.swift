@@ -75,6 +75,13 @@ public enum FormatDetector {
         // examples' run_*.py call, and TRANSFORMERS_VERBOSITY=detail.
         ("[%(levelname)s|%(filename)s:%(lineno)s] %(asctime)s >> %(message)s", nil),
         ("%(levelname)s [%(name)s:%(lineno)s] %(asctime)s %(message)s", nil),
+        // Hydra's default job_logging (hydra/conf/hydra/job_logging/default.yaml): outputs/DATE/TIME/JOB.log.
+        ("[%(asctime)s][%(name)s][%(levelname)s] - %(message)s", nil),
+        // Optuna's default handler (optuna/logging.py: _create_default_formatter, a colorlog ColoredFormatter).
+        ("%(log_color)s[%(levelname)1.1s %(asctime)s]%(reset)s %(message)s", nil),
+        // Spark's log4j2 console pattern (conf/log4j2.properties.template, and the defaults bundled in
+        // spark-core): `%d{yy/MM/dd HH:mm:ss} %p %c{1}: %m%n%ex`.
+        ("%(asctime)s %(levelname)s %(name)s: %(message)s", "%y/%m/%d %H:%M:%S"),
         // uvicorn (default and access formatters).
         ("%(levelprefix)s %(message)s", nil),
         // apt's history.log: a block per run, `Start-Date:` first.
@@ -103,7 +110,7 @@ public enum FormatDetector {
     ]
 
     /// Named formats `auto` tries (before the Python formats: each is narrower than any of them).
-    static let autoNamed: [NamedFormat] = [.glog, .structlog, .rich, .combined, .dpkg, .vllm]
+    static let autoNamed: [NamedFormat] = [.glog, .tensorflow, .structlog, .rich, .combined, .dpkg, .vllm]
 
     static func candidates(for spec: LogFormatSpec) -> [Candidate] {
         let syslog = SyslogFlavor.allCases.map { f in

@@ -63,3 +63,69 @@ public final class GlogLineParser: LineParser {
         return true
     }
 }
+
+// TensorFlow's and XLA's own C++ logging to stderr (tsl/platform/default/logging.cc, TFDefaultLogSink::Send;
+// xla/tsl keeps the same file): glog's severity letter and `file:line]`, after a dated local time:
+//   `2026-11-20 02:00:01.123456: I tensorflow/core/platform/cpu_feature_guard.cc:182] msg`
+//   `2026-11-20 02:00:01.123456: W   12345 external/local_xla/xla/service/service.cc:168] msg` (TF_CPP_LOG_THREAD_ID=1)
+// printed as `"%s.%06d: %c%s %s:%d] %s\n"` with `%Y-%m-%d %H:%M:%S`; the thread id, when asked for, is
+// ` %7u`. A multi-line message is printed as is: its later lines carry no prefix.
+
+public final class TSLLineParser: LineParser {
+    let reference: YearReference
+    override public var fieldNames: [String] { GlogLineParser.names }
+
+    public init(reference: YearReference) { self.reference = reference }
+
+    override public func parseHead(_ b: UnsafeBufferPointer<UInt8>, into head: inout RecordHead) -> Bool {
+        head.reset()
+        // `YYYY-MM-DD HH:MM:SS` first: most lines of other formats fail on the first bytes.
+        guard b.count > 30, b[4] == 0x2D, b[7] == 0x2D, b[10] == 0x20, b[13] == 0x3A, b[16] == 0x3A,
+              let y = fixedDigits(b, 0, 4), let mo = fixedDigits(b, 5, 2), let d = fixedDigits(b, 8, 2),
+              let h = fixedDigits(b, 11, 2), let mi = fixedDigits(b, 14, 2), let s = fixedDigits(b, 17, 2),
+              b[19] == 0x2E, let f = fractionDigits(b, 20) else { return false }
+        var i = f.end
+        // `: L ` — the letter is one of glog's four.
+        guard i + 3 < b.count, b[i] == 0x3A, b[i + 1] == 0x20 else { return false }
+        let letter = b[i + 2]
+        let level: LogLevel
+        switch letter {
+        case UInt8(ascii: "I"): level = .info
+        case UInt8(ascii: "W"): level = .warning
+        case UInt8(ascii: "E"): level = .error
+        case UInt8(ascii: "F"): level = .critical
+        default: return false
+        }
+        guard b[i + 3] == 0x20 else { return false }
+        let t = LogTime(year: y, month: mo, day: d, hour: h, minute: mi, second: s, nanosecond: f.nanos)
+        guard t.isValid else { return false }
+        let levelAt = i + 2
+        i += 4
+        // The thread id, right-aligned in seven columns, when TF_CPP_LOG_THREAD_ID is set.
+        var thread = Span.absent
+        var j = i
+        while j < b.count, b[j] == 0x20 { j += 1 }
+        if let n = someDigits(b, j, maxDigits: 20), n.end < b.count, b[n.end] == 0x20 {
+            thread = Span(j, n.end)
+            i = n.end + 1
+        } else {
+            guard j == i else { return false }
+        }
+        // file:line]
+        guard let close = findByte(b, 0x5D, from: i), close > i else { return false }
+        var colon = close - 1
+        while colon > i, isDigit(b[colon]) { colon -= 1 }
+        guard colon > i, colon < close - 1, b[colon] == 0x3A, findByte(sub(b, i, colon), 0x20, from: 0) == nil else { return false }
+        head.time = t
+        head.hasTime = true
+        head.level = level
+        head.levelText = Span(levelAt, levelAt + 1)
+        if thread.isPresent { head.extras.append(ExtraField(name: .fixed(0), value: thread, kind: .number)) }
+        head.extras.append(ExtraField(name: .fixed(1), value: Span(i, colon), kind: .text))
+        head.extras.append(ExtraField(name: .fixed(2), value: Span(colon + 1, close), kind: .number))
+        var m = close + 1
+        if m < b.count, b[m] == 0x20 { m += 1 }
+        head.message = Span(m, b.count)
+        return true
+    }
+}

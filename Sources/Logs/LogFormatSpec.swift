@@ -65,6 +65,8 @@ public indirect enum LogFormatSpec: @unchecked Sendable {
 public enum NamedFormat: String, CaseIterable, Sendable {
     /// absl-py and glog (TensorFlow, JAX): `I1120 02:00:01.123456 12345 file.py:42] msg`.
     case glog
+    /// TensorFlow's and XLA's C++ logging (tsl): `2026-11-20 02:00:01.123456: I tensorflow/core/x.cc:182] msg`.
+    case tensorflow
     /// structlog's ConsoleRenderer: `2026-11-20 02:00:01 [info     ] event   key=value`.
     case structlog
     /// rich's RichHandler written to a file: `[11/20/26 02:00:01] INFO     msg     file.py:42`.
@@ -81,6 +83,7 @@ public enum NamedFormat: String, CaseIterable, Sendable {
     public init?(name: String) {
         switch name.lowercased() {
         case "glog", "absl": self = .glog
+        case "tensorflow", "tsl", "xla": self = .tensorflow
         case "structlog": self = .structlog
         case "rich": self = .rich
         case "combined", "clf", "access", "nginx-access": self = .combined
@@ -94,6 +97,7 @@ public enum NamedFormat: String, CaseIterable, Sendable {
     public func makeParser(reference: YearReference) -> LineParser {
         switch self {
         case .glog: return GlogLineParser(reference: reference)
+        case .tensorflow: return TSLLineParser(reference: reference)
         case .structlog: return StructlogLineParser(reference: reference)
         case .rich: return RichLineParser(reference: reference)
         case .combined: return AccessLogLineParser(reference: reference)
