@@ -20,7 +20,7 @@ export -f run; export seconds
 printf '%s\n' $targets | xargs -P "$jobs" -I{} bash -c 'run {}' || status=1
 for t in $targets; do
   echo "== $t"
-  grep -E "stat::|crash-|ERROR|deadly|SUMMARY" ".build-fuzz/logs/$t.log" | tail -6
-  grep -qE "crash-|==ERROR|deadly signal" ".build-fuzz/logs/$t.log" && status=1
+  grep -E "stat::|crash-|ERROR|deadly|SUMMARY|FOUND A CRASH|runtime failure| at (Sources|Tests)/" ".build-fuzz/logs/$t.log" | tail -12
+  grep -qE "crash-|==ERROR|deadly signal|FOUND A CRASH" ".build-fuzz/logs/$t.log" && status=1
 done
 exit $status

@@ -55,6 +55,19 @@ for t in "${targets[@]}"; do
     2> >(grep -v "Cannot export local symbol" >&2)
   mkdir -p "$out/corpus/$t"
   echo "fuzz: running $t for ${seconds}s" >&2
+  # The whole output is kept (.build-fuzz/full/<target>.log): a Swift runtime failure prints its message and
+  # backtrace far above the last lines, and libFuzzer's own "crash-" line can be missing when the Swift crash
+  # handler takes over. The fuzzer's exit status says whether it found something.
+  mkdir -p "$out/full"
+  rc=0
   (cd "$out" && "./$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-      "corpus/$t" "../Tests/Fuzz/corpus/$t" 2>&1 | tail -4)
+      "corpus/$t" "../Tests/Fuzz/corpus/$t" > "full/$t.log" 2>&1) || rc=$?
+  grep -E "^stat::(number_of_executed_units|average_exec_per_sec|new_units_added|peak_rss_mb)" "$out/full/$t.log" || true
+  if [ "$rc" != 0 ]; then
+    echo "fuzz: $t FOUND A CRASH (exit $rc); see $out/full/$t.log and $out/crash-*:" >&2
+    grep -m 12 -E "Swift runtime failure|==ERROR|deadly signal|crashed:|^ +[0-9]+ .* at (Sources|Tests)/|Test unit written to" \
+      "$out/full/$t.log" >&2 || true
+    status=1
+  fi
 done
+exit ${status:-0}
