@@ -21,8 +21,22 @@ public struct CronRun: Sendable, Equatable {
     public var host: String?
     public var user: String?
     public var command: String
-    public var startedAt: CivilDateTime
-    public var endedAt: CivilDateTime?
+    // Times packed (a run per CMD line of the history: growing the array of CivilDateTimes was a tenth of
+    // cron_runs' time). A time outside PackedTime's range (none a reader makes) would read back as nil.
+    @usableFromInline var started: PackedTime
+    @usableFromInline var ended: PackedTime?
+    @usableFromInline var bound: PackedTime?
+    @inlinable public var startedAt: CivilDateTime {
+        get { started.civil }
+        set { if let t = PackedTime(newValue) { started = t } }
+    }
+    @inlinable public var endedAt: CivilDateTime? {
+        get { ended?.civil }
+        set { ended = newValue.flatMap(PackedTime.init) }
+    }
+    /// The start and end as packed, for comparisons in bulk.
+    @inlinable public var startedPacked: PackedTime { started }
+    @inlinable public var endedPacked: PackedTime? { ended }
     public var exitStatus: Int?
     public var jobPid: Int?
     public var cronPid: Int?
@@ -33,13 +47,22 @@ public struct CronRun: Sendable, Equatable {
     /// Why the end of a run that did end is not known (its PAM session cannot be told from others).
     public var endUnknown: String? = nil
     /// The latest time this run can have ended when its end is unknown (the last of its candidate sessions).
-    public var endBound: CivilDateTime? = nil
+    @inlinable public var endBound: CivilDateTime? {
+        get { bound?.civil }
+        set { bound = newValue.flatMap(PackedTime.init) }
+    }
     /// A kernel line killed a process while this run and others were going, and nothing tells whose it was.
     public var killNote: String? = nil
     /// `host` numbered by the builder.
     var hostID = 0
     /// For a run of `run-parts FOLDER`: the scripts run-parts logged starting during the run (cronie's), in order.
     public var parts: [String]? = nil
+
+    /// `startedAt` must be in PackedTime's range (RunBuilder takes no event outside it).
+    init(host: String?, user: String?, command: String, startedAt: PackedTime, jobPid: Int?) {
+        self.host = host; self.user = user; self.command = command; started = startedAt
+        self.jobPid = jobPid; failed = false
+    }
 }
 
 /// One run of an anacron job (Debian's arrangement: anacron, not the crontab line, runs cron.daily/weekly/monthly).
@@ -203,18 +226,29 @@ public struct RunBuilder {
     private var failuresLogged = false
     private var cronieLogged = false
 
-    /// A process P of cron for one job: its PAM session and the END/CMDEND/error lines it logged.
+    /// A process P of cron for one job: its PAM session and the END/CMDEND/error lines it logged. (Times packed: one
+    /// is kept per session of the history, and three CivilDateTimes made the array's growth a tenth of cron_runs.)
     private struct Parent {
-        var host: String?
         var hostID: Int
         var pid: Int
         var user: String?
-        var openedAt: CivilDateTime?
-        var closedAt: CivilDateTime?
-        var endedAt: CivilDateTime?
+        private var opened: PackedTime?, closed: PackedTime?, ended: PackedTime?
         var endCommand: String?
         var endJobPid: Int?
         var run: Int?
+        init(hostID: Int, pid: Int, user: String?, openedAt: PackedTime? = nil, endedAt: PackedTime? = nil,
+             endCommand: String? = nil, endJobPid: Int? = nil) {
+            self.hostID = hostID; self.pid = pid; self.user = user; opened = openedAt; ended = endedAt
+            self.endCommand = endCommand; self.endJobPid = endJobPid
+        }
+        var openedAt: CivilDateTime? { opened?.civil }
+        var closedAt: CivilDateTime? { closed?.civil }
+        var endedAt: CivilDateTime? { ended?.civil }
+        var isOpened: Bool { opened != nil }
+        var isClosed: Bool { closed != nil }
+        var isEnded: Bool { ended != nil }
+        mutating func close(_ t: PackedTime) { closed = t }
+        mutating func end(_ t: PackedTime) { ended = t }
     }
     private var parents: [Parent] = []
     /// The latest session a pid opened: the parent record its next lines belong to while it is open; once closed,
@@ -230,6 +264,7 @@ public struct RunBuilder {
     private var uids: [String: Int] = [:]
     private var lastUIDUser: String?
     private var hostIDs: [String: Int] = [:]
+    private var hostNames: [String] = []   // by number - 1
     private var lastHost: String?
     private var lastHostID = -1
 
@@ -238,11 +273,20 @@ public struct RunBuilder {
         guard let h else { return 0 }
         if lastHostID >= 0, h == lastHost { return lastHostID }
         let id: Int
-        if let known = hostIDs[h] { id = known } else { id = hostIDs.count + 1; hostIDs[h] = id }
+        if let known = hostIDs[h] {
+            id = known
+        } else {
+            id = hostIDs.count + 1
+            hostIDs[h] = id
+            hostNames.append(h)
+        }
         lastHost = h
         lastHostID = id
         return id
     }
+
+    /// The host name of a number (0 is nil).
+    private func hostName(_ id: Int) -> String? { id > 0 && id <= hostNames.count ? hostNames[id - 1] : nil }
 
     /// Seconds between a PAM session opening and the CMD line of the job it belongs to.
     static let sessionWindow: Int64 = 60
@@ -253,14 +297,16 @@ public struct RunBuilder {
 
     public init() {}
 
-    /// Feeds events in time order.
+    /// Feeds events in time order. An event whose time PackedTime cannot hold (none a reader makes: they keep valid
+    /// dates) is not used.
     public mutating func add(_ e: CronLogEvent) {
+        guard let ts = PackedTime(e.ts) else { return }
         switch e.event {
-        case "CMD": start(e)
-        case "END": end(e)
+        case "CMD": start(e, ts)
+        case "END": end(e, ts)
         case "CMDEND":
             cronieLogged = true
-            end(e)
+            end(e, ts)
         case "ERROR":
             guard let j = e.jobPid else { return }
             failuresLogged = true
@@ -278,13 +324,13 @@ public struct RunBuilder {
             let h = hostID(e.host)
             let key = PidKey(host: h, pid: pid)
             lastParent[key] = parents.count
-            parents.append(Parent(host: e.host, hostID: h, pid: pid, user: e.user, openedAt: e.ts))
+            parents.append(Parent(hostID: h, pid: pid, user: e.user, openedAt: ts))
         case "SESSION_CLOSE":
             guard let pid = e.pid else { return }
             endsLogged = true
             let key = PidKey(host: hostID(e.host), pid: pid)
-            if let p = lastParent[key], parents[p].closedAt == nil, parents[p].openedAt != nil {
-                parents[p].closedAt = e.ts
+            if let p = lastParent[key], !parents[p].isClosed, parents[p].isOpened {
+                parents[p].close(ts)
             }
         case "OOM_KILL", "SEGFAULT", "TRAP": kills.append((e, hostID(e.host)))
         case "PART_START":
@@ -302,10 +348,9 @@ public struct RunBuilder {
         }
     }
 
-    private mutating func start(_ e: CronLogEvent) {
+    private mutating func start(_ e: CronLogEvent, _ ts: PackedTime) {
         guard let command = e.command.map(trimmedCommand) else { return }
-        var run = CronRun(host: e.host, user: e.user, command: command, startedAt: e.ts, endedAt: nil, exitStatus: nil,
-                          jobPid: e.pid, cronPid: nil, failed: false)
+        var run = CronRun(host: e.host, user: e.user, command: command, startedAt: ts, jobPid: e.pid)
         run.hostID = hostID(e.host)
         if let j = e.jobPid {
             // Debian -L 8: P logs the CMD line and names J.
@@ -315,7 +360,7 @@ public struct RunBuilder {
         runs.append(run)
     }
 
-    private mutating func end(_ e: CronLogEvent) {
+    private mutating func end(_ e: CronLogEvent, _ ts: PackedTime) {
         endsLogged = true
         guard let pid = e.pid else { return }
         let h = hostID(e.host)
@@ -330,17 +375,16 @@ public struct RunBuilder {
                 open = p
             }
         }
-        if let p = open, parents[p].endedAt == nil,
+        if let p = open, !parents[p].isEnded,
            let opened = parents[p].openedAt, e.ts.epochSeconds - opened.epochSeconds <= Self.staleAfter * 24 {
-            parents[p].endedAt = e.ts
+            parents[p].end(ts)
             parents[p].endCommand = command
             parents[p].endJobPid = e.jobPid
             if parents[p].user == nil { parents[p].user = e.user }
             return
         }
         // No session for this P (no PAM lines in the history): a parent known only by its end.
-        parents.append(Parent(host: e.host, hostID: h, pid: pid, user: e.user, endedAt: e.ts, endCommand: command,
-                              endJobPid: e.jobPid))
+        parents.append(Parent(hostID: h, pid: pid, user: e.user, endedAt: ts, endCommand: command, endJobPid: e.jobPid))
     }
 
     /// The runs, each tied to its parent's lines where the log allows one answer (the builder is left empty).
@@ -392,14 +436,14 @@ public struct RunBuilder {
         // Runs no parent record was found for: END lines without any session (no PAM lines in the history) go
         // to the oldest open run of the same host, user and command.
         var openByCommand: [CommandKey: [Int]] = [:]
-        if parents.contains(where: { $0.run == nil && $0.openedAt == nil }) {
+        if parents.contains(where: { $0.run == nil && !$0.isOpened }) {
             for i in runs.indices where runs[i].endedAt == nil && runs[i].endUnknown == nil && runs[i].cronPid == nil {
                 openByCommand[CommandKey(host: runs[i].host, user: runs[i].user, command: runs[i].command), default: []].append(i)
             }
         }
-        for k in parents.indices where parents[k].run == nil && parents[k].openedAt == nil {
+        for k in parents.indices where parents[k].run == nil && !parents[k].isOpened {
             guard let c = parents[k].endCommand, let t = parents[k].endedAt else { continue }
-            let key = CommandKey(host: parents[k].host, user: parents[k].user, command: c)
+            let key = CommandKey(host: hostName(parents[k].hostID), user: parents[k].user, command: c)
             guard var open = openByCommand[key],
                   let pos = open.firstIndex(where: { runs[$0].startedAt <= t && runs[$0].endedAt == nil }) else { continue }
             let i = open.remove(at: pos)
@@ -452,7 +496,7 @@ public struct RunBuilder {
         var opened = [Int64](repeating: .max, count: parents.count)
         var ends = [Int64](repeating: .max, count: parents.count)   // the earlier of END and the session's close
         var lastUser: String?? = .none, lastHost = -1, lastGroup = -1
-        for k in parents.indices where parents[k].openedAt != nil && parents[k].run == nil {
+        for k in parents.indices where parents[k].isOpened && parents[k].run == nil {
             opened[k] = ns(parents[k].openedAt)
             ends[k] = min(ns(parents[k].closedAt), ns(parents[k].endedAt))
             let g: Int

@@ -47,9 +47,27 @@ public struct ScheduledJob: Sendable {
 }
 
 public struct RunRow: Sendable, Equatable {
-    public var scheduledAt: CivilDateTime?
-    public var startedAt: CivilDateTime?
-    public var endedAt: CivilDateTime?
+    // Times packed: a row per fire time and run of a week of a machine is tens of thousands of rows, and five
+    // CivilDateTimes made each row's memory (fresh pages, copies, cache misses) most of its cost. Every time a row
+    // gets (log stamps, fire times of years 0...9999) is in PackedTime's range; one outside it would read as nil.
+    @usableFromInline var scheduled: PackedTime?, started: PackedTime?, ended: PackedTime?
+    @usableFromInline var bound: PackedTime?, next: PackedTime?
+    @inlinable public var scheduledAt: CivilDateTime? {
+        get { scheduled?.civil }
+        set { scheduled = newValue.flatMap(PackedTime.init) }
+    }
+    @inlinable public var startedAt: CivilDateTime? {
+        get { started?.civil }
+        set { started = newValue.flatMap(PackedTime.init) }
+    }
+    @inlinable public var endedAt: CivilDateTime? {
+        get { ended?.civil }
+        set { ended = newValue.flatMap(PackedTime.init) }
+    }
+    /// The times as packed, for comparisons in bulk.
+    @inlinable public var startedPacked: PackedTime? { started }
+    @inlinable public var endedPacked: PackedTime? { ended }
+    @inlinable public var nextScheduledPacked: PackedTime? { next }
     public var status: String
     public var exitStatus: Int?
     public var user: String?
@@ -66,13 +84,27 @@ public struct RunRow: Sendable, Equatable {
     public var job: Int? = nil
     /// The latest time the run can have ended when its end is not logged: its candidates' last end, else the
     /// entry's next fire time, else the end of the window. Bounds the search of the job's log.
-    public var endBound: CivilDateTime? = nil
+    @inlinable public var endBound: CivilDateTime? {
+        get { bound?.civil }
+        set { bound = newValue.flatMap(PackedTime.init) }
+    }
     /// The entry's next fire time after this row's (for overruns).
-    public var nextScheduledAt: CivilDateTime? = nil
+    @inlinable public var nextScheduledAt: CivilDateTime? {
+        get { next?.civil }
+        set { next = newValue.flatMap(PackedTime.init) }
+    }
     /// Seconds from the fire time to the start, when the run started late.
     public var lateBy: Int64? = nil
     /// The scripts run-parts logged for this run (cronie's run-parts), nil when it logged none.
     public var parts: [String]? = nil
+
+    public init(scheduledAt: CivilDateTime?, startedAt: CivilDateTime?, endedAt: CivilDateTime?, status: String,
+                exitStatus: Int?, user: String?, command: String, logPath: String?, schedule: String?, path: String?,
+                line: Int?) {
+        self.status = status; self.exitStatus = exitStatus; self.user = user; self.command = command
+        self.logPath = logPath; self.schedule = schedule; self.path = path; self.line = line
+        self.scheduledAt = scheduledAt; self.startedAt = startedAt; self.endedAt = endedAt
+    }
 
     /// Seconds from start to end, with fractions when the log has them.
     public var duration: Double? {

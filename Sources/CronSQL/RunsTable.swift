@@ -343,12 +343,12 @@ final class RunsCursor: VirtualTableCursor {
     /// of the array would copy each whole row.)
     private func comparisons(_ rows: [RunRow], byEntry: [[Int]]) -> RunsComparisons {
         var out = RunsComparisons(count: rows.count)
-        let lastLine = span?.last
+        let lastLine = span.flatMap { PackedTime($0.last) }
         rows.withUnsafeBufferPointer { rb in
             for ordered in byEntry {
                 let durations = ordered.compactMap { k -> Double? in
-                    guard let s = rb[k].startedAt, let e = rb[k].endedAt else { return nil }
-                    return seconds(from: s, to: e)
+                    guard let s = rb[k].startedPacked, let e = rb[k].endedPacked else { return nil }
+                    return seconds(from: s.civil, to: e.civil)
                 }.sorted()
                 let median: Double? = durations.isEmpty ? nil : durations.count % 2 == 1 ? durations[durations.count / 2]
                     : (durations[durations.count / 2 - 1] + durations[durations.count / 2]) / 2
@@ -356,17 +356,17 @@ final class RunsCursor: VirtualTableCursor {
                 var active: [Int] = []
                 for k in ordered {
                     out.median[k] = median
-                    let ended = rb[k].endedAt
+                    let ended = rb[k].endedPacked
                     let running = rb[k].outcome == "running"
-                    if let next = rb[k].nextScheduledAt {
+                    if let next = rb[k].nextScheduledPacked {
                         if let e = ended {
                             out.overran[k] = next < e ? 1 : 0
                         } else if running, let last = lastLine, next < last {
                             out.overran[k] = 1
                         }
                     }
-                    guard let start = rb[k].startedAt else { continue }
-                    active.removeAll { e in rb[e].endedAt.map { !(start < $0) } ?? false }
+                    guard let start = rb[k].startedPacked else { continue }
+                    active.removeAll { e in rb[e].endedPacked.map { !(start < $0) } ?? false }
                     out.overlapping[k] = active.count
                     if ended != nil || running { active.append(k) }
                 }
@@ -427,15 +427,15 @@ func rowsByEntry(_ rb: UnsafeBufferPointer<RunRow>) -> [[Int]] {
     var count = 0
     for k in rb.indices { if let j = rb[k].job, j >= count { count = j + 1 } }
     var lists = [[Int]](repeating: [], count: count)
-    for k in rb.indices where rb[k].startedAt != nil { if let j = rb[k].job, j >= 0 { lists[j].append(k) } }
+    for k in rb.indices where rb[k].startedPacked != nil { if let j = rb[k].job, j >= 0 { lists[j].append(k) } }
     for j in lists.indices {
         var inOrder = true
         for (a, b) in zip(lists[j], lists[j].dropFirst()) {
-            if let sa = rb[a].startedAt, let sb = rb[b].startedAt, sb < sa { inOrder = false; break }
+            if let sa = rb[a].startedPacked, let sb = rb[b].startedPacked, sb < sa { inOrder = false; break }
         }
         if !inOrder {
             lists[j].sort { a, b in
-                guard let sa = rb[a].startedAt, let sb = rb[b].startedAt else { return false }
+                guard let sa = rb[a].startedPacked, let sb = rb[b].startedPacked else { return false }
                 return sa < sb
             }
         }
