@@ -1,35 +1,51 @@
 // glog's line prefix, as absl-py (TensorFlow, JAX) and C++ glog write it:
 //   `I1120 02:00:01.123456 12345 trainer.py:42] message`      (absl-py, glog before 0.7)
 //   `I20261120 02:00:01.123456 12345 trainer.py:42] message`  (glog 0.7+, with the year)
-// The letter is the level (I, W, E, F; D and V for debug), the number the thread id (padded with spaces to five
-// columns), then `file:line]`. Without a year, it is the file's (see YearReference).
+//   `[rank0]:W1120 02:00:01.123000 140347 torch/distributed/run.py:792] message` (PyTorch)
+// The letter is the level (I, W, E, F; D and V for debug; C, PyTorch's CRITICAL), the number the thread id (padded
+// with spaces to five columns; PyTorch writes the process id there), then `file:line]`. Without a year, it is the
+// file's (see YearReference). PyTorch's TorchLogsFormatter (torch/_logging/_internal.py: TORCH_LOGS, torchrun)
+// puts `[rankN]:` first once torch.distributed is initialized (the rank goes to `fields`), and writes every line
+// of a multi-line message, its traceback too, behind the same prefix: such lines continue the record
+// (`continuesRepeatedPrefix`).
 
 public final class GlogLineParser: LineParser {
     let reference: YearReference
-    static let names = ["thread", "filename", "lineno"]
+    static let names = ["thread", "filename", "lineno", "rank"]
     override public var fieldNames: [String] { Self.names }
+    override public var continuesRepeatedPrefix: Bool { true }
 
     public init(reference: YearReference) { self.reference = reference }
 
     override public func parseHead(_ b: UnsafeBufferPointer<UInt8>, into head: inout RecordHead) -> Bool {
         head.reset()
         guard b.count > 24 else { return false }
-        let letter = b[0]
+        // PyTorch's `[rankN]:`.
+        var o = 0
+        var rank = Span.absent
+        if b[0] == 0x5B {
+            guard b.count > 32, b[1] == 0x72, b[2] == 0x61, b[3] == 0x6E, b[4] == 0x6B,
+                  let n = someDigits(b, 5, maxDigits: 9), n.end + 2 < b.count, b[n.end] == 0x5D, b[n.end + 1] == 0x3A
+            else { return false }
+            rank = Span(5, n.end)
+            o = n.end + 2
+        }
+        let letter = b[o]
         let level: LogLevel
         switch letter {
         case UInt8(ascii: "V"): level = .debug
         default:
-            guard let l = LogLevel.fromLetter(letter), letter != UInt8(ascii: "C"), letter != UInt8(ascii: "T") else { return false }
+            guard let l = LogLevel.fromLetter(letter), letter != UInt8(ascii: "T") else { return false }
             level = l
         }
         // mmdd or yyyymmdd, then a space.
-        var i = 1
-        while i < b.count, isDigit(b[i]), i < 10 { i += 1 }
-        let digits = i - 1
+        var i = o + 1
+        while i < b.count, isDigit(b[i]), i < o + 10 { i += 1 }
+        let digits = i - o - 1
         guard digits == 4 || digits == 8, i < b.count, b[i] == 0x20 else { return false }
         var year: Int? = nil
-        var j = 1
-        if digits == 8 { year = fixedDigits(b, 1, 4); j = 5 }
+        var j = o + 1
+        if digits == 8 { year = fixedDigits(b, j, 4); j += 4 }
         guard let mo = fixedDigits(b, j, 2), let d = fixedDigits(b, j + 2, 2) else { return false }
         i += 1
         guard let h = fixedDigits(b, i, 2), i + 8 <= b.count, b[i + 2] == 0x3A, let mi = fixedDigits(b, i + 3, 2),
@@ -53,10 +69,11 @@ public final class GlogLineParser: LineParser {
         head.time = t
         head.hasTime = true
         head.level = level
-        head.levelText = Span(0, 1)
+        head.levelText = Span(o, o + 1)
         head.extras.append(ExtraField(name: .fixed(0), value: threadSpan, kind: .number))
         head.extras.append(ExtraField(name: .fixed(1), value: Span(i, colon), kind: .text))
         head.extras.append(ExtraField(name: .fixed(2), value: Span(colon + 1, close), kind: .number))
+        if rank.isPresent { head.extras.append(ExtraField(name: .fixed(3), value: rank, kind: .number)) }
         var m = close + 1
         if m < b.count, b[m] == 0x20 { m += 1 }
         head.message = Span(m, b.count)

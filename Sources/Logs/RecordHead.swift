@@ -97,4 +97,17 @@ public class LineParser {
     /// Whether a line that follows a line ending in `\r\n` continues its record whatever it holds (vLLM writes
     /// multi-line records so, each line repeating the prefix).
     public var continuesAfterCRLF: Bool { false }
+
+    /// Whether a line that reads as a head with exactly the current record's prefix (every byte before its
+    /// message) continues that record. PyTorch's TorchLogsFormatter writes every line of a multi-line message —
+    /// its traceback too — behind the full prefix, whose time has microseconds and which names the process and
+    /// the source line: two records of one process from one line in the same microsecond do not happen.
+    public var continuesRepeatedPrefix: Bool { false }
+
+    /// Where the message of a head this parser read starts when its prefix can be compared byte for byte (the
+    /// head's spans point into the line), else nil.
+    @inline(__always) static func prefixLength(_ h: RecordHead) -> Int? {
+        guard h.alternate == nil, h.message.isPresent else { return nil }
+        return Int(h.message.start)
+    }
 }

@@ -22,11 +22,14 @@ public final class RecordReader {
         didSet {
             fast = Unmanaged.passUnretained(parser ?? noFormat)
             joinsCRLF = parser?.continuesAfterCRLF ?? false
+            joinsPrefix = parser?.continuesRepeatedPrefix ?? false
         }
     }
     @exclusivity(unchecked) private var fast: Unmanaged<LineParser>
     /// `parser.continuesAfterCRLF`, read once (not a virtual call per record).
     @exclusivity(unchecked) private var joinsCRLF = false
+    /// `parser.continuesRepeatedPrefix`, read once.
+    @exclusivity(unchecked) private var joinsPrefix = false
     public let maxRecordBytes: Int
 
     @exclusivity(unchecked) private var buffer: UnsafeMutablePointer<UInt8>
@@ -91,6 +94,7 @@ public final class RecordReader {
         self.parser = parser
         self.fast = Unmanaged.passUnretained(parser ?? noFormat)
         self.joinsCRLF = parser?.continuesAfterCRLF ?? false
+        self.joinsPrefix = parser?.continuesRepeatedPrefix ?? false
         self.maxRecordBytes = max(4096, maxRecordBytes)
         capacity = Self.chunk
         buffer = .allocate(capacity: capacity)
@@ -224,13 +228,18 @@ public final class RecordReader {
             let bytes = UnsafeBufferPointer(start: buffer + start + rel, count: contentEnd - rel)
             let joined = afterCRLF
             if joinsCRLF { afterCRLF = nextRel - contentEnd == 2 }
+            // PyTorch: a line behind exactly this record's prefix is one of its lines (`repeated`).
+            var repeated = false
             if !joined, parser._withUnsafeGuaranteedRef({ $0.parseHead(bytes, into: &next.pointee) }) {
-                pendingValid = true
-                pendingIsHead = true
-                headLine = (contentEnd - rel, nextRel - rel)
-                break
+                repeated = joinsPrefix && !isHeadless && repeatsPrefix(bytes, next.pointee)
+                if !repeated {
+                    pendingValid = true
+                    pendingIsHead = true
+                    headLine = (contentEnd - rel, nextRel - rel)
+                    break
+                }
             }
-            if !joined, HeadFinder.hasControl(bytes),
+            if !joined, !repeated, HeadFinder.hasControl(bytes),
                let k = parser._withUnsafeGuaranteedRef({ HeadFinder.findInside($0, bytes, &next.pointee) }) {
                 pendingValid = true
                 pendingIsHead = true
@@ -248,7 +257,7 @@ public final class RecordReader {
             }
             // Headers and chain lines start with `T` or `D`; a space-led one is only an exception group's
             // `  + Exception Group Traceback` (frames, `  File ...`, are the bulk of a traceback: skipped at once).
-            if let c0 = bytes.first, c0 == 0x45, isThreadReportHeader(bytes),
+            if !repeated, let c0 = bytes.first, c0 == 0x45, isThreadReportHeader(bytes),
                try nextLineIsTracebackHeader(at: nextRel, number: linesConsumed + lines + 2) {
                 // `Exception in thread X:` and a traceback: a thread's uncaught exception, never this record's.
                 pendingValid = true
@@ -256,7 +265,7 @@ public final class RecordReader {
                 pendingIsTraceback = true
                 break
             }
-            if let c0 = bytes.first, c0 == 0x54 || c0 == 0x44 || (c0 == 0x20 && bytes.count > 2 && bytes[2] == 0x2B) {
+            if !repeated, let c0 = bytes.first, c0 == 0x54 || c0 == 0x44 || (c0 == 0x20 && bytes.count > 2 && bytes[2] == 0x2B) {
                 if isTracebackHeader(bytes) {
                     if tracebackSeen && chainOpen {
                         chainOpen = false
@@ -296,6 +305,13 @@ public final class RecordReader {
         start += rel
         pendingLine = headLine
         return true
+    }
+
+    /// Whether `line`, read as `h`, has the same prefix as the current record's first line (at `start`).
+    private func repeatsPrefix(_ line: UnsafeBufferPointer<UInt8>, _ h: RecordHead) -> Bool {
+        guard let k = LineParser.prefixLength(h), let c = LineParser.prefixLength(current.pointee), k == c,
+              k <= firstLineLength, k <= line.count, let p = line.baseAddress else { return false }
+        return memcmp(p, buffer + start, k) == 0
     }
 
     /// Whether the traceback whose header ends at `rel` (the next line's start, relative to `start`) is the

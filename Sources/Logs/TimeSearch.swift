@@ -11,6 +11,8 @@ import StrataCommon
 final class TimeSearch {
     let stream: FileStream
     let parser: LineParser
+    /// `parser.continuesRepeatedPrefix`: a head behind the same prefix as the line before it starts no record.
+    private let repeats: Bool
     private var head = RecordHead()
     private var window: [UInt8]
     private var probes: [(offset: Int64, time: LogTime)] = []
@@ -24,6 +26,7 @@ final class TimeSearch {
     init(stream: FileStream, parser: LineParser) {
         self.stream = stream
         self.parser = parser
+        repeats = parser.continuesRepeatedPrefix
         window = [UInt8](repeating: 0, count: Self.windowSize)
     }
 
@@ -44,13 +47,23 @@ final class TimeSearch {
             guard lineStart - offset <= Self.maxProbeWalk else { throw GaveUp() }
             let n = try window.withUnsafeMutableBytes { try stream.read(at: lineStart, into: $0) }
             guard n > 0 else { return nil }
+            var prefix: [UInt8]? = nil
             let found: (Int64, LogTime)?? = window.withUnsafeBufferPointer { w in
                 let w = sub(w, 0, n)
                 let nl = findByte(w, 0x0A, from: 0)
                 var e = nl ?? n  // a line longer than the window: its first bytes are parsed
                 if e > 0, w[e - 1] == 0x0D { e -= 1 }
-                if parser.parseHead(sub(w, 0, e), into: &head), anyHead || head.hasTime { return .some((lineStart, head.time)) }
+                if parser.parseHead(sub(w, 0, e), into: &head), anyHead || head.hasTime {
+                    if repeats, lineStart > 0, let k = LineParser.prefixLength(head) { prefix = Array(sub(w, 0, k)) }
+                    return .some((lineStart, head.time))
+                }
                 return nl == nil ? .some(nil) : nil
+            }
+            if let p = prefix, let f = found, let (o, _) = f, try previousLineHasPrefix(p, before: o) {
+                // A later line of a record that repeats its prefix on every line (PyTorch): no record starts here.
+                guard let nl = try findNewline(from: o, limit: o + Self.maxProbeWalk) else { return nil }
+                lineStart = nl + 1
+                continue
             }
             if let f = found {
                 if let (o, t) = f {
@@ -67,6 +80,31 @@ final class TimeSearch {
             lineStart += Int64(nl + 1)
         }
         return nil
+    }
+
+    /// Whether the line before the one at `offset` reads as a head with exactly `prefix` before its message.
+    /// A previous line longer than the window is taken as not (its start is out of sight).
+    private func previousLineHasPrefix(_ prefix: [UInt8], before offset: Int64) throws -> Bool {
+        guard offset > 0 else { return false }
+        let from = max(0, offset - Int64(Self.windowSize))
+        let want = Int(offset - from)
+        let n = try window.withUnsafeMutableBytes { try stream.read(at: from, into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<want])) }
+        guard n == want else { return false }
+        return window.withUnsafeBufferPointer { w in
+            // w[n - 1] is the previous line's `\n`.
+            var e = n - 1
+            var s = e
+            while s > 0, w[s - 1] != 0x0A { s -= 1 }
+            guard s > 0 || from == 0 else { return false }
+            if e > s, w[e - 1] == 0x0D { e -= 1 }
+            let line = sub(w, s, e)
+            guard line.count >= prefix.count, parser.parseHead(line, into: &head),
+                  LineParser.prefixLength(head) == prefix.count else { return false }
+            return prefix.withUnsafeBufferPointer { p in
+                guard let a = p.baseAddress, let b = line.baseAddress else { return prefix.isEmpty }
+                return memcmp(a, b, prefix.count) == 0
+            }
+        }
     }
 
     private func findNewline(from: Int64, limit: Int64) throws -> Int64? {

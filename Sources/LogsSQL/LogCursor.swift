@@ -280,7 +280,8 @@ final class LogCursor: VirtualTableCursor {
         // A one-line record has no traceback, unless it is the line of a headless record.
         guard r.lineCount > 1 || r.isHeadless else { return [] }
         var prefix: UnsafeBufferPointer<UInt8>? = nil
-        if !r.isHeadless, r.parser?.continuesAfterCRLF == true, r.current.pointee.alternate == nil {
+        if !r.isHeadless, r.parser?.continuesAfterCRLF == true || r.parser?.continuesRepeatedPrefix == true,
+           r.current.pointee.alternate == nil {
             let m = r.current.pointee.message
             if m.isPresent, Int(m.start) <= r.firstLineLength { prefix = UnsafeBufferPointer(rebasing: r.record[0..<Int(m.start)]) }
         }
