@@ -17,7 +17,7 @@ fuzz=(-sanitize=fuzzer,address -parse-as-library)
 # target → the module sources it is compiled with (one module: the target sees internal API).
 # Domains that use StrataCommon get it compiled in as a separate module first (see build_common).
 vectors="Sources/Vectors/*.swift"
-blas="-I Sources/CBLAS -Xcc -I$blas_include -lopenblas"
+blas="-I Sources/CBLAS -Xcc -I$blas_include -lopenblas -I $out/ckernels $out/ckernels/kernels.o"
 common_mod="-I $out/common -L $out/common -lStrataCommon -I Sources/CZlib -lz"
 declare -A sources=(
   [vectors_json]="$vectors" [vectors_blob]="$vectors"
@@ -45,10 +45,21 @@ build_common() {
     Sources/StrataCommon/*.swift -o "$out/common/libStrataCommon.a"
 }
 
+# CKernels (knn_match's AVX-512/AVX2 scan, C) as an object with a module map, for the Vectors targets.
+build_ckernels() {
+  [ -f "$out/ckernels/kernels.o" ] && [ -z "$(find Sources/CKernels -newer "$out/ckernels/kernels.o")" ] && return
+  mkdir -p "$out/ckernels"
+  printf 'module CKernels {\n  header "%s/Sources/CKernels/include/CKernels.h"\n  export *\n}\n' "$PWD" \
+    > "$out/ckernels/module.modulemap"
+  clang -O2 -g -fsanitize=address,fuzzer-no-link -I Sources/CKernels/include -c Sources/CKernels/kernels.c \
+    -o "$out/ckernels/kernels.o"
+}
+
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${!sources[@]}")
 for t in "${targets[@]}"; do
   case "${flags[$t]}" in *StrataCommon*) build_common ;; esac
+  case "${flags[$t]}" in *ckernels*) build_ckernels ;; esac
   echo "fuzz: building $t" >&2
   # shellcheck disable=SC2086
   swiftc "${common[@]}" "${fuzz[@]}" -module-name "Fuzz_$t" ${flags[$t]} ${sources[$t]} "Tests/Fuzz/$t.swift" -o "$out/$t" \
