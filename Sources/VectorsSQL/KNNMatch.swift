@@ -119,8 +119,10 @@ final class KNNMatchTable: VirtualTable {
         } else {
             plan.append("metric ?")
         }
-        // A knn_index on the corpus column, for a single query vector with the index's metric.
-        if single, case .text(let spec)? = known[0], fileOpener(for: spec) == nil {
+        // A knn_index on the corpus column, for a single query vector or a query table, with the index's metric.
+        var tableBatch = false
+        if case .text(let t)? = known[1], !t.trimmingSpaces.hasPrefix("["), fileOpener(for: t) == nil { tableBatch = true }
+        if single || tableBatch, case .text(let spec)? = known[0], fileOpener(for: spec) == nil {
             var exact = false
             if given(7) {
                 if case .integer(let e)? = known[7] { exact = e != 0 } else if case .text(let t)? = known[7] {
@@ -136,8 +138,9 @@ final class KNNMatchTable: VirtualTable {
                 var k: Int? = nil
                 if case .integer(let kk)? = known[2] { k = Int(clamping: kk) }
                 plan[0] = "corpus \(spec) " + KNNIndexSearch.plan(index, probes: probes, k: k)
+                if tableBatch, case .text(let t)? = known[1] { plan[1] = "batch of queries from \(t) (one index search each)" }
             } else if exact {
-                plan[0] += " exact"
+                plan[0] += ", exact search (no knn_index)"
             }
         }
         if !given(4) { plan.append("no filter") } else if case .text(let f)? = known[4] {
@@ -309,10 +312,39 @@ final class KNNMatchCursor: VirtualTableCursor {
     }
     private var batch: Batch?
 
+    /// A query table answered through a knn_index, one search per query row, a block of rows at a time.
+    private struct IndexBatch {
+        var reader: ColumnReader
+        var name: String
+        var search: ([Float]) throws -> (found: [Neighbor], skipped: Int64)
+    }
+    private var indexBatch: IndexBatch?
+
+    private func fillFromIndexBatch() throws {
+        while position >= neighbors.count, let b = indexBatch {
+            queryIDs = []; neighbors = []; ranks = []; corpusIDs = []; position = 0
+            var rows: [(Int64, [Float])] = []
+            try knnErrors {
+                try b.reader.read(limit: 256, { id, v in
+                    guard let v else { return }  // a NULL query row has no neighbours, as in exact batches
+                    if let bad = v.nonFiniteReason { throw SQLError("rowid \(id) of \(b.name) (query): \(bad)") }
+                    rows.append((id, v.toArray()))
+                })
+            }
+            for (id, v) in rows {
+                let (found, bad) = try b.search(v)
+                skipped = max(skipped, bad)
+                try append(queryID: id, found)
+            }
+            if b.reader.exhausted { indexBatch = nil }
+        }
+    }
+
     init(table: KNNMatchTable) { self.table = table }
 
     func filter(indexNumber: Int32, indexString: String?, arguments: SQLArguments) throws {
         queryIDs = []; neighbors = []; ranks = []; corpusIDs = []; position = 0; rowNumber = 1; batch = nil
+        indexBatch = nil
         idLookup = .none; skipped = 0
         // idxNum is the whole parameter mask (knn_match sets no plan flags; TablePlan keeps 8 parameters, it has 9).
         let values = KNNMatchTable.signature.parameterValues(mask: indexNumber, arguments: arguments)
@@ -394,11 +426,19 @@ final class KNNMatchCursor: VirtualTableCursor {
         }
         if case .none = query { return }
 
-        // A single vector on a column with a knn_index of this metric goes through the index.
-        if !exact, case .vector(let v) = query, case .column(let column) = reference,
+        // A single vector, or a query table's vectors one by one, on a column with a knn_index of this metric
+        // go through the index.
+        var viaIndex = false
+        switch query {
+        case .vector, .table: viaIndex = !exact
+        default: break
+        }
+        if viaIndex, case .column(let column) = reference,
            let index = try KNNIndexSearch.indexes(db, for: column).first(where: { $0.meta.metric == metric }) {
-            let (found, bad) = try KNNIndexSearch.search(db, index, column: column, query: v, k: k, probes: probes,
-                                                         filter: filter, skipBad: skipBad, cachedExact: { ids in
+            let table = self.table
+            let run: ([Float]) throws -> (found: [Neighbor], skipped: Int64) = { [unowned self] v in
+              try KNNIndexSearch.search(db, index, column: column, query: v, k: k, probes: probes,
+                                        filter: filter, skipBad: skipBad, cachedExact: { ids in
                 // A small filtered set with the corpus already packed and current: today's exact path.
                 let policy = try table.cachePolicy(for: column)
                 guard policy.cacheable,
@@ -412,9 +452,16 @@ final class KNNMatchCursor: VirtualTableCursor {
                     }
                 }
                 return (found, bad)
-            })
-            skipped = bad
-            try append(queryID: nil, found)
+              })
+            }
+            if case .table(let q) = query {
+                indexBatch = IndexBatch(reader: try ColumnReader(db, q), name: q.display, search: run)
+                try fillFromIndexBatch()
+            } else if case .vector(let v) = query {
+                let (found, bad) = try run(v)
+                skipped = bad
+                try append(queryID: nil, found)
+            }
             return
         }
 
@@ -523,7 +570,7 @@ final class KNNMatchCursor: VirtualTableCursor {
     func next() throws {
         position &+= 1
         rowNumber &+= 1
-        if position >= neighbors.count { try fillFromBatch() }
+        if position >= neighbors.count { try fillFromIndexBatch(); try fillFromBatch() }
     }
 
     var isAtEnd: Bool { position >= neighbors.count }
