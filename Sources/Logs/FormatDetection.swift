@@ -82,6 +82,10 @@ public enum FormatDetector {
         // Spark's log4j2 console pattern (conf/log4j2.properties.template, and the defaults bundled in
         // spark-core): `%d{yy/MM/dd HH:mm:ss} %p %c{1}: %m%n%ex`.
         ("%(asctime)s %(levelname)s %(name)s: %(message)s", "%y/%m/%d %H:%M:%S"),
+        // Prefect's console (prefect/logging/logging.yml, formatters.standard; flow and task run loggers write
+        // `Flow run 'name' - ` in place of the logger's name): a time of day, no date.
+        ("%(asctime)s.%(msecs)03d | %(levelname)-7s | %(name)s - %(message)s", "%H:%M:%S"),
+        ("%(asctime)s.%(msecs)03d | %(levelname)-7s | %(message)s", "%H:%M:%S"),
         // uvicorn (default and access formatters).
         ("%(levelprefix)s %(message)s", nil),
         // apt's history.log: a block per run, `Start-Date:` first.
