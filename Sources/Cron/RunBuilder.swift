@@ -189,17 +189,44 @@ struct PidIndex {
     }
 }
 
-/// Lists of integers per index, for candidates (most indices have none or a few).
-struct Adjacency {
-    private var lists: [[Int]]
-    private(set) var keys: [Int] = []
-    init(count: Int) { lists = Array(repeating: [], count: count) }
-    mutating func set(_ i: Int, _ list: [Int]) { lists[i] = list }
-    mutating func append(_ i: Int, _ v: Int) {
-        if lists[i].isEmpty { keys.append(i) }
-        lists[i].append(v)
+/// Lists of integers per index in one flat array, each index's list set once (candidates: most indices have
+/// none or a few). A list per index was an allocation per run and per session, a third of the pairing's time.
+struct FlatLists {
+    private var start: [Int]
+    private var count: [Int]
+    private var items: [Int] = []
+    init(count n: Int) {
+        start = Array(repeating: 0, count: n)
+        count = Array(repeating: 0, count: n)
     }
-    func of(_ i: Int) -> [Int] { i >= 0 && i < lists.count ? lists[i] : [] }
+    /// Sets the list of `i` (once; a later call replaces which items `of(i)` gives).
+    mutating func set(_ i: Int, _ list: [Int]) {
+        start[i] = items.count
+        count[i] = list.count
+        items.append(contentsOf: list)
+    }
+    func of(_ i: Int) -> ArraySlice<Int> {
+        guard i >= 0, i < start.count else { return items[0..<0] }
+        return items[start[i] ..< start[i] + count[i]]
+    }
+    /// The lists of the reverse relation: for each item v of each list of i (in increasing i), i is added to v's.
+    /// `keys` are the items in the order they first appear.
+    func reversed(count n: Int, order: [Int]) -> (lists: FlatLists, keys: [Int]) {
+        var out = FlatLists(count: n)
+        var keys: [Int] = []
+        for i in order { for v in of(i) { if out.count[v] == 0 { keys.append(v) }; out.count[v] += 1 } }
+        var next = 0
+        for v in 0..<n { out.start[v] = next; next += out.count[v] }
+        out.items = Array(repeating: 0, count: next)
+        var filled = [Int](repeating: 0, count: n)
+        for i in order {
+            for v in of(i) {
+                out.items[out.start[v] + filled[v]] = i
+                filled[v] += 1
+            }
+        }
+        return (out, keys)
+    }
 }
 
 /// The runs of a history, paired.
@@ -255,7 +282,7 @@ public struct RunBuilder {
     /// its END/CMDEND may still come after the close within the same second when the two lines are in different
     /// files (syslog and auth.log) with whole-second stamps. (One map, not one for open and one for closed
     /// sessions: removing every session from a map of open ones was most of its cost.)
-    private var lastParent = PidMap()
+    private var lastParent = PidMap(capacity: 4096)
     private struct ErrorLine { var host: Int; var pid: Int?; var jobPid: Int; var exit: Int?; var ts: CivilDateTime }
     private var errors: [ErrorLine] = []
     private var kills: [(event: CronLogEvent, host: Int)] = []
@@ -513,9 +540,10 @@ public struct RunBuilder {
         var claimedRun = [Bool](repeating: false, count: runs.count)
         for k in parents.indices { if let i = parents[k].run { claimedRun[i] = true } }
         // Candidates of each unpaired run, and the reverse.
-        var candidates = Adjacency(count: runs.count)
-        var runsOf = Adjacency(count: parents.count)
+        var candidates = FlatLists(count: runs.count)
         var withCandidates: [Int] = []
+        var found: [Int] = []  // one run's, reused
+        var near = [Int](repeating: 0, count: sessions.count)  // by group: where its previous run's search ended
         for i in runs.indices where !claimedRun[i] && runs[i].cronPid == nil {
             let g: Int
             if runs[i].hostID == lastHost, let u = lastUser, u == runs[i].user {
@@ -527,14 +555,23 @@ public struct RunBuilder {
             }
             let t = ns(runs[i].startedAt)
             let jobPid = runs[i].jobPid ?? .max
-            // The last session opened at or before t (binary search), then back through the window.
-            var found: [Int] = []
+            // The last session opened at or before t, then back through the window. Runs come in start order, so
+            // the group's previous answer is a step or two away: walked from there (a binary search over every
+            // session of a user was a cache miss per step), with a binary search when it is far.
+            found.removeAll(keepingCapacity: true)
             sessions[g].withUnsafeBufferPointer { list in
-                var lo = 0, hi = list.count
-                while lo < hi {
-                    let mid = (lo + hi) / 2
-                    if opened[list[mid]] <= t { lo = mid + 1 } else { hi = mid }
+                var lo = min(near[g], list.count), steps = 0
+                while lo < list.count, opened[list[lo]] <= t, steps < 16 { lo += 1; steps += 1 }
+                while lo > 0, opened[list[lo - 1]] > t, steps < 16 { lo -= 1; steps += 1 }
+                if steps == 16 {
+                    lo = 0
+                    var hi = list.count
+                    while lo < hi {
+                        let mid = (lo + hi) / 2
+                        if opened[list[mid]] <= t { lo = mid + 1 } else { hi = mid }
+                    }
                 }
+                near[g] = lo
                 var s = lo
                 while s > 0 {
                     s -= 1
@@ -549,12 +586,13 @@ public struct RunBuilder {
             guard !found.isEmpty else { continue }
             candidates.set(i, found)
             withCandidates.append(i)
-            for k in found { runsOf.append(k, i) }
         }
+        // Each parent's runs, in run order; parents in the order they were first a candidate.
+        let (runsOf, parentKeys) = candidates.reversed(count: parents.count, order: withCandidates)
         // Propagation: a run with one candidate left claims it; a parent whose END names a command and that has
         // one run left is that run's.
         var queue = withCandidates.reversed() as [Int]
-        var parentQueue = runsOf.keys.reversed() as [Int]
+        var parentQueue = parentKeys.reversed() as [Int]
         func live(_ i: Int) -> [Int] { candidates.of(i).filter { parents[$0].run == nil } }
         /// The one candidate left, if exactly one is (no array made).
         func single(_ i: Int) -> Int? {
@@ -565,7 +603,15 @@ public struct RunBuilder {
             }
             return one
         }
-        func liveRuns(_ k: Int) -> [Int] { runsOf.of(k).filter { !claimedRun[$0] } }
+        /// The one run left of a parent's, if exactly one is (no array made).
+        func singleRun(_ k: Int) -> Int? {
+            var one: Int? = nil
+            for i in runsOf.of(k) where !claimedRun[i] {
+                if one != nil { return nil }
+                one = i
+            }
+            return one
+        }
         func claim(_ i: Int, _ k: Int) {
             parents[k].run = i
             claimedRun[i] = true
@@ -583,8 +629,8 @@ public struct RunBuilder {
                 if let k = single(i) { claim(i, k) }
             } else if let k = parentQueue.popLast() {
                 guard parents[k].run == nil, parents[k].endCommand != nil else { continue }
-                let left = liveRuns(k)
-                if left.count == 1, live(left[0]).contains(k) { claim(left[0], k) }
+                // (k itself is live: its run is nil.)
+                if let i = singleRun(k), candidates.of(i).contains(k) { claim(i, k) }
             }
         }
         // What is left is ambiguous: several runs of one user that could each be several sessions'. When all of a

@@ -339,15 +339,25 @@ final class RunsCursor: VirtualTableCursor {
         }
     }
 
-    /// Overruns, overlaps and the entry's median duration. (Fields are read through a buffer pointer: a subscript
-    /// of the array would copy each whole row.)
+    /// Overruns, overlaps and the entry's median duration. The times they need are gathered first in one pass in
+    /// row order: an entry's rows are spread over all the rows, and reaching each large row in entry order was a
+    /// cache miss per field.
     private func comparisons(_ rows: [RunRow], byEntry: [[Int]]) -> RunsComparisons {
         var out = RunsComparisons(count: rows.count)
         let lastLine = span.flatMap { PackedTime($0.last) }
-        rows.withUnsafeBufferPointer { rb in
+        struct Times { var started: PackedTime?; var ended: PackedTime?; var next: PackedTime?; var running: Bool }
+        var times: [Times] = []
+        times.reserveCapacity(rows.count)
+        rows.withUnsafeBufferPointer { rows in
+            for r in rows {
+                times.append(Times(started: r.startedPacked, ended: r.endedPacked, next: r.nextScheduledPacked,
+                                   running: r.outcome == "running"))
+            }
+        }
+        times.withUnsafeBufferPointer { rb in
             for ordered in byEntry {
                 let durations = ordered.compactMap { k -> Double? in
-                    guard let s = rb[k].startedPacked, let e = rb[k].endedPacked else { return nil }
+                    guard let s = rb[k].started, let e = rb[k].ended else { return nil }
                     return seconds(from: s.civil, to: e.civil)
                 }.sorted()
                 let median: Double? = durations.isEmpty ? nil : durations.count % 2 == 1 ? durations[durations.count / 2]
@@ -356,17 +366,17 @@ final class RunsCursor: VirtualTableCursor {
                 var active: [Int] = []
                 for k in ordered {
                     out.median[k] = median
-                    let ended = rb[k].endedPacked
-                    let running = rb[k].outcome == "running"
-                    if let next = rb[k].nextScheduledPacked {
+                    let ended = rb[k].ended
+                    let running = rb[k].running
+                    if let next = rb[k].next {
                         if let e = ended {
                             out.overran[k] = next < e ? 1 : 0
                         } else if running, let last = lastLine, next < last {
                             out.overran[k] = 1
                         }
                     }
-                    guard let start = rb[k].startedPacked else { continue }
-                    active.removeAll { e in rb[e].endedPacked.map { !(start < $0) } ?? false }
+                    guard let start = rb[k].started else { continue }
+                    active.removeAll { e in rb[e].ended.map { !(start < $0) } ?? false }
                     out.overlapping[k] = active.count
                     if ended != nil || running { active.append(k) }
                 }
