@@ -42,16 +42,39 @@ public enum Interruption {
     /// No destructor: a host may unload the extension (closing its last connection dlcloses it) while its
     /// threads live on, and a destructor pointing into unmapped code would crash them when they exit. Each
     /// thread that ever ran a Strata callback keeps one small ThreadState for good instead.
-    @usableFromInline static let key: pthread_key_t = {
+    /// The key itself is deleted when the extension is unloaded (an `atexit` handler of a shared library runs at
+    /// its dlclose): a host that loads and closes Strata again and again (a connection per request or per
+    /// notebook cell) lost one of the process's 1024 keys per load, until no library could make one.
+    /// Nil when the process has no key left: every thread then shares `sharedState` (interruption is only
+    /// approximately per thread, memory stays sound) rather than using a key that is not ours.
+    @usableFromInline static let key: pthread_key_t? = {
         var k = pthread_key_t()
-        pthread_key_create(&k, nil)
+        guard pthread_key_create(&k, nil) == 0 else { return nil }
+        atexit {
+            guard let k = Interruption.key else { return }
+            if let p = pthread_getspecific(k) {
+                // The unloading thread's state; other threads' states are left (a few bytes each).
+                pthread_setspecific(k, nil)
+                let s = p.assumingMemoryBound(to: ThreadState.self)
+                s.deinitialize(count: 1)
+                s.deallocate()
+            }
+            pthread_key_delete(k)
+        }
         return k
+    }()
+
+    /// The state of every thread when there is no key (see `key`).
+    @usableFromInline static let sharedState: UnsafeMutablePointer<ThreadState> = {
+        let s = UnsafeMutablePointer<ThreadState>.allocate(capacity: 1)
+        s.initialize(to: ThreadState())
+        return s
     }()
 
     /// Frees this thread's state. Only for threads Strata itself started and is about to end (a worker that
     /// followed a `SharedFlag`): a host's threads keep theirs (see `key`), but ours would leak one per thread.
     public static func endWorkerThread() {
-        guard let p = pthread_getspecific(key) else { return }
+        guard let key, let p = pthread_getspecific(key) else { return }
         pthread_setspecific(key, nil)
         let s = p.assumingMemoryBound(to: ThreadState.self)
         s.deinitialize(count: 1)
@@ -77,13 +100,14 @@ public enum Interruption {
 
     @inlinable
     static func state() -> UnsafeMutablePointer<ThreadState> {
-        if let p = pthread_getspecific(key) { return p.assumingMemoryBound(to: ThreadState.self) }
+        if let key, let p = pthread_getspecific(key) { return p.assumingMemoryBound(to: ThreadState.self) }
         return makeState()
     }
 
     /// This thread's first callback: its state, kept for good (see `key`).
     @usableFromInline
     static func makeState() -> UnsafeMutablePointer<ThreadState> {
+        guard let key else { return sharedState }
         let s = UnsafeMutablePointer<ThreadState>.allocate(capacity: 1)
         s.initialize(to: ThreadState())
         pthread_setspecific(key, s)

@@ -539,6 +539,37 @@ def test_thread_exits_cleanly_after_the_library_is_unloaded(tmp):
     assert r.stdout.strip() == "ok"
 
 
+def test_loading_again_and_again_keeps_the_hosts_thread_keys(tmp):
+    """A host that opens a connection, loads Strata and closes it per request or per notebook cell unloads and
+    loads the library each time: every load took a pthread key for good (1024 per process), so after about a
+    thousand loads no library in the process could make one. Counted with pthread_key_create itself."""
+    (tmp / "a.log").write_text("a\nb\n")
+    r = run_python("""
+        import ctypes, sqlite3
+        libc = ctypes.CDLL(None)
+        def free_keys():
+            made, k = [], ctypes.c_uint()
+            while libc.pthread_key_create(ctypes.byref(k), None) == 0:
+                made.append(k.value)
+            for m in made:
+                libc.pthread_key_delete(m)
+            return len(made)
+        def loaded():
+            return any("libstrata" in line for line in open("/proc/self/maps"))
+        before = free_keys()
+        for _ in range(50):
+            c = sqlite3.connect(":memory:"); c.enable_load_extension(True); c.load_extension(LIB)
+            assert c.execute("select count(*) from read_log('a.log')").fetchall() == [(2,)]
+            c.close()
+        print(loaded(), before - free_keys())
+    """, cwd=tmp, timeout=120)
+    assert_clean_exit(r)
+    unloaded_each_time = r.stdout.split()[0] == "False"
+    if not unloaded_each_time:
+        pytest.skip("this host does not unload the library on close")
+    assert r.stdout.split()[1] == "0", r.stdout
+
+
 # ---------------------------------------------------------------- 6. Datasette, STRATA_ALLOWED_DIRS
 
 def free_port():
