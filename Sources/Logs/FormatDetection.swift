@@ -306,10 +306,20 @@ public enum FormatDetector {
         var head = RecordHead()
         var s = Score(index: i)
         var unexplained = 0
+        // A format whose records repeat their prefix on every line (PyTorch): such a line is no record's head.
+        let repeats = parser.continuesRepeatedPrefix
+        var previous = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
         for l in lines {
-            guard HeadFinder.find(parser, l, &head) != nil else {
+            guard let at = HeadFinder.find(parser, l, &head) else {
                 if !looksLikeContinuation(l) { unexplained += 1 }
+                previous = UnsafeBufferPointer(start: nil, count: 0)
                 continue
+            }
+            if repeats {
+                let prefix = at == 0 ? LineParser.prefixLength(head).map { sub(l, 0, min($0, l.count)) } : nil
+                defer { previous = prefix ?? UnsafeBufferPointer(start: nil, count: 0) }
+                if let p = prefix, let a = p.baseAddress, let b = previous.baseAddress, p.count == previous.count,
+                   memcmp(a, b, p.count) == 0 { continue }
             }
             s.matched += 1
             // `auto` counts a line as evidence only when its level is a known name: a custom capitalised word

@@ -107,6 +107,17 @@ private func tempFile(_ contents: String) throws -> String {
         #expect(got[3].1.hasSuffix("train.py:42]   File \"train.py\", line 42"))
     }
 
+    @Test func detectionCountsRecordsNotRepeatedLines() throws {
+        let path = try tempFile(Self.torchLog(30).text)
+        let r = RecordReader(stream: try FileStream(path: path))
+        guard case .chosen(let c) = try FormatDetector.detect(r, spec: .auto, reference: ref) else {
+            Issue.record("no format chosen")
+            return
+        }
+        #expect(c.kind == "glog")
+        #expect(c.sampledLines == 50 && c.matchedLines == 30)
+    }
+
     @Test func probesLandOnRecordStarts() throws {
         let text = Self.torchLog(300).text
         let path = try tempFile(text)
