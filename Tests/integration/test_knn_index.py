@@ -356,3 +356,18 @@ def test_batch_of_queries_through_the_index(indexed, data):
                             "AND query = 'q.embedding' AND k = 5 AND exact = 1").fetchall()
     assert len({(a, b) for a, b, _, _ in rows} & set(exact)) >= 0.95 * len(exact)
     indexed.rollback()
+
+
+def test_interrupted_build_leaves_nothing(data):
+    import threading
+    X, _ = data
+    conn = connect()
+    fill(conn, X)
+    timer = threading.Timer(0.05, conn.interrupt)
+    timer.start()
+    with pytest.raises(sqlite3.OperationalError) as e:
+        conn.execute("CREATE VIRTUAL TABLE docs_idx USING knn_index(docs, embedding, lists=200)")
+    timer.join()
+    assert "interrupted" in str(e.value)
+    assert conn.execute("SELECT count(*) FROM sqlite_schema WHERE name LIKE 'docs_idx%'").fetchone()[0] == 0
+    conn.close()
