@@ -93,6 +93,8 @@ public struct CronLogEvent: Sendable, Equatable {
     public var exitStatus: Int?
     public var message: String
 
+    // Inlinable: made per cron line by the binding, where a call and copies per event showed in cron_runs.
+    @inlinable
     public init(line: Int, ts: CivilDateTime, host: String?, pid: Int?, user: String?, event: String,
                 command: String?, jobPid: Int?, exitStatus: Int?, message: String) {
         self.line = line; self.ts = ts; self.host = host; self.pid = pid; self.user = user; self.event = event
@@ -223,10 +225,12 @@ public struct CronLogParser {
     /// the line more than a day after the file was last written.
     func placeInYear(_ t: CivilDateTime) -> CivilDateTime {
         var t = t
-        if latest < t || !t.isValid { t.year -= 1 }
+        // Whether the date is valid, found once per change of year (it was found three times per line).
+        var valid = t.isValid
+        if latest < t || !valid { t.year -= 1; valid = t.isValid }
         // Feb 29 goes back to the latest leap year.
         var tries = 0
-        while !t.isValid, tries < 8 { t.year -= 1; tries += 1 }
+        while !valid, tries < 8 { t.year -= 1; tries += 1; valid = t.isValid }
         return t
     }
 

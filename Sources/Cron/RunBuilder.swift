@@ -59,9 +59,9 @@ public struct CronRun: Sendable, Equatable {
     public var parts: [String]? = nil
 
     /// `startedAt` must be in PackedTime's range (RunBuilder takes no event outside it).
-    init(host: String?, user: String?, command: String, startedAt: PackedTime, jobPid: Int?) {
-        self.host = host; self.user = user; self.command = command; started = startedAt
-        self.jobPid = jobPid; failed = false
+    init(host: String?, hostID: Int, user: String?, command: String, startedAt: PackedTime, jobPid: Int?, cronPid: Int?) {
+        self.host = host; self.hostID = hostID; self.user = user; self.command = command; started = startedAt
+        self.jobPid = jobPid; self.cronPid = cronPid; failed = false
     }
 }
 
@@ -377,14 +377,11 @@ public struct RunBuilder {
 
     private mutating func start(_ e: CronLogEvent, _ ts: PackedTime) {
         guard let command = e.command.map(trimmedCommand) else { return }
-        var run = CronRun(host: e.host, user: e.user, command: command, startedAt: ts, jobPid: e.pid)
-        run.hostID = hostID(e.host)
-        if let j = e.jobPid {
-            // Debian -L 8: P logs the CMD line and names J.
-            run.jobPid = j
-            run.cronPid = e.pid
-        }
-        runs.append(run)
+        // Made in the array's new place (a run made first, then appended, was copied and destroyed twice).
+        // Debian -L 8: P logs the CMD line and names J.
+        let named = e.jobPid != nil
+        runs.append(CronRun(host: e.host, hostID: hostID(e.host), user: e.user, command: command, startedAt: ts,
+                            jobPid: named ? e.jobPid : e.pid, cronPid: named ? e.pid : nil))
     }
 
     private mutating func end(_ e: CronLogEvent, _ ts: PackedTime) {

@@ -275,7 +275,7 @@ public struct RunMatcher {
                     row.job = k
                     judge(&row, rb[r], history, late: nil)
                     row.endBound = rb[r].endedAt ?? rb[r].endBound ?? end
-                    rows.append(row)
+                    rows.append(consume row)
                 }
             }
         }

@@ -203,7 +203,6 @@ final class RunsCursor: VirtualTableCursor {
             return h
         }
         var notes: [Int: String] = [:]
-        var byPath: [String: [JobLogRun]] = [:]
         var zones: [String: TimeZoneInfo?] = [:]
         func jobZone(_ name: String) -> TimeZoneInfo? {
             if let z = zones[name] { return z }
@@ -219,9 +218,18 @@ final class RunsCursor: VirtualTableCursor {
                 for (a, b) in zip(ordered, ordered.dropFirst()) { nextRun[a] = Int32(truncatingIfNeeded: b) }
             }
         }
-        // A path without a substitution resolves the same for every run of an entry and user.
+        // A path without a substitution resolves the same for every run of an entry and user (with its place in
+        // `logRuns`: hashing the path of every row to find its runs' list was a few percent of cron_runs).
         struct PlainKey: Hashable { var job: Int; var user: String? }
-        var plain: [PlainKey: ResolvedLogPath] = [:]
+        var plain: [PlainKey: (resolved: ResolvedLogPath, list: Int)] = [:]
+        var listOf: [String: Int] = [:]   // each log path's place in `logRuns`
+        var logRuns: [[JobLogRun]] = []
+        func list(_ path: String) -> Int {
+            if let known = listOf[path] { return known }
+            listOf[path] = logRuns.count
+            logRuns.append([])
+            return logRuns.count - 1
+        }
         var plainByJob = [Int8](repeating: -1, count: jobs.count)  // -1 not known yet, 1 no $ or `, 0 has one
         // Rows are reached through a buffer pointer: a subscript of the array would copy each whole row.
         rows.withUnsafeMutableBufferPointer { rb in
@@ -237,8 +245,10 @@ final class RunsCursor: VirtualTableCursor {
                 }
                 let key = PlainKey(job: rb[k].job ?? -1, user: rb[k].user)
                 let resolved: ResolvedLogPath
+                var place: Int? = nil
                 if cacheable, let known = plain[key] {
-                    resolved = known
+                    resolved = known.resolved
+                    place = known.list
                 } else {
                     // `$(date ...)` runs in the job's zone: its crontab's TZ line, else the daemon's.
                     var when = at
@@ -247,24 +257,29 @@ final class RunsCursor: VirtualTableCursor {
                         when = CivilDateTime(epochSeconds: instant + Int64(z.offset(at: instant)), nanosecond: at.nanosecond)
                     }
                     resolved = resolveLogPath(raw, at: when, home: rb[k].job.flatMap { jobs[$0].home } ?? home(rb[k].user))
-                    if cacheable { plain[key] = resolved }
+                    if cacheable {
+                        place = resolved.path.map(list)
+                        plain[key] = (resolved, place ?? -1)
+                    }
                 }
                 rb[k].logPath = resolved.path
                 if let note = resolved.note, rb[k].startedAt != nil { notes[k] = note }
                 guard let path = resolved.path, let s = rb[k].startedAt else { continue }
+                let l = place.flatMap { $0 >= 0 ? $0 : nil } ?? list(path)
                 if let e = rb[k].endedAt {
-                    byPath[path, default: []].append(JobLogRun(id: k, start: s, end: e))
+                    logRuns[l].append(JobLogRun(id: k, start: s, end: e))
                 } else {
                     let bound = JobLogRun(id: k, start: s, end: rb[k].endBound ?? s).until
                     let next = nextRun[k] >= 0 ? rb[Int(nextRun[k])].startedAt : nil
                     let until = next.map { $0 < bound ? $0 : bound } ?? bound
-                    byPath[path, default: []].append(JobLogRun(id: k, start: s, until: until))
+                    logRuns[l].append(JobLogRun(id: k, start: s, until: until))
                 }
             }
         }
-        for path in byPath.keys.sorted() {
+        for path in listOf.keys.sorted() {
             if Interruption.isRequested() { return }
-            let runs = byPath[path] ?? []
+            let runs = listOf[path].map { logRuns[$0] } ?? []
+            guard !runs.isEmpty else { continue }  // an entry's path known from a row without a run
             let (found, problem) = JobLogs.evidence(path: path, runs: runs, zone: zone)
             rows.withUnsafeMutableBufferPointer { rb in
                 // Runs of one log mostly had the same evidence before: their new text is made once and shared.
