@@ -241,7 +241,9 @@ func buildHistory(paths: [String], from: CivilDateTime?, zone: TimeZoneInfo? = n
         var keep = false
         var inOrder = true
         var last: CivilDateTime? = nil
-        while let event = try s.nextRecord({ r, l in reader.event(r, l) }) {
+        // Each event is used where it is made (returned from the stream, every event was copied once more).
+        while let more = try s.nextRecord({ r, l -> Bool? in
+            guard let event = reader.event(r, l) else { return nil }
             if let l = last, event.ts < l { inOrder = false }
             last = event.ts
             if !keep && s.readsStream {
@@ -252,8 +254,11 @@ func buildHistory(paths: [String], from: CivilDateTime?, zone: TimeZoneInfo? = n
             } else if inOrder {
                 builder.add(event)
             } else {
-                break  // a plain file out of time order: read again below, sorted
+                return false  // a plain file out of time order: read again below, sorted
             }
+            return true
+        }) {
+            if !more { break }
         }
         if keep {
             var b = RunBuilder()
@@ -376,9 +381,16 @@ struct TextCache {
     mutating func text(_ range: Range<Int>?, _ r: CronLogRecord, _ line: UnsafeBufferPointer<UInt8>) -> String? {
         guard let range else { return nil }
         var same = false
-        r.withBytes(range, in: line) { b in
+        if r.decoded == nil, range.lowerBound >= 0, range.upperBound <= line.count {
+            // A syslog line's field, compared in place (no closure per field).
+            let b = UnsafeBufferPointer(rebasing: line[range])
             same = sameBytes(bytes, b)
             if !same { bytes = Array(b) }
+        } else {
+            r.withBytes(range, in: line) { b in
+                same = sameBytes(bytes, b)
+                if !same { bytes = Array(b) }
+            }
         }
         if same, let last { return last }
         let t = r.text(range, in: line)
