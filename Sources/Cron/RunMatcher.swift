@@ -338,31 +338,36 @@ public struct RunMatcher {
                     let slot = slots[s]
                     let k = Int(slot.job)
                     let scheduled = CivilDateTime(epochSeconds: slot.time)
-                    var row = RunRow(scheduledAt: scheduled, startedAt: nil, endedAt: nil, status: "missed", exitStatus: nil,
-                                     user: jb[k].user, command: jb[k].command, logPath: jb[k].logPath,
-                                     schedule: jb[k].schedule.text, path: jb[k].path, line: jb[k].line)
-                    row.job = k
-                    // The entry's next fire time: the next slot of this job on the timeline, else the first after `end`.
-                    var next: Int64? = nil
-                    for later in slots[(s + 1)...] where later.job == slot.job { next = later.time; break }
-                    if next == nil { next = nextFire[k] }
-                    row.nextScheduledAt = next.map { CivilDateTime(epochSeconds: $0) }
-                    if slot.run >= 0 {
-                        let x = Int(slot.run)
-                        row.startedAt = rb[x].startedAt
-                        row.endedAt = rb[x].endedAt
-                        row.exitStatus = exitStatus(rb[x], history)
-                        row.user = rb[x].user ?? jb[k].user
-                        let delay = rb[x].startedAt.epochSeconds - slot.time
-                        judge(&row, rb[x], history, late: delay > tolerance ? delay : nil)
-                        row.endBound = rb[x].endedAt ?? rb[x].endBound ?? row.nextScheduledAt.map { min($0, end) } ?? end
-                    } else if covered(slot.time, slot.instant, naive: isNaive(jb[k]), scheduled: scheduled) {
-                        row.evidence = missedText
-                    } else {
-                        row.status = "unknown"
-                        row.evidence = unknownText
+                    // Made in its place in `out`, then finished there (made first and appended, each row was copied
+                    // and destroyed: its strings retained and released).
+                    out.append(RunRow(scheduledAt: scheduled, startedAt: nil, endedAt: nil, status: "missed", exitStatus: nil,
+                                      user: jb[k].user, command: jb[k].command, logPath: jb[k].logPath,
+                                      schedule: jb[k].schedule.text, path: jb[k].path, line: jb[k].line))
+                    func finish(_ row: inout RunRow) {
+                        row.job = k
+                        // The entry's next fire time: the next slot of this job on the timeline, else the first
+                        // after `end`.
+                        var next: Int64? = nil
+                        for later in slots[(s + 1)...] where later.job == slot.job { next = later.time; break }
+                        if next == nil { next = nextFire[k] }
+                        row.nextScheduledAt = next.map { CivilDateTime(epochSeconds: $0) }
+                        if slot.run >= 0 {
+                            let x = Int(slot.run)
+                            row.startedAt = rb[x].startedAt
+                            row.endedAt = rb[x].endedAt
+                            row.exitStatus = exitStatus(rb[x], history)
+                            row.user = rb[x].user ?? jb[k].user
+                            let delay = rb[x].startedAt.epochSeconds - slot.time
+                            judge(&row, rb[x], history, late: delay > tolerance ? delay : nil)
+                            row.endBound = rb[x].endedAt ?? rb[x].endBound ?? row.nextScheduledAt.map { min($0, end) } ?? end
+                        } else if covered(slot.time, slot.instant, naive: isNaive(jb[k]), scheduled: scheduled) {
+                            row.evidence = missedText
+                        } else {
+                            row.status = "unknown"
+                            row.evidence = unknownText
+                        }
                     }
-                    out.append(row)
+                    finish(&out[out.count - 1])
                 }
             }
         } } }
