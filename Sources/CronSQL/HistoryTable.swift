@@ -123,9 +123,10 @@ final class HistoryStream {
     private func note(_ t: CivilDateTime) {
         if !hasSpan {
             (spanFirst, spanLast, hasSpan) = (t, t, true)
-        } else {
-            if t < spanFirst { spanFirst = t }
-            if spanLast < t { spanLast = t }
+        } else if spanLast < t {
+            spanLast = t  // later than the latest is later than the first too (lines mostly come in time order)
+        } else if t < spanFirst {
+            spanFirst = t
         }
         guard let zone else { return }
         let times = zone.occurrences(ofWall: t.epochSeconds)
@@ -278,6 +279,9 @@ func buildHistory(paths: [String], from: CivilDateTime?, zone: TimeZoneInfo? = n
 struct EventReader {
     var from: CivilDateTime?
     private var host = TextCache(), user = TextCache(), commands = InternCache()
+    /// The message of the previous line that needed one: a PAM session's opening line is the same text every time
+    /// for one user, and a String made for each was an allocation per session.
+    private var message = TextCache()
     /// The event names of the kinds read, made once (not a String from the kind's name per line).
     private var names = [String?](repeating: nil, count: 32)
     init(from: CivilDateTime?) { self.from = from }
@@ -303,7 +307,7 @@ struct EventReader {
         }
         return CronLogEvent(line: l.number, ts: r.ts, host: h, pid: r.pid, user: u, event: name,
                             command: commands.text(r.command, r, b), jobPid: r.jobPid, exitStatus: r.exitStatus,
-                            message: needsMessage ? r.text(r.message, in: b) ?? "" : "")
+                            message: needsMessage ? message.text(r.message, r, b) ?? "" : "")
     }
 }
 
