@@ -222,6 +222,7 @@ final class RunsCursor: VirtualTableCursor {
         // `logRuns`: hashing the path of every row to find its runs' list was a few percent of cron_runs).
         struct PlainKey: Hashable { var job: Int; var user: String? }
         var plain: [PlainKey: (resolved: ResolvedLogPath, list: Int)] = [:]
+        var latestPlain = [(user: String?, resolved: ResolvedLogPath, list: Int)?](repeating: nil, count: jobs.count)
         var listOf: [String: Int] = [:]   // each log path's place in `logRuns`
         var logRuns: [[JobLogRun]] = []
         func list(_ path: String) -> Int {
@@ -243,10 +244,20 @@ final class RunsCursor: VirtualTableCursor {
                 } else {
                     cacheable = rb[k].job != nil && !raw.utf8.contains(0x24) && !raw.utf8.contains(0x60)  // $ `
                 }
-                let key = PlainKey(job: rb[k].job ?? -1, user: rb[k].user)
                 let resolved: ResolvedLogPath
                 var place: Int? = nil
-                if cacheable, let known = plain[key] {
+                // The entry's latest resolution first (same user: no hashing of the key), else the map.
+                var known: (resolved: ResolvedLogPath, list: Int)? = nil
+                let j = rb[k].job ?? -1
+                if cacheable {
+                    if j >= 0, j < latestPlain.count, let c = latestPlain[j], c.user == rb[k].user {
+                        known = (c.resolved, c.list)
+                    } else if let found = plain[PlainKey(job: j, user: rb[k].user)] {
+                        known = found
+                        if j >= 0, j < latestPlain.count { latestPlain[j] = (rb[k].user, found.resolved, found.list) }
+                    }
+                }
+                if let known {
                     resolved = known.resolved
                     place = known.list
                 } else {
@@ -259,7 +270,8 @@ final class RunsCursor: VirtualTableCursor {
                     resolved = resolveLogPath(raw, at: when, home: rb[k].job.flatMap { jobs[$0].home } ?? home(rb[k].user))
                     if cacheable {
                         place = resolved.path.map(list)
-                        plain[key] = (resolved, place ?? -1)
+                        plain[PlainKey(job: j, user: rb[k].user)] = (resolved, place ?? -1)
+                        if j >= 0, j < latestPlain.count { latestPlain[j] = (rb[k].user, resolved, place ?? -1) }
                     }
                 }
                 rb[k].logPath = resolved.path
