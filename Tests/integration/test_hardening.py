@@ -35,6 +35,8 @@ DIRECTONLY = 0x80000
 # Modules that read nothing but their arguments: allowed in views (INNOCUOUS). Every other module reads files
 # or tables and must be refused there.
 PURE_MODULES = {"cron_schedule", "strata_help", "generate_series"}
+# Modules that read only tables of their own database (no file, no DIRECTONLY): a planted one keeps working.
+DATABASE_ONLY_MODULES = {"knn_index"}
 # Modules used through CREATE VIRTUAL TABLE (not table-valued functions), with arguments that create them.
 CREATABLE = {
     "log_file": "'{root}/sql/demo/logs/retrain.log'",
@@ -60,7 +62,11 @@ def test_hostile_database_cannot_call_file_readers(tmp_path):
             args = ", ".join(["'/etc/passwd'"] * (narg if narg >= 0 else 1))  # knn_cache_clear() takes none
             setup.execute(f"create view v_{name}_{narg} as select {name}({args}) as leaked")
             planted.append(f"v_{name}_{narg}")
-    for name in sorted(modules - PURE_MODULES):
+    # A planted knn_index over a planted corpus: it reads that corpus only, so the victim's search works.
+    setup.execute("create table docs(id integer primary key, embedding blob)")
+    setup.executemany("insert into docs values (?, vec_f32(?))", [(i, f"[{i % 7}, {i % 5}, 1]") for i in range(300)])
+    setup.execute("create virtual table docs_idx using knn_index(docs, embedding)")
+    for name in sorted(modules - PURE_MODULES - DATABASE_ONLY_MODULES):
         if name in CREATABLE:
             setup.execute(f"create virtual table t_{name} using {name}("
                           + CREATABLE[name].format(root=ROOT, csv=csv) + ")")
@@ -90,6 +96,12 @@ def test_hostile_database_cannot_call_file_readers(tmp_path):
         assert len(victim.execute("select * from pure_schedule").fetchall()) == 2
         assert victim.execute("select * from pure_series").fetchall() == [(1,), (2,), (3,)]
         assert victim.execute("select * from pure_vectors").fetchall() == [(2, "2026-01-02 00:00:00")]
+        plan = victim.execute("explain query plan select * from knn_match('docs.embedding', '[1, 1, 1]', 3)").fetchall()
+        assert any("docs_idx" in r[3] for r in plan), plan
+        near = victim.execute("select corpus_id, distance from knn_match('docs.embedding', '[1, 1, 1]', 3)").fetchall()
+        exact = victim.execute("select corpus_id, distance from knn_match where corpus = 'docs.embedding' "
+                               "and query = '[1, 1, 1]' and k = 3 and exact = 1").fetchall()
+        assert [round(d, 12) for _, d in near] == [round(d, 12) for _, d in exact] and len(near) == 3
         victim.close()
 
 
