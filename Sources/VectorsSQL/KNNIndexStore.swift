@@ -55,7 +55,7 @@ struct KNNIndexMeta {
         guard let table = text["table"], let column = text["column"], let m = text["metric"].flatMap(Metric.init(rawValue:)),
               let d = ints["dimensions"], let lists = ints["lists"], let probes = ints["probes"],
               let generation = ints["generation"], let rows = ints["rows"],
-              d >= 0, d <= Int64(Vector.maxDimensions), lists >= 1, lists <= 1 << 20, probes >= 1,
+              d >= 0, d <= Int64(Vector.maxDimensions), lists >= 1, lists <= 65_536, probes >= 1,  // lists: what CREATE allows (a rebuild trains that many)
               // No more rows than a corpus can have: a filtered search widens its probes by rows / matches.
               rows >= 0, rows <= Int64(CorpusMatrix.maxRows) else {
             throw SQLError("\(names.name): \(names.name)_meta is damaged (missing or invalid keys); drop and create the index again")

@@ -82,3 +82,14 @@ def test_merge_with_list_counts_summing_past_int64(indexed):
               "INSERT INTO docs_idx(command) VALUES ('merge')",
               "SELECT * FROM docs_idx_meta WHERE key = 'rows' AND value = 301")
     assert out == "rows 1", out  # merged, and the rows counted from the lists' ids: 300 + the new one
+
+
+def test_lists_beyond_what_create_allows_is_damage(indexed):
+    # CREATE takes at most 65,536 lists; a meta saying 2^20 would have 'rebuild' train a million lists (a k-means
+    # buffer of rows x lists). Such a meta is damaged: the search is exact, and rebuild names the index.
+    path, q = indexed
+    out = run(path, "UPDATE docs_idx_meta SET value = 1048576 WHERE key = 'lists'", search(q))
+    assert out == "rows 5", out
+    out = run(path, "UPDATE docs_idx_meta SET value = 1048576 WHERE key = 'lists'",
+              "INSERT INTO docs_idx(command) VALUES ('rebuild')", "SELECT 1")
+    assert "docs_idx_meta is damaged" in out, out
