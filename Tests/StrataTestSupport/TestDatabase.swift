@@ -26,8 +26,11 @@ public final class TestDatabase {
         let mode = serialized ? SQLITE_OPEN_FULLMUTEX : SQLITE_OPEN_NOMUTEX
         let rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | mode, nil)
         guard rc == SQLITE_OK, let db else {
+            // SQLite's own message (an auto-extension's failure is reported there) and the code, for a flaky
+            // failure seen once under load in ThreadTests.
+            let why = db.flatMap { sqlite3_errmsg($0) }.map { String(cString: $0) } ?? "no message"
             if let db { sqlite3_close(db) }
-            throw SQLError("cannot open \(path)", code: rc)
+            throw SQLError("cannot open \(path) (rc \(rc): \(why))", code: rc)
         }
         handle = db
         connection = Connection(handle: db)
