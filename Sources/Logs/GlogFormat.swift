@@ -62,10 +62,7 @@ public final class GlogLineParser: LineParser {
         let threadSpan = Span(i, thread.end)
         i = thread.end + 1
         // file:line]
-        guard let close = findByte(b, 0x5D, from: i), close > i else { return false }
-        var colon = close - 1
-        while colon > i, isDigit(b[colon]) { colon -= 1 }
-        guard colon > i, colon < close - 1, b[colon] == 0x3A, findByte(sub(b, i, colon), 0x20, from: 0) == nil else { return false }
+        guard let (colon, close) = fileAndLine(b, from: i) else { return false }
         head.time = t
         head.hasTime = true
         head.level = level
@@ -129,10 +126,7 @@ public final class TSLLineParser: LineParser {
             guard j == i else { return false }
         }
         // file:line]
-        guard let close = findByte(b, 0x5D, from: i), close > i else { return false }
-        var colon = close - 1
-        while colon > i, isDigit(b[colon]) { colon -= 1 }
-        guard colon > i, colon < close - 1, b[colon] == 0x3A, findByte(sub(b, i, colon), 0x20, from: 0) == nil else { return false }
+        guard let (colon, close) = fileAndLine(b, from: i) else { return false }
         head.time = t
         head.hasTime = true
         head.level = level
@@ -145,4 +139,14 @@ public final class TSLLineParser: LineParser {
         head.message = Span(m, b.count)
         return true
     }
+}
+
+/// `file:line]` from `i`: the colon before the line number and the closing bracket; nil unless the file part is
+/// non-empty without spaces and the line is digits.
+private func fileAndLine(_ b: Bytes, from i: Int) -> (colon: Int, close: Int)? {
+    guard let close = findByte(b, 0x5D, from: i), close > i else { return nil }
+    var colon = close - 1
+    while colon > i, isDigit(b[colon]) { colon -= 1 }
+    guard colon > i, colon < close - 1, b[colon] == 0x3A, findByte(sub(b, i, colon), 0x20, from: 0) == nil else { return nil }
+    return (colon, close)
 }

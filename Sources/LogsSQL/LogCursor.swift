@@ -58,19 +58,15 @@ final class LogCursor: VirtualTableCursor {
         for (code, v) in zip(plan.pushdowns, args.pushed) {
             guard let p = LogTable.Pushdown(rawValue: code) else { continue }
             switch p {
-            case .tsEq, .tsGt, .tsGe, .tsLt, .tsLe:
+            case .tsEq, .tsGt, .tsGe, .tsLt, .tsLe, .tsUTCEq, .tsUTCGt, .tsUTCGe, .tsUTCLt, .tsUTCLe:
                 if v.isNull { filter.isEmpty = true; continue }
                 // A number compared with TEXT ts is left to SQLite (no bound here: conservative).
-                guard v.type == .text else { continue }
-                let op: TimeBoundOperator
-                switch p {
-                case .tsEq: op = .eq
-                case .tsGt: op = .gt
-                case .tsGe: op = .ge
-                case .tsLt: op = .lt
-                default: op = .le
+                guard v.type == .text, let (op, utc) = p.timeBound else { continue }
+                if utc {
+                    filter.timeBounds += TimeBound.localBounds(forUTC: op, v.text)
+                } else {
+                    filter.timeBounds.append(TimeBound(op, v.text))
                 }
-                filter.timeBounds.append(TimeBound(op, v.text))
             case .levelEq:
                 if v.isNull { filter.isEmpty = true; continue }
                 filter.levels.append([v.text])
@@ -80,18 +76,6 @@ final class LogCursor: VirtualTableCursor {
             case .pathEq:
                 if v.isNull { filter.isEmpty = true; continue }
                 filter.paths.append([v.text])
-            case .tsUTCEq, .tsUTCGt, .tsUTCGe, .tsUTCLt, .tsUTCLe:
-                if v.isNull { filter.isEmpty = true; continue }
-                guard v.type == .text else { continue }
-                let op: TimeBoundOperator
-                switch p {
-                case .tsUTCEq: op = .eq
-                case .tsUTCGt: op = .gt
-                case .tsUTCGe: op = .ge
-                case .tsUTCLt: op = .lt
-                default: op = .le
-                }
-                filter.timeBounds += TimeBound.localBounds(forUTC: op, v.text)
             }
         }
         let files = try source.paths()

@@ -38,6 +38,23 @@ final class LogTable: VirtualTable {
         case tsEq, tsGt, tsGe, tsLt, tsLe, levelEq, levelIn, pathEq
         case tsUTCEq, tsUTCGt, tsUTCGe, tsUTCLt, tsUTCLe
 
+        /// A time bound's operator, and whether it bounds ts_utc (true) or ts; nil for the other pushdowns.
+        var timeBound: (TimeBoundOperator, Bool)? {
+            switch self {
+            case .tsEq: return (.eq, false)
+            case .tsGt: return (.gt, false)
+            case .tsGe: return (.ge, false)
+            case .tsLt: return (.lt, false)
+            case .tsLe: return (.le, false)
+            case .tsUTCEq: return (.eq, true)
+            case .tsUTCGt: return (.gt, true)
+            case .tsUTCGe: return (.ge, true)
+            case .tsUTCLt: return (.lt, true)
+            case .tsUTCLe: return (.le, true)
+            case .levelEq, .levelIn, .pathEq: return nil
+            }
+        }
+
         var text: String {
             switch self {
             case .tsEq: return "ts=?"

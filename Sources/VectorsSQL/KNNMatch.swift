@@ -364,7 +364,7 @@ final class KNNMatchCursor: VirtualTableCursor {
         let k = try parseK(values[2])
         let metric = try parseMetric(values[3])
         let idsName = try parseIDs(values[5])
-        let skipBad = try parseSkipBad(values[6])
+        let skipBad = try parseFlag(values[6], name: "skip_bad")
         let exact = try parseFlag(values[7], name: "exact")
         let probes = try parseProbes(values[8])
         let reference: CorpusReference
@@ -630,19 +630,6 @@ private func parseIDs(_ a: SQLArgument?) throws -> String? {
         throw SQLError("ids must name the corpus table's id column, or the .npz member / .npy file of ids, got \(describe(a))")
     }
     return a.text.trimmingSpaces
-}
-
-private func parseSkipBad(_ a: SQLArgument?) throws -> Bool {
-    guard let a, a.type != .null else { return false }
-    if a.type == .integer, a.int64 == 0 || a.int64 == 1 { return a.int64 == 1 }
-    if a.type == .text {
-        switch a.text.trimmingSpaces.asciiLowercased {
-        case "true", "1", "yes": return true
-        case "false", "0", "no": return false
-        default: break
-        }
-    }
-    throw SQLError("skip_bad must be 0 or 1 (true/false), got \(describe(a))")
 }
 
 private func parseFlag(_ a: SQLArgument?, name: String) throws -> Bool {
