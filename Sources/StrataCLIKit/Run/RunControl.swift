@@ -3,14 +3,33 @@
 // statement running longer than a second shows on stderr.
 import Glibc
 import SQLiteKit
+import Synchronization
 
 /// Set from signal handlers: the number of SIGINT/SIGTERM seen and the connection to interrupt.
+/// Atomics, not plain Swift globals: a handler runs on whatever thread it interrupts, and a global's access
+/// there is checked for exclusivity against an access the interrupted code may be in the middle of (a read
+/// of `pending` in the progress handler) — "simultaneous accesses", abort() — as well as racing the watchdog
+/// thread, which reads them too. Atomic loads and stores are lock-free and async-signal-safe.
 public enum Interruption {
-    nonisolated(unsafe) public static var pending: Int32 = 0
-    nonisolated(unsafe) public static var signal: Int32 = 0
-    nonisolated(unsafe) public static var connection: OpaquePointer?
+    private static let pendingCount = Atomic<Int32>(0)
+    private static let lastSignal = Atomic<Int32>(0)
+    private static let connectionBits = Atomic<Int>(0)
+    private static let batchRun = Atomic<Bool>(false)
+
+    /// SIGINT/SIGTERM seen since the last `clear()`.
+    public static var pending: Int32 { pendingCount.load(ordering: .acquiring) }
+    /// The last of them.
+    public static var signal: Int32 { lastSignal.load(ordering: .acquiring) }
+    /// The connection a signal interrupts.
+    public static var connection: OpaquePointer? {
+        get { OpaquePointer(bitPattern: connectionBits.load(ordering: .acquiring)) }
+        set { connectionBits.store(Int(bitPattern: newValue), ordering: .releasing) }
+    }
     /// A batch run (not the interactive shell): a second SIGINT/SIGTERM ends the process at once.
-    nonisolated(unsafe) static var batch = false
+    static var batch: Bool {
+        get { batchRun.load(ordering: .acquiring) }
+        set { batchRun.store(newValue, ordering: .releasing) }
+    }
 
     /// Installs handlers for SIGINT (and SIGTERM when `terminate`, a batch run) that interrupt the running
     /// statement, and `SignalCleanup`'s for every other terminating signal (SIGTERM too in the shell).
@@ -23,8 +42,8 @@ public enum Interruption {
                 TemporaryFiles.removeAll()
                 SignalCleanup.die(sig)
             }
-            Interruption.pending &+= 1
-            Interruption.signal = sig
+            Interruption.lastSignal.store(sig, ordering: .releasing)
+            Interruption.pendingCount.wrappingAdd(1, ordering: .acquiringAndReleasing)
             if let db = Interruption.connection { Connection(handle: db).interrupt() }
             StopWatchdog.wake()
             errno = saved
@@ -40,7 +59,7 @@ public enum Interruption {
         }
     }
 
-    public static func clear() { pending = 0 }
+    public static func clear() { pendingCount.store(0, ordering: .releasing) }
 }
 
 /// Monotonic time in seconds.
