@@ -173,8 +173,10 @@ def start_long_run(tmp_path, out, *extra, query=LONG_QUERY, preexec_fn=None, fol
 
 
 def wait_for_temp_file(folder):
+    # The temporary file holds the first statement's output: the run is past start-up, where SIGINT/SIGTERM are
+    # still SignalCleanup's (they end the process by the signal itself) rather than the run's (exit 130/143).
     deadline = time.monotonic() + 20
-    while not temp_files(folder):  # the run has started writing its temporary file
+    while not any(os.path.getsize(p) > 0 for p in temp_files(folder) if os.path.exists(p)):
         assert time.monotonic() < deadline, "no temporary file appeared"
         time.sleep(0.02)
 
