@@ -59,15 +59,17 @@ enum FastColumn {
             let i = index(m)
             if i < 0 { context.resultNull(); return true }
             withUnsafeTemporaryAllocation(of: UInt8.self, capacity: ISOText.maxLength) { buf in
-                let n = ISOText.write(timestamp: v[i], unit: unit, into: buf.baseAddress!, day: &day.pointee)
-                context.result(utf8: UnsafeBufferPointer(start: buf.baseAddress, count: n))
+                guard let p = buf.baseAddress else { return context.resultNull() }  // (a constant, non-zero capacity)
+                let n = ISOText.write(timestamp: v[i], unit: unit, into: p, day: &day.pointee)
+                context.result(utf8: UnsafeBufferPointer(start: p, count: n))
             }
         case .date(let v, let m):
             let i = index(m)
             if i < 0 { context.resultNull(); return true }
             withUnsafeTemporaryAllocation(of: UInt8.self, capacity: ISOText.maxLength) { buf in
-                let n = ISOText.write(date: Int64(v[i]), into: buf.baseAddress!)
-                context.result(utf8: UnsafeBufferPointer(start: buf.baseAddress, count: n))
+                guard let p = buf.baseAddress else { return context.resultNull() }
+                let n = ISOText.write(date: Int64(v[i]), into: p)
+                context.result(utf8: UnsafeBufferPointer(start: p, count: n))
             }
         case .string(let pool, let starts, let lengths, let m):
             let i = index(m)
