@@ -18,11 +18,14 @@
 import StrataCommon
 
 public struct CronRun: Sendable, Equatable {
+    // A run per CMD line of the history is kept, copied and grown in arrays: the struct is kept small (integers
+    // with a sentinel for "none" rather than optionals, the rarely set notes in one shared box) — at 216 bytes,
+    // growing the array (fresh pages, copies) was a tenth of cron_runs' time.
     public var host: String?
     public var user: String?
     public var command: String
-    // Times packed (a run per CMD line of the history: growing the array of CivilDateTimes was a tenth of
-    // cron_runs' time). A time outside PackedTime's range (none a reader makes) would read back as nil.
+    // Times packed (growing the array of CivilDateTimes was a tenth of cron_runs' time). A time outside
+    // PackedTime's range (none a reader makes) would read back as nil.
     @usableFromInline var started: PackedTime
     @usableFromInline var ended: PackedTime?
     @usableFromInline var bound: PackedTime?
@@ -37,32 +40,79 @@ public struct CronRun: Sendable, Equatable {
     /// The start and end as packed, for comparisons in bulk.
     @inlinable public var startedPacked: PackedTime { started }
     @inlinable public var endedPacked: PackedTime? { ended }
-    public var exitStatus: Int?
-    public var jobPid: Int?
-    public var cronPid: Int?
+    private static let none = Int.min
+    private var exit = CronRun.none, job = CronRun.none, cron = CronRun.none
+    public var exitStatus: Int? {
+        get { exit == Self.none ? nil : exit }
+        set { exit = newValue ?? Self.none }
+    }
+    public var jobPid: Int? {
+        get { job == Self.none ? nil : job }
+        set { job = newValue ?? Self.none }
+    }
+    public var cronPid: Int? {
+        get { cron == Self.none ? nil : cron }
+        set { cron = newValue ?? Self.none }
+    }
+    /// `host` numbered by the builder.
+    private var host32: Int32 = 0
+    var hostID: Int {
+        get { Int(host32) }
+        set { host32 = Int32(truncatingIfNeeded: newValue) }
+    }
     /// An `error` line reported a non-zero exit or a signal, or a kernel line killed the job's process.
     public var failed: Bool
+    private var notes: RunNotes?
     /// What showed the failure when no exit status did (a kernel line: the OOM killer, a segfault).
-    public var evidence: String? = nil
+    public var evidence: String? {
+        get { notes?.value.evidence }
+        set { editNotes { $0.evidence = newValue } }
+    }
     /// Why the end of a run that did end is not known (its PAM session cannot be told from others).
-    public var endUnknown: String? = nil
+    public var endUnknown: String? {
+        get { notes?.value.endUnknown }
+        set { editNotes { $0.endUnknown = newValue } }
+    }
     /// The latest time this run can have ended when its end is unknown (the last of its candidate sessions).
     @inlinable public var endBound: CivilDateTime? {
         get { bound?.civil }
         set { bound = newValue.flatMap(PackedTime.init) }
     }
     /// A kernel line killed a process while this run and others were going, and nothing tells whose it was.
-    public var killNote: String? = nil
-    /// `host` numbered by the builder.
-    var hostID = 0
+    public var killNote: String? {
+        get { notes?.value.killNote }
+        set { editNotes { $0.killNote = newValue } }
+    }
     /// For a run of `run-parts FOLDER`: the scripts run-parts logged starting during the run (cronie's), in order.
-    public var parts: [String]? = nil
+    public var parts: [String]? {
+        get { notes?.value.parts }
+        set { editNotes { $0.parts = newValue } }
+    }
+
+    /// Changes the notes, copying the box when another run shares it (runs are values).
+    private mutating func editNotes(_ change: (inout RunNotes.Value) -> Void) {
+        var v = notes?.value ?? RunNotes.Value()
+        change(&v)
+        notes = v.isEmpty ? nil : RunNotes(v)
+    }
 
     /// `startedAt` must be in PackedTime's range (RunBuilder takes no event outside it).
     init(host: String?, hostID: Int, user: String?, command: String, startedAt: PackedTime, jobPid: Int?, cronPid: Int?) {
-        self.host = host; self.hostID = hostID; self.user = user; self.command = command; started = startedAt
-        self.jobPid = jobPid; self.cronPid = cronPid; failed = false
+        self.host = host; self.user = user; self.command = command; started = startedAt
+        failed = false
+        self.hostID = hostID; self.jobPid = jobPid; self.cronPid = cronPid
     }
+}
+
+/// A run's rarely set texts, boxed (immutable: a change makes a new box).
+final class RunNotes: Sendable, Equatable {
+    struct Value: Equatable {
+        var evidence: String?, endUnknown: String?, killNote: String?, parts: [String]?
+        var isEmpty: Bool { evidence == nil && endUnknown == nil && killNote == nil && parts == nil }
+    }
+    let value: Value
+    init(_ value: Value) { self.value = value }
+    static func == (a: RunNotes, b: RunNotes) -> Bool { a === b || a.value == b.value }
 }
 
 /// One run of an anacron job (Debian's arrangement: anacron, not the crontab line, runs cron.daily/weekly/monthly).
@@ -111,7 +161,11 @@ struct PidMap {
 
     @inline(__always) private func slot(_ key: Int64) -> (found: Int?, free: Int) {
         let mask = keys.count - 1
-        var i = Int(truncatingIfNeeded: UInt64(bitPattern: key) &* 0x9E37_79B9_7F4A_7C15 >> 40) & mask
+        // Sixteen consecutive pids share a run of slots and the runs are scattered: pids are handed out in
+        // increasing order, so the sessions open at any time sit in a few cache lines (a hash that scattered
+        // every pid made each lookup a cache miss once the map outgrew the cache: a twentieth of cron_runs).
+        let u = UInt64(bitPattern: key)
+        var i = Int(truncatingIfNeeded: ((((u >> 4) &* 0x9E37_79B9_7F4A_7C15) >> 24) << 4) | (u & 15)) & mask
         var free = -1
         while true {
             let k = keys[i]

@@ -81,11 +81,12 @@ final class HistoryStream {
     /// What `take` makes of the next cron record it takes (nil: read on), the record lent rather than kept
     /// (`record` and `line` are not set): a record is large, and storing and reading it back was two copies per line.
     func nextRecord<T>(_ take: (borrowing CronLogRecord, Line) -> T?) throws -> T? {
+        var rec = CronLogRecord.empty  // parsed into, line after line
         while true {
             if let r = reader {
                 if let l = try r.next() {
                     if measuresSpan { noteLine(l.bytes) }
-                    if let rec = parser.parse(l.bytes) {
+                    if parser.parse(l.bytes, into: &rec) {
                         if measuresSpan { note(rec.ts) }
                         if let taken = take(rec, l) { return taken }
                     }
@@ -242,9 +243,11 @@ func buildHistory(paths: [String], from: CivilDateTime?, zone: TimeZoneInfo? = n
         var keep = false
         var inOrder = true
         var last: CivilDateTime? = nil
-        // Each event is used where it is made (returned from the stream, every event was copied once more).
-        while let more = try s.nextRecord({ r, l -> Bool? in
-            guard let event = reader.event(r, l) else { return nil }
+        // Each event is used where it is made, in one event reused for every line (returned from the stream, every
+        // event was copied once more); the stream reads on to the end, stopped only by a line out of time order.
+        var event = CronLogEvent.empty
+        _ = try s.nextRecord({ r, l -> Bool? in
+            guard reader.event(r, l, into: &event) else { return nil }
             if let l = last, event.ts < l { inOrder = false }
             last = event.ts
             if !keep && s.readsStream {
@@ -257,10 +260,8 @@ func buildHistory(paths: [String], from: CivilDateTime?, zone: TimeZoneInfo? = n
             } else {
                 return false  // a plain file out of time order: read again below, sorted
             }
-            return true
-        }) {
-            if !more { break }
-        }
+            return nil
+        })
         if keep {
             var b = RunBuilder()
             for e in timeOrdered(kept, inOrder: inOrder, oneFile: true) { b.add(e) }
@@ -287,13 +288,20 @@ struct EventReader {
     init(from: CivilDateTime?) { self.from = from }
 
     mutating func event(_ r: borrowing CronLogRecord, _ l: Line) -> CronLogEvent? {
+        var e = CronLogEvent.empty
+        return event(r, l, into: &e) ? e : nil
+    }
+
+    /// Fills `e` with the event of a record; false (`e` unspecified) for a kind RunBuilder does not use or a time
+    /// before `from`. The caller's event is reused: returning one per line was two copies of it.
+    mutating func event(_ r: borrowing CronLogRecord, _ l: Line, into e: inout CronLogEvent) -> Bool {
         let needsMessage: Bool
         switch r.kind {
         case .cmd, .end, .cmdEnd, .sessionClose, .partStart, .anacronStart, .anacronEnd: needsMessage = false
         case .error, .sessionOpen, .oomKill, .segfault, .trap: needsMessage = true
-        default: return nil
+        default: return false
         }
-        if let from, r.ts < from { return nil }
+        if let from, r.ts < from { return false }
         let b = l.bytes
         let h = r.decoded != nil ? r.hostText(in: b) : host.text(r.host, r, b)
         let u = user.text(r.user, r, b)
@@ -305,9 +313,10 @@ struct EventReader {
             name = r.eventName(in: b)
             if k < names.count, r.kind.name != nil { names[k] = name }
         }
-        return CronLogEvent(line: l.number, ts: r.ts, host: h, pid: r.pid, user: u, event: name,
-                            command: commands.text(r.command, r, b), jobPid: r.jobPid, exitStatus: r.exitStatus,
-                            message: needsMessage ? message.text(r.message, r, b) ?? "" : "")
+        e.line = l.number; e.ts = r.ts; e.host = h; e.pid = r.pid; e.user = u; e.event = name
+        e.command = commands.text(r.command, r, b); e.jobPid = r.jobPid; e.exitStatus = r.exitStatus
+        e.message = needsMessage ? message.text(r.message, r, b) ?? "" : ""
+        return true
     }
 }
 
