@@ -15,6 +15,8 @@
 
 -- # Last night's jobs
 -- ## Every scheduled run (and any unscheduled one)
+-- What each status rests on follows: the failures' evidence in the next section, the other statuses' after it, and
+-- one example per status (an `ok` rests on the same thing for most runs) in the last.
 SELECT coalesce(scheduled_at, '—')                 AS scheduled,
        substr(started_at, 12, 8)                    AS started,
        round(duration_s)                            AS seconds,
@@ -22,7 +24,7 @@ SELECT coalesce(scheduled_at, '—')                 AS scheduled,
        exit_status,
        trim(CASE WHEN instr(command, '>') > 0 THEN substr(command, 1, instr(command, '>') - 1)
                  ELSE command END)                  AS command,
-       evidence
+       log_path
 FROM cron_runs(:crontab, :syslog, :since, :until)
 ORDER BY coalesce(scheduled_at, started_at);
 
