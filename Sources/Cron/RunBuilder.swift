@@ -378,6 +378,14 @@ public struct RunBuilder {
 
     public init() {}
 
+    /// Room for about `runs` runs and as many sessions, so that the arrays do not grow (each doubling copied
+    /// every run into fresh pages: a tenth of cron_runs' time). Capped: an estimate, not a limit.
+    public mutating func reserve(runs n: Int) {
+        let n = min(max(n, 0), 1 << 18)
+        runs.reserveCapacity(n)
+        parents.reserveCapacity(n)
+    }
+
     /// Feeds events in time order. An event whose time PackedTime cannot hold (none a reader makes: they keep valid
     /// dates) is not used.
     public mutating func add(_ e: CronLogEvent) {
