@@ -51,6 +51,8 @@ public enum KNNError: Error, Equatable, CustomStringConvertible {
     /// Packing `corpus` (`rows` × `dimensions`; `rows` is a lower bound when `rowsKnown` is false) needs
     /// `bytes`, more than the `limit` bytes that `source` allows.
     case corpusTooLarge(corpus: String, rows: Int, dimensions: Int, bytes: Int, rowsKnown: Bool, limit: Int, source: String)
+    /// A source read more than once (knn_index's build without packing) handed over other rows the next time.
+    case sourceChanged
     /// The statement was interrupted.
     case interrupted
 
@@ -69,6 +71,8 @@ public enum KNNError: Error, Equatable, CustomStringConvertible {
         case .corpusTooLarge(let corpus, let rows, let dimensions, let bytes, let known, let limit, let source):
             return "corpus \(corpus) needs \(known ? "" : "more than ")\(bytes) bytes packed (\(known ? "" : "over ")\(rows) rows × "
                 + "\(dimensions) dimensions); this process may use \(limit) bytes (\(source)); raise the limit or set STRATA_MEMORY_LIMIT"
+        case .sourceChanged:
+            return "the corpus changed while it was read again"
         case .interrupted:
             return "interrupted"
         }

@@ -35,9 +35,8 @@ final class KNNIndexTable: VirtualTable {
         if arguments.isCreate {
             let options = try KNNIndexOptions(arguments.arguments)
             let column = try Self.resolveCorpus(connection, schema: names.schema, options.table, options.column)
-            let built = try Self.build(connection, column, metric: options.metric, lists: options.lists)
-            try connection.writeKNNIndex(names, corpus: column, model: built.model, lists: built.lists,
-                                         probes: options.probes ?? Self.defaultProbes(lists: built.model.lists))
+            try Self.build(connection, names, column, metric: options.metric, lists: options.lists,
+                           probes: options.probes)
         } else {
             _ = try KNNIndexMeta.read(connection, names)
         }
@@ -69,29 +68,75 @@ final class KNNIndexTable: VirtualTable {
         return ResolvedColumn(schema: schema, table: name, column: found, display: "\(name).\(found)")
     }
 
-    /// Packs the corpus (bad rows are an error naming the first), trains and fills the lists.
-    static func build(_ db: Connection, _ column: ResolvedColumn, metric: Metric, lists: Int?)
-        throws -> (model: IVFModel, lists: [IVFList]) {
+    /// Builds the index and writes its tables (`replacing`: the contents of the existing ones, once the new model
+    /// is known). The corpus is packed (bad rows are an error naming the first), trained and put in lists; a corpus
+    /// larger than the memory budget is read several times instead (IVFStreamingBuild) and its lists written a
+    /// group at a time — the same index, in bounded memory. `probes` nil: the default for the lists.
+    static func build(_ db: Connection, _ names: KNNIndexNames, _ column: ResolvedColumn, metric: Metric, lists: Int?,
+                      probes: Int?, replacing: Bool = false) throws {
+        let limits = KNNMatchTable.packingLimits()
+        let source = TableColumnSource(connection: db, column: column)
         let corpus: CorpusMatrix
         do {
-            corpus = try CorpusMatrix.packingChecked(TableColumnSource(connection: db, column: column), name: column.display,
-                                                     scoring: nil, limits: KNNMatchTable.packingLimits()).corpus
+            corpus = try CorpusMatrix.packingChecked(source, name: column.display, scoring: nil, limits: limits).corpus
+        } catch KNNError.corpusTooLarge where !Interruption.isRequested() {
+            try buildStreaming(db, names, column, source, metric: metric, lists: lists, probes: probes,
+                               replacing: replacing, limits: limits)
+            return
         } catch let e as KNNError {
             if e == .interrupted || Interruption.isRequested() { throw Interruption.Interrupted() }
             throw SQLError(describe(e))
         }
-        if !corpus.badRows.isEmpty {
-            let n = corpus.badRows.count
-            throw SQLError("rowid \(corpus.badRows.ids[0]) of \(column.display): \(corpus.badRows.reason(at: 0))"
-                           + (n > 1 ? " (\(n) bad rows in all)" : "") + "; fix or delete them, or set them to NULL (not indexed)")
-        }
+        try refuseBadRows(corpus.badRows, column)
         guard corpus.rows > 0 else { throw SQLError("\(column.display) has no vectors to index") }
+        let built: (model: IVFModel, lists: [IVFList])
         do {
-            return try IVFBuild.build(corpus, metric: metric, lists: lists ?? IVFBuild.defaultLists(rows: corpus.rows),
-                                      limits: KNNMatchTable.scoringLimits)
+            built = try IVFBuild.build(corpus, metric: metric, lists: lists ?? IVFBuild.defaultLists(rows: corpus.rows),
+                                       limits: KNNMatchTable.scoringLimits)
         } catch KNNError.interrupted {
             throw Interruption.Interrupted()
         }
+        let p = probes ?? defaultProbes(lists: built.model.lists)
+        if replacing {
+            try db.replaceKNNIndex(names, model: built.model, lists: built.lists, probes: p)
+        } else {
+            try db.writeKNNIndex(names, corpus: column, model: built.model, lists: built.lists, probes: p)
+        }
+    }
+
+    /// The build for a corpus that does not fit the memory budget: the meta first, then the lists a group at a
+    /// time as they are made (in the building statement's transaction, as every write of the build).
+    private static func buildStreaming(_ db: Connection, _ names: KNNIndexNames, _ column: ResolvedColumn,
+                                       _ source: TableColumnSource, metric: Metric, lists: Int?, probes: Int?,
+                                       replacing: Bool, limits: KNNLimits) throws {
+        do {
+            let trained = try IVFStreamingBuild.train(source, metric: metric, lists: lists, budget: limits.memory,
+                                                      limits: limits)
+            try refuseBadRows(trained.badRows, column)
+            guard trained.vectors > 0 else { throw SQLError("\(column.display) has no vectors to index") }
+            let p = probes ?? defaultProbes(lists: trained.model.lists)
+            if replacing {
+                try db.replaceKNNIndex(names, model: trained.model, lists: [], probes: p)
+            } else {
+                try db.writeKNNIndex(names, corpus: column, model: trained.model, lists: [], probes: p)
+            }
+            var rows: Int64 = 0
+            try IVFStreamingBuild.fill(source, trained, budget: limits.memory, limits: limits) { group in
+                try db.writeLists(names, group)
+                for (_, list) in group { rows &+= Int64(list.count) }
+            }
+            try db.execute("UPDATE \(names.meta) SET value = \(rows) WHERE key = 'rows'")
+        } catch let e as KNNError {
+            if e == .interrupted || Interruption.isRequested() { throw Interruption.Interrupted() }
+            throw SQLError(e == .sourceChanged ? "\(column.display) changed while the index was built" : describe(e))
+        }
+    }
+
+    private static func refuseBadRows(_ bad: BadRows, _ column: ResolvedColumn) throws {
+        guard !bad.isEmpty else { return }
+        let n = bad.count
+        throw SQLError("rowid \(bad.ids[0]) of \(column.display): \(bad.reason(at: 0))"
+                       + (n > 1 ? " (\(n) bad rows in all)" : "") + "; fix or delete them, or set them to NULL (not indexed)")
     }
 
     /// The lists as rows, and the hidden `command` column that INSERT writes (no parameter columns: the
@@ -193,9 +238,7 @@ final class KNNIndexTable: VirtualTable {
         let db = connection
         let meta = try KNNIndexMeta.read(db, names)
         let column = try Self.resolveCorpus(db, schema: names.schema, meta.table, meta.column)
-        let built = try Self.build(db, column, metric: meta.metric, lists: meta.lists)
-        try db.dropKNNIndex(names)
-        try db.writeKNNIndex(names, corpus: column, model: built.model, lists: built.lists, probes: meta.probes)
+        try Self.build(db, names, column, metric: meta.metric, lists: meta.lists, probes: meta.probes, replacing: true)
     }
 }
 

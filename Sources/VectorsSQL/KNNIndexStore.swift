@@ -130,26 +130,8 @@ extension Connection {
         try execute("CREATE TABLE \(names.meta)(key TEXT PRIMARY KEY, value) WITHOUT ROWID")
         try execute("CREATE TABLE \(names.lists)(list INTEGER PRIMARY KEY, n INTEGER NOT NULL, ids BLOB, terms BLOB, codes BLOB)")
         try execute("CREATE TABLE \(names.pending)(id INTEGER PRIMARY KEY)")
-        let meta = try prepare("INSERT INTO \(names.meta)(key, value) VALUES (?1, ?2)")
-        func put(_ key: String, _ value: SQLValue) throws {
-            meta.reset()
-            try meta.bind(.text(key), at: 1)
-            try meta.bind(value, at: 2)
-            _ = try meta.step()
-        }
-        try put("version", .integer(1))
-        try put("table", .text(corpus.table))
-        try put("column", .text(corpus.column))
-        try put("metric", .text(model.metric.rawValue))
-        try put("dimensions", .integer(Int64(model.dimensions)))
-        try put("lists", .integer(Int64(model.lists)))
-        try put("probes", .integer(Int64(max(1, min(probes, model.lists)))))
-        try put("generation", .integer(newGeneration()))
-        try put("rows", .integer(Int64(lists.reduce(0) { $0 &+ $1.count })))
-        try put("centroids", .blob(model.centroids.littleEndianBytes))
-        try put("minimums", .blob(model.quantizer.minimums.littleEndianBytes))
-        try put("scales", .blob(model.quantizer.scales.littleEndianBytes))
-        try writeLists(names, lists.enumerated().map { ($0.offset, $0.element) })
+        try writeKNNMeta(names, [("version", .integer(1)), ("table", .text(corpus.table)), ("column", .text(corpus.column))])
+        try writeKNNModel(names, model, probes: probes, lists: lists)
 
         // Plain SQL, no Strata function: a writer without the extension loaded keeps the index correct.
         let t = quoteIdentifier(corpus.table), c = quoteIdentifier(corpus.column), p = names.pendingBare
@@ -161,6 +143,41 @@ extension Connection {
                     + "INSERT OR IGNORE INTO \(p)(id) VALUES (new.rowid); END")
         try execute("CREATE TRIGGER \(names.trigger("delete")) AFTER DELETE ON \(t) BEGIN "
                     + "INSERT OR IGNORE INTO \(p)(id) VALUES (old.rowid); END")
+    }
+
+    /// Replaces a built index's contents with a new model and lists, in place: 'rebuild' runs inside an INSERT
+    /// on the index, and SQLite refuses to drop a table while a statement runs ("database table is locked").
+    /// The tables and triggers stay; pending rows are dropped (the lists hold the corpus as it is now).
+    func replaceKNNIndex(_ names: KNNIndexNames, model: IVFModel, lists: [IVFList], probes: Int) throws {
+        try execute("DELETE FROM \(names.lists)")
+        try execute("DELETE FROM \(names.pending)")
+        try writeKNNModel(names, model, probes: probes, lists: lists)
+    }
+
+    /// The meta keys of a model (a new generation) and its lists.
+    private func writeKNNModel(_ names: KNNIndexNames, _ model: IVFModel, probes: Int, lists: [IVFList]) throws {
+        try writeKNNMeta(names, [
+            ("metric", .text(model.metric.rawValue)),
+            ("dimensions", .integer(Int64(model.dimensions))),
+            ("lists", .integer(Int64(model.lists))),
+            ("probes", .integer(Int64(max(1, min(probes, model.lists))))),
+            ("generation", .integer(newGeneration())),
+            ("rows", .integer(Int64(lists.reduce(0) { $0 &+ $1.count }))),
+            ("centroids", .blob(model.centroids.littleEndianBytes)),
+            ("minimums", .blob(model.quantizer.minimums.littleEndianBytes)),
+            ("scales", .blob(model.quantizer.scales.littleEndianBytes)),
+        ])
+        try writeLists(names, lists.enumerated().map { ($0.offset, $0.element) })
+    }
+
+    private func writeKNNMeta(_ names: KNNIndexNames, _ values: [(String, SQLValue)]) throws {
+        let meta = try prepare("INSERT OR REPLACE INTO \(names.meta)(key, value) VALUES (?1, ?2)")
+        for (key, value) in values {
+            meta.reset()
+            try meta.bind(.text(key), at: 1)
+            try meta.bind(value, at: 2)
+            _ = try meta.step()
+        }
     }
 
     static func triggerNames(_ names: KNNIndexNames) -> [String] {

@@ -61,3 +61,59 @@ func scanningEveryListFindsTheExactTopK(metric: Metric) throws {
         _ = try IVFBuild.build(corpus, metric: .l2, lists: 20, limits: KNNLimits(isInterrupted: { true }))
     }
 }
+
+/// Hands over other rows on its second reading (a corpus that changed while it was read again).
+private final class ShrinkingCorpus: CorpusSource {
+    let rows: [[Float]]
+    var readings = 0
+    init(_ rows: [[Float]]) { self.rows = rows }
+    func forEachRow(_ body: (Int64, VectorView?) throws -> Void) throws {
+        readings += 1
+        let n = readings == 1 ? rows.count : rows.count / 2
+        for i in 0..<n { try rows[i].withVectorView { try body(Int64(i + 1), $0) } }
+    }
+}
+
+// The build for corpora larger than memory reads the source several times instead of packing it: with the same
+// training sample it must make exactly the index the packed build makes, whether its lists come in one group or
+// in many (a budget of a few rows a group).
+@Test(arguments: [Metric.cosine, .l2, .dot])
+func streamingBuildMakesThePackedIndex(metric: Metric) throws {
+    var rows = clusteredRows(3000, 8, seed: 11)
+    rows[5] = [Float](repeating: 0, count: 8)  // never indexed for cosine
+    let source = InMemoryCorpus(vectors: rows)
+    let corpus = try CorpusMatrix(source: source, name: "t")
+    let (model, lists) = try IVFBuild.build(corpus, metric: metric, lists: 20, limits: .none)
+    let trained = try IVFStreamingBuild.train(source, metric: metric, lists: 20, budget: 1 << 30, limits: .none)
+    #expect(trained.model.centroids == model.centroids)
+    #expect(trained.model.quantizer == model.quantizer)
+    for minimumGroup in [1 << 20, 2_000] {
+        var streamed: [(Int, IVFList)] = []
+        var groups = 0
+        try IVFStreamingBuild.fill(source, trained, budget: 0, limits: .none, minimumGroup: minimumGroup) {
+            streamed += $0
+            groups += 1
+        }
+        #expect(minimumGroup == 2_000 ? groups > 1 : groups == 1)
+        #expect(streamed.map(\.0) == Array(0..<20))
+        #expect(streamed.map(\.1) == lists)
+    }
+}
+
+@Test func streamingBuildNoticesAChangedSourceAndStopsWhenInterrupted() throws {
+    let rows = clusteredRows(2000, 8, seed: 13)
+    #expect(throws: KNNError.sourceChanged) {
+        _ = try IVFStreamingBuild.train(ShrinkingCorpus(rows), metric: .l2, lists: 10, budget: 1 << 30, limits: .none)
+    }
+    let trained = try IVFStreamingBuild.train(InMemoryCorpus(vectors: rows), metric: .l2, lists: 10, budget: 1 << 30,
+                                              limits: .none)
+    let changed = ShrinkingCorpus(rows)
+    changed.readings = 1
+    #expect(throws: KNNError.sourceChanged) {
+        try IVFStreamingBuild.fill(changed, trained, budget: 1 << 30, limits: .none) { _ in }
+    }
+    #expect(throws: KNNError.interrupted) {
+        _ = try IVFStreamingBuild.train(InMemoryCorpus(vectors: rows), metric: .l2, lists: 10, budget: 1 << 30,
+                                        limits: KNNLimits(isInterrupted: { true }))
+    }
+}

@@ -371,3 +371,83 @@ def test_interrupted_build_leaves_nothing(data):
     assert "interrupted" in str(e.value)
     assert conn.execute("SELECT count(*) FROM sqlite_schema WHERE name LIKE 'docs_idx%'").fetchone()[0] == 0
     conn.close()
+
+
+BUILD_UNDER_LIMIT = """
+import sqlite3, sys
+conn = sqlite3.connect(sys.argv[1])
+conn.enable_load_extension(True)
+conn.load_extension(sys.argv[2])
+conn.execute(sys.argv[3])
+conn.commit()
+"""
+
+
+def index_contents(conn):
+    lists = conn.execute("SELECT list, n, ids, terms, codes FROM docs_idx_lists ORDER BY list").fetchall()
+    meta = conn.execute("SELECT key, value FROM docs_idx_meta WHERE key <> 'generation' ORDER BY key").fetchall()
+    return lists, meta
+
+
+def test_build_larger_than_the_memory_budget(data, tmp_path):
+    """A corpus that does not fit the memory budget (STRATA_MEMORY_LIMIT, read once per process: a child process)
+    is read several times instead of packed, its lists written a group at a time (20,000 × 64 packs to 5.4 MB;
+    2 MB allows groups of ~13,000 rows): the index is the one the packed build makes, and answers the same."""
+    X, Q = data
+    packed, streamed = tmp_path / "packed.db", tmp_path / "streamed.db"
+    for p in (packed, streamed):
+        c = sqlite3.connect(p)
+        fill(c, X)
+        c.close()
+    conn = connect(str(packed))
+    conn.execute("CREATE VIRTUAL TABLE docs_idx USING knn_index(docs, embedding, lists=50)")
+    conn.commit()
+    env = {**os.environ, "STRATA_MEMORY_LIMIT": "2M"}
+    for sql in ["CREATE VIRTUAL TABLE docs_idx USING knn_index(docs, embedding, lists=50)",
+                "INSERT INTO docs_idx(command) VALUES ('rebuild')"]:
+        r = subprocess.run([sys.executable, "-c", BUILD_UNDER_LIMIT, str(streamed), str(LIB), sql], env=env,
+                           capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0, r.stderr
+        other = connect(str(streamed))
+        assert index_contents(other) == index_contents(conn)
+        assert other.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        for q in Q[:10]:
+            assert knn(other, q) == knn(conn, q)
+        other.close()
+    # A budget far too small (300 KB): the child still builds — its training sample is 16 rows a list instead
+    # of 64, so the centroids differ — and finds the true neighbours.
+    streamed.unlink()
+    c = sqlite3.connect(streamed)
+    fill(c, X)
+    c.close()
+    env["STRATA_MEMORY_LIMIT"] = "300K"
+    r = subprocess.run([sys.executable, "-c", BUILD_UNDER_LIMIT, str(streamed), str(LIB),
+                        "CREATE VIRTUAL TABLE docs_idx USING knn_index(docs, embedding)"], env=env,
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    other = connect(str(streamed))
+    got = sum(recall(knn(other, q), truth(X, q)) for q in Q) / len(Q)
+    assert got >= 0.95, got
+    other.close()
+    conn.close()
+
+
+def test_rebuild_replaces_the_contents_in_place(data):
+    """'rebuild' runs inside an INSERT on the index, where SQLite refuses to drop tables ("database table is
+    locked" — how every rebuild failed before): it rewrites the meta and lists of the existing tables."""
+    X, Q = data
+    conn = connect()
+    fill(conn, X[:3000])
+    conn.execute("CREATE VIRTUAL TABLE docs_idx USING knn_index(docs, embedding, lists=20, probes=4)")
+    conn.execute("INSERT INTO docs VALUES (99999, 0, ?)", (Q[0].tobytes(),))
+    generation = conn.execute("SELECT value FROM docs_idx_meta WHERE key = 'generation'").fetchone()
+    assert conn.execute("SELECT count(*) FROM docs_idx_pending").fetchone() == (1,)
+    conn.execute("INSERT INTO docs_idx(command) VALUES ('rebuild')")
+    assert conn.execute("SELECT count(*) FROM docs_idx_pending").fetchone() == (0,)
+    meta = dict(conn.execute("SELECT key, value FROM docs_idx_meta").fetchall())
+    assert (meta["rows"], meta["lists"], meta["probes"]) == (3001, 20, 4)
+    assert (meta["generation"],) != generation
+    assert conn.execute("SELECT sum(rows) FROM docs_idx").fetchone() == (3001,)
+    assert knn(conn, Q[0], k=1)[0][0] == 99999
+    assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    conn.close()
