@@ -2,6 +2,7 @@
 //   `I1120 02:00:01.123456 12345 trainer.py:42] message`      (absl-py, glog before 0.7)
 //   `I20261120 02:00:01.123456 12345 trainer.py:42] message`  (glog 0.7+, with the year)
 //   `[rank0]:W1120 02:00:01.123000 140347 torch/distributed/run.py:792] message` (PyTorch)
+//   `I0000 00:00:1712267574.801377  681831 pjrt_api.cc:100] message`  (absl before InitializeLog: Unix time, UTC)
 // The letter is the level (I, W, E, F; D and V for debug; C, PyTorch's CRITICAL), the number the thread id (padded
 // with spaces to five columns; PyTorch writes the process id there), then `file:line]`. Without a year, it is the
 // file's (see YearReference). PyTorch's TorchLogsFormatter (torch/_logging/_internal.py: TORCH_LOGS, torchrun)
@@ -48,13 +49,27 @@ public final class GlogLineParser: LineParser {
         if digits == 8 { year = fixedDigits(b, j, 4); j += 4 }
         guard let mo = fixedDigits(b, j, 2), let d = fixedDigits(b, j + 2, 2) else { return false }
         i += 1
-        guard let h = fixedDigits(b, i, 2), i + 8 <= b.count, b[i + 2] == 0x3A, let mi = fixedDigits(b, i + 3, 2),
-              b[i + 5] == 0x3A, let s = fixedDigits(b, i + 6, 2) else { return false }
-        i += 8
-        var nanos = 0
-        if i + 1 < b.count, b[i] == 0x2E, let f = fractionDigits(b, i + 1) { nanos = f.nanos; i = f.end }
-        let y = year ?? reference.year(forMonth: mo, day: d)
-        let t = LogTime(year: y, month: mo, day: d, hour: h, minute: mi, second: s, nanosecond: nanos)
+        var t: LogTime
+        if digits == 4, mo == 0, d == 0, i + 16 <= b.count, b[i] == 0x30, b[i + 1] == 0x30, b[i + 2] == 0x3A,
+           b[i + 3] == 0x30, b[i + 4] == 0x30, b[i + 5] == 0x3A {
+            // `I0000 00:00:1712267574.801377`: absl's line before absl::InitializeLog() (TensorFlow 2.17+, JAX,
+            // XLA) holds the Unix time in the seconds field. Read as that instant, in UTC (its offset known).
+            guard let secs = someDigits(b, i + 6, maxDigits: 12), secs.end - (i + 6) >= 9 else { return false }
+            i = secs.end
+            var nanos = 0
+            if i + 1 < b.count, b[i] == 0x2E, let f = fractionDigits(b, i + 1) { nanos = f.nanos; i = f.end }
+            guard let u = LogTime(epochSeconds: secs.value, nanosecond: Int64(nanos)) else { return false }
+            t = u
+            t.utcOffsetMinutes = 0
+        } else {
+            guard let h = fixedDigits(b, i, 2), i + 8 <= b.count, b[i + 2] == 0x3A, let mi = fixedDigits(b, i + 3, 2),
+                  b[i + 5] == 0x3A, let s = fixedDigits(b, i + 6, 2) else { return false }
+            i += 8
+            var nanos = 0
+            if i + 1 < b.count, b[i] == 0x2E, let f = fractionDigits(b, i + 1) { nanos = f.nanos; i = f.end }
+            let y = year ?? reference.year(forMonth: mo, day: d)
+            t = LogTime(year: y, month: mo, day: d, hour: h, minute: mi, second: s, nanosecond: nanos)
+        }
         guard t.isValid, i < b.count, b[i] == 0x20 else { return false }
         // Thread id, padded on the left.
         while i < b.count, b[i] == 0x20 { i += 1 }

@@ -170,3 +170,20 @@ private func tempFile(_ contents: String) throws -> String {
         #expect(got == ["ERROR": n / 10, "INFO": n - n / 10])
     }
 }
+
+// absl's lines before absl::InitializeLog() (TensorFlow 2.17+, JAX, XLA, PyTorch/XLA) put the Unix time in the
+// seconds field under a zero date; the line is copied from pytorch/xla#6890's log. The time is that instant, UTC.
+@Test func abslLinesBeforeInitializationCarryTheUnixTime() throws {
+    let p = GlogLineParser(reference: ref)
+    let line = "I0000 00:00:1712267574.801377  681831 pjrt_api.cc:100] GetPjrtApi was found for tpu"
+    let h = try #require(head(p, line))
+    #expect(h.time == LogTime(year: 2024, month: 4, day: 4, hour: 21, minute: 52, second: 54, nanosecond: 801_377_000))
+    #expect(h.time.utcOffsetMinutes == 0)
+    #expect(h.level == .info)
+    #expect(fields(p, line, h) == ["thread": "681831", "filename": "pjrt_api.cc", "lineno": "100"])
+    #expect(text(line, h.message) == "GetPjrtApi was found for tpu")
+    // Near misses: a zero date with a clock, too few digits for a Unix time, hours that are not zero.
+    #expect(head(p, "I0000 00:00:12.801377  681831 pjrt_api.cc:100] m") == nil)
+    #expect(head(p, "I0000 01:00:1712267574.801377  681831 pjrt_api.cc:100] m") == nil)
+    #expect(head(p, "I0000 00:00:01.801377  681831 pjrt_api.cc:100] m") == nil)
+}
