@@ -80,6 +80,8 @@ public struct PythonFormat: Sendable {
     let items: [PyItem]
     let pool: [UInt8]
     public let fieldNames: [String]
+    /// The `fields` number of a time of day kept there (a datefmt without a day), else -1.
+    public private(set) var asctimeField = -1
     /// Whether records carry a time (asctime, created or an epoch-only msecs does not count).
     public let hasTime: Bool
 
@@ -195,6 +197,7 @@ public struct PythonFormat: Sendable {
         let dated = self.datefmt?.hasDate ?? true
         if !dated, let k = items.firstIndex(where: { $0.attribute == .asctime }) {
             items[k].nameIndex = names.count
+            asctimeField = names.count
             names.append("asctime")
         }
         self.items = items
@@ -393,6 +396,16 @@ public final class PythonLineParser: LineParser {
                 var nanos = Int(whole.value) * 1_000_000
                 if whole.end < digitsEnd, let f = fractionDigits(b, whole.end + 1) { nanos += f.nanos / 1000 }
                 head.time.nanosecond = Int32(nanos)
+                // A time of day kept in `fields` (`%(asctime)s.%(msecs)03d` with datefmt `%H:%M:%S`, Prefect's)
+                // keeps its milliseconds: the field's text runs on over `.mmm`.
+                if let last = head.extras.indices.last, case .fixed(let n) = head.extras[last].name,
+                   n == format.asctimeField, Int(head.extras[last].value.end) + 1 == s, b[s - 1] == 0x2E {
+                    let before = head.extras[last].value
+                    head.extras[last].value = Span(Int(before.start), digitsEnd)
+                    if match(k + 1, e, b, &head, &budget) { return true }
+                    head.extras[last].value = before
+                    return false
+                }
             case .levelno:
                 guard let v = someDigits(b, s, maxDigits: 9) else { return false }
                 head.level = LogLevel.fromPythonNumber(v.value)
