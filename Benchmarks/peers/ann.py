@@ -10,15 +10,22 @@ centres, noise sigma 1.0 per dimension; --noise 2 makes the clusters overlap) in
   faiss-cpu         IndexIVFScalarQuantizer (the same structure: IVF lists, 8-bit codes; nlist = ours, its
                     nprobe = our probes) and IndexHNSWFlat (M = 16);
   hnswlib           M = 16, ef_construction = 100, ef = 64;
-  usearch           HNSW, i8 storage, default connectivity.
-Recall@10 is against NumPy's exact float64 top 10 of every query. Real sentence embeddings (all-MiniLM-L6-v2)
-are not part of this round.
+  usearch           HNSW, i8 storage, default connectivity;
+  sqlite-vec        0.1.10a4 (PyPI's newest, an alpha), vec0 with its ANN indexes: `indexed by rescore(int8,
+                    oversample 8)` and `indexed by diskann(...)` (its IVF is not in the PyPI build), with a 1%
+                    metadata filter where it takes one (--sqlite-vec; DiskANN inserts ~200 rows/s: --sqlite-vec-rows, default 20,000, caps N).
+DuckDB's vss extension is downloaded from extensions.duckdb.org at INSTALL time, which this machine cannot reach:
+not compared. Recall@10 is against NumPy's exact float64 top 10 of every query.
+
+Real vectors: --corpus FILE.npy (N x 384 float32, e.g. all-MiniLM-L6-v2 embeddings from embed_corpus.py) takes the
+first N rows as the corpus and the last --queries rows as held-out queries (N defaults to the rest).
 
 Self-contained: outside its venv it creates one (ANN_BENCH_VENV, default <repo>/.build-ann-venv, from
 /usr/bin/python3, whose sqlite3 can load extensions), installs numpy, faiss-cpu, hnswlib and usearch from PyPI,
 and re-runs itself there. The library comes from STRATA_LIB (default <repo>/.build/release/libstrata).
 
-    python3 Benchmarks/peers/ann.py [N] [--queries 100] [--noise 1.0] [--skip-hnsw]
+    python3 Benchmarks/peers/ann.py [N] [--queries 100] [--noise 1.0] [--skip-hnsw] [--corpus FILE.npy]
+        [--sqlite-vec] [--sqlite-vec-rows 20000]
 """
 import argparse
 import os
@@ -43,6 +50,7 @@ def ensure_venv():
         import hnswlib  # noqa: F401
         import numpy  # noqa: F401
         import usearch  # noqa: F401
+        import sqlite_vec  # noqa: F401
         return
     except ImportError:
         pass
@@ -53,6 +61,10 @@ def ensure_venv():
         print(f"creating {VENV} (numpy, faiss-cpu, hnswlib, usearch) ...", flush=True)
         subprocess.check_call(["/usr/bin/python3", "-m", "venv", str(VENV)])
         subprocess.check_call([str(py), "-m", "pip", "install", "-q", "numpy", "faiss-cpu", "hnswlib", "usearch"])
+    try:
+        subprocess.check_call([str(py), "-c", "import sqlite_vec"], stderr=subprocess.DEVNULL)
+    except subprocess.CalledProcessError:
+        subprocess.check_call([str(py), "-m", "pip", "install", "-q", "--pre", "sqlite-vec==0.1.10a4"])
     os.execv(str(py), [str(py), __file__, *sys.argv[1:]])
 
 
@@ -103,19 +115,35 @@ def connect(path):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("n", nargs="?", type=int, default=1_000_000)
+    ap.add_argument("n", nargs="?", type=int, default=None, help="corpus rows (default 1,000,000; with --corpus the rest)")
+    ap.add_argument("--corpus", type=pathlib.Path, help="real vectors: an N x 384 float32 .npy (last --queries rows held out)")
+    ap.add_argument("--sqlite-vec", action="store_true", help="also sqlite-vec 0.1.10a4's vec0 ANN indexes")
+    ap.add_argument("--sqlite-vec-rows", type=int, default=20_000,
+                    help="at most this many rows into vec0 (its DiskANN inserts ~200 rows a second here)")
     ap.add_argument("--queries", type=int, default=100)
     ap.add_argument("--noise", type=float, default=1.0,
                     help="per-dimension noise sigma around unit-normal centres (larger: clusters overlap, harder)")
     ap.add_argument("--skip-hnsw", action="store_true", help="leave out the HNSW peers (their builds are the slowest)")
     args = ap.parse_args()
-    n = args.n
-    rng = np.random.default_rng(19)
-    centers = rng.standard_normal((1000, D), dtype=np.float32)
-    X = clustered(n, rng, centers, args.noise)
-    Q = clustered(args.queries, rng, centers, args.noise)
+    if args.corpus:
+        A = np.load(args.corpus, mmap_mode="r")
+        if A.ndim != 2 or A.shape[1] != D or A.dtype != np.float32:
+            sys.exit(f"{args.corpus}: expected N x {D} float32, got {A.shape} {A.dtype}")
+        n = args.n or A.shape[0] - args.queries
+        if n + args.queries > A.shape[0]:
+            sys.exit(f"{args.corpus} has {A.shape[0]} rows: fewer than {n} + {args.queries} held-out queries")
+        X = np.ascontiguousarray(A[:n])
+        Q = np.ascontiguousarray(A[A.shape[0] - args.queries:])
+        what = f"real vectors from {args.corpus.name}, the last {args.queries} rows held out as queries"
+    else:
+        n = args.n or 1_000_000
+        rng = np.random.default_rng(19)
+        centers = rng.standard_normal((1000, D), dtype=np.float32)
+        X = clustered(n, rng, centers, args.noise)
+        Q = clustered(args.queries, rng, centers, args.noise)
+        what = f"1,000 clusters, noise {args.noise}"
     cat = np.arange(n) % 100
-    print(f"N = {n:,} x {D} (1,000 clusters, noise {args.noise}), {args.queries} queries, k = {K}, cosine; threads: "
+    print(f"N = {n:,} x {D} ({what}), {args.queries} queries, k = {K}, cosine; threads: "
           f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', '(all cores)')}", flush=True)
     truth = exact_top(X, Q)
     truth_f = {s: exact_top(X, Q, rows=np.nonzero(cat < s)[0]) for s in (1, 10)}
@@ -204,6 +232,9 @@ def main():
         ms, found = timed(lambda q: [int(i) + 1 for i in ivf.search(q[None, :], K)[1][0]], Qn)
         print(f"  faiss IVF nprobe={probes:<4} {ms:7.2f} ms/query  recall@10 {recall(found, truth):.3f}", flush=True)
 
+    if args.sqlite_vec:
+        sqlite_vec_peers(X, Q, cat, truth, truth_f[1], args.sqlite_vec_rows, tmp)
+
     if not args.skip_hnsw:
         hnsw = faiss.IndexHNSWFlat(D, 16, faiss.METRIC_INNER_PRODUCT)
         t = time.perf_counter()
@@ -232,6 +263,72 @@ def main():
         print(f"usearch i8 build {time.perf_counter() - t:.1f} s", flush=True)
         ms, found = timed(lambda q: [int(i) for i in u.search(q, K).keys], Q)
         print(f"  usearch {ms:7.2f} ms/query  recall@10 {recall(found, truth):.3f}", flush=True)
+
+
+def sqlite_vec_peers(X, Q, cat, truth, truth_1pct, max_rows, tmp):
+    """sqlite-vec's vec0 with its ANN indexes, in its own database file: build (inserting the rows), size, speed,
+    recall, and a 1% metadata filter. With fewer rows than the corpus, the truth is recomputed for those rows."""
+    import sqlite_vec
+    n = min(len(X), max_rows)
+    if n < len(X):
+        truth = exact_top(X[:n], Q)
+        truth_1pct = exact_top(X[:n], Q, rows=np.nonzero(cat[:n] < 1)[0])
+    for name, spec in [("rescore int8 os=8", "rescore(quantizer=int8, oversample=8)"),
+                       ("diskann R=72 L=128", "diskann(neighbor_quantizer=binary, n_neighbors=72, search_list_size=128)")]:
+        path = os.path.join(tmp, "vec.db")
+        if os.path.exists(path):
+            os.remove(path)
+        c = sqlite3.connect(path)
+        c.enable_load_extension(True)
+        sqlite_vec.load(c)
+        version = c.execute("SELECT vec_version()").fetchone()[0]
+        # A metadata column for the filter, where the index takes one (its ANN indexes refuse them).
+        refused = None
+        try:
+            c.execute(f"CREATE VIRTUAL TABLE v USING vec0(id INTEGER PRIMARY KEY, cat INTEGER, "
+                      f"embedding float[{D}] distance_metric=cosine indexed by {spec})")
+        except sqlite3.Error as e:
+            refused = str(e)
+            c.execute(f"CREATE VIRTUAL TABLE v USING vec0(id INTEGER PRIMARY KEY, "
+                      f"embedding float[{D}] distance_metric=cosine indexed by {spec})")
+        t = time.perf_counter()
+        try:
+            for s in range(0, n, 10_000):
+                if refused:
+                    rows = ((i + 1, X[i].tobytes()) for i in range(s, min(n, s + 10_000)))
+                    c.executemany("INSERT INTO v(id, embedding) VALUES (?, ?)", rows)
+                else:
+                    rows = ((i + 1, int(cat[i]), X[i].tobytes()) for i in range(s, min(n, s + 10_000)))
+                    c.executemany("INSERT INTO v(id, cat, embedding) VALUES (?, ?, ?)", rows)
+            c.commit()
+        except sqlite3.Error as e:
+            print(f"sqlite-vec {version} {name}: build failed: {e}", flush=True)
+            c.close()
+            continue
+        build = time.perf_counter() - t
+        c.close()
+        size = os.path.getsize(path)
+        c = sqlite3.connect(path)
+        c.enable_load_extension(True)
+        sqlite_vec.load(c)
+        print(f"sqlite-vec {version} {name}: {n:,} rows inserted in {build:.1f} s, file {size / 2**20:.0f} MiB = "
+              f"{size / (n * D * 4):.2f}x the raw vectors", flush=True)
+        sql = "SELECT id FROM v WHERE embedding MATCH ? AND k = 10"
+        ms, found = timed(lambda q: [r for (r,) in c.execute(sql, (q.tobytes(),))], Q)
+        print(f"  {ms:7.2f} ms/query  recall@10 {recall(found, truth):.3f}", flush=True)
+        if refused:
+            print(f"  filter  1%: no metadata column possible ({refused})", flush=True)
+            c.close()
+            os.remove(path)
+            continue
+        try:
+            ms, found = timed(lambda q: [r for (r,) in c.execute(sql + " AND cat < 1", (q.tobytes(),))], Q)
+            print(f"  filter  1% {ms:7.2f} ms/query  recall@10 {recall(found, truth_1pct):.3f}  "
+                  f"all k rows: {all(len(f) == K for f in found)}", flush=True)
+        except sqlite3.Error as e:
+            print(f"  filter  1%: refused: {e}", flush=True)
+        c.close()
+        os.remove(path)
 
 
 if __name__ == "__main__":
