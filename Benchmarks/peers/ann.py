@@ -14,18 +14,24 @@ centres, noise sigma 1.0 per dimension; --noise 2 makes the clusters overlap) in
   sqlite-vec        0.1.10a4 (PyPI's newest, an alpha), vec0 with its ANN indexes: `indexed by rescore(int8,
                     oversample 8)` and `indexed by diskann(...)` (its IVF is not in the PyPI build), with a 1%
                     metadata filter where it takes one (--sqlite-vec; DiskANN inserts ~200 rows/s: --sqlite-vec-rows, default 20,000, caps N).
-DuckDB's vss extension is downloaded from extensions.duckdb.org at INSTALL time, which this machine cannot reach:
-not compared. Recall@10 is against NumPy's exact float64 top 10 of every query.
+  DuckDB vss        1.5.5 (--duckdb): HNSW (cosine) from PyPI's duckdb-extension-vss wheel, which ships the
+                    extension file that `INSTALL vss` would download (LOADed from the wheel, signature checked), in a
+                    duckdb file with hnsw_enable_experimental_persistence; a 1% filter as a WHERE clause
+                    (--duckdb-rows, default 20,000, caps N: its build is slow here).
+Recall@10 is against NumPy's exact float64 top 10 of every query.
 
 Real vectors: --corpus FILE.npy (N x 384 float32, e.g. all-MiniLM-L6-v2 embeddings from embed_corpus.py) takes the
-first N rows as the corpus and the last --queries rows as held-out queries (N defaults to the rest).
+first N rows as the corpus and the last --queries rows as held-out queries (N defaults to the rest). While
+embed_corpus.py is still writing FILE (FILE.progress exists), --rows M reads only the first M rows, all of which must
+be in finished chunks (its texts are shuffled, so any prefix is a uniform sample); the last --queries of those M
+rows are the held-out queries. Without --rows such a file is refused: its unfinished rows are zeros.
 
 Self-contained: outside its venv it creates one (ANN_BENCH_VENV, default <repo>/.build-ann-venv, from
 /usr/bin/python3, whose sqlite3 can load extensions), installs numpy, faiss-cpu, hnswlib and usearch from PyPI,
 and re-runs itself there. The library comes from STRATA_LIB (default <repo>/.build/release/libstrata).
 
     python3 Benchmarks/peers/ann.py [N] [--queries 100] [--noise 1.0] [--skip-hnsw] [--corpus FILE.npy]
-        [--sqlite-vec] [--sqlite-vec-rows 20000]
+        [--rows M] [--sqlite-vec] [--sqlite-vec-rows 20000] [--duckdb] [--duckdb-rows 20000]
 """
 import argparse
 import os
@@ -65,7 +71,33 @@ def ensure_venv():
         subprocess.check_call([str(py), "-c", "import sqlite_vec"], stderr=subprocess.DEVNULL)
     except subprocess.CalledProcessError:
         subprocess.check_call([str(py), "-m", "pip", "install", "-q", "--pre", "sqlite-vec==0.1.10a4"])
+    if "--duckdb" in sys.argv:
+        try:
+            subprocess.check_call([str(py), "-c", "import duckdb_extension_vss, pyarrow"], stderr=subprocess.DEVNULL)
+        except subprocess.CalledProcessError:
+            subprocess.check_call([str(py), "-m", "pip", "install", "-q", "duckdb==1.5.5",
+                                   "duckdb-extension-vss==1.5.5", "pyarrow"])
     os.execv(str(py), [str(py), __file__, *sys.argv[1:]])
+
+
+def finished_rows(path, total, rows):
+    """How many leading rows of an embed_corpus.py output to use: all of them when it is finished, else --rows,
+    which must lie within the chunks its OUT.progress lists as done (finished out of order, so the leading run)."""
+    if rows is not None and not 1 <= rows <= total:
+        sys.exit(f"--rows {rows}: {path} has {total} rows")
+    progress = path.with_name(path.name + ".progress")
+    if not progress.exists():
+        return rows or total
+    done = {int(x) for x in progress.read_text().split("\n")[1:] if x.strip().isdigit()}
+    chunk = 4096  # embed_corpus.py's CHUNK
+    lead = 0
+    while lead in done:
+        lead += 1
+    ready = min(total, lead * chunk)
+    if rows is None or rows > ready:
+        sys.exit(f"{path} is still being written ({progress.name}): its first {ready} rows are finished; "
+                 f"pass --rows M with M <= {ready}")
+    return rows
 
 
 def clustered(n, rng, centers, noise):
@@ -85,7 +117,7 @@ def exact_top(X, Q, rows=None):
         q64 = q.astype(np.float64)
         dist = 1 - (X @ q).astype(np.float64) / (norms * np.linalg.norm(q64))
         idx = np.arange(len(X)) if rows is None else rows
-        part = idx[np.argpartition(dist[idx], K * 4)[:K * 4]]
+        part = idx[np.argpartition(dist[idx], min(K * 4, len(idx) - 1))[:K * 4]]
         # float32 X @ q only preselects 4k; rescore those in float64 and order exactly.
         d64 = 1 - (X[part].astype(np.float64) @ q64) / (norms[part] * np.linalg.norm(q64))
         order = np.lexsort((part, d64))[:K]
@@ -117,9 +149,13 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("n", nargs="?", type=int, default=None, help="corpus rows (default 1,000,000; with --corpus the rest)")
     ap.add_argument("--corpus", type=pathlib.Path, help="real vectors: an N x 384 float32 .npy (last --queries rows held out)")
+    ap.add_argument("--rows", type=int,
+                    help="with --corpus: use only its first M rows (required while embed_corpus.py is still writing it)")
     ap.add_argument("--sqlite-vec", action="store_true", help="also sqlite-vec 0.1.10a4's vec0 ANN indexes")
     ap.add_argument("--sqlite-vec-rows", type=int, default=20_000,
                     help="at most this many rows into vec0 (its DiskANN inserts ~200 rows a second here)")
+    ap.add_argument("--duckdb", action="store_true", help="also DuckDB 1.5.5 with its vss extension's HNSW index")
+    ap.add_argument("--duckdb-rows", type=int, default=20_000, help="at most this many rows into DuckDB")
     ap.add_argument("--queries", type=int, default=100)
     ap.add_argument("--noise", type=float, default=1.0,
                     help="per-dimension noise sigma around unit-normal centres (larger: clusters overlap, harder)")
@@ -129,12 +165,17 @@ def main():
         A = np.load(args.corpus, mmap_mode="r")
         if A.ndim != 2 or A.shape[1] != D or A.dtype != np.float32:
             sys.exit(f"{args.corpus}: expected N x {D} float32, got {A.shape} {A.dtype}")
-        n = args.n or A.shape[0] - args.queries
-        if n + args.queries > A.shape[0]:
-            sys.exit(f"{args.corpus} has {A.shape[0]} rows: fewer than {n} + {args.queries} held-out queries")
+        rows = finished_rows(args.corpus, A.shape[0], args.rows)
+        n = args.n or rows - args.queries
+        if n < 1 or n + args.queries > rows:
+            sys.exit(f"{args.corpus}: {rows} rows in use: fewer than {n} + {args.queries} held-out queries")
         X = np.ascontiguousarray(A[:n])
-        Q = np.ascontiguousarray(A[A.shape[0] - args.queries:])
-        what = f"real vectors from {args.corpus.name}, the last {args.queries} rows held out as queries"
+        Q = np.ascontiguousarray(A[rows - args.queries:rows])
+        if not (np.isfinite(X).all() and np.isfinite(Q).all()) or (np.abs(Q).sum(axis=1) == 0).any() \
+                or (np.abs(X).sum(axis=1) == 0).any():
+            sys.exit(f"{args.corpus}: zero or non-finite rows among the first {rows} (unfinished?)")
+        part = f"of its first {rows:,} rows, " if rows < A.shape[0] else ""
+        what = f"real vectors from {args.corpus.name}, {part}the last {args.queries} rows held out as queries"
     else:
         n = args.n or 1_000_000
         rng = np.random.default_rng(19)
@@ -235,6 +276,9 @@ def main():
     if args.sqlite_vec:
         sqlite_vec_peers(X, Q, cat, truth, truth_f[1], args.sqlite_vec_rows, tmp)
 
+    if args.duckdb:
+        duckdb_vss_peer(X, Q, cat, truth, truth_f[1], args.duckdb_rows, tmp)
+
     if not args.skip_hnsw:
         hnsw = faiss.IndexHNSWFlat(D, 16, faiss.METRIC_INNER_PRODUCT)
         t = time.perf_counter()
@@ -263,6 +307,45 @@ def main():
         print(f"usearch i8 build {time.perf_counter() - t:.1f} s", flush=True)
         ms, found = timed(lambda q: [int(i) for i in u.search(q, K).keys], Q)
         print(f"  usearch {ms:7.2f} ms/query  recall@10 {recall(found, truth):.3f}", flush=True)
+
+
+def duckdb_vss_peer(X, Q, cat, truth, truth_1pct, max_rows, tmp):
+    """DuckDB's vss HNSW index (cosine) in a duckdb file: build (CREATE INDEX, then CHECKPOINT), file size, speed,
+    recall, and a 1% filter as a WHERE clause. With fewer rows than the corpus, the truth is recomputed."""
+    import duckdb
+    import duckdb_extension_vss
+    import pyarrow as pa
+    n = min(len(X), max_rows)
+    if n < len(X):
+        truth = exact_top(X[:n], Q)
+        truth_1pct = exact_top(X[:n], Q, rows=np.nonzero(cat[:n] < 1)[0])
+    ext = pathlib.Path(duckdb_extension_vss.__file__).parent / "extensions" / f"v{duckdb.__version__}" / "vss.duckdb_extension"
+    path = os.path.join(tmp, "vss.duckdb")
+    c = duckdb.connect(path)
+    c.execute(f"LOAD '{ext}'")
+    c.execute("SET hnsw_enable_experimental_persistence = true")
+    rows = pa.table({"id": pa.array(np.arange(1, n + 1)), "cat": pa.array(cat[:n]),
+                     "e": pa.FixedSizeListArray.from_arrays(pa.array(X[:n].reshape(-1)), D)})
+    c.execute("CREATE TABLE v AS SELECT id, cat, e::FLOAT[384] AS e FROM rows")
+    del rows
+    t = time.perf_counter()
+    c.execute("CREATE INDEX v_hnsw ON v USING HNSW (e) WITH (metric = 'cosine')")
+    c.execute("CHECKPOINT")
+    build = time.perf_counter() - t
+    size = os.path.getsize(path)
+    sql = "SELECT id FROM v ORDER BY array_cosine_distance(e, ?::FLOAT[384]) LIMIT 10"
+    plan = " ".join(str(r) for r in c.execute("EXPLAIN " + sql, [Q[0].tolist()]).fetchall())
+    print(f"DuckDB {duckdb.__version__} vss HNSW (cosine, defaults): {n:,} rows, index built in {build:.1f} s, file "
+          f"{size / 2**20:.0f} MiB = {size / (n * D * 4):.2f}x the raw vectors; plan uses the index: "
+          f"{'HNSW_INDEX_SCAN' in plan}", flush=True)
+    ms, found = timed(lambda q: [r for (r,) in c.execute(sql, [q.tolist()]).fetchall()], Q)
+    print(f"  {ms:7.2f} ms/query  recall@10 {recall(found, truth):.3f}", flush=True)
+    sql = "SELECT id FROM v WHERE cat < 1 ORDER BY array_cosine_distance(e, ?::FLOAT[384]) LIMIT 10"
+    ms, found = timed(lambda q: [r for (r,) in c.execute(sql, [q.tolist()]).fetchall()], Q)
+    print(f"  filter  1% {ms:7.2f} ms/query  recall@10 {recall(found, truth_1pct):.3f}  rows returned: mean "
+          f"{statistics.mean(len(f) for f in found):.1f}, all k rows: {all(len(f) == K for f in found)}", flush=True)
+    c.close()
+    os.remove(path)
 
 
 def sqlite_vec_peers(X, Q, cat, truth, truth_1pct, max_rows, tmp):
