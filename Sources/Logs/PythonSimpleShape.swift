@@ -72,6 +72,22 @@ struct PythonSimpleShape {
         var pos = timeEnd + leadCount
         var chose = false
         for f in fields {
+            // The usual line in one pass: a level among Python's five names, or a plain logger name, right before
+            // the literal. Anything else takes the general path below, which decides it as before.
+            if f.isLevel {
+                if let (lv, n) = pythonLevel(base, b.count, pos, pool + f.literalStart, f.literalCount) {
+                    chose = true
+                    head.level = lv
+                    head.levelText = Span(pos, pos + n)
+                    pos += n + f.literalCount
+                    continue
+                }
+            } else if let end = plainNameEnd(base, b.count, pos, pool + f.literalStart, f.literalCount) {
+                chose = true
+                head.logger = Span(pos, end)
+                pos = end + f.literalCount
+                continue
+            }
             guard let end = firstOccurrence(base, b.count, pool + f.literalStart, f.literalCount, from: pos) else {
                 return chose ? .undecided : .failed
             }
@@ -114,4 +130,57 @@ private func firstOccurrence(_ base: UnsafePointer<UInt8>, _ count: Int, _ lit: 
         i = at + 1
     }
     return nil
+}
+
+/// One of logging's five level names in upper case at `i`, directly followed by the field's literal: (level,
+/// length of the name). The name's bytes are capital letters, so when the literal does not start with one it
+/// cannot occur earlier: the general path would end the field at the same place and read the same level.
+@inline(__always)
+private func pythonLevel(_ base: UnsafePointer<UInt8>, _ count: Int, _ i: Int, _ lit: UnsafePointer<UInt8>,
+                         _ n: Int) -> (LogLevel, Int)? {
+    guard i >= 0, i + 8 <= count, lit[0] &- 0x41 >= 26 else { return nil }
+    let key = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+    let level: LogLevel, length: Int
+    if key & 0xFFFF_FFFF == 0x4F46_4E49 { level = .info; length = 4 }                          // INFO
+    else if key & 0xFF_FFFF_FFFF == 0x47_5542_4544 { level = .debug; length = 5 }            // DEBUG
+    else if key & 0xFF_FFFF_FFFF == 0x52_4F52_5245 { level = .error; length = 5 }            // ERROR
+    else if key & 0xFF_FFFF_FFFF_FFFF == 0x47_4E49_4E52_4157 { level = .warning; length = 7 } // WARNING
+    else if key == 0x4C41_4349_5449_5243 { level = .critical; length = 8 }                     // CRITICAL
+    else { return nil }
+    guard n <= count - i - length else { return nil }
+    for k in 0..<n where base[i + length + k] != lit[k] { return nil }
+    return (level, length)
+}
+
+/// Where a logger name starting at `i` ends, when the field's literal follows the first occurrence of its first
+/// byte and the name before it is one `isLoggerName` accepts without question (no space, starting with a letter
+/// or digit): then that occurrence is the literal's first, as the general path finds it. Nil leaves the field to
+/// that path.
+@inline(__always)
+private func plainNameEnd(_ base: UnsafePointer<UInt8>, _ count: Int, _ i: Int, _ lit: UnsafePointer<UInt8>,
+                          _ n: Int) -> Int? {
+    guard i >= 0, i < count else { return nil }
+    let first = base[i]
+    let c0 = lit[0]
+    guard (first | 0x20) &- 0x61 < 26 || first &- 0x30 < 10, first != c0 else { return nil }
+    // The first byte that is the literal's first or a space, eight bytes per step (the lowest flag is exact).
+    let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+    let pc = UInt64(c0) &* ones, ps = UInt64(0x20) &* ones
+    var j = i + 1
+    var at = -1
+    while j &+ 8 <= count {
+        let x = UnsafeRawPointer(base + j).loadUnaligned(as: UInt64.self)
+        let a = x ^ pc, s = x ^ ps
+        let t = ((a &- ones) & ~a | (s &- ones) & ~s) & highs
+        if t != 0 { at = j &+ t.trailingZeroBitCount >> 3; break }
+        j &+= 8
+    }
+    if at < 0 {
+        while j < count, base[j] != c0, base[j] != 0x20 { j += 1 }
+        guard j < count else { return nil }
+        at = j
+    }
+    guard base[at] == c0, n <= count - at else { return nil }
+    for k in 1..<max(1, n) where base[at + k] != lit[k] { return nil }
+    return at
 }

@@ -15,6 +15,8 @@ private let reference = YearReference(year: 2026, month: 11)
         ("%(asctime)s | %(levelname)s | %(message)s", nil),
         ("%(asctime)s %(levelname)s %(name)s: %(message)s", "%Y-%m-%dT%H:%M:%S%z"),
         ("%(asctime)s - %(levelname)s - %(name)s - %(message)s", "%m/%d/%Y %H:%M:%S"),
+        // A literal after the level that starts with a capital: not the one-pass level reading.
+        ("%(asctime)s %(levelname)sR %(name)s: %(message)s", nil),
     ]
 
     static let lines = [
@@ -37,6 +39,16 @@ private let reference = YearReference(year: 2026, month: 11)
         "2026-11-20 02:00:01,123 [ERROR] two words: x",
         "2026-02-30 02:00:01,123 [ERROR] f: no such day",
         "2026-11-20 02:00:01,123",
+        // Edges of the one-pass readings of a level and a logger name.
+        "2026-11-20 02:00:01,123 [INFO] a: b",
+        "2026-11-20 02:00:01,123 [CRITICAL] _: x",
+        "2026-11-20 02:00:01,123 [WARNINGS] w: x",
+        "2026-11-20 02:00:01,123 [DEBUG]] x: y",
+        "2026-11-20 02:00:01,123 [ERROR] \u{E9}.\u{FC}: x",
+        "2026-11-20 02:00:01,123 [INFO] a:b: c",
+        "2026-11-20 02:00:01,123 - a.b - INFO - c",
+        "2026-11-20 02:00:01,123 ERRORR a: x",
+        "2026-11-20 02:00:01,123 INFOR b: y",
         "ValueError: invalid literal for int() with base 10: 'x'",
         "  File \"x.py\", line 3, in f",
         "",
@@ -54,7 +66,7 @@ private let reference = YearReference(year: 2026, month: 11)
     }
 
     @Test func sameHeadsAsTheGenericMatcher() throws {
-        let alphabet: [UInt8] = Array("[]: -|,.0A\tZ+".utf8)
+        let alphabet: [UInt8] = Array("[]: -|,.0A\tZ+IRN_".utf8)
         var seed: UInt64 = 0x9E37_79B9_7F4A_7C15
         func random(_ n: Int) -> Int {
             seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
