@@ -43,10 +43,20 @@ public final class CheckedSource: CorpusSource {
     /// Bad rows per dimension count, for rows of the wrong length that are otherwise valid.
     private(set) var mismatched: [Int: Int] = [:]
     public private(set) var kept = 0
+    /// Rows of the expected length go to the packer unscanned: it finds NaN and infinity in the same pass
+    /// that copies the row and hands such rows back through `setAside` (one pass over each row, not two).
+    var packerChecksValues = false
 
     public init(_ base: CorpusSource, dimensions: Int? = nil) {
         self.base = base
         self.dimensions = dimensions
+    }
+
+    /// A row the packer found not finite: recorded with `VectorDiagnosis`'s words, as if found here.
+    func setAside(_ id: Int64, _ v: VectorView) {
+        let bytes = UnsafeRawBufferPointer(start: v.base, count: v.count &* 4)
+        bad.append(id, VectorDiagnosis.diagnose(bytes, expected: dimensions) ?? VectorError.nonFinite(index: 0).description)
+        kept &-= 1
     }
 
     public var rowCountHint: Int? { base.rowCountHint }
@@ -57,6 +67,10 @@ public final class CheckedSource: CorpusSource {
         kept = 0
         let each: (Int64, VectorView?) throws -> Void = { [self] id, v in
             guard let v else { return try body(id, nil) }
+            if packerChecksValues, let d = dimensions, v.count == d {
+                kept &+= 1
+                return try body(id, v)
+            }
             let bytes = UnsafeRawBufferPointer(start: v.base, count: v.count &* 4)
             if dimensions == nil, VectorDiagnosis.diagnose(bytes) == nil { dimensions = v.count }
             if let reason = VectorDiagnosis.diagnose(bytes, expected: dimensions) {
@@ -103,9 +117,9 @@ extension CorpusMatrix {
         return packed
     }
 
-    private static func pack(_ source: CorpusSource, name: String, scoring: [Float]?, limits: KNNLimits)
+    private static func pack(_ checked: CheckedSource, name: String, scoring: [Float]?, limits: KNNLimits)
         throws -> (corpus: CorpusMatrix, scores: Scores?) {
-        if let scoring { return try packing(source, name: name, scoring: scoring, limits: limits) }
-        return (try CorpusMatrix(source: source, name: name, limits: limits), nil)
+        checked.packerChecksValues = true
+        return try packing(checked, name: name, scoring: scoring, limits: limits, setAside: checked.setAside)
     }
 }

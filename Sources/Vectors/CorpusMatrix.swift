@@ -77,17 +77,25 @@ public final class CorpusMatrix {
     /// `scores` is nil when the rows' dimensions differ from `scoring`'s.
     public static func packing(_ source: CorpusSource, name: String, scoring: [Float], limits: KNNLimits = .none)
         throws -> (corpus: CorpusMatrix, scores: Scores?) {
+        try packing(source, name: name, scoring: scoring, limits: limits, setAside: nil)
+    }
+
+    /// `packing` (no scores when `scoring` is nil); with `setAside`, a row holding NaN or infinity goes there
+    /// and is left out instead of failing the corpus.
+    static func packing(_ source: CorpusSource, name: String, scoring: [Float]?, limits: KNNLimits,
+                        setAside: ((Int64, VectorView) -> Void)?) throws -> (corpus: CorpusMatrix, scores: Scores?) {
         var scores: Scores? = nil
         let m = try CorpusMatrix(source: source, name: name, dimensions: nil, scoring: scoring, limits: limits,
-                                 scores: &scores)
+                                 scores: &scores, setAside: setAside)
         return (m, scores)
     }
 
     private init(source: CorpusSource, name: String, dimensions expected: Int?, scoring: [Float]?,
-                 limits: KNNLimits, scores: inout Scores?) throws {
+                 limits: KNNLimits, scores: inout Scores?, setAside: ((Int64, VectorView) -> Void)? = nil) throws {
         var builder = Builder(name: name, limits: limits, hint: source.rowCountHint)
         if let expected, expected > 0 { builder.dimensions = expected }
         builder.scoring = scoring
+        builder.setAside = setAside
         defer { builder.release() }
         try source.forEachRow { id, vector in
             guard let vector else { return }
@@ -315,6 +323,8 @@ private struct Builder {
     /// A query to score each row against while packing (dropped if its dimensions differ), and the scores.
     var scoring: [Float]?
     var scores = GrowingBuffer<Float>()
+    /// Where a row holding NaN or infinity goes (left out); nil: such a row is an error.
+    var setAside: ((Int64, VectorView) -> Void)?
     /// Populates pages ahead of the writer on another thread, once the corpus is large enough to gain.
     var prefaulter: Prefaulter?
     /// Rows that fit `limits.memory` (set with the first row).
@@ -366,6 +376,7 @@ private struct Builder {
             ?? strata_pack_row(dst, src, dimensions, nil, nil)
         // Sources hand over unvalidated floats: a finite float32 row always has a finite float64 norm.
         guard s.isFinite else {
+            if let setAside { return setAside(id, v) }
             let bad = (0..<dimensions).first { !dst[$0].isFinite } ?? 0
             throw KNNError.badRow(corpus: name, id: id, reason: VectorError.nonFinite(index: bad).description)
         }
