@@ -16,7 +16,10 @@ Builds N x 384 float32 vectors (default N = 100,000) in a SQLite file, then time
                      (np.load + X @ q + argpartition, and warm in-memory NumPy).
   transactions       the warm query again inside an open transaction (Python's default after an INSERT),
                      for Strata and for sqlite-vec.
-Prints medians and ratios, and checks the targets of issues 3 and 15.
+Prints medians and ratios, and checks the targets of issues 3 and 15; issue 15's ratios are taken back to
+back (the two timings of a ratio alternate, round after round), since a shared machine's load changes within
+a run. The batch's floor, cblas_sgemm, is one call over the whole 1000 x N x 384 shape through the same
+OpenBLAS instance and threads as Strata's batch, writing every score and selecting nothing.
 
 Self-contained: outside its venv it creates one (KNN_BENCH_VENV, default <repo>/.build-knn-venv, from
 /usr/bin/python3, whose sqlite3 can load extensions), installs numpy, faiss-cpu and sqlite-vec==0.1.9 from
@@ -244,9 +247,12 @@ def main():
     sdot_ms = median_ms(lambda: blas.sdot(X), R)
     bandwidth = X.nbytes / (sdot_ms / 1000) / 1e9
     record("floor", f"cblas_sdot(X, X) read probe ({bandwidth:.1f} GB/s)", sdot_ms)
+    # The batch's floor: one call over the whole shape, the library and threads Strata's batch uses (the same
+    # libopenblas.so.0 instance in this process), writing all 1000 x N scores (400 MB at 100k) and selecting
+    # nothing. Strata calls it per tile of corpus rows and also selects the top k, rescores them in float64
+    # and returns the rows through SQLite.
     C = np.empty((args.queries, args.n), dtype=np.float32)
     record("floor", f"cblas_sgemm {args.queries}x{args.n}x{D} (Debian OpenBLAS)", median_ms(lambda: blas.sgemm(Q, X, C), 3))
-    del C
 
     # --- NumPy (its own bundled OpenBLAS).
     norms = np.linalg.norm(X, axis=1, keepdims=True)
@@ -341,10 +347,22 @@ def main():
         cold_scan.append(clock(cold_query) / clock(scan_sum))
     tconn.rollback()
     tconn.close()
+    # The batch against bare sgemm and faiss, alternated: each takes ~1 s, long enough for the load of a
+    # shared machine to change between separate medians (issue 15 once read 3.6x from such a pair).
+    batch_sgemm, batch_faiss = [], []
+    for _ in range(max(3, args.rounds // 4)):
+        s = clock(lambda: blas.sgemm(Q, X, C))
+        b = clock(lambda: conn.execute(batch_sql).fetchall())
+        f = clock(lambda: index.search(Qn, K))
+        batch_sgemm.append(b / s)
+        batch_faiss.append(b / f)
+    del C
     back_to_back = {"warm / sgemv": statistics.median(warm_sgemv),
                     "in transaction / committed": statistics.median(txn_warm),
-                    "first query / scan": statistics.median(cold_scan)}
-    print(f"  back to back ({args.rounds} rounds, medians of per-round ratios): "
+                    "first query / scan": statistics.median(cold_scan),
+                    "batch / sgemm": statistics.median(batch_sgemm),
+                    "batch / faiss": statistics.median(batch_faiss)}
+    print(f"  back to back (medians of per-round ratios; {args.rounds} rounds, {max(3, args.rounds // 4)} for the batch): "
           + ", ".join(f"{k} {v:.2f}" for k, v in back_to_back.items()))
 
     # --- agreement: Strata's ids equal NumPy's on this data, distances within 1e-5 of NumPy's float64.
@@ -404,8 +422,10 @@ def main():
     target(f"inside a transaction {in_txn:.2f} ms <= 1.2 x committed {warm:.2f} ms -> {in_txn / warm:.2f}x "
            f"(back to back {back_to_back['in transaction / committed']:.2f}x)",
            back_to_back["in transaction / committed"] <= 1.2)
-    target(f"batch {batch:.0f} ms <= 1.2 x bare sgemm {sgemm:.0f} ms -> {batch / sgemm:.2f}x", batch <= 1.2 * sgemm)
-    target(f"batch faster than faiss ({faiss_batch:.0f} ms) -> {faiss_batch / batch:.2f}x", batch < faiss_batch)
+    target(f"batch {batch:.0f} ms <= 1.2 x bare sgemm {sgemm:.0f} ms -> {batch / sgemm:.2f}x "
+           f"(back to back {back_to_back['batch / sgemm']:.2f}x)", back_to_back["batch / sgemm"] <= 1.2)
+    target(f"batch faster than faiss ({faiss_batch:.0f} ms) -> {faiss_batch / batch:.2f}x "
+           f"(back to back {1 / back_to_back['batch / faiss']:.2f}x)", back_to_back["batch / faiss"] < 1)
     target(f"ids equal NumPy's, distances within 1e-5 ({worst:.1e})", got == want and worst <= 1e-5)
     if not args.skip_vec0:
         vec_txn = ms["vec0 MATCH k=10 cosine, inside an open transaction"]
