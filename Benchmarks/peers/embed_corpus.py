@@ -24,7 +24,9 @@ packages, in this order, each sentence kept once:
 --descriptions adds Debian's package descriptions (short and long) from the bookworm main Translation-en index
 (6.1 MB as .xz in the archive's dists/bookworm/main/i18n/; `apt-get update -o Acquire::Languages=en` also
 stores it under /var/lib/apt/lists, compressed as apt is configured; this reads plain, .xz, .gz or .bz2):
-187,877 more, 962,566 in all. The texts are shuffled with a fixed seed, so the first N are a uniform sample of
+187,877 more, 962,566 in all. (Counts from the seven packages alone, unpacked; installed with apt-get their
+dependencies add fortune-mod's main database (fortunes-min) and perldiag.pod (perl-modules-5.36): perl_doc 58,356,
+fortunes 26,233, 966,221 in all with --descriptions.) The texts are shuffled with a fixed seed, so the first N are a uniform sample of
 the mix for any N, a smaller N is a prefix of a larger one, and the same arguments give the same texts; for
 held-out queries ask for N + Q and keep the last Q rows apart. N beyond the corpus is refused.
 
