@@ -244,7 +244,7 @@ public final class PythonLineParser: LineParser {
         head.reset()
         let fast: FastResult
         if let shape {
-            let time = defaultTime ? parseDefaultAsctime(line, 0) : datefmt?.match(line, 0, reference)
+            let time = defaultTime ? defaultAsctime(line) : datefmt?.match(line, 0, reference)
             fast = shape.match(line, &head, time: time)
         } else {
             fast = fastMatch(line, &head)
@@ -260,6 +260,46 @@ public final class PythonLineParser: LineParser {
     }
 
     enum FastResult { case matched, failed, undecided }
+
+    /// The date (`YYYY-MM-DD`, the first 10 bytes) of the last line whose default asctime was read, and its
+    /// fields: a log's lines share their date for hours, so the next line of that day has only its time of day
+    /// read and checked. Each reader has its own parser (`makeParser`), so this is never shared between threads.
+    @exclusivity(unchecked) private var dayKey: (UInt64, UInt16) = (0, 0)
+    @exclusivity(unchecked) private var dayFields: (year: Int, month: Int, day: Int)? = nil
+
+    /// `parseDefaultAsctime(b, 0)`, the usual `YYYY-MM-DD HH:MM:SS,mmm` of a known date without reading the date
+    /// again. Whatever this shortcut does not settle — another date, another shape, a word after the time that
+    /// may be a zone — is read by `parseDefaultAsctime`, so the result is always the same.
+    @inline(__always)
+    private func defaultAsctime(_ b: Bytes) -> (LogTime, Int)? {
+        if let f = dayFields, b.count >= 25, let p = b.baseAddress,
+           UnsafeRawPointer(p).loadUnaligned(as: UInt64.self) == dayKey.0,
+           UnsafeRawPointer(p + 8).loadUnaligned(as: UInt16.self) == dayKey.1 {
+            @inline(__always) func d(_ k: Int) -> UInt8 { p[k] &- 0x30 }
+            let h0 = d(11), h1 = d(12), n0 = d(14), n1 = d(15), s0 = d(17), s1 = d(18), f0 = d(20), f1 = d(21), f2 = d(22)
+            let sep = p[10], after = p[23]
+            if sep == 0x20 || sep == 0x54, p[13] == 0x3A, p[16] == 0x3A, p[19] == 0x2C || p[19] == 0x2E,
+               h0 < 10, h1 < 10, n0 < 10, n1 < 10, s0 < 10, s1 < 10, f0 < 10, f1 < 10, f2 < 10,
+               !isDigit(after), after != 0x5A, after != 0x2B, after != 0x2D {
+                let h = Int(h0) * 10 + Int(h1), mi = Int(n0) * 10 + Int(n1), sec = Int(s0) * 10 + Int(s1)
+                let next = p[24]
+                // A space then `+`, `-` or a capital may start a zone: left to the full reading.
+                let zoneMayFollow = after == 0x20 && (next == 0x2B || next == 0x2D || (next >= 0x41 && next <= 0x5A))
+                if h <= 23, mi <= 59, sec <= 60, !zoneMayFollow {
+                    let ms = Int(f0) * 100 + Int(f1) * 10 + Int(f2)
+                    return (LogTime(year: f.year, month: f.month, day: f.day, hour: h, minute: mi, second: sec,
+                                    nanosecond: ms * 1_000_000), 23)
+                }
+            }
+        }
+        let r = parseDefaultAsctime(b, 0)
+        if let (t, _) = r, b.count >= 10, let p = b.baseAddress {
+            // The date was read from these 10 bytes and found valid.
+            dayKey = (UnsafeRawPointer(p).loadUnaligned(as: UInt64.self), UnsafeRawPointer(p + 8).loadUnaligned(as: UInt16.self))
+            dayFields = (Int(t.year), Int(t.month), Int(t.day))
+        }
+        return r
+    }
 
     /// The common case without recursion: every text field ends at the first occurrence of the literal after
     /// it (the message, last, takes the rest). A line that fails before any such choice was made fails for
