@@ -15,8 +15,9 @@ public enum KNNEngine {
     public static let maxK = 100_000
 
     /// Floats in one batch score tile (queries × corpus rows); 4 Mi floats = 16 MiB. With 1,000 queries a tile
-    /// covers ~4,200 corpus rows: fewer, larger sgemm calls ran 4–6% closer to one bare sgemm over the whole
-    /// shape than 1 Mi-float tiles (~1,000 rows; issue 15, alternated runs on a loaded 2-core machine).
+    /// covers ~4,200 corpus rows: fewer, larger sgemm calls. Against one bare sgemm over the whole shape this
+    /// was 4–6% closer than 1 Mi-float tiles in two alternated runs and within noise in two others (issue 15,
+    /// a loaded 2-core machine); it costs 12 MiB more per batch.
     nonisolated(unsafe) static var tileFloats = 1 << 22
     /// Corpus rows gathered per block when a filter selects scattered rows.
     static let gatherRows = 4096
