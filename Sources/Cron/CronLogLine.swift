@@ -242,7 +242,7 @@ public struct CronLogParser {
             let other: CronLogRecord?
             if isKernelTag(b, tagStart, i) {
                 other = kernelRecord(b, from: i, ts: ts, host: host)
-            } else if startsWith(b, tagStart, "run-parts(") || (i - tagStart == 7 && startsWith(b, tagStart, "anacron")) {
+            } else if isPartsTag(b, tagStart, i) {
                 other = partsRecord(b, tagStart: tagStart, tagEnd: i, ts: ts, host: host)
             } else {
                 return false

@@ -31,14 +31,18 @@ extension CronLogParser {
         return (pid, i)
     }
 
+    /// Whether the tag `b[tagStart..<tagEnd]` is run-parts' (`run-parts(/etc/cron.daily)`) or anacron's.
+    func isPartsTag(_ b: UnsafeBufferPointer<UInt8>, _ tagStart: Int, _ tagEnd: Int) -> Bool {
+        startsWith(b, tagStart, "run-parts(") || (tagEnd - tagStart == 7 && startsWith(b, tagStart, "anacron"))
+    }
+
     /// The record of a run-parts or anacron line about a script or job; nil for anything else. `tagEnd` is the
     /// index just after the tag.
     func partsRecord(_ b: UnsafeBufferPointer<UInt8>, tagStart: Int, tagEnd: Int, ts: CivilDateTime,
                      host: Range<Int>?) -> CronLogRecord? {
         let n = b.count
+        guard isPartsTag(b, tagStart, tagEnd) else { return nil }
         let isRunParts = startsWith(b, tagStart, "run-parts(")
-        let isAnacron = tagEnd - tagStart == 7 && startsWith(b, tagStart, "anacron")
-        guard isRunParts || isAnacron else { return nil }
         guard let (pid, messageStart) = pidAndColon(b, after: tagEnd) else { return nil }
         let i = messageStart
         var r = CronLogRecord(ts: ts, host: host, pid: pid, user: nil, kind: .other, word: nil, command: nil,

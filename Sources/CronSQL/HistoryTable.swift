@@ -238,9 +238,10 @@ func buildHistory(paths: [String], from: CivilDateTime?, zone: TimeZoneInfo? = n
         s.measuresSpan = true
         s.zone = zone
         var builder = RunBuilder()
-        // A plain file's size bounds its runs: a CMD line (about 100 bytes with its session's lines) per run.
+        // A regular file's size bounds its runs: a CMD line (about 100 bytes with its session's lines) per run
+        // (a compressed file's size only under-estimates them).
         var st = stat()
-        if stat(paths[0], &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, !paths[0].hasSuffix(".gz") {
+        if stat(paths[0], &st) == 0, (st.st_mode & S_IFMT) == S_IFREG {
             builder.reserve(runs: Int(truncatingIfNeeded: st.st_size / 100))
         }
         var reader = EventReader(from: from)

@@ -171,6 +171,26 @@ func firstByte(_ c: UInt8, _ base: UnsafePointer<UInt8>, _ from: Int, _ to: Int)
     return nil
 }
 
+/// First index in `from..<to` holding `c` or `d`, eight bytes per step (as `firstByte`).
+@inline(__always)
+func firstOfTwoBytes(_ c: UInt8, _ d: UInt8, _ base: UnsafePointer<UInt8>, _ from: Int, _ to: Int) -> Int? {
+    let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+    let pc = UInt64(c) &* ones, pd = UInt64(d) &* ones
+    var i = from
+    while i &+ 8 <= to {
+        let x = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+        let a = x ^ pc, b = x ^ pd
+        let t = ((a &- ones) & ~a | (b &- ones) & ~b) & highs
+        if t != 0 { return i &+ t.trailingZeroBitCount >> 3 }
+        i &+= 8
+    }
+    while i < to {
+        if base[i] == c || base[i] == d { return i }
+        i &+= 1
+    }
+    return nil
+}
+
 /// Whether `from..<to` holds a space, eight bytes per step.
 @inline(__always)
 func hasSpace(_ base: UnsafePointer<UInt8>, _ from: Int, _ to: Int) -> Bool {

@@ -49,26 +49,31 @@ public final class GlogLineParser: LineParser {
         if digits == 8 { year = fixedDigits(b, j, 4); j += 4 }
         guard let mo = fixedDigits(b, j, 2), let d = fixedDigits(b, j + 2, 2) else { return false }
         i += 1
-        var t: LogTime
+        // `I0000 00:00:1712267574.801377`: absl's line before absl::InitializeLog() (TensorFlow 2.17+, JAX, XLA)
+        // holds the Unix time in the seconds field: read as that instant, in UTC (its offset known).
+        var unixSeconds: Int64? = nil
+        var clock = (h: 0, mi: 0, s: 0)
         if digits == 4, mo == 0, d == 0, i + 16 <= b.count, b[i] == 0x30, b[i + 1] == 0x30, b[i + 2] == 0x3A,
            b[i + 3] == 0x30, b[i + 4] == 0x30, b[i + 5] == 0x3A {
-            // `I0000 00:00:1712267574.801377`: absl's line before absl::InitializeLog() (TensorFlow 2.17+, JAX,
-            // XLA) holds the Unix time in the seconds field. Read as that instant, in UTC (its offset known).
             guard let secs = someDigits(b, i + 6, maxDigits: 12), secs.end - (i + 6) >= 9 else { return false }
+            unixSeconds = secs.value
             i = secs.end
-            var nanos = 0
-            if i + 1 < b.count, b[i] == 0x2E, let f = fractionDigits(b, i + 1) { nanos = f.nanos; i = f.end }
-            guard let u = LogTime(epochSeconds: secs.value, nanosecond: Int64(nanos)) else { return false }
-            t = u
-            t.utcOffsetMinutes = 0
         } else {
             guard let h = fixedDigits(b, i, 2), i + 8 <= b.count, b[i + 2] == 0x3A, let mi = fixedDigits(b, i + 3, 2),
                   b[i + 5] == 0x3A, let s = fixedDigits(b, i + 6, 2) else { return false }
+            clock = (h, mi, s)
             i += 8
-            var nanos = 0
-            if i + 1 < b.count, b[i] == 0x2E, let f = fractionDigits(b, i + 1) { nanos = f.nanos; i = f.end }
+        }
+        var nanos = 0
+        if i + 1 < b.count, b[i] == 0x2E, let f = fractionDigits(b, i + 1) { nanos = f.nanos; i = f.end }
+        var t: LogTime
+        if let unixSeconds {
+            guard let u = LogTime(epochSeconds: unixSeconds, nanosecond: Int64(nanos)) else { return false }
+            t = u
+            t.utcOffsetMinutes = 0
+        } else {
             let y = year ?? reference.year(forMonth: mo, day: d)
-            t = LogTime(year: y, month: mo, day: d, hour: h, minute: mi, second: s, nanosecond: nanos)
+            t = LogTime(year: y, month: mo, day: d, hour: clock.h, minute: clock.mi, second: clock.s, nanosecond: nanos)
         }
         guard t.isValid, i < b.count, b[i] == 0x20 else { return false }
         // Thread id, padded on the left.

@@ -163,24 +163,8 @@ private func plainNameEnd(_ base: UnsafePointer<UInt8>, _ count: Int, _ i: Int, 
     let first = base[i]
     let c0 = lit[0]
     guard (first | 0x20) &- 0x61 < 26 || first &- 0x30 < 10, first != c0 else { return nil }
-    // The first byte that is the literal's first or a space, eight bytes per step (the lowest flag is exact).
-    let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
-    let pc = UInt64(c0) &* ones, ps = UInt64(0x20) &* ones
-    var j = i + 1
-    var at = -1
-    while j &+ 8 <= count {
-        let x = UnsafeRawPointer(base + j).loadUnaligned(as: UInt64.self)
-        let a = x ^ pc, s = x ^ ps
-        let t = ((a &- ones) & ~a | (s &- ones) & ~s) & highs
-        if t != 0 { at = j &+ t.trailingZeroBitCount >> 3; break }
-        j &+= 8
-    }
-    if at < 0 {
-        while j < count, base[j] != c0, base[j] != 0x20 { j += 1 }
-        guard j < count else { return nil }
-        at = j
-    }
-    guard base[at] == c0, n <= count - at else { return nil }
+    // The first byte that is the literal's first or a space.
+    guard let at = firstOfTwoBytes(c0, 0x20, base, i + 1, count), base[at] == c0, n <= count - at else { return nil }
     for k in 1..<max(1, n) where base[at + k] != lit[k] { return nil }
     return at
 }

@@ -125,77 +125,27 @@ public enum IVFBuild {
     }
 
     /// Trains centroids and the quantizer on `corpus` and puts every row in its list. Cosine leaves out
-    /// all-zero rows (they never match). `limits.isInterrupted` is asked every block of rows.
+    /// all-zero rows (they never match). `limits.isInterrupted` is asked every block of rows. The packed corpus
+    /// is read as a source by the same passes that build an index too large to pack (IVFStreamingBuild), with no
+    /// budget: one training sample of `samplePerList` rows a list, the lists made in one pass.
     public static func build(_ corpus: CorpusMatrix, metric: Metric, lists wanted: Int,
                              limits: KNNLimits) throws -> (model: IVFModel, lists: [IVFList]) {
-        let d = corpus.dimensions
-        let n = corpus.rows
-        let probe = IVFModel(metric: metric, dimensions: d, centroids: [], quantizer: ScalarQuantizer(minimums: [], scales: []))
-        // Rows that can be indexed (cosine: not all zero).
-        var rows: [Int32] = []
-        rows.reserveCapacity(n)
-        var scratch = [Float](repeating: 0, count: d)
-        for i in 0..<n {
-            if i & 0xFFFF == 0, limits.isInterrupted() { throw KNNError.interrupted }
-            if metric != .cosine || probe.transform(corpus.row(i), into: &scratch) { rows.append(Int32(i)) }
+        let rows = PackedRows(corpus: corpus)
+        let trained = try IVFStreamingBuild.train(rows, metric: metric, lists: wanted, budget: .max, limits: limits)
+        var lists: [IVFList] = []
+        try IVFStreamingBuild.fill(rows, trained, budget: .max, limits: limits) { group in
+            lists += group.map(\.1)
         }
-        let lists = max(1, min(wanted, max(1, rows.count)))
-        guard !rows.isEmpty, d > 0 else {
-            return (IVFModel(metric: metric, dimensions: d, centroids: [Float](repeating: 0, count: d),
-                             quantizer: ScalarQuantizer(minimums: [Float](repeating: 0, count: d),
-                                                        scales: [Float](repeating: 0, count: d))),
-                    [IVFList()])
-        }
-        // Training sample: evenly strided over the rows (deterministic, covers the whole table).
-        let sampleCount = min(rows.count, lists &* samplePerList)
-        var sample = [Float](repeating: 0, count: sampleCount &* d)
-        let stride = Double(rows.count) / Double(sampleCount)
-        for s in 0..<sampleCount {
-            let r = Int(rows[min(rows.count &- 1, Int(Double(s) * stride))])
-            _ = probe.transform(corpus.row(r), into: &scratch)
-            for i in 0..<d { sample[s &* d &+ i] = scratch[i] }
-        }
-        let centroids = try sample.withUnsafeBufferPointer { sb -> [Float] in
-            guard let base = sb.baseAddress else { return [] }
-            return try KMeans.train(base, rows: sampleCount, dimensions: d, lists: lists,
-                                    iterations: iterations, seed: seed, limits: limits)
-        }
-        sample = []
-        let k = centroids.count / d
+        return (trained.model, lists)
+    }
 
-        // Quantizer ranges over every indexed row, then assignment and encoding a block at a time.
-        var trainer = ScalarQuantizer.Trainer(dimensions: d)
-        for (j, r) in rows.enumerated() {
-            if j & 0xFFFF == 0, limits.isInterrupted() { throw KNNError.interrupted }
-            _ = probe.transform(corpus.row(Int(r)), into: &scratch)
-            scratch.withUnsafeBufferPointer { if let b = $0.baseAddress { trainer.observe(b) } }
+    /// A packed corpus's rows, in order, as a source.
+    private struct PackedRows: CorpusSource {
+        let corpus: CorpusMatrix
+        var rowCountHint: Int? { corpus.rows }
+        func forEachRow(_ body: (Int64, VectorView?) throws -> Void) throws {
+            for i in 0..<corpus.rows { try body(corpus.id(at: i), corpus.row(i)) }
         }
-        let model = IVFModel(metric: metric, dimensions: d, centroids: centroids, quantizer: trainer.quantizer)
-        var out = [IVFList](repeating: IVFList(), count: k)
-        let block = KMeans.blockRows
-        var buffer = [Float](repeating: 0, count: block &* d)
-        var assignment = [Int32](repeating: 0, count: block)
-        var distances = [Float](repeating: 0, count: block)
-        var start = 0
-        while start < rows.count {
-            if limits.isInterrupted() { throw KNNError.interrupted }
-            let count = min(block, rows.count &- start)
-            for j in 0..<count {
-                _ = probe.transform(corpus.row(Int(rows[start &+ j])), into: &scratch)
-                for i in 0..<d { buffer[j &* d &+ i] = scratch[i] }
-            }
-            try buffer.withUnsafeBufferPointer { bb in
-                guard let base = bb.baseAddress else { return }
-                try KMeans.assign(base, rows: count, dimensions: d, centroids: centroids, lists: k,
-                                  into: &assignment, distances: &distances, limits: limits)
-            }
-            for j in 0..<count {
-                let x = Array(buffer[(j &* d)..<((j &+ 1) &* d)])
-                out[Int(assignment[j])].append(id: corpus.id(at: Int(rows[start &+ j])), transformed: x, model: model)
-            }
-            start &+= count
-        }
-        return (model, out)
     }
 }
 
