@@ -451,3 +451,41 @@ def test_rebuild_replaces_the_contents_in_place(data):
     assert knn(conn, Q[0], k=1)[0][0] == 99999
     assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     conn.close()
+
+
+INTERRUPT_UNDER_LIMIT = """
+import sqlite3, sys, threading
+conn = sqlite3.connect(sys.argv[1])
+conn.enable_load_extension(True)
+conn.load_extension(sys.argv[2])
+done = threading.Event()
+def keep_interrupting():  # an interrupt while no statement runs is dropped: repeat it until the build stops
+    while not done.wait(0.02):
+        conn.interrupt()
+t = threading.Thread(target=keep_interrupting)
+t.start()
+try:
+    conn.execute("CREATE VIRTUAL TABLE docs_idx USING knn_index(docs, embedding, lists=200)")
+    print("built")
+except sqlite3.Error as e:
+    print("ERR", e)
+done.set()
+t.join()
+print(conn.execute("SELECT count(*) FROM sqlite_schema WHERE name LIKE 'docs_idx%'").fetchone()[0])
+"""
+
+
+def test_interrupted_build_larger_than_the_budget_leaves_nothing(data, tmp_path):
+    """The build that reads the table several times (STRATA_MEMORY_LIMIT below the packed corpus) stops at
+    conn.interrupt() like the packed one, and leaves no table of the index behind."""
+    X, _ = data
+    path = tmp_path / "docs.db"
+    c = sqlite3.connect(path)
+    fill(c, X)
+    c.close()
+    r = subprocess.run([sys.executable, "-c", INTERRUPT_UNDER_LIMIT, str(path), str(LIB)],
+                       env={**os.environ, "STRATA_MEMORY_LIMIT": "2M"}, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    # SQLite's own message when the interrupt meets one of the build's statements, the index's otherwise.
+    assert r.stdout.split("\n")[0] in ("ERR knn_index: interrupted", "ERR interrupted"), r.stdout
+    assert r.stdout.split("\n")[1] == "0", r.stdout
