@@ -1,5 +1,5 @@
-// Exact k-nearest-neighbour search over a packed `CorpusMatrix`. One query: BLAS `sgemv` scores every row,
-// a bounded heap finds the k-th best score without sorting N. A batch: blocked `sgemm` over query × corpus
+// Exact k-nearest-neighbour search over a packed `CorpusMatrix`. One query: the C scan kernel (CKernels; BLAS
+// `sgemv` with STRATA_KNN_SGEMV=1) scores every row on every core, a bounded heap finds the k-th best score without sorting N. A batch: blocked `sgemm` over query × corpus
 // tiles, each tile scanned into per-query bounded heaps while it is hot, so memory stays O(tile).
 //
 // Exactness: float32 scores only *select*. Every float32 key is within a proven bound `tol` of the exact key
@@ -9,6 +9,7 @@
 // (distance, id). A batch keeps k + slack candidates per query; when the slack itself lies within the bound
 // (many near-ties), that query is redone on the single-query path, which keeps every candidate.
 import CBLAS
+import Synchronization
 
 public enum KNNEngine {
     /// Largest k accepted by the SQL binding (results are materialised per query).
@@ -287,8 +288,11 @@ struct PreparedQuery {
 /// Corpus bytes scored between two interruption checks (a few milliseconds at memory bandwidth).
 let scoringChunkBytes = 64 << 20
 
-/// Keys for a single query into `out` (one per row of `subset`, or per corpus row), a chunk of rows at a
-/// time with an interruption check between chunks; each chunk is split over threads.
+/// Keys for a single query into `out` (one per row of `subset`, or per corpus row). The rows are split once into
+/// one contiguous share per thread (a thread per share, the calling thread taking the last), each scored a
+/// chunk at a time; between its chunks the calling thread — the one that may ask the connection — checks for
+/// interruption and tells the others through a shared flag. (Splitting every 64 MB chunk anew left the last,
+/// short chunk to one thread and started threads three times for 100,000 x 384.)
 private func scoreSingle(_ corpus: CorpusMatrix, _ q: UnsafePointer<Float>?, metric: Metric, rows subset: [Int32]?,
                          into out: UnsafeMutableBufferPointer<Float>, limits: KNNLimits) throws {
     guard let q, let y = out.baseAddress else { return }
@@ -296,30 +300,53 @@ private func scoreSingle(_ corpus: CorpusMatrix, _ q: UnsafePointer<Float>?, met
     let alpha = metric.alpha
     let n = out.count
     let chunk = max(8192, scoringChunkBytes / max(d &* 4, 1))
-    var start = 0
-    while start < n {
-        if limits.isInterrupted() { throw KNNError.interrupted }
-        let m = min(chunk, n &- start)
-        if subset == nil && KNNThreads.useSgemv {
+    if limits.isInterrupted() { throw KNNError.interrupted }
+    if subset == nil && KNNThreads.useSgemv {
+        var start = 0
+        while start < n {
+            if start > 0, limits.isInterrupted() { throw KNNError.interrupted }
+            let m = min(chunk, n &- start)
             cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(m), Int32(d), alpha,
                         corpus.data + start &* d, Int32(d), q, 1, 0, y + start, 1)
-        } else {
-            // Parts of at least 8192 rows, so thread start-up stays small next to the scan.
-            let parts = max(1, min(KNNThreads.count, m / 8192))
-            let per = (m &+ parts &- 1) / parts
-            subset.withUnsafeBufferPointerIfAny { indices in
-                KNNThreads.run(parts: parts) { part in
-                    let first = start &+ part &* per
-                    let count = min(per, start &+ m &- first)
-                    guard count > 0 else { return }
+            start &+= m
+        }
+    } else {
+        // Shares of at least 8192 rows, so thread start-up stays small next to the scan.
+        let parts = max(1, min(KNNThreads.count, n / 8192))
+        let per = (n &+ parts &- 1) / parts
+        let step = max(1024, chunk / parts)
+        let stop = StopFlag()
+        var interrupted = false
+        subset.withUnsafeBufferPointerIfAny { indices in
+            KNNThreads.run(parts: parts) { part in
+                let isCaller = part == parts &- 1
+                var first = part &* per
+                let end = min(n, first &+ per)
+                while first < end {
+                    if first > part &* per {
+                        if isCaller {
+                            if limits.isInterrupted() { stop.raise(); interrupted = true; return }
+                        } else if stop.isRaised {
+                            return
+                        }
+                    }
+                    let count = min(step, end &- first)
                     scoreRows(corpus.data, dimensions: d, indices: indices, first: first, count: count,
                               query: q, alpha: alpha, into: y + first)
+                    first &+= count
                 }
             }
         }
-        start &+= m
+        if interrupted { throw KNNError.interrupted }
     }
     applyRowTerms(corpus, metric: metric, rows: subset, to: out)
+}
+
+/// Set by the thread that saw an interruption; read by the threads scoring beside it.
+private final class StopFlag: @unchecked Sendable {
+    private let raised = Atomic<Bool>(false)
+    var isRaised: Bool { raised.load(ordering: .acquiring) }
+    func raise() { raised.store(true, ordering: .releasing) }
 }
 
 /// alpha·x·q → key in place: × 1/|x| for cosine, + |x|² for l2.
