@@ -372,8 +372,11 @@ private struct Builder {
         }
         var dot: Float = 0
         let src = v.base.assumingMemoryBound(to: Float.self)
-        let s = scoring.map { q in q.withUnsafeBufferPointer { strata_pack_row(dst, src, dimensions, $0.baseAddress, &dot) } }
-            ?? strata_pack_row(dst, src, dimensions, nil, nil)
+        // Streaming stores once the corpus is large (pages are then being populated ahead on another thread);
+        // `take` fences them.
+        let stream: Int32 = prefaulter != nil ? 1 : 0
+        let s = scoring.map { q in q.withUnsafeBufferPointer { strata_pack_row(dst, src, dimensions, $0.baseAddress, &dot, stream) } }
+            ?? strata_pack_row(dst, src, dimensions, nil, nil, stream)
         // Sources hand over unvalidated floats: a finite float32 row always has a finite float64 norm.
         guard s.isFinite else {
             if let setAside { return setAside(id, v) }
@@ -457,6 +460,7 @@ private struct Builder {
     /// Hands the block over, trimmed to size (a one-float block for no rows), and the mapped length to
     /// unmap (0: free with `free`). The builder no longer owns it.
     mutating func take() -> (UnsafeMutablePointer<Float>, mapped: Int)? {
+        strata_pack_finish()
         prefaulter?.stop()
         prefaulter = nil
         defer { data = nil; mapped = 0 }

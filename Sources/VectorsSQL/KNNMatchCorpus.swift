@@ -209,16 +209,22 @@ final class ColumnReader {
                 exhausted = true
                 break
             }
-            guard st.type(at: 0) == .integer else {
+            // Two calls into the connection per row (each takes its mutex in a serialized build); the vector is
+            // then read through its unprotected value, which needs none. A NULL rowid reads as 0.
+            let id = st.int64(at: 0)
+            guard id != 0 || st.type(at: 0) == .integer else {
                 throw SQLError("\(column.display) has no rowids (a view? knn_match reads tables)")
             }
-            let id = st.int64(at: 0)
-            switch st.type(at: 1) {
+            guard let value = st.argument(at: 1) else {
+                try body(id, nil)
+                continue
+            }
+            switch value.type {
             case .null:
                 try body(id, nil)
                 continue
             case .blob:
-                try st.withBlobBytes(at: 1) { bytes in
+                try value.withBlobBytes { bytes in
                     // Length checks here; NaN/Inf are found by the engine while it computes norms (or by
                     // CheckedSource, which also names a float64 blob).
                     let problem: String?

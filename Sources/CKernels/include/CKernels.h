@@ -15,7 +15,10 @@ void strata_score_rows(const float *data, ptrdiff_t d, const int32_t *indices, p
 /// Copies one row of `d` floats from `src` to `dst` and returns Σ x² accumulated in float64 (so a finite row
 /// gives a finite sum); when `q` is not NULL, also stores the float32 dot product row · q in `*dot`. Packing
 /// calls this once per row: one pass over the row instead of three.
-double strata_pack_row(float *dst, const float *src, ptrdiff_t d, const float *q, float *dot);
+double strata_pack_row(float *dst, const float *src, ptrdiff_t d, const float *q, float *dot, int stream);
+/// Orders the streaming stores of strata_pack_row(..., stream = 1) before anything that follows (an sfence):
+/// call once the rows are packed, before other threads read them.
+void strata_pack_finish(void);
 
 /// "avx512", "avx2" or "baseline": the kernel strata_score_rows uses on this CPU (STRATA_KNN_KERNEL=avx2 or
 /// =baseline picks a lesser one, for comparison).
