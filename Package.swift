@@ -21,7 +21,6 @@ let package = Package(
     ],
     targets: [
         .target(name: "CSQLite"),
-        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CLineEdit", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
         // Parquet's page codecs (gzip is CZlib).
@@ -33,8 +32,9 @@ let package = Package(
 
         // One pure core and one SQL binding per domain.
         // CKernels: knn_match's scan for AVX-512 / AVX2 chosen at run time (Swift SIMD compiles for SSE2 only).
+        // It also opens OpenBLAS on first use (blas.c): linked, OpenBLAS's idle thread pool spun at every load.
         .target(name: "CKernels"),
-        .target(name: "Vectors", dependencies: ["CBLAS", "CKernels"], swiftSettings: swift5),
+        .target(name: "Vectors", dependencies: ["CKernels"], swiftSettings: swift5),
         .target(name: "VectorsSQL", dependencies: ["Vectors", "SQLiteKit", "StrataCommon"], swiftSettings: swift5),
         .target(name: "Logs", dependencies: ["StrataCommon"], swiftSettings: swift5),
         .target(name: "LogsSQL", dependencies: ["Logs", "SQLiteKit", "StrataCommon"], swiftSettings: swift5),

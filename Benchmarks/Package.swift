@@ -11,10 +11,13 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
+        // OpenBLAS's CBLAS, linked, for the bare BLAS baselines (Strata itself opens OpenBLAS on first use).
+        .systemLibrary(name: "CBLAS", path: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .executableTarget(
             name: "VectorKernels",
             dependencies: [
                 .product(name: "StrataVectors", package: "Strata"),
+                "CBLAS",
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/VectorKernels",

@@ -56,6 +56,10 @@ printf '__version__ = "%s"\n' "$version" > "$stage/strata_sqlite/_version.py"
 mkdir -p "$stage/strata_sqlite/bin"
 install -m 755 "$release/libstrata.so" "$stage/strata_sqlite/libstrata.so"
 install -m 755 "$release/strata-cli" "$stage/strata_sqlite/bin/strata"
+# libstrata (and the shell, which holds the same code) opens OpenBLAS on first use (Sources/CKernels/blas.c)
+# instead of linking it, so nothing would make auditwheel vendor it: libstrata_blas.so, an empty library that
+# needs libopenblas.so.0, sits beside libstrata.so (one level above bin/strata), and is what they open first.
+cc -shared -fPIC -o "$stage/strata_sqlite/libstrata_blas.so" -x c /dev/null -Wl,--no-as-needed -lopenblas
 # Symbol tables only: the Swift runtime reads its metadata sections, never the symbol table.
 strip --strip-unneeded "$stage/strata_sqlite/libstrata.so" "$stage/strata_sqlite/bin/strata"
 for f in "$stage/strata_sqlite/libstrata.so" "$stage/strata_sqlite/bin/strata"; do

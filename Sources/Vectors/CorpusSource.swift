@@ -1,6 +1,7 @@
 // Where knn_match's vectors come from, as a small protocol: a source streams (id, vector) rows and the
 // engine packs them into a `CorpusMatrix`. The SQL binding streams a table column; the file readers can
 // stream a `.npy` file; tests stream plain arrays (`InMemoryCorpus`). No source knows about the engine.
+import CKernels
 
 /// A stream of identified vectors. Rows whose vector is nil (SQL NULL) are skipped by the engine.
 public protocol CorpusSource {
@@ -55,6 +56,13 @@ public enum KNNError: Error, Equatable, CustomStringConvertible {
     case sourceChanged
     /// The statement was interrupted.
     case interrupted
+    /// OpenBLAS (needed for batches and index builds) could not be loaded: why.
+    case blasUnavailable(String)
+
+    /// Throws `blasUnavailable` unless OpenBLAS is loaded (it is opened here the first time).
+    public static func requireBLAS() throws {
+        if let e = strata_blas_error() { throw KNNError.blasUnavailable(String(cString: e)) }
+    }
 
     public var description: String {
         switch self {
@@ -75,6 +83,8 @@ public enum KNNError: Error, Equatable, CustomStringConvertible {
             return "the corpus changed while it was read again"
         case .interrupted:
             return "interrupted"
+        case .blasUnavailable(let why):
+            return why
         }
     }
 }

@@ -2,7 +2,7 @@
 // doing the distance work (|x − c|² = |x|² − 2·x·c + |c|², the x·c for a block of rows against every centroid
 // in one product), and the assignment of every row to its nearest centroid the same way. Deterministic: the
 // sample and the initial centroids come from a fixed-seed generator, so one corpus always gives one index.
-import CBLAS
+import CKernels
 
 public enum KMeans {
     /// Rows of `data` (row-major, `dimensions` floats each) are assigned per block of this many.
@@ -80,6 +80,7 @@ public enum KMeans {
                               lists: Int, into assignment: inout [Int32], distances: inout [Float],
                               limits: KNNLimits) throws {
         guard rows > 0, lists > 0, d > 0, centroids.count >= lists &* d else { return }
+        try KNNError.requireBLAS()
         if assignment.count < rows { assignment = [Int32](repeating: 0, count: rows) }
         if distances.count < rows { distances = [Float](repeating: 0, count: rows) }
         var centroidNorms = [Float](repeating: 0, count: lists)
@@ -98,8 +99,8 @@ public enum KMeans {
                 products.withUnsafeMutableBufferPointer { p in
                     guard let cb = c.baseAddress, let pb = p.baseAddress else { return }
                     // products (n × lists) = rows (n × d) · centroidsᵀ (d × lists)
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(lists), Int32(d),
-                                1, data + start &* d, Int32(d), cb, Int32(d), 0, pb, Int32(lists))
+                    _ = strata_sgemm_nt(Int32(n), Int32(lists), Int32(d), 1, data + start &* d, Int32(d), cb, Int32(d),
+                                        pb, Int32(lists))
                 }
             }
             for r in 0..<n {

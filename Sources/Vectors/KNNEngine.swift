@@ -1,5 +1,6 @@
 // Exact k-nearest-neighbour search over a packed `CorpusMatrix`. One query: the C scan kernel (CKernels; BLAS
-// `sgemv` with STRATA_KNN_SGEMV=1) scores every row on every core, a bounded heap finds the k-th best score without sorting N. A batch: blocked `sgemm` over query × corpus
+// `sgemv` with STRATA_KNN_SGEMV=1) scores every row on every core, a bounded heap finds the k-th best score
+// without sorting N. A batch: blocked `sgemm` (OpenBLAS, opened on first use) over query × corpus
 // tiles, each tile scanned into per-query bounded heaps while it is hot, so memory stays O(tile).
 //
 // Exactness: float32 scores only *select*. Every float32 key is within a proven bound `tol` of the exact key
@@ -8,7 +9,7 @@
 // float64 (the kernels of `Kernels.swift`, which agree with NumPy's float64 to ~1e-12) and the final order is
 // (distance, id). A batch keeps k + slack candidates per query; when the slack itself lies within the bound
 // (many near-ties), that query is redone on the single-query path, which keeps every candidate.
-import CBLAS
+import CKernels
 import Synchronization
 
 public enum KNNEngine {
@@ -105,6 +106,7 @@ public enum KNNEngine {
         guard queries.dimensions == d else {
             throw KNNError.queryDimensions(found: queries.dimensions, expected: d)
         }
+        try KNNError.requireBLAS()
 
         // Scoring vectors of the block, packed for sgemm (zero rows for queries handled elsewhere).
         var preps: [PreparedQuery?] = []
@@ -150,9 +152,8 @@ public enum KNNEngine {
                                 block = UnsafePointer(corpus.data + start &* d)
                                 fillAux(corpus, start, count, into: ap, metric: metric)
                             }
-                            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
-                                        Int32(qn), Int32(count), Int32(d), alpha,
-                                        qp, Int32(d), block, Int32(d), 0, tp, Int32(blockRows))
+                            _ = strata_sgemm_nt(Int32(qn), Int32(count), Int32(d), alpha, qp, Int32(d), block, Int32(d),
+                                                tp, Int32(blockRows))
                             let base = Int32(truncatingIfNeeded: start)
                             for i in 0..<qn where preps[i].map({ !$0.exactOnly }) ?? false {
                                 let row = UnsafePointer(tp + i &* blockRows)
@@ -302,12 +303,12 @@ private func scoreSingle(_ corpus: CorpusMatrix, _ q: UnsafePointer<Float>?, met
     let chunk = max(8192, scoringChunkBytes / max(d &* 4, 1))
     if limits.isInterrupted() { throw KNNError.interrupted }
     if subset == nil && KNNThreads.useSgemv {
+        try KNNError.requireBLAS()
         var start = 0
         while start < n {
             if start > 0, limits.isInterrupted() { throw KNNError.interrupted }
             let m = min(chunk, n &- start)
-            cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(m), Int32(d), alpha,
-                        corpus.data + start &* d, Int32(d), q, 1, 0, y + start, 1)
+            _ = strata_sgemv_n(Int32(m), Int32(d), alpha, corpus.data + start &* d, Int32(d), q, y + start)
             start &+= m
         }
     } else {

@@ -506,3 +506,71 @@ def test_every_scan_kernel_matches_numpy(kernel):
         q = rng.standard_normal(d).astype(np.float32)
         for metric in METRICS:
             assert_same(next(got), oracle(X, np.arange(1, n + 1), q, 10, metric))
+
+
+BLAS_RUN = r"""
+import json, sqlite3, sys
+import numpy as np
+lib = sys.argv[1]
+def blas_loaded():
+    return any('openblas' in line for line in open('/proc/self/maps'))
+# numpy brings its own OpenBLAS (another file name in a PyPI wheel, but Debian's numpy links libopenblas.so.0):
+# note what was mapped before Strata was loaded.
+before = [line.split()[-1] for line in open('/proc/self/maps') if 'openblas' in line]
+c = sqlite3.connect(':memory:', isolation_level=None)
+c.enable_load_extension(True); c.load_extension(lib)
+rng = np.random.default_rng(5)
+X = rng.standard_normal((500, 16)).astype(np.float32)
+c.execute('CREATE TABLE docs(id INTEGER PRIMARY KEY, e BLOB)')
+c.executemany('INSERT INTO docs VALUES (?, ?)', ((i + 1, X[i].tobytes()) for i in range(500)))
+c.execute('CREATE TABLE queries(id INTEGER PRIMARY KEY, e BLOB)')
+c.executemany('INSERT INTO queries VALUES (?, ?)', ((i + 1, X[i].tobytes()) for i in range(3)))
+out = {'before': before}
+c.execute("SELECT id FROM knn_match('docs.e', ?, 3)", (X[7].tobytes(),)).fetchall()
+out['after_single'] = [line.split()[-1] for line in open('/proc/self/maps') if 'openblas' in line]
+out['single'] = [r[0] for r in c.execute("SELECT id FROM knn_match('docs.e', ?, 3)", (X[7].tobytes(),))]
+try:
+    out['batch'] = c.execute("SELECT query_id, id FROM knn_match('docs.e', 'queries.e', 1)").fetchall()
+except sqlite3.Error as e:
+    out['batch_error'] = str(e)
+out['after_batch'] = [line.split()[-1] for line in open('/proc/self/maps') if 'openblas' in line]
+print(json.dumps(out))
+"""
+
+
+def run_blas_probe(env_extra):
+    import json
+    import os
+    import subprocess
+    import sys
+    from conftest import LIB
+    env = {k: v for k, v in os.environ.items() if k != "STRATA_OPENBLAS"}
+    env.update(env_extra)
+    r = subprocess.run([sys.executable, "-c", BLAS_RUN, str(LIB)], capture_output=True, text=True, env=env)
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)
+
+
+def test_openblas_is_opened_only_when_a_product_needs_it():
+    """Loading Strata and single queries leave OpenBLAS unloaded (its thread pool spins for ~0.1 s when it
+    starts); a batch opens it and answers."""
+    out = run_blas_probe({})
+    assert sorted(set(out["after_single"])) == sorted(set(out["before"]))
+    assert out["single"] == [8, *out["single"][1:]] and len(out["single"]) == 3
+    assert "batch_error" not in out, out
+    assert out["batch"] == [(1, 1), (2, 2), (3, 3)] or out["batch"] == [[1, 1], [2, 2], [3, 3]]
+    assert len(set(out["after_batch"]) - set(out["before"])) >= 1
+
+
+def test_missing_openblas_is_an_error_for_batches_only():
+    out = run_blas_probe({"STRATA_OPENBLAS": "/nonexistent/libopenblas.so.0"})
+    assert out["single"][0] == 8
+    assert out["batch_error"].startswith("knn_match: cannot load OpenBLAS (/nonexistent/libopenblas.so.0"), out
+    assert "STRATA_OPENBLAS" in out["batch_error"]
+
+
+def test_libstrata_does_not_link_openblas():
+    import subprocess
+    from conftest import LIB
+    needed = subprocess.run(["readelf", "-d", str(LIB) + ".so"], capture_output=True, text=True, check=True).stdout
+    assert "libopenblas" not in needed

@@ -1,5 +1,6 @@
 """The `strata` console command the wheel installs."""
 import json
+import re
 import shutil
 
 from conftest import BIN, LOG_FORMAT, make_docs_db, run, write_log
@@ -32,3 +33,15 @@ def test_reads_logs_and_fails_with_status_1(tmp):
 def test_sql_from_stdin(tmp):
     out = run(BIN / "strata", ":memory:", cwd=tmp, input="select strata_version();\n")
     assert out.returncode == 0 and out.stdout.strip()
+
+
+def test_a_batch_in_the_shell_opens_the_wheels_openblas(tmp):
+    make_docs_db("docs.db")
+    out = run(BIN / "strata", "--json", "docs.db",
+              "select query_id, id from knn_match('docs.embedding', 'docs.embedding', 1)", cwd=tmp,
+              env={"LD_DEBUG": "files"})
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == [{"query_id": i, "id": i} for i in range(1, 6)]
+    # The loader's own account of what it opened: the vendored OpenBLAS, never the host's.
+    assert "strata_sqlite.libs/libopenblas" in out.stderr
+    assert not re.search(r"file=/(usr/)?lib/x86_64-linux-gnu/(openblas[^/]*/)?libopenblas", out.stderr)

@@ -203,3 +203,27 @@ def test_debian_sqlite3_cli_loads_the_wheel_library():
               "select cosine_distance('[1, 2, 3]', '[3, 2, 1]');")
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "0.285714285714286"
+
+
+BATCH_IN_A_FRESH_PROCESS = r"""
+import json, sqlite3, sys
+import strata_sqlite
+conn = sqlite3.connect(sys.argv[1])
+strata_sqlite.load(conn)
+rows = conn.execute("select query_id, id from knn_match('docs.embedding', 'docs.embedding', 1)").fetchall()
+maps = sorted({line.split()[-1] for line in open('/proc/self/maps') if 'openblas' in line})
+print(json.dumps({'rows': rows, 'maps': maps}))
+"""
+
+
+def test_a_batch_opens_the_wheels_openblas(tmp):
+    """Batches need OpenBLAS, which Strata opens on first use: through libstrata_blas.so, the copy in the
+    wheel's strata_sqlite.libs/, not the host's."""
+    import json
+    make_docs_db("docs.db")
+    out = run(sys.executable, "-c", BATCH_IN_A_FRESH_PROCESS, "docs.db", cwd=tmp)
+    assert out.returncode == 0, out.stderr
+    got = json.loads(out.stdout)
+    assert got["rows"] == [[i, i] for i in range(1, 6)]
+    vendored = SITE.resolve() / "strata_sqlite.libs"
+    assert got["maps"] and all(vendored in pathlib.Path(p).resolve().parents for p in got["maps"]), got["maps"]

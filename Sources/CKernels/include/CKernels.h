@@ -20,12 +20,20 @@ double strata_pack_row(float *dst, const float *src, ptrdiff_t d, const float *q
 /// call once the rows are packed, before other threads read them.
 void strata_pack_finish(void);
 
-/// "avx512", "avx2" or "baseline": the kernel strata_score_rows uses on this CPU (STRATA_KNN_KERNEL=avx2 or
-/// =baseline picks a lesser one, for comparison).
+/// "avx512", "avx2" or "baseline": the kernel strata_score_rows uses on this CPU (AVX2 where the CPU has it;
+/// STRATA_KNN_KERNEL=avx512, =avx2 or =baseline asks for one, for comparison).
 const char *strata_score_kernel_name(void);
 
 /// y[j] = Σ_i w[i] · codes[j·d + i] for `n` rows of `d` unsigned 8-bit codes (knn_index's scalar-quantized
 /// lists: the query's weights already hold each dimension's scale, the caller adds the offset term).
 void strata_score_codes(const uint8_t *codes, ptrdiff_t d, ptrdiff_t n, const float *w, float *y);
+
+/// OpenBLAS, opened on first use (blas.c): C (m × n, row-major) = alpha · A (m × k) · Bᵀ (B is n × k), and
+/// y (m) = alpha · A (m × n) · x. Both return 0, or -1 when OpenBLAS cannot be loaded (then
+/// strata_blas_error() says why; it is NULL once OpenBLAS is loaded).
+int strata_sgemm_nt(int m, int n, int k, float alpha, const float *a, int lda, const float *b, int ldb, float *c,
+                    int ldc);
+int strata_sgemv_n(int m, int n, float alpha, const float *a, int lda, const float *x, float *y);
+const char *strata_blas_error(void);
 
 #endif
