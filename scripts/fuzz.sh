@@ -10,14 +10,14 @@ seconds=${1:-30}; shift || true
 out=.build-fuzz
 mkdir -p "$out"
 
-blas_include=$(pkg-config --cflags-only-I openblas | sed 's/^-I//; s/ *$//')
 common=(-O -g -swift-version 5)
 fuzz=(-sanitize=fuzzer,address -parse-as-library)
 
 # target → the module sources it is compiled with (one module: the target sees internal API).
 # Domains that use StrataCommon get it compiled in as a separate module first (see build_common).
 vectors="Sources/Vectors/*.swift"
-blas="-I Sources/CBLAS -Xcc -I$blas_include -lopenblas -I $out/ckernels $out/ckernels/kernels.o"
+# The C kernels and the OpenBLAS loader (Sources/CKernels; OpenBLAS itself is opened on first use).
+blas="-I $out/ckernels $out/ckernels/kernels.o $out/ckernels/blas.o"
 common_mod="-I $out/common -L $out/common -lStrataCommon -I Sources/CZlib -lz"
 declare -A sources=(
   [vectors_json]="$vectors" [vectors_blob]="$vectors"
@@ -47,12 +47,14 @@ build_common() {
 
 # CKernels (knn_match's AVX-512/AVX2 scan, C) as an object with a module map, for the Vectors targets.
 build_ckernels() {
-  [ -f "$out/ckernels/kernels.o" ] && [ -z "$(find Sources/CKernels -newer "$out/ckernels/kernels.o")" ] && return
+  [ -f "$out/ckernels/blas.o" ] && [ -z "$(find Sources/CKernels -newer "$out/ckernels/blas.o")" ] && return
   mkdir -p "$out/ckernels"
   printf 'module CKernels {\n  header "%s/Sources/CKernels/include/CKernels.h"\n  export *\n}\n' "$PWD" \
     > "$out/ckernels/module.modulemap"
   clang -O2 -g -fsanitize=address,fuzzer-no-link -I Sources/CKernels/include -c Sources/CKernels/kernels.c \
     -o "$out/ckernels/kernels.o"
+  clang -O2 -g -fsanitize=address,fuzzer-no-link -I Sources/CKernels/include -c Sources/CKernels/blas.c \
+    -o "$out/ckernels/blas.o"
 }
 
 targets=("$@")
