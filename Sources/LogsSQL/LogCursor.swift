@@ -6,7 +6,7 @@ import Logs
 import SQLiteKit
 import StrataCommon
 
-final class LogCursor: VirtualTableCursor {
+final class LogCursor: RowRunCursor {
     let table: LogTable
     private var scanner: LogScanner?
     @exclusivity(unchecked) private var atEnd = true
@@ -102,8 +102,10 @@ final class LogCursor: VirtualTableCursor {
             groupText = groups.first?.text
             groupName = groupNames.first ?? nil
             syntheticRow = 0
+            runSkipped = 0
             grouped = true
             atEnd = groups.isEmpty
+            if !atEnd { startGroupRun() }
             return
         }
         grouped = false
@@ -120,10 +122,31 @@ final class LogCursor: VirtualTableCursor {
     private var groupNames: [StaticString?] = []
     @exclusivity(unchecked) private var groupName: StaticString? = nil
 
+    /// Rows of the current group handed out as a run by the module's C callbacks, not by `advance`.
+    @exclusivity(unchecked) private var runSkipped = 0
+    private var runPending: RowRun?
+
+    /// The rest of the current group as one run of identical rows (level a static name, or NULL), which SQLite
+    /// then reads without calling us; a level outside the five names is handed out row by row.
+    private func startGroupRun() {
+        guard left > 1, groupName != nil || groupText == nil else { return }
+        runPending = RowRun(rows: Int64(left), column: LogColumn.level.rawValue, text: groupName,
+                            firstRowid: syntheticRow)
+        runSkipped = left - 1
+        left = 1
+    }
+
+    func takeRowRun() -> RowRun? {
+        defer { runPending = nil }
+        return runPending
+    }
+
     private func advance() throws {
         if grouped {
-            syntheticRow &+= 1
+            syntheticRow &+= 1 &+ Int64(runSkipped)
+            runSkipped = 0
             left -= 1
+            guard left <= 0 else { return }
             while left <= 0 {
                 group += 1
                 guard group < groups.count else { atEnd = true; return }
@@ -131,6 +154,7 @@ final class LogCursor: VirtualTableCursor {
                 groupText = groups[group].text
                 groupName = group < groupNames.count ? groupNames[group] : nil
             }
+            startGroupRun()
             return
         }
         guard let s = scanner else { atEnd = true; return }

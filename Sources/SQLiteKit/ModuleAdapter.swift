@@ -35,7 +35,26 @@ final class CursorBox {
     let cursor: VirtualTableCursor
     /// The table's connection, for the interruption scope of each xNext (kept here: one load per row).
     let db: OpaquePointer
-    init(cursor: VirtualTableCursor, db: OpaquePointer) { self.cursor = cursor; self.db = db }
+    /// The cursor again when it hands out runs of identical rows (checked once, at open).
+    let runs: RowRunCursor?
+    init(cursor: VirtualTableCursor, db: OpaquePointer) {
+        self.cursor = cursor
+        self.db = db
+        self.runs = cursor as? RowRunCursor
+    }
+
+    /// Hands the cursor's run, if it has one now, to the C record.
+    @inline(__always)
+    func installRun(_ cur: UnsafeMutablePointer<sqlite3_vtab_cursor>?) {
+        guard let runs, let cur, let run = runs.takeRowRun() else { return }
+        if let t = run.text {
+            t.utf8Start.withMemoryRebound(to: CChar.self, capacity: t.utf8CodeUnitCount) {
+                strata_run_start(cur, run.rows, run.column, $0, Int32(t.utf8CodeUnitCount), run.firstRowid)
+            }
+        } else {
+            strata_run_start(cur, run.rows, run.column, nil, 0, run.firstRowid)
+        }
+    }
 }
 
 extension Connection {
@@ -289,6 +308,7 @@ private func makeCModule(kind: VirtualTableModule.Kind, writable: Bool) -> sqlit
     }
     m.xFilter = { cur, idxNum, idxStr, argc, argv in
         guard let c = cursor(cur), let box = table(cur?.pointee.pVtab) else { return SQLITE_ERROR }
+        if let cur { strata_run_clear(cur) }
         let scope = Interruption.enter(UnsafeMutableRawPointer(box.db))
         defer { Interruption.leave(scope) }
         do {
@@ -297,12 +317,15 @@ private func makeCModule(kind: VirtualTableModule.Kind, writable: Bool) -> sqlit
             }
             try c.cursor.filter(indexNumber: idxNum, indexString: idxStr.map { String(cString: $0) },
                                 arguments: SQLArguments(count: argc, argv: argv))
+            c.installRun(cur)
             return SQLITE_OK
         } catch {
             return setError(cur?.pointee.pVtab, error, name: table(cur?.pointee.pVtab)?.name ?? "")
         }
     }
     m.xNext = { cur in
+        // A run of identical rows moves on in C (SQLite's own loop checks for interruption).
+        if let cur, strata_run_next(cur) != 0 { return SQLITE_OK }
         // Interruptible: one call may read far (a filter skipping millions of records). The scope costs two
         // thread-local stores and no reference counting (see Interruption.ThreadState).
         let rc: Int32? = withCursorBox(cur) { box in
@@ -310,6 +333,7 @@ private func makeCModule(kind: VirtualTableModule.Kind, writable: Bool) -> sqlit
             defer { Interruption.leave(scope) }
             do {
                 try box.cursor.next()
+                box.installRun(cur)
                 return SQLITE_OK
             } catch {
                 return setError(cur?.pointee.pVtab, error, name: table(cur?.pointee.pVtab)?.name ?? "")
@@ -318,10 +342,12 @@ private func makeCModule(kind: VirtualTableModule.Kind, writable: Bool) -> sqlit
         return rc ?? SQLITE_ERROR
     }
     m.xEof = { cur in
-        withCursor(cur) { $0.isAtEnd ? 1 : 0 } ?? 1
+        if let cur, strata_run_is_active(cur) != 0 { return 0 }
+        return withCursor(cur) { $0.isAtEnd ? 1 : 0 } ?? 1
     }
     m.xColumn = { cur, ctx, i in
         guard let ctx else { return SQLITE_ERROR }
+        if let cur, strata_run_column(cur, ctx, i) != 0 { return SQLITE_OK }
         do {
             guard try withCursor(cur, { try $0.column(i, context: SQLContext(raw: ctx)) }) != nil else { return SQLITE_ERROR }
             return SQLITE_OK
@@ -330,6 +356,10 @@ private func makeCModule(kind: VirtualTableModule.Kind, writable: Bool) -> sqlit
         }
     }
     m.xRowid = { cur, out in
+        if let cur, let out, strata_run_is_active(cur) != 0 {
+            out.pointee = strata_own_cursor(cur).pointee.run_rowid
+            return SQLITE_OK
+        }
         guard let c = cursor(cur), let out else { return SQLITE_ERROR }
         do {
             out.pointee = try c.cursor.rowid()

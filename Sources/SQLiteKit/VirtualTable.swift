@@ -57,6 +57,30 @@ public protocol VirtualTableCursor: AnyObject {
     func rowid() throws -> Int64
 }
 
+/// Rows that are all alike — `column` holding `text` (nil: NULL), every other column NULL — `rows` of them
+/// starting with the current row, rowids counting up from `firstRowid`. The module's C callbacks hand them out
+/// without calling the cursor (CSQLite.h, strata_vtab_cursor): millions of grouped rows cost SQLite's loop only.
+public struct RowRun {
+    public var rows: Int64
+    public var column: Int32
+    public var text: StaticString?
+    public var firstRowid: Int64
+
+    public init(rows: Int64, column: Int32, text: StaticString?, firstRowid: Int64) {
+        self.rows = rows
+        self.column = column
+        self.text = text
+        self.firstRowid = firstRowid
+    }
+}
+
+/// A cursor that can hand out runs of identical rows. Asked after `filter` and after every `next`; after a run
+/// of n rows, the cursor's `next()` is next called when SQLite moves past the run's last row, so the cursor
+/// must count the n - 1 rows it did not see itself.
+public protocol RowRunCursor: VirtualTableCursor {
+    func takeRowRun() -> RowRun?
+}
+
 /// A module: its SQL name, how it may be used, and how to build a table.
 public struct VirtualTableModule {
     public enum Kind {

@@ -368,6 +368,32 @@ def test_grouped_by_level_without_sorting_matches_logging(db, tmp_path):
     assert dict(rows(db, "SELECT level, count(*) FROM read_log(?) WHERE ts >= ? AND ts < ? GROUP BY level", (f, lo, hi))) == window
 
 
+def test_grouped_rows_handed_out_as_runs(db, tmp_path):
+    """The grouped rows of a level come from the module's C callbacks as one run: every row is still there, with
+    its own rowid, and a scan stopped or restarted inside a run gives the same rows as a full one."""
+    path = tmp_path / "runs.log"
+    exp = fx.write_python_log(path, "%(asctime)s [%(levelname)s] %(name)s: %(message)s", records=600)
+    f = str(path)
+    want = by(exp, lambda e: e.level)
+    got = rows(db, "SELECT level, count(*), count(DISTINCT rowid), min(rowid), max(rowid) FROM read_log(?) "
+                   "GROUP BY level ORDER BY level", (f,))
+    assert [(g[0], g[1]) for g in got] == sorted(want.items())
+    assert all(g[1] == g[2] for g in got)
+    # The rowids count up across the groups: 0 .. N - 1 in all.
+    assert got[0][3] == 0 and max(g[4] for g in got) == len(exp) - 1
+    # A LIMIT that ends inside a run, then the whole scan again on the same connection.
+    first = max(want, key=want.get)
+    n = want[first] // 2
+    assert rows(db, "SELECT count(*) FROM (SELECT level FROM read_log(?) WHERE level = ? GROUP BY level, rowid "
+                    "LIMIT ?)", (f, first, n)) == [(n,)]
+    assert dict(rows(db, "SELECT level, count(*) FROM read_log(?) GROUP BY level", (f,))) == want
+    # The grouped scan as the inner loop of a join, restarted for every outer row.
+    assert rows(db, "SELECT v, count(*) FROM (SELECT 1 AS v UNION ALL SELECT 2) JOIN "
+                    "(SELECT level, count(*) AS c FROM read_log(?) GROUP BY level) GROUP BY v", (f,)) == \
+        [(1, len(want)), (2, len(want))]
+    assert rows(db, "SELECT sum(c) FROM (SELECT level, count(*) AS c FROM read_log(?) GROUP BY level)", (f,)) == \
+        [(len(exp),)]
+
 def _log_through(path, fmt, datefmt, calls, converter=time.gmtime):
     """Writes `calls` [(level, msg, exc)] through a real logging.Logger; returns what logging reported per record."""
     import logging

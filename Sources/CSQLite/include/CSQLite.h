@@ -33,7 +33,55 @@ static inline int strata_libversion_number(void) { return __atomic_load_n(&strat
 
 // Our own vtab and cursor records: SQLite's base struct first, then a retained Swift object.
 typedef struct strata_vtab { sqlite3_vtab base; void *swiftTable; } strata_vtab;
-typedef struct strata_vtab_cursor { sqlite3_vtab_cursor base; void *swiftCursor; } strata_vtab_cursor;
+// The cursor record also holds a *run*: rows that are all alike (one column holding the same static text, or
+// NULL, every other column NULL), which the module's xNext/xEof/xColumn/xRowid hand out here without calling
+// Swift — read_log's rows for `GROUP BY level` are millions of such rows. run_left counts the rows after the
+// current one; run_active stays set on the run's last row until the next call into Swift.
+typedef struct strata_vtab_cursor {
+  sqlite3_vtab_cursor base;
+  void *swiftCursor;
+  int run_active;
+  int run_column;
+  int64_t run_left;
+  int64_t run_rowid;
+  const char *run_text;
+  int run_length;
+} strata_vtab_cursor;
+
+static inline strata_vtab_cursor *strata_own_cursor(sqlite3_vtab_cursor *c) { return (strata_vtab_cursor *)c; }
+/// Moves to the run's next row: 1 when it did, 0 when the run is over (then Swift's xNext runs).
+static inline int strata_run_next(sqlite3_vtab_cursor *c) {
+  strata_vtab_cursor *s = strata_own_cursor(c);
+  if (!s->run_active) return 0;
+  if (s->run_left <= 0) { s->run_active = 0; return 0; }
+  s->run_left--;
+  s->run_rowid++;
+  return 1;
+}
+static inline int strata_run_is_active(sqlite3_vtab_cursor *c) { return strata_own_cursor(c)->run_active; }
+/// The current run row's column `i`: 1 when answered.
+static inline int strata_run_column(sqlite3_vtab_cursor *c, sqlite3_context *ctx, int i) {
+  strata_vtab_cursor *s = strata_own_cursor(c);
+  if (!s->run_active) return 0;
+  if (i == s->run_column && s->run_text) STRATA_API->result_text(ctx, s->run_text, s->run_length, SQLITE_STATIC);
+  else STRATA_API->result_null(ctx);
+  return 1;
+}
+static inline void strata_run_clear(sqlite3_vtab_cursor *c) {
+  strata_vtab_cursor *s = strata_own_cursor(c);
+  s->run_active = 0;
+  s->run_left = 0;
+}
+static inline void strata_run_start(sqlite3_vtab_cursor *c, int64_t rows, int column, const char *text, int length,
+                                    int64_t first_rowid) {
+  strata_vtab_cursor *s = strata_own_cursor(c);
+  s->run_active = rows > 0;
+  s->run_left = rows > 0 ? rows - 1 : 0;
+  s->run_column = column;
+  s->run_text = text;
+  s->run_length = length;
+  s->run_rowid = first_rowid;
+}
 
 // A destructor value SQLite understands as "copy the bytes now".
 static inline sqlite3_destructor_type strata_transient(void) { return SQLITE_TRANSIENT; }
