@@ -24,14 +24,15 @@ Real vectors: --corpus FILE.npy (N x 384 float32, e.g. all-MiniLM-L6-v2 embeddin
 first N rows as the corpus and the last --queries rows as held-out queries (N defaults to the rest). While
 embed_corpus.py is still writing FILE (FILE.progress exists), --rows M reads only the first M rows, all of which must
 be in finished chunks (its texts are shuffled, so any prefix is a uniform sample); the last --queries of those M
-rows are the held-out queries. Without --rows such a file is refused: its unfinished rows are zeros.
+rows are the held-out queries. Without --rows such a file is refused: its unfinished rows are zeros. --extra
+MORE.npy appends another file's rows to the corpus (embed_corpus.py --extra manpages: the 1,000,000-row run).
 
 Self-contained: outside its venv it creates one (ANN_BENCH_VENV, default <repo>/.build-ann-venv, from
 /usr/bin/python3, whose sqlite3 can load extensions), installs numpy, faiss-cpu, hnswlib and usearch from PyPI,
 and re-runs itself there. The library comes from STRATA_LIB (default <repo>/.build/release/libstrata).
 
     python3 Benchmarks/peers/ann.py [N] [--queries 100] [--noise 1.0] [--skip-hnsw] [--corpus FILE.npy]
-        [--rows M] [--sqlite-vec] [--sqlite-vec-rows 20000] [--duckdb] [--duckdb-rows 20000]
+        [--rows M] [--extra MORE.npy] [--sqlite-vec] [--sqlite-vec-rows 20000] [--duckdb] [--duckdb-rows 20000]
 """
 import argparse
 import os
@@ -151,6 +152,8 @@ def main():
     ap.add_argument("--corpus", type=pathlib.Path, help="real vectors: an N x 384 float32 .npy (last --queries rows held out)")
     ap.add_argument("--rows", type=int,
                     help="with --corpus: use only its first M rows (required while embed_corpus.py is still writing it)")
+    ap.add_argument("--extra", type=pathlib.Path,
+                    help="with --corpus: a second N' x 384 .npy appended to the corpus (the queries stay --corpus's)")
     ap.add_argument("--sqlite-vec", action="store_true", help="also sqlite-vec 0.1.10a4's vec0 ANN indexes")
     ap.add_argument("--sqlite-vec-rows", type=int, default=20_000,
                     help="at most this many rows into vec0 (its DiskANN inserts ~200 rows a second here)")
@@ -176,6 +179,16 @@ def main():
             sys.exit(f"{args.corpus}: zero or non-finite rows among the first {rows} (unfinished?)")
         part = f"of its first {rows:,} rows, " if rows < A.shape[0] else ""
         what = f"real vectors from {args.corpus.name}, {part}the last {args.queries} rows held out as queries"
+        if args.extra:
+            E = np.load(args.extra, mmap_mode="r")
+            if E.ndim != 2 or E.shape[1] != D or E.dtype != np.float32:
+                sys.exit(f"{args.extra}: expected N x {D} float32, got {E.shape} {E.dtype}")
+            finished_rows(args.extra, E.shape[0], None)
+            if not np.isfinite(E).all() or (np.abs(E).sum(axis=1) == 0).any():
+                sys.exit(f"{args.extra}: zero or non-finite rows")
+            X = np.concatenate([X, np.asarray(E)])
+            n = X.shape[0]
+            what += f", plus all {E.shape[0]:,} rows of {args.extra.name}"
     else:
         n = args.n or 1_000_000
         rng = np.random.default_rng(19)

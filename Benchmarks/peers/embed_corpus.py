@@ -45,6 +45,13 @@ Finished 4,096-text chunks are recorded in OUT.progress, so an interrupted run s
 arguments resumes.
 
     python3 Benchmarks/peers/embed_corpus.py N OUT.npy [--texts OUT.txt] [--root /] [--descriptions FILE] [--jobs 1]
+
+To go past the mix (1,000,000 rows for issue 19), --extra manpages takes the sentences of Debian's manpages and
+manpages-dev 6.03-2 (`apt-get install manpages manpages-dev`; 46,109 distinct, 45,952 of them not in the
+960,000-row file) instead, --exclude leaving out those already embedded; ann.py --extra appends that file:
+
+    python3 Benchmarks/peers/embed_corpus.py 40100 .build-bench-data/minilm_man.npy --extra manpages \
+        --exclude .build-bench-data/minilm_960k.txt --jobs 2
 """
 import argparse
 import os
@@ -245,7 +252,46 @@ def package_descriptions(path):
                 yield " ".join(line[1:] for line in para.split("\n") if line.startswith(" "))
 
 
+_ROFF_ESCAPES = re.compile(r"\\(f(\(..|\[[^\]]*\]|.)|\(..|\[[^\]]*\]|s[-+]?\d|[&|^%:ce-])")
+_ROFF_FONT_MACROS = {"B", "I", "BR", "BI", "IR", "RB", "RI", "IB", "SM", "SB"}
+
+
+def manpages(root):
+    # Debian's manpages 6.03-2 and manpages-dev 6.03-2 (the Linux man-pages project: sections 1-8, system calls
+    # and library functions), installed with apt-get: the pages their dpkg file lists name, not whatever else
+    # sits in /usr/share/man. man(7) sources: font macros (.B, .IR, ...) keep their words, other requests end a
+    # paragraph, escapes (\fB, \-, \(em, \&) are dropped; pages that only point elsewhere (.so) give nothing.
+    pages = []
+    for package in ("manpages", "manpages-dev"):
+        listing = f"{root}/var/lib/dpkg/info/{package}.list"
+        if not os.path.exists(listing):
+            sys.exit(f"embed_corpus: {listing} missing; apt-get install manpages manpages-dev")
+        with open(listing) as f:
+            pages += [root + line for line in f.read().split("\n") if re.search(r"/man/man[1-8]/[^/]+\.gz$", line)]
+    for path in sorted(pages):
+        if os.path.islink(path) or not os.path.isfile(path):
+            continue
+        para = []
+        for line in read(path).split("\n"):
+            if line.startswith((".", "'")):
+                parts = line[1:].split(None, 1)
+                if parts and parts[0] in _ROFF_FONT_MACROS and len(parts) > 1:
+                    para.append(parts[1].replace('"', ""))
+                    continue
+                if para:
+                    yield _ROFF_ESCAPES.sub("", " ".join(para))
+                    para = []
+                continue
+            if line.startswith('\\"'):
+                continue
+            para.append(line)
+        if para:
+            yield _ROFF_ESCAPES.sub("", " ".join(para))
+
+
 SOURCES = [gcide, wordnet, linux_doc, python_doc, perl_doc, postgresql_doc, fortunes]
+# Not in the default mix (the 960,000-row file predates them): sentences to extend it, chosen with --extra.
+EXTRA_SOURCES = {"manpages": manpages}
 
 
 def corpus(root, descriptions=None):
@@ -396,6 +442,10 @@ def main():
     ap.add_argument("--descriptions", type=pathlib.Path,
                     help="also Debian's package descriptions: a Translation-en index (plain, .xz, .gz or .bz2)")
     ap.add_argument("--jobs", type=int, default=1, help="worker processes, one BLAS thread each")
+    ap.add_argument("--extra", choices=sorted(EXTRA_SOURCES),
+                    help="instead of the mix, sentences of one more source (to extend a file made from the mix)")
+    ap.add_argument("--exclude", type=pathlib.Path,
+                    help="a texts file (one a line) whose sentences are left out, e.g. the mix's OUT.txt")
     a = ap.parse_args()
     if a.n < 1:
         sys.exit("embed_corpus: N must be at least 1")
@@ -403,7 +453,16 @@ def main():
     root = str(a.root).rstrip("/")
 
     print(f"building the corpus from {a.root} ...", file=sys.stderr, flush=True)
-    texts = corpus(root, a.descriptions)
+    if a.extra:
+        texts = list(dict.fromkeys(sentences(EXTRA_SOURCES[a.extra](root))))
+        print(f"  {a.extra}: {len(texts)} sentences", file=sys.stderr, flush=True)
+    else:
+        texts = corpus(root, a.descriptions)
+    if a.exclude:
+        with open(a.exclude, encoding="utf-8") as f:
+            excluded = set(f.read().split("\n"))
+        texts = [t for t in texts if t not in excluded]
+        print(f"  {len(texts)} not in {a.exclude}", file=sys.stderr, flush=True)
     if a.n > len(texts):
         sys.exit(f"embed_corpus: N = {a.n} but the corpus has {len(texts)} distinct sentences")
     np.random.default_rng(SEED).shuffle(texts)
