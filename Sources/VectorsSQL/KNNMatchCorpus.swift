@@ -210,7 +210,10 @@ final class ColumnReader {
                 break
             }
             // Two calls into the connection per row (each takes its mutex in a serialized build); the vector is
-            // then read through its unprotected value, which needs none. A NULL rowid reads as 0.
+            // then read through sqlite3_column_value's value. SQLite calls such a value "unprotected" (the
+            // value_* calls do not take the mutex), which is sound here: every read of a corpus happens inside
+            // the statement SQLite is stepping (knn_match's xFilter, knn_index's xCreate/xUpdate), so this
+            // thread holds the connection's mutex throughout. A NULL rowid reads as 0.
             let id = st.int64(at: 0)
             guard id != 0 || st.type(at: 0) == .integer else {
                 throw SQLError("\(column.display) has no rowids (a view? knn_match reads tables)")
