@@ -211,6 +211,57 @@ public struct IVFScan {
         scanned &+= count
     }
 
+    /// Scans several lists, split over the cores when they hold enough rows: each thread scans its share of
+    /// the lists into its own copy of this scan, and the copies' candidates are offered here after (the same
+    /// candidates as one pass, up to ties at the heap's threshold). `keep` is called from those threads.
+    public mutating func scan(lists: [IVFList], keep: @escaping @Sendable (Int64) -> Bool) {
+        let rows = lists.reduce(0) { $0 &+ $1.count }
+        // A share of at least 32,768 rows (about a millisecond of codes at 384 dimensions): a thread's start
+        // (tens of microseconds) is then small beside it.
+        let parts = max(1, min(KNNThreads.count, lists.count, rows / 32_768))
+        guard parts > 1 else {
+            for list in lists { scan(list, keep: keep) }
+            return
+        }
+        // Lists dealt in turn, so every share gets large and small ones alike.
+        var shares = [IVFScan](repeating: self, count: parts)
+        shares.withUnsafeMutableBufferPointer { sp in
+            guard let base = sp.baseAddress else { return }
+            KNNThreads.run(parts: parts) { part in
+                var i = part
+                while i < lists.count {
+                    base[part].scan(lists[i], keep: keep)
+                    i &+= parts
+                }
+            }
+        }
+        let before = scanned
+        for share in shares {
+            absorb(share)
+            scanned &+= share.scanned &- before
+        }
+    }
+
+    private mutating func scan(_ list: IVFList, keep: (Int64) -> Bool) {
+        list.ids.withUnsafeBytes { ids in
+            list.terms.withUnsafeBytes { terms in
+                list.codes.withUnsafeBytes { codes in
+                    scan(count: list.count, ids: ids, terms: terms, codes: codes, keep: keep)
+                }
+            }
+        }
+    }
+
+    /// Offers `other`'s candidates (a copy of this scan that went over other lists) to this one.
+    private mutating func absorb(_ other: IVFScan) {
+        for i in 0..<other.heap.count {
+            let key = other.heap.keys[i]
+            guard key <= heap.threshold else { continue }
+            heap.offer(key, Int32(truncatingIfNeeded: offered.count))
+            offered.append(other.offered[Int(other.heap.rows[i])])
+        }
+    }
+
     /// The candidates' ids, best approximate key first.
     public func candidates() -> [Int64] {
         let n = heap.count

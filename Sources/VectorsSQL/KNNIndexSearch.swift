@@ -110,13 +110,15 @@ enum KNNIndexSearch {
             let wantedCandidates = candidates(k: k)
             guard var scan = IVFScan(model: model, query: qv, candidates: wantedCandidates) else { return ([], 0) }
             let order = model.probeOrder(scan.query)
-            let keep: (Int64) -> Bool
+            // Called from the scanning threads: it reads copies, never this function's variables.
+            let pendingRows = pending
+            let keep: @Sendable (Int64) -> Bool
             if let allowed {
-                keep = { !pending.contains($0) && allowed.contains($0) }
-            } else if pending.isEmpty {
+                keep = { !pendingRows.contains($0) && allowed.contains($0) }
+            } else if pendingRows.isEmpty {
                 keep = { _ in true }
             } else {
-                keep = { !pending.contains($0) }
+                keep = { !pendingRows.contains($0) }
             }
             // The first `effective` lists at once, then one more at a time while too few candidates were found.
             var next = 0
@@ -124,15 +126,7 @@ enum KNNIndexSearch {
                 if next >= effective, scan.candidateCount >= wantedCandidates { break }
                 if Interruption.isRequested() { throw Interruption.Interrupted() }
                 let end = next >= effective ? next &+ 1 : min(order.count, effective)
-                for list in try KNNListCache.shared.lists(db, index.names, meta, order[next..<end]) {
-                    list.ids.withUnsafeBytes { ids in
-                        list.terms.withUnsafeBytes { terms in
-                            list.codes.withUnsafeBytes { codes in
-                                scan.scan(count: list.count, ids: ids, terms: terms, codes: codes, keep: keep)
-                            }
-                        }
-                    }
-                }
+                scan.scan(lists: try KNNListCache.shared.lists(db, index.names, meta, order[next..<end]), keep: keep)
                 next = end
             }
             for id in scan.candidates() { try score(id) }

@@ -489,3 +489,41 @@ def test_interrupted_build_larger_than_the_budget_leaves_nothing(data, tmp_path)
     # SQLite's own message when the interrupt meets one of the build's statements, the index's otherwise.
     assert r.stdout.split("\n")[0] in ("ERR knn_index: interrupted", "ERR interrupted"), r.stdout
     assert r.stdout.split("\n")[1] == "0", r.stdout
+
+
+SCAN_RUN = r"""
+import json, sqlite3, sys
+import numpy as np
+c = sqlite3.connect(':memory:')
+c.enable_load_extension(True); c.load_extension(sys.argv[1])
+rng = np.random.default_rng(11)
+X = rng.standard_normal((80000, 16)).astype(np.float32)
+c.execute('CREATE TABLE docs(id INTEGER PRIMARY KEY, embedding BLOB)')
+c.executemany('INSERT INTO docs VALUES (?, ?)', ((i + 1, X[i].tobytes()) for i in range(len(X))))
+c.execute('CREATE VIRTUAL TABLE docs_idx USING knn_index(docs, embedding)')
+lists = int(c.execute("SELECT value FROM docs_idx_meta WHERE key = 'lists'").fetchone()[0])
+out = []
+for q in rng.standard_normal((10, 16)).astype(np.float32):
+    out.append(c.execute("SELECT corpus_rowid, distance FROM knn_match WHERE corpus = 'docs.embedding' "
+                         "AND query = ? AND k = 10 AND probes = ?", (q.tobytes(), lists)).fetchall())
+print(json.dumps(out))
+"""
+
+
+def test_lists_scanned_on_several_threads_give_the_one_thread_answers():
+    """Probing many rows splits the lists over threads (each its own candidate heap, merged after): the answers
+    equal those of one thread (OPENBLAS_NUM_THREADS=1 sets Strata's thread count too) and NumPy's."""
+    import json
+    import os
+    runs = []
+    for threads in ("1", "2"):
+        env = {**os.environ, "OPENBLAS_NUM_THREADS": threads}
+        r = subprocess.run([sys.executable, "-c", SCAN_RUN, str(LIB)], capture_output=True, text=True, env=env)
+        assert r.returncode == 0, r.stderr
+        runs.append(json.loads(r.stdout))
+    assert runs[0] == runs[1]
+    rng = np.random.default_rng(11)
+    X = rng.standard_normal((80000, 16)).astype(np.float32)
+    Q = rng.standard_normal((10, 16)).astype(np.float32)
+    assert all(len(rows) == 10 for rows in runs[1])
+    assert np.mean([recall(rows, truth(X, q)) for rows, q in zip(runs[1], Q)]) >= 0.99
