@@ -212,7 +212,8 @@ private func connect(_ db: OpaquePointer?, _ aux: UnsafeMutableRawPointer?, _ ar
         ppVtab.pointee = UnsafeMutableRawPointer(vt).assumingMemoryBound(to: sqlite3_vtab.self)
         return SQLITE_OK
     } catch {
-        if Interruption.wasObserved {
+        // Also a statement of ours that SQLite stopped (knn_index reading its column) before we saw the interrupt.
+        if Interruption.wasObserved || (error as? SQLError)?.code == SQLITE_INTERRUPT {
             pzErr?.pointee = strata_mprintf_text(Interruption.message)
             return SQLITE_INTERRUPT
         }

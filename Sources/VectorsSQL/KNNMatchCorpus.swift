@@ -185,7 +185,9 @@ final class ColumnReader {
         let sql = "SELECT rowid, \(quoteIdentifier(column.column)) FROM \(column.quotedTable) "
             + (byRowid ? "WHERE rowid = ?1" : "ORDER BY rowid")
         do { statement = try connection.prepare(sql) } catch {
-            throw SQLError("cannot read \(column.display): \(SQLError.from(error).message)")
+            // The code goes along: an interruption that lands on this prepare must still read as one.
+            let e = SQLError.from(error)
+            throw SQLError("cannot read \(column.display): \(e.message)", code: e.code)
         }
     }
 

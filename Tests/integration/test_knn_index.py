@@ -527,3 +527,45 @@ def test_lists_scanned_on_several_threads_give_the_one_thread_answers():
     Q = rng.standard_normal((10, 16)).astype(np.float32)
     assert all(len(rows) == 10 for rows in runs[1])
     assert np.mean([recall(rows, truth(X, q)) for rows, q in zip(runs[1], Q)]) >= 0.99
+
+
+def test_an_interrupt_at_any_point_of_a_build_reads_as_interrupted(tmp_path):
+    """A progress handler interrupts the build after k steps of SQLite's VM, for k from the first steps to past
+    the end: each time the error is SQLite's "interrupted" — whichever statement of the build (its reads of the
+    column, its writes) the interrupt met — and no table of the index is left; past the end the index is whole."""
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((3000, 8)).astype(np.float32)
+    path = tmp_path / "docs.db"
+    c = sqlite3.connect(path)
+    fill(c, X)
+    c.close()
+    finished = False
+    for k in (1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144, 233, 377, 610, 987, 1597, 2584, 4181, 6765, 10946, 10 ** 9):
+        conn = connect(str(path))
+        calls = 0
+
+        def progress():
+            nonlocal calls
+            calls += 1
+            if calls == k:
+                conn.interrupt()
+            return 0
+
+        conn.set_progress_handler(progress, 100)
+        try:
+            conn.execute("CREATE VIRTUAL TABLE docs_idx USING knn_index(docs, embedding)")
+            conn.commit()
+            finished = True
+        except sqlite3.OperationalError as e:
+            assert str(e) in ("interrupted", "knn_index: interrupted"), (k, str(e))
+            conn.rollback()
+            left = conn.execute("SELECT count(*) FROM sqlite_master WHERE name LIKE 'docs_idx%'").fetchone()[0]
+            assert left == 0, (k, left)
+        conn.set_progress_handler(None, 0)
+        if finished:
+            q = X[17] + 0.01
+            assert [r for r, _ in knn(conn, q, exact=0)][:1] == [18]
+            conn.close()
+            break
+        conn.close()
+    assert finished
