@@ -17,10 +17,17 @@ final class SeriesTable: DeclaredTable {
         columns: [SQLColumn("value", "INTEGER", "start, start + step, ... up to stop")],
         returns: "the integers from start to stop, step apart, as sqlite3's generate_series")
 
-    /// Registers it unless the connection has a generate_series already (checked with pragma_module_list;
-    /// a host without that pragma gets ours).
+    /// Registers it unless the connection has a generate_series already (checked with `PRAGMA module_list`;
+    /// a host without that pragma gets ours). The PRAGMA form, not `SELECT ... FROM pragma_module_list`: a SELECT
+    /// reads the schema, which in a WAL database another connection may hold locked for a moment, and the
+    /// failure — though ignored here — stays the connection's error code, which sqlite3_open_v2 returns after
+    /// running auto-extensions: the open itself failed with "database is locked" (ThreadTests, 1 run in 10).
     static func register(on db: Connection) throws {
-        if case .integer(1)? = try? db.scalar("SELECT 1 FROM pragma_module_list WHERE name = 'generate_series'") { return }
+        if let st = try? db.prepare("PRAGMA module_list") {
+            while (try? st.step()) == true {
+                if st.text(at: 0) == "generate_series" { return }
+            }
+        }
         try db.register(sql) { _, _ in SeriesTable() }
     }
 

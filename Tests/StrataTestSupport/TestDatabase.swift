@@ -32,6 +32,9 @@ public final class TestDatabase {
             if let db { sqlite3_close(db) }
             throw SQLError("cannot open \(path) (rc \(rc): \(why))", code: rc)
         }
+        // Threads opening one WAL database at once (ThreadTests) can meet a lock held for a moment (WAL index
+        // recovery, the last connection's checkpoint): wait for it, as an application would, not fail.
+        sqlite3_busy_timeout(db, 10_000)
         handle = db
         connection = Connection(handle: db)
     }
