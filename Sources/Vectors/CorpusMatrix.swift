@@ -560,7 +560,10 @@ final class Prefaulter {
 
     private func run() {
         let page = 2 << 20
+        // `written` is the writer's: read under the lock like everywhere else (ThreadSanitizer caught the bare read).
+        pthread_mutex_lock(mutex)
         var populated = (written / page) * page
+        pthread_mutex_unlock(mutex)
         while true {
             pthread_mutex_lock(mutex)
             while !finished && populated >= min(reserved, written &+ lookahead) {
