@@ -18,6 +18,11 @@ if ((${#missing[@]})); then
 fi
 
 if [ "${1:-}" = "--with-python" ]; then
+  # strace: a shell test delays the terminal's ioctls with it to widen a race deterministically.
+  if ! dpkg -s strace >/dev/null 2>&1; then
+    SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+    { $SUDO apt-get install -y -qq strace || { $SUDO apt-get update -qq && $SUDO apt-get install -y -qq strace; }; } >/dev/null
+  fi
   venv=.build-venv
   if [ ! -x "$venv/bin/python" ]; then
     /usr/bin/python3 -m venv "$venv"

@@ -43,6 +43,8 @@ final class LineEditor: LineReader {
             return .line(line)
         }
         Interruption.clear()
+        let saved = Self.typeAheadMode()
+        defer { if var saved { _ = tcsetattr(0, TCSADRAIN, &saved) } }
         errno = 0
         guard let line = readline(prompt) else {
             // A Ctrl-C makes readline return NULL with EINTR. The terminal's SIGINT goes to the whole process,
@@ -63,6 +65,24 @@ final class LineEditor: LineReader {
             return .interrupted
         }
         return .line(String(cString: line))
+    }
+
+    /// Puts the terminal in character-at-a-time mode, without echo, before readline prints its prompt, and
+    /// returns the settings to restore after it. libedit prints the prompt first and switches the terminal to
+    /// raw mode only when it reads the first character: a Ctrl-D typed in between met the terminal in line mode,
+    /// where it is an end-of-file mark that the switch to raw mode drops — the shell then sat at its prompt
+    /// (CI: a test's Ctrl-D right after the prompt, on a loaded machine). Signals (Ctrl-C) stay on.
+    static func typeAheadMode() -> termios? {
+        var original = termios()
+        guard isatty(0) == 1, tcgetattr(0, &original) == 0 else { return nil }
+        var raw = original
+        raw.c_lflag &= ~tcflag_t(ICANON | ECHO)
+        withUnsafeMutableBytes(of: &raw.c_cc) { cc in
+            cc[Int(VMIN)] = 1
+            cc[Int(VTIME)] = 0
+        }
+        guard tcsetattr(0, TCSADRAIN, &raw) == 0 else { return nil }
+        return original
     }
 
     func remember(_ entry: String) {
