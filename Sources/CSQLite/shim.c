@@ -15,3 +15,36 @@ int strata_set_api(const sqlite3_api_routines *api) {
   }
   return 1;
 }
+
+// The same rules as StrataCommon's isValidUTF8 (shortest forms only, no surrogates, at most U+10FFFF), for text
+// a batch hands to SQLite from C; ASCII is skipped eight bytes at a time.
+int strata_utf8_is_valid(const uint8_t *p, int64_t n) {
+  int64_t i = 0;
+  while (i < n) {
+    while (i + 8 <= n) {
+      uint64_t w;
+      __builtin_memcpy(&w, p + i, 8);
+      if (w & 0x8080808080808080ULL) break;
+      i += 8;
+    }
+    if (i >= n) return 1;
+    uint8_t c = p[i];
+    if (c < 0x80) { i++; continue; }
+    int need;
+    uint8_t lo = 0x80, hi = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) need = 1;
+    else if (c == 0xE0) { need = 2; lo = 0xA0; }
+    else if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) need = 2;
+    else if (c == 0xED) { need = 2; hi = 0x9F; }
+    else if (c == 0xF0) { need = 3; lo = 0x90; }
+    else if (c >= 0xF1 && c <= 0xF3) need = 3;
+    else if (c == 0xF4) { need = 3; hi = 0x8F; }
+    else return 0;
+    if (i + need >= n) return 0;
+    if (p[i + 1] < lo || p[i + 1] > hi) return 0;
+    if (need >= 2 && (p[i + 2] & 0xC0) != 0x80) return 0;
+    if (need >= 3 && (p[i + 3] & 0xC0) != 0x80) return 0;
+    i += need + 1;
+  }
+  return 1;
+}

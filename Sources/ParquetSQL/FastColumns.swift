@@ -44,6 +44,19 @@ enum FastColumn {
         }
     }
 
+    /// Where SQLite's C loop reads this column in a batch (timestamps and dates are formatted in Swift).
+    var batchSource: BatchColumns.Source {
+        switch self {
+        case .int64(let v, let m): return .int64(v, map: m)
+        case .int32(let v, let m): return .int32(v, map: m)
+        case .double(let v, let m): return .double(v, map: m)
+        case .float(let v, let m): return .float(v, map: m)
+        case .bool(let v, let m): return .bool(v, map: m)
+        case .string(let pool, let starts, let lengths, let m): return .text(pool: pool, starts: starts, lengths: lengths, map: m)
+        case .unloaded, .slow, .timestamp, .date: return .swift
+        }
+    }
+
     /// Sets row `row`'s value; false when this column needs the slow path.
     @inline(__always)
     func result(row: Int, context: SQLContext) -> Bool {

@@ -192,7 +192,7 @@ enum ParquetPlanCodes {
     static func number(_ codes: [UInt8], _ k: Int) -> Int { Int(codes[k]) * 26 + Int(codes[k + 1]) }
 }
 
-final class ParquetFileCursor: VirtualTableCursor {
+final class ParquetFileCursor: RowBatchCursor {
     let table: ParquetFileTable
     private var scan = ParquetScan(paths: [], used: [], prune: [], expected: nil)
     /// The hot state, kept here rather than in the scan so a row step touches no other object.
@@ -207,10 +207,15 @@ final class ParquetFileCursor: VirtualTableCursor {
     /// The pushed comparisons, and those of them the cursor evaluates on the current group (RowFilter).
     private var terms: [PruneTerm] = []
     private var filters: [RowFilter] = []
+    /// The row group's plain columns for SQLite's C loop (see takeRowBatch); the hidden path/row stay in Swift.
+    private let batch: BatchColumns
+    /// The row the batch handed out last started at (-1: none is out).
+    private var batchStart = -1
 
     init(_ t: ParquetFileTable) {
         table = t
         fieldCount = t.fields.count
+        batch = BatchColumns(count: t.fields.count + 2)
         fast = .allocate(capacity: max(fieldCount, 1))
         fast.initialize(repeating: .unloaded, count: max(fieldCount, 1))
         days = .allocate(capacity: max(fieldCount, 1))
@@ -249,6 +254,7 @@ final class ParquetFileCursor: VirtualTableCursor {
         }
         scan = ParquetScan(paths: table.paths, used: used, prune: terms, expected: table.fields)
         self.terms = terms
+        batchStart = -1
         try translatingParquet { try scan.start() }
         refresh()
         if !filters.isEmpty, !atEnd { skipRejected() }
@@ -263,11 +269,14 @@ final class ParquetFileCursor: VirtualTableCursor {
         serial = scan.groupSerial
         for i in 0..<fieldCount {
             fast[i] = scan.loadedField(i).map { FastColumn($0, day: days + i) } ?? .unloaded
+            batch.set(i, fast[i].batchSource)
         }
         filters = terms.compactMap { t in t.field < fieldCount ? RowFilter(t, column: fast[t.field]) : nil }
     }
 
     func next() throws {
+        // SQLite's C loop stepped through the batch: this is a move past its last row, the group's last.
+        if batchStart >= 0 { row = groupRows - 1; batchStart = -1 }
         row += 1
         if !filters.isEmpty, row < groupRows { skipRejected() }
         if row >= groupRows { try nextGroup() }
@@ -297,6 +306,19 @@ final class ParquetFileCursor: VirtualTableCursor {
     }
 
     var isAtEnd: Bool { atEnd }
+
+    /// The rest of the row group, stepped in C, when no row filter must see each row.
+    func takeRowBatch() -> RowBatch? {
+        guard filters.isEmpty, !atEnd, groupRows - row > 1 else { return nil }
+        batchStart = row
+        return RowBatch(rows: Int64(groupRows - row), firstRow: Int64(row), firstRowid: scan.rowid + Int64(row),
+                        columns: batch)
+    }
+
+    func column(_ index: Int32, batchOffset: Int64, context: SQLContext) throws {
+        if batchStart >= 0 { row = batchStart + Int(batchOffset) }
+        try column(index, context: context)
+    }
 
     func column(_ index: Int32, context: SQLContext) throws {
         let i = Int(index)

@@ -37,10 +37,24 @@ final class CursorBox {
     let db: OpaquePointer
     /// The cursor again when it hands out runs of identical rows (checked once, at open).
     let runs: RowRunCursor?
+    /// The cursor again when it hands out batches (checked once, at open).
+    let batches: RowBatchCursor?
+    /// The columns of the batch handed out last (kept alive while C reads them).
+    var batchColumns: BatchColumns?
     init(cursor: VirtualTableCursor, db: OpaquePointer) {
         self.cursor = cursor
         self.db = db
         self.runs = cursor as? RowRunCursor
+        self.batches = cursor as? RowBatchCursor
+    }
+
+    /// Hands the cursor's batch, if it has one now, to the C record.
+    @inline(__always)
+    func installBatch(_ cur: UnsafeMutablePointer<sqlite3_vtab_cursor>?) {
+        guard let batches, let cur else { return }
+        guard let b = batches.takeRowBatch(), b.rows > 0 else { strata_batch_clear(cur); return }
+        batchColumns = b.columns
+        strata_batch_start(cur, b.rows, b.firstRow, b.firstRowid, b.columns.storage, Int32(b.columns.count))
     }
 
     /// Hands the cursor's run, if it has one now, to the C record.
@@ -101,11 +115,12 @@ private func withCursor<R>(_ cur: UnsafeMutablePointer<sqlite3_vtab_cursor>?,
 
 /// The same with the whole box (xNext needs the connection too).
 @inline(__always)
-private func withCursorBox<R>(_ cur: UnsafeMutablePointer<sqlite3_vtab_cursor>?, _ body: (CursorBox) -> R) -> R? {
+private func withCursorBox<R>(_ cur: UnsafeMutablePointer<sqlite3_vtab_cursor>?,
+                               _ body: (CursorBox) throws -> R) rethrows -> R? {
     guard let cur else { return nil }
     let own = UnsafeMutableRawPointer(cur).assumingMemoryBound(to: strata_vtab_cursor.self)
     guard let p = own.pointee.swiftCursor else { return nil }
-    return Unmanaged<CursorBox>.fromOpaque(p)._withUnsafeGuaranteedRef { body($0) }
+    return try Unmanaged<CursorBox>.fromOpaque(p)._withUnsafeGuaranteedRef { try body($0) }
 }
 
 /// Stores an error message on the vtab, where SQLite picks it up after a failed call.
@@ -309,7 +324,7 @@ private func makeCModule(kind: VirtualTableModule.Kind, writable: Bool) -> sqlit
     }
     m.xFilter = { cur, idxNum, idxStr, argc, argv in
         guard let c = cursor(cur), let box = table(cur?.pointee.pVtab) else { return SQLITE_ERROR }
-        if let cur { strata_run_clear(cur) }
+        if let cur { strata_run_clear(cur); strata_batch_clear(cur) }
         let scope = Interruption.enter(UnsafeMutableRawPointer(box.db))
         defer { Interruption.leave(scope) }
         do {
@@ -319,6 +334,7 @@ private func makeCModule(kind: VirtualTableModule.Kind, writable: Bool) -> sqlit
             try c.cursor.filter(indexNumber: idxNum, indexString: idxStr.map { String(cString: $0) },
                                 arguments: SQLArguments(count: argc, argv: argv))
             c.installRun(cur)
+            c.installBatch(cur)
             return SQLITE_OK
         } catch {
             return setError(cur?.pointee.pVtab, error, name: table(cur?.pointee.pVtab)?.name ?? "")
@@ -326,7 +342,7 @@ private func makeCModule(kind: VirtualTableModule.Kind, writable: Bool) -> sqlit
     }
     m.xNext = { cur in
         // A run of identical rows moves on in C (SQLite's own loop checks for interruption).
-        if let cur, strata_run_next(cur) != 0 { return SQLITE_OK }
+        if let cur, strata_run_next(cur) != 0 || strata_batch_next(cur) != 0 { return SQLITE_OK }
         // Interruptible: one call may read far (a filter skipping millions of records). The scope costs two
         // thread-local stores and no reference counting (see Interruption.ThreadState).
         let rc: Int32? = withCursorBox(cur) { box in
@@ -335,6 +351,7 @@ private func makeCModule(kind: VirtualTableModule.Kind, writable: Bool) -> sqlit
             do {
                 try box.cursor.next()
                 box.installRun(cur)
+                box.installBatch(cur)
                 return SQLITE_OK
             } catch {
                 return setError(cur?.pointee.pVtab, error, name: table(cur?.pointee.pVtab)?.name ?? "")
@@ -343,12 +360,26 @@ private func makeCModule(kind: VirtualTableModule.Kind, writable: Bool) -> sqlit
         return rc ?? SQLITE_ERROR
     }
     m.xEof = { cur in
-        if let cur, strata_run_is_active(cur) != 0 { return 0 }
+        if let cur, strata_run_is_active(cur) != 0 || strata_batch_is_active(cur) != 0 { return 0 }
         return withCursor(cur) { $0.isAtEnd ? 1 : 0 } ?? 1
     }
     m.xColumn = { cur, ctx, i in
         guard let ctx else { return SQLITE_ERROR }
         if let cur, strata_run_column(cur, ctx, i) != 0 { return SQLITE_OK }
+        if let cur, strata_batch_is_active(cur) != 0 {
+            if strata_batch_column_result(cur, ctx, i) != 0 { return SQLITE_OK }
+            do {
+                let offset = strata_batch_offset(cur)
+                let done: Bool? = try withCursorBox(cur) { box in
+                    guard let b = box.batches else { return false }
+                    try b.column(i, batchOffset: offset, context: SQLContext(raw: ctx))
+                    return true
+                }
+                return done == true ? SQLITE_OK : SQLITE_ERROR
+            } catch {
+                return setError(cur.pointee.pVtab, error, name: table(cur.pointee.pVtab)?.name ?? "")
+            }
+        }
         do {
             guard try withCursor(cur, { try $0.column(i, context: SQLContext(raw: ctx)) }) != nil else { return SQLITE_ERROR }
             return SQLITE_OK
@@ -359,6 +390,10 @@ private func makeCModule(kind: VirtualTableModule.Kind, writable: Bool) -> sqlit
     m.xRowid = { cur, out in
         if let cur, let out, strata_run_is_active(cur) != 0 {
             out.pointee = strata_own_cursor(cur).pointee.run_rowid
+            return SQLITE_OK
+        }
+        if let cur, let out, strata_batch_is_active(cur) != 0 {
+            out.pointee = strata_batch_rowid(cur)
             return SQLITE_OK
         }
         guard let c = cursor(cur), let out else { return SQLITE_ERROR }

@@ -81,6 +81,82 @@ public protocol RowRunCursor: VirtualTableCursor {
     func takeRowRun() -> RowRun?
 }
 
+/// The rest of a block of rows whose column values sit in arrays (see `BatchColumns`): `rows` rows from the
+/// current one, which the module's C callbacks step through without calling the cursor (CSQLite.h, batches).
+/// Array indexes are `firstRow` + the row's offset in the batch; rowids count up from `firstRowid`.
+public struct RowBatch {
+    public var rows: Int64
+    public var firstRow: Int64
+    public var firstRowid: Int64
+    public var columns: BatchColumns
+
+    public init(rows: Int64, firstRow: Int64, firstRowid: Int64, columns: BatchColumns) {
+        self.rows = rows
+        self.firstRow = firstRow
+        self.firstRowid = firstRowid
+        self.columns = columns
+    }
+}
+
+/// A cursor that can hand out batches. Asked after `filter` and after every `next`. The arrays a batch points
+/// into must stay alive and unchanged until the cursor's next `next()` or `filter`, which is called when SQLite
+/// moves past the batch's last row: the cursor then continues from that row.
+public protocol RowBatchCursor: VirtualTableCursor {
+    func takeRowBatch() -> RowBatch?
+    /// Column `index` of the batch row `offset` rows after its first, for a column the batch leaves to Swift.
+    func column(_ index: Int32, batchOffset: Int64, context: SQLContext) throws
+}
+
+/// Which columns a batch answers in C, and from which arrays; one per cursor, rewritten per batch. Columns left
+/// `.swift` are answered by the cursor's `column(_:batchOffset:context:)`.
+public final class BatchColumns {
+    public enum Source {
+        case swift
+        case int64(UnsafePointer<Int64>, map: UnsafePointer<Int32>?)
+        case int32(UnsafePointer<Int32>, map: UnsafePointer<Int32>?)
+        case double(UnsafePointer<Double>, map: UnsafePointer<Int32>?)
+        case float(UnsafePointer<Float>, map: UnsafePointer<Int32>?)
+        case bool(UnsafePointer<UInt8>, map: UnsafePointer<Int32>?)
+        /// UTF-8 text: value k is pool[starts[k] ..< starts[k] + lengths[k]] (invalid UTF-8 goes to Swift).
+        case text(pool: UnsafePointer<UInt8>, starts: UnsafePointer<Int>, lengths: UnsafePointer<Int32>,
+                  map: UnsafePointer<Int32>?)
+    }
+
+    let storage: UnsafeMutablePointer<strata_batch_column>
+    public let count: Int
+
+    public init(count: Int) {
+        self.count = count
+        storage = .allocate(capacity: max(count, 1))
+        storage.initialize(repeating: strata_batch_column(), count: max(count, 1))
+    }
+
+    deinit {
+        storage.deinitialize(count: max(count, 1))
+        storage.deallocate()
+    }
+
+    public func set(_ i: Int, _ source: Source) {
+        guard i >= 0, i < count else { return }
+        var c = strata_batch_column()
+        switch source {
+        case .swift: c.kind = Int32(STRATA_BATCH_SWIFT)
+        case .int64(let p, let m): c.kind = Int32(STRATA_BATCH_INT64); c.values = UnsafeRawPointer(p); c.map = m
+        case .int32(let p, let m): c.kind = Int32(STRATA_BATCH_INT32); c.values = UnsafeRawPointer(p); c.map = m
+        case .double(let p, let m): c.kind = Int32(STRATA_BATCH_DOUBLE); c.values = UnsafeRawPointer(p); c.map = m
+        case .float(let p, let m): c.kind = Int32(STRATA_BATCH_FLOAT); c.values = UnsafeRawPointer(p); c.map = m
+        case .bool(let p, let m): c.kind = Int32(STRATA_BATCH_BOOL); c.values = UnsafeRawPointer(p); c.map = m
+        case .text(let pool, let starts, let lengths, let m):
+            c.kind = Int32(STRATA_BATCH_TEXT)
+            c.pool = pool
+            c.starts = UnsafeRawPointer(starts).assumingMemoryBound(to: Int.self)
+            c.lengths = lengths
+            c.map = m
+        }
+        storage[i] = c
+    }
+}
+
 /// A module: its SQL name, how it may be used, and how to build a table.
 public struct VirtualTableModule {
     public enum Kind {

@@ -37,6 +37,28 @@ typedef struct strata_vtab { sqlite3_vtab base; void *swiftTable; } strata_vtab;
 // NULL, every other column NULL), which the module's xNext/xEof/xColumn/xRowid hand out here without calling
 // Swift — read_log's rows for `GROUP BY level` are millions of such rows. run_left counts the rows after the
 // current one; run_active stays set on the run's last row until the next call into Swift.
+// A *batch* is the general case: the rest of a block of rows whose values sit in arrays the cursor keeps
+// alive and unchanged until its next xNext (a Parquet row group's decoded columns). xNext steps through it in C;
+// xColumn answers the columns it has arrays for in C and asks Swift, with the row's offset, for the others.
+enum {
+  STRATA_BATCH_SWIFT = 0,   // answered by the cursor's Swift code
+  STRATA_BATCH_INT64 = 1,   // values: int64_t
+  STRATA_BATCH_INT32 = 2,   // values: int32_t
+  STRATA_BATCH_DOUBLE = 3,  // values: double
+  STRATA_BATCH_FLOAT = 4,   // values: float
+  STRATA_BATCH_BOOL = 5,    // values: uint8_t, 0 or 1
+  STRATA_BATCH_TEXT = 6,    // pool + starts + lengths; UTF-8 checked (invalid text goes to Swift, which repairs)
+};
+typedef struct strata_batch_column {
+  int kind;
+  const void *values;
+  /// Row (from the batch's first) -> value index, negative for NULL; NULL when every row has a value.
+  const int32_t *map;
+  const uint8_t *pool;
+  const intptr_t *starts;
+  const int32_t *lengths;
+} strata_batch_column;
+
 typedef struct strata_vtab_cursor {
   sqlite3_vtab_cursor base;
   void *swiftCursor;
@@ -46,6 +68,13 @@ typedef struct strata_vtab_cursor {
   int64_t run_rowid;
   const char *run_text;
   int run_length;
+  int batch_active;
+  int batch_columns;
+  int64_t batch_row;   // offset of the current row in the batch
+  int64_t batch_rows;
+  int64_t batch_rowid;  // the batch's first rowid
+  int64_t batch_first;  // what the cursor calls the batch's first row (added to every array index)
+  const strata_batch_column *batch_column;
 } strata_vtab_cursor;
 
 static inline strata_vtab_cursor *strata_own_cursor(sqlite3_vtab_cursor *c) { return (strata_vtab_cursor *)c; }
@@ -81,6 +110,59 @@ static inline void strata_run_start(sqlite3_vtab_cursor *c, int64_t rows, int co
   s->run_text = text;
   s->run_length = length;
   s->run_rowid = first_rowid;
+}
+
+/// Moves to the batch's next row: 1 when it did, 0 when the batch is over (then Swift's xNext runs).
+static inline int strata_batch_next(sqlite3_vtab_cursor *c) {
+  strata_vtab_cursor *s = strata_own_cursor(c);
+  if (!s->batch_active) return 0;
+  if (s->batch_row + 1 >= s->batch_rows) { s->batch_active = 0; return 0; }
+  s->batch_row++;
+  return 1;
+}
+static inline int strata_batch_is_active(sqlite3_vtab_cursor *c) { return strata_own_cursor(c)->batch_active; }
+static inline int64_t strata_batch_offset(sqlite3_vtab_cursor *c) { return strata_own_cursor(c)->batch_row; }
+static inline int64_t strata_batch_rowid(sqlite3_vtab_cursor *c) {
+  strata_vtab_cursor *s = strata_own_cursor(c);
+  return s->batch_rowid + s->batch_row;
+}
+static inline void strata_batch_clear(sqlite3_vtab_cursor *c) { strata_own_cursor(c)->batch_active = 0; }
+static inline void strata_batch_start(sqlite3_vtab_cursor *c, int64_t rows, int64_t first_row, int64_t first_rowid,
+                                      const strata_batch_column *columns, int count) {
+  strata_vtab_cursor *s = strata_own_cursor(c);
+  s->batch_active = rows > 0;
+  s->batch_row = 0;
+  s->batch_rows = rows;
+  s->batch_first = first_row;
+  s->batch_rowid = first_rowid;
+  s->batch_column = columns;
+  s->batch_columns = count;
+}
+int strata_utf8_is_valid(const uint8_t *p, int64_t n);
+/// The current batch row's column `i`: 1 when answered here, 0 when Swift must answer it.
+static inline int strata_batch_column_result(sqlite3_vtab_cursor *c, sqlite3_context *ctx, int i) {
+  strata_vtab_cursor *s = strata_own_cursor(c);
+  if (!s->batch_active || i < 0 || i >= s->batch_columns) return 0;
+  const strata_batch_column *col = &s->batch_column[i];
+  if (col->kind == STRATA_BATCH_SWIFT) return 0;
+  int64_t r = s->batch_first + s->batch_row;
+  int64_t v = col->map ? (int64_t)col->map[r] : r;
+  if (v < 0) { STRATA_API->result_null(ctx); return 1; }
+  switch (col->kind) {
+  case STRATA_BATCH_INT64: STRATA_API->result_int64(ctx, ((const int64_t *)col->values)[v]); return 1;
+  case STRATA_BATCH_INT32: STRATA_API->result_int64(ctx, ((const int32_t *)col->values)[v]); return 1;
+  case STRATA_BATCH_DOUBLE: STRATA_API->result_double(ctx, ((const double *)col->values)[v]); return 1;
+  case STRATA_BATCH_FLOAT: STRATA_API->result_double(ctx, ((const float *)col->values)[v]); return 1;
+  case STRATA_BATCH_BOOL: STRATA_API->result_int64(ctx, ((const uint8_t *)col->values)[v]); return 1;
+  case STRATA_BATCH_TEXT: {
+    const uint8_t *p = col->pool + col->starts[v];
+    int32_t n = col->lengths[v];
+    if (!strata_utf8_is_valid(p, n)) return 0;
+    STRATA_API->result_text(ctx, (const char *)p, n, SQLITE_TRANSIENT);
+    return 1;
+  }
+  default: return 0;
+  }
 }
 
 // A destructor value SQLite understands as "copy the bytes now".
