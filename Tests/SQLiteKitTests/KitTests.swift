@@ -183,3 +183,53 @@ private func database(_ probe: SeriesProbe? = nil) throws -> TestDatabase {
         #expect(throws: SQLError.self) { try db.connection.prepare("selec 1") }
     }
 }
+
+/// Batches: rows stepped and answered by the module's C callbacks from the cursor's arrays, with the columns C
+/// leaves alone answered by Swift for the row C reached (CSQLite.h, strata_batch_*).
+@Suite struct RowBatchTests {
+    /// What every row must read, computed here rather than by the cursor.
+    private func expected(_ i: Int) -> [SQLValue] {
+        let label = i % 5 == 0 ? "b\u{FFFD}ad" : "row \(i)"
+        return [.integer(Int64(1000 + i)), .integer(Int64(i)), i % 3 == 0 ? .null : .real(Double(i) / 2),
+                .text(label), .text("tag \(i)")]
+    }
+
+    @Test(arguments: [(0, 4), (1, 4), (7, 1), (10, 3), (1000, 64), (1000, 1000), (999, 2)])
+    func everyColumnOfEveryRowAgrees(rows: Int, block: Int) throws {
+        let db = try database()
+        try db.execute("create virtual table t using kit_batches(\(rows), \(block))")
+        let got = try db.rows("select rowid, i, half, label, tag from t")
+        #expect(got.count == rows)
+        for (i, r) in got.enumerated() where r != expected(i) {
+            Issue.record("row \(i): \(r) != \(expected(i))")
+            break
+        }
+        // Only the C columns, and no column at all.
+        #expect(try db.value("select count(*) from t") == .integer(Int64(rows)))
+        let sum = (0..<rows).reduce(Int64(0)) { $0 + Int64($1) }
+        #expect(try db.value("select total(i) from t") == .real(Double(sum)))
+    }
+
+    @Test func aCursorLeftInsideABatchStartsAgain() throws {
+        let db = try database()
+        try db.execute("create virtual table t using kit_batches(300, 50)")
+        // The inner scan stops after 3 rows, inside a batch, and is restarted for every outer row.
+        let got = try db.rows("""
+            select a.i, (select group_concat(i, ',') from (select i from t b where b.i + 0 >= a.i % 97 limit 3))
+            from t a where a.i < 120
+            """)
+        #expect(got.count == 120)
+        for r in got {
+            guard case .integer(let a) = r[0] else { Issue.record("bad row \(r)"); continue }
+            let o = Int(a) % 97
+            #expect(r[1] == .text("\(o),\(o + 1),\(o + 2)"))
+        }
+    }
+
+    @Test func anErrorAtABatchBoundaryStopsTheStatement() throws {
+        let db = try database()
+        try db.execute("create virtual table t using kit_batches(100, 10, 40)")
+        #expect(db.error("select count(*) from t") == "kit_batches: cannot read row 40")
+        #expect(db.error("select sum(i), max(label) from t") == "kit_batches: cannot read row 40")
+    }
+}

@@ -181,7 +181,130 @@ extension Connection {
         try createModule(VirtualTableModule(name: "kit_failing", kind: .eponymousOnly, directOnly: false) { _, _ in
             FailingTable()
         })
+        try createModule(VirtualTableModule(name: "kit_batches", kind: .creatable, directOnly: false) { _, a in
+            try BatchesTable(a)
+        })
     }
+}
+
+/// `CREATE VIRTUAL TABLE t USING kit_batches(rows, block[, failAt])`: rows 0 ..< rows handed out in batches of
+/// `block` rows — `i` (int64), `half` (double, NULL on every third row, through a row -> value map) and `label`
+/// (text; every fifth row's bytes are not UTF-8, which C leaves to Swift) answered from arrays in C, `tag` always
+/// by Swift for the row C reached. `next()` throws on entering row `failAt`.
+final class BatchesTable: VirtualTable {
+    let rows: Int
+    let block: Int
+    let failAt: Int
+    init(_ a: ModuleArguments) throws {
+        guard a.arguments.count >= 2, let r = Int(a.arguments[0]), let b = Int(a.arguments[1]), r >= 0, b > 0 else {
+            throw SQLError("usage: kit_batches(rows, block[, failAt])")
+        }
+        rows = r
+        block = b
+        failAt = a.arguments.count > 2 ? Int(a.arguments[2]) ?? -1 : -1
+    }
+    var declaration: String { "CREATE TABLE x(i INTEGER, half REAL, label TEXT, tag TEXT)" }
+    func bestIndex(_ info: IndexInfo) throws -> PlanOutcome {
+        info.estimatedCost = Double(rows)
+        return .ok
+    }
+    func openCursor() throws -> VirtualTableCursor { BatchesCursor(self) }
+
+    static func label(_ i: Int) -> [UInt8] { i % 5 == 0 ? [0x62, 0xFF, 0x61, 0x64] : Array("row \(i)".utf8) }
+}
+
+final class BatchesCursor: RowBatchCursor {
+    let table: BatchesTable
+    var row = 0
+    /// Row at which the batch handed out last starts (-1: none).
+    var batchStart = -1
+    // One block's arrays, rebuilt per block (kept alive until the next `next()`).
+    var ints: [Int64] = []
+    var halves: [Double] = []
+    var halfMap: [Int32] = []
+    var pool: [UInt8] = []
+    var starts: [Int] = []
+    var lengths: [Int32] = []
+    let columns = BatchColumns(count: 4)
+    var blockStart = 0
+
+    init(_ t: BatchesTable) { table = t }
+
+    func filter(indexNumber: Int32, indexString: String?, arguments: SQLArguments) throws {
+        row = 0
+        batchStart = -1
+        try enter()
+    }
+
+    func next() throws {
+        if batchStart >= 0 { row = min(table.rows, blockStart + table.block) - 1; batchStart = -1 }
+        row += 1
+        try enter()
+    }
+
+    private func enter() throws {
+        if row == table.failAt { throw SQLError("cannot read row \(row)") }
+        if row < table.rows, row % table.block == 0 || row == 0 { fill(from: row - row % table.block) }
+    }
+
+    private func fill(from start: Int) {
+        blockStart = start
+        let end = min(table.rows, start + table.block)
+        ints = (start..<end).map { Int64($0) }
+        halves = []
+        halfMap = []
+        pool = []
+        starts = []
+        lengths = []
+        for i in start..<end {
+            if i % 3 == 0 { halfMap.append(-1) } else { halfMap.append(Int32(halves.count)); halves.append(Double(i) / 2) }
+            let l = BatchesTable.label(i)
+            starts.append(pool.count)
+            lengths.append(Int32(l.count))
+            pool += l
+        }
+        if pool.isEmpty { pool = [0] }
+        if halves.isEmpty { halves = [0] }
+    }
+
+    func takeRowBatch() -> RowBatch? {
+        guard row < table.rows else { return nil }
+        let end = min(table.rows, blockStart + table.block)
+        guard end - row > 1 else { return nil }
+        ints.withUnsafeBufferPointer { columns.set(0, .int64($0.baseAddress!, map: nil)) }
+        halves.withUnsafeBufferPointer { v in
+            halfMap.withUnsafeBufferPointer { m in columns.set(1, .double(v.baseAddress!, map: m.baseAddress!)) }
+        }
+        pool.withUnsafeBufferPointer { p in
+            starts.withUnsafeBufferPointer { s in
+                lengths.withUnsafeBufferPointer { l in
+                    columns.set(2, .text(pool: p.baseAddress!, starts: s.baseAddress!, lengths: l.baseAddress!, map: nil))
+                }
+            }
+        }
+        columns.set(3, .swift)
+        batchStart = row
+        return RowBatch(rows: Int64(end - row), firstRow: Int64(row - blockStart), firstRowid: Int64(row) + 1000,
+                        columns: columns)
+    }
+
+    var isAtEnd: Bool { row >= table.rows }
+
+    func column(_ index: Int32, batchOffset: Int64, context: SQLContext) throws {
+        row = batchStart + Int(batchOffset)
+        try column(index, context: context)
+    }
+
+    func column(_ index: Int32, context: SQLContext) throws {
+        switch index {
+        case 0: context.result(Int64(row))
+        case 1: row % 3 == 0 ? context.resultNull() : context.result(Double(row) / 2)
+        case 2: BatchesTable.label(row).withUnsafeBufferPointer { context.result(repairingUTF8: $0) }
+        default: context.result("tag \(row)")
+        }
+    }
+
+    func rowid() throws -> Int64 { Int64(row) + 1000 }
 }
 
 /// Lets a test see the table instance SQLite created.
