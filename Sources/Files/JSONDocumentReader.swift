@@ -15,6 +15,8 @@ public final class JSONDocumentReader {
     public private(set) var line = 0
 
     private var lines: LineReader?
+    /// Where a reader of part of a file stops: the offset of the first line it leaves to the next part.
+    private var rangeEnd = Int64.max
     private var array: StreamBuffer?
     private enum ArrayState { case start, first, afterElement, element, done }
     private var state = ArrayState.start
@@ -52,6 +54,31 @@ public final class JSONDocumentReader {
         } catch let e as FileError {
             throw FilesError(e)
         }
+    }
+
+    /// The JSON-lines documents of bytes `range` of a plain file whose part before `range` holds `linesBefore`
+    /// lines (`range` starts a line): one block of a scan split across threads (JSONLinesParallelScan).
+    /// Line numbers, and so error messages, are the whole file's.
+    public init(path: String, range: Range<Int64>, linesBefore: Int, collectMembers: Bool, unwrapLazily: Bool) throws {
+        self.path = path
+        unwrapsExtendedJSON = true
+        unwrapsLazily = unwrapLazily
+        scanner = JSONScanner(unwrapExtendedJSON: !unwrapLazily, collectMembers: collectMembers)
+        do {
+            let stream = try FileStream(path: path)
+            try stream.seek(to: range.lowerBound)
+            lines = LineReader(stream: stream, startingLine: linesBefore, startingOffset: range.lowerBound)
+        } catch let e as FileError {
+            throw FilesError(e)
+        }
+        rangeEnd = range.upperBound
+    }
+
+    /// Whether `path` is a plain (uncompressed, seekable) JSON-lines file — one a scan can split across threads.
+    public static func isPlainJSONLines(path: String) -> Bool {
+        // Never opened when it is a pipe or device: opening one reads its first bytes, which no one could read again.
+        guard !FileAccess.isStream(path), let s = try? FileStream(path: path), s.isSeekable else { return false }
+        return (try? startsWithBracket(s)) == false
     }
 
     /// Whether the first byte after a BOM and whitespace is `[` (peeked, not consumed).
@@ -102,6 +129,7 @@ public final class JSONDocumentReader {
 
     private func nextLine(_ lines: LineReader) throws -> Bool {
         while let l = try lines.next() {
+            if l.offset >= rangeEnd { return false }
             var b = l.bytes
             if l.number == 1, b.count >= 3, b[0] == 0xEF, b[1] == 0xBB, b[2] == 0xBF {
                 b = UnsafeBufferPointer(rebasing: b[3...])

@@ -2,6 +2,7 @@
 // `CREATE VIRTUAL TABLE t USING jsonl('file.jsonl' [, sample=N])` declares one column per top-level key
 // found in the first N documents (types inferred), plus HIDDEN `doc`, `path` and `line`.
 import Files
+import Glibc
 import SQLiteKit
 import StrataCommon
 
@@ -30,22 +31,66 @@ final class ReadJSONLTable: DeclaredTable {
         options: "sample=N: documents read to infer the columns (default 100)",
         returns: "one typed column per top-level key (inferred), plus HIDDEN doc, path, line")
 
+    /// Plan flag: the statement does not read `doc` (column 2), so plain files may be read on threads.
+    static let withoutDocFlag: Int32 = 1 << TablePlan.flagShift
+
+    func bestIndex(_ info: IndexInfo) throws -> PlanOutcome {
+        let outcome = try TablePlan.fullScan(info, Self.sql)
+        if outcome == .ok, info.columnsUsed & (1 << 2) == 0 { info.indexNumber |= Self.withoutDocFlag }
+        return outcome
+    }
+
     func openCursor() throws -> VirtualTableCursor { ReadJSONLCursor() }
 }
 
-final class ReadJSONLCursor: VirtualTableCursor {
+final class ReadJSONLCursor: RowBatchCursor {
     private var walker = JSONFilesWalker(paths: [], collectMembers: false)
+    /// Without `doc`, plain files of two blocks or more are validated on worker threads, a block at a time.
+    private var blocks: JSONBlockRows?
+
+    deinit { blocks?.close() }
 
     func filter(indexNumber: Int32, indexString: String?, arguments: SQLArguments) throws {
+        blocks?.close()
+        blocks = nil
         let args = TableArguments(ReadJSONLTable.sql, indexNumber: indexNumber, indexString: indexString, arguments: arguments)
-        walker = JSONFilesWalker(paths: try args.paths("files"), collectMembers: false)
+        let paths = try args.paths("files")
+        if indexNumber & ReadJSONLTable.withoutDocFlag != 0, JSONBlockRows.suits(paths) {
+            let scan = JSONLinesParallelScan(paths: paths, columns: [], used: [])
+            if scan.isRunning {
+                let b = JSONBlockRows(scan, columnCount: 3, lineColumn: 1)
+                blocks = b
+                try b.start()
+                return
+            }
+            scan.close()
+        }
+        walker = JSONFilesWalker(paths: paths, collectMembers: false)
         try walker.advance()
     }
 
-    func next() throws { try walker.advance() }
-    var isAtEnd: Bool { walker.isAtEnd }
+    func next() throws {
+        if let blocks { return try blocks.next() }
+        try walker.advance()
+    }
+    var isAtEnd: Bool { blocks?.isAtEnd ?? walker.isAtEnd }
+
+    func takeRowBatch() -> RowBatch? { blocks?.takeRowBatch() }
+
+    func column(_ index: Int32, batchOffset: Int64, context: SQLContext) throws {
+        blocks?.moveInBatch(batchOffset)
+        try column(index, context: context)
+    }
 
     func column(_ index: Int32, context: SQLContext) throws {
+        if let b = blocks {
+            switch index {
+            case 0: b.path.map { context.result($0) } ?? context.resultNull()
+            case 1: b.line.map { context.result($0) } ?? context.resultNull()
+            default: context.resultNull()  // doc: never asked for on threads (the plan's flag)
+            }
+            return
+        }
         guard let r = walker.reader else { return context.resultNull() }
         switch index {
         case 0: context.result(r.path)
@@ -58,7 +103,116 @@ final class ReadJSONLCursor: VirtualTableCursor {
         }
     }
 
-    func rowid() throws -> Int64 { walker.rowid }
+    func rowid() throws -> Int64 { blocks?.rowid ?? walker.rowid }
+}
+
+/// The rows of a JSONLinesParallelScan, block after block, for a cursor: stepping, the rowid, the current row's
+/// line and path, and each block's rest as a batch for SQLite's C loop (typed columns as arrays, by the
+/// positions `columnOf`; the line column as integers; anything else left to the cursor).
+final class JSONBlockRows {
+    let scan: JSONLinesParallelScan
+    let columnCount: Int
+    let lineColumn: Int
+    /// Table column -> index among the block's value columns (absent: not read on threads).
+    var columnOf: [Int: Int] = [:]
+    private(set) var block: JSONValueBlock?
+    private(set) var row = 0
+    private var rowsBefore: Int64 = 0
+    private var batchStart = -1
+    private let batch: BatchColumns
+
+    init(_ scan: JSONLinesParallelScan, columnCount: Int, lineColumn: Int) {
+        self.scan = scan
+        self.columnCount = columnCount
+        self.lineColumn = lineColumn
+        batch = BatchColumns(count: columnCount)
+    }
+
+    /// Plain JSON-lines files of at least two blocks in all.
+    static func suits(_ paths: [String]) -> Bool {
+        var bytes: Int64 = 0
+        for p in paths {
+            guard JSONDocumentReader.isPlainJSONLines(path: p) else { return false }
+            var st = stat()
+            if stat(p, &st) == 0 { bytes += Int64(st.st_size) }
+        }
+        return bytes >= 2 * Int64(JSONLinesParallelScan.blockBytes)
+    }
+
+    func close() { scan.close() }
+
+    func start() throws {
+        block = nil
+        rowsBefore = 0
+        try nextBlock()
+    }
+
+    /// On to the first row of the next block that has one (a block's rows come before its error).
+    private func nextBlock() throws {
+        while true {
+            if let b = block {
+                rowsBefore += Int64(b.rows)
+                if let e = b.error { block = nil; throw e }
+            }
+            block = try scan.nextBlock()
+            row = 0
+            guard let b = block else { return }
+            if b.rows > 0 { return }
+        }
+    }
+
+    func next() throws {
+        // SQLite's C loop stepped through the batch: this is a move past the block's last row.
+        if batchStart >= 0, let b = block { row = b.rows - 1; batchStart = -1 }
+        row += 1
+        if let b = block, row >= b.rows { try nextBlock() }
+    }
+
+    var isAtEnd: Bool { block == nil }
+    var rowid: Int64 { rowsBefore + Int64(row) + 1 }
+    var path: String? { block?.path }
+    var line: Int64? { block.map { $0.lines[row] } }
+
+    func moveInBatch(_ offset: Int64) {
+        if batchStart >= 0 { row = batchStart + Int(offset) }
+    }
+
+    func takeRowBatch() -> RowBatch? {
+        guard let b = block, b.rows - row > 1 else { return nil }
+        for i in 0..<columnCount {
+            if i == lineColumn {
+                batch.set(i, .int64(Self.address(b.lines), map: nil))
+            } else if let k = columnOf[i], k < b.columns.count {
+                let c = b.columns[k]
+                batch.set(i, .variant(types: Self.address(c.types), values: Self.address(c.values), pool: Self.address(c.pool),
+                                      starts: Self.address(c.starts), lengths: Self.address(c.lengths)))
+            } else {
+                batch.set(i, .swift)
+            }
+        }
+        batchStart = row
+        return RowBatch(rows: Int64(b.rows - row), firstRow: Int64(row), firstRowid: rowid, columns: batch)
+    }
+
+    /// The storage address of an array the block keeps alive and unchanged while it is current.
+    private static func address<T>(_ a: [T]) -> UnsafePointer<T> {
+        a.withUnsafeBufferPointer { $0.baseAddress ?? UnsafePointer(bitPattern: MemoryLayout<T>.alignment)! }
+    }
+
+    /// Column `k` of the block's values, for the current row.
+    func value(_ k: Int, context: SQLContext) {
+        guard let b = block, k < b.columns.count, row < b.rows else { return context.resultNull() }
+        let c = b.columns[k]
+        switch c.types[row] {
+        case JSONValueColumn.integer: context.result(c.values[row])
+        case JSONValueColumn.real: context.result(Double(bitPattern: UInt64(bitPattern: c.values[row])))
+        case JSONValueColumn.text:
+            c.pool.withUnsafeBufferPointer { p in
+                context.result(repairingUTF8: UnsafeBufferPointer(rebasing: p[c.starts[row] ..< c.starts[row] + Int(c.lengths[row])]))
+            }
+        default: context.resultNull()
+        }
+    }
 }
 
 // MARK: - jsonl (creatable)
@@ -106,16 +260,31 @@ final class JSONLTable: VirtualTable {
                        own: [(docColumn, "TEXT", !columns.isEmpty), (pathColumn, "TEXT", true), (lineColumn, "INTEGER", true)])
     }
 
-    func bestIndex(_ info: IndexInfo) throws -> PlanOutcome { wholeFilesPlan(info) }
+    func bestIndex(_ info: IndexInfo) throws -> PlanOutcome {
+        // The columns the statement reads, for the cursor's choice of a scan on several threads.
+        info.setIndexString("columns:\(info.columnsUsed)")
+        return wholeFilesPlan(info)
+    }
 
     func openCursor() throws -> VirtualTableCursor { JSONLCursor(self) }
+
+    /// Whether a scan reading `columnsUsed` (SQLite's colUsed) goes on several threads: the typed columns
+    /// and `path`/`line` only (not `doc`), over plain JSON-lines files of at least two blocks in all.
+    func runsOnThreads(columnsUsed: UInt64) -> Bool {
+        let n = columns.count
+        let docBit: UInt64 = n < 63 ? 1 << UInt64(n) : 1 << 63
+        guard columnsUsed & docBit == 0, n < 62 || columnsUsed & (1 << 63) == 0 else { return false }
+        return JSONBlockRows.suits(paths)
+    }
 }
 
-final class JSONLCursor: VirtualTableCursor {
+final class JSONLCursor: RowBatchCursor {
     let table: JSONLTable
     let matcher: JSONColumnMatcher
     private var walker: JSONFilesWalker
     private var matched = false
+    /// Without `doc`, plain files of two blocks or more are read on worker threads, a block at a time.
+    private var blocks: JSONBlockRows?
 
     init(_ t: JSONLTable) {
         table = t
@@ -123,23 +292,62 @@ final class JSONLCursor: VirtualTableCursor {
         walker = JSONFilesWalker(paths: t.paths, collectMembers: true)
     }
 
+    deinit { blocks?.close() }
+
     func filter(indexNumber: Int32, indexString: String?, arguments: SQLArguments) throws {
+        blocks?.close()
+        blocks = nil
+        matched = false
+        var used: UInt64 = .max
+        if let s = indexString, s.hasPrefix("columns:"), let u = UInt64(s.dropFirst(8)) { used = u }
+        if table.runsOnThreads(columnsUsed: used) {
+            let n = table.columns.count
+            let wanted = (0..<n).filter { used & (1 << UInt64(min($0, 63))) != 0 }
+            let scan = JSONLinesParallelScan(paths: table.paths, columns: table.columns, used: wanted)
+            if scan.isRunning {
+                let b = JSONBlockRows(scan, columnCount: n + 3, lineColumn: n + 2)
+                for (k, c) in wanted.enumerated() { b.columnOf[c] = k }
+                blocks = b
+                try b.start()
+                return
+            }
+            scan.close()
+        }
         walker = JSONFilesWalker(paths: table.paths, collectMembers: true)
         try walker.advance()
-        matched = false
     }
 
     func next() throws {
+        if let blocks { return try blocks.next() }
         try walker.advance()
         matched = false
     }
 
-    var isAtEnd: Bool { walker.isAtEnd }
+    var isAtEnd: Bool { blocks?.isAtEnd ?? walker.isAtEnd }
+
+    func takeRowBatch() -> RowBatch? { blocks?.takeRowBatch() }
+
+    func column(_ index: Int32, batchOffset: Int64, context: SQLContext) throws {
+        blocks?.moveInBatch(batchOffset)
+        try column(index, context: context)
+    }
 
     func column(_ index: Int32, context: SQLContext) throws {
-        guard let r = walker.reader else { return context.resultNull() }
         let n = table.columns.count
         let i = Int(index)
+        if let b = blocks {
+            if i < n {
+                if let k = b.columnOf[i] { b.value(k, context: context) } else { context.resultNull() }
+                return
+            }
+            switch i - n {
+            case 1: b.path.map { context.result($0) } ?? context.resultNull()
+            case 2: b.line.map { context.result($0) } ?? context.resultNull()
+            default: context.resultNull()  // doc: never asked for on threads (see runsOnThreads)
+            }
+            return
+        }
+        guard let r = walker.reader else { return context.resultNull() }
         if i < n {
             if !matched { matcher.match(r); matched = true }
             let type = table.columns[i].type
@@ -162,5 +370,5 @@ final class JSONLCursor: VirtualTableCursor {
         }
     }
 
-    func rowid() throws -> Int64 { walker.rowid }
+    func rowid() throws -> Int64 { blocks?.rowid ?? walker.rowid }
 }

@@ -120,6 +120,10 @@ public final class BatchColumns {
         /// UTF-8 text: value k is pool[starts[k] ..< starts[k] + lengths[k]] (invalid UTF-8 goes to Swift).
         case text(pool: UnsafePointer<UInt8>, starts: UnsafePointer<Int>, lengths: UnsafePointer<Int32>,
                   map: UnsafePointer<Int32>?)
+        /// A type per row — 0 NULL, 1 integer (`values`), 2 real (`values` holds its bit pattern), 3 text (as
+        /// `.text`) — for columns whose rows differ in type.
+        case variant(types: UnsafePointer<UInt8>, values: UnsafePointer<Int64>, pool: UnsafePointer<UInt8>,
+                     starts: UnsafePointer<Int>, lengths: UnsafePointer<Int32>)
     }
 
     let storage: UnsafeMutablePointer<strata_batch_column>
@@ -152,6 +156,13 @@ public final class BatchColumns {
             c.starts = UnsafeRawPointer(starts).assumingMemoryBound(to: Int.self)
             c.lengths = lengths
             c.map = m
+        case .variant(let types, let values, let pool, let starts, let lengths):
+            c.kind = Int32(STRATA_BATCH_VARIANT)
+            c.types = types
+            c.values = UnsafeRawPointer(values)
+            c.pool = pool
+            c.starts = UnsafeRawPointer(starts).assumingMemoryBound(to: Int.self)
+            c.lengths = lengths
         }
         storage[i] = c
     }

@@ -517,3 +517,140 @@ def test_readers_are_direct_only(tmp):
 def test_modules_registered():
     names = {r[0] for r in connect().execute("select name from pragma_module_list")}
     assert {"read_jsonl", "jsonl", "read_csv", "csv_file", "read_npy", "read_npz"} <= names
+
+
+# ---------------------------------------------------------------- jsonl on two threads
+
+def write_big_jsonl(path, n, newline="\n", bom=False, last_newline=True, long_line_at=None):
+    """mongoexport-style records with every kind of value (mixed per key, missing keys, nested, unicode), blank
+    lines, optionally CRLF ends, a BOM, no final newline and one line longer than a block (4 MB)."""
+    plain, ext = make_records(50)
+    out = []
+    for k in range(n):
+        e = dict(ext[k % 50])
+        e["i"] = k
+        e["mixed"] = k if k % 3 == 0 else (f"s{k}" if k % 3 == 1 else k / 8)
+        if k % 11 == 0:
+            del e["model"]
+        if long_line_at is not None and k == long_line_at:
+            e["blob"] = "x" * (5 << 20)
+        out.append(json.dumps(e, ensure_ascii=False))
+        if k % 997 == 5:
+            out.append("   ")
+    text = newline.join(out) + (newline if last_newline else "")
+    with open(path, "w", newline="") as f:
+        f.write(("\ufeff" if bom else "") + text)
+
+
+def rows_both_ways(db, columns):
+    """The same statement on threads (typed columns only) and on one thread (doc read too)."""
+    sel = ", ".join(f'"{c}"' for c in columns)
+    threaded = db.execute(f"select rowid, {sel}, line, path from t").fetchall()
+    single = [r[:-1] for r in db.execute(f"select rowid, {sel}, line, path, doc from t").fetchall()]
+    return threaded, single
+
+
+@pytest.mark.parametrize("shape", ["lf", "crlf_bom_no_final_newline", "long_line", "two_files"])
+def test_jsonl_table_on_two_threads_reads_what_one_thread_reads(tmp, shape):
+    # Files of several 4 MB blocks are cut at line ends and read by worker threads when no statement column
+    # needs `doc`; every row (rowid, each typed column, line, path) must equal the one-thread scan's, and the
+    # counts and sums must equal Python's own reading of the file.
+    n = 30_000
+    if shape == "lf":
+        write_big_jsonl("a.jsonl", n)
+    elif shape == "crlf_bom_no_final_newline":
+        write_big_jsonl("a.jsonl", n, newline="\r\n", bom=True, last_newline=False)
+    elif shape == "long_line":
+        write_big_jsonl("a.jsonl", n, long_line_at=12_345)
+    else:
+        write_big_jsonl("a.jsonl", n)
+        write_big_jsonl("b.jsonl", n // 2)
+    pattern = "*.jsonl" if shape == "two_files" else "a.jsonl"
+    db = connect()
+    db.execute(f"create virtual table t using jsonl('{pattern}', sample=100000)")
+    columns = [r[1] for r in db.execute("pragma table_info(t)")]
+    assert "i" in columns and "mixed" in columns
+    threaded, single = rows_both_ways(db, columns)
+    assert len(threaded) == len(single)
+    for a, b in zip(threaded, single):
+        assert a == b, (a, b)
+    # Python's reading of the same bytes.
+    want_is, want_models = [], 0
+    for name in (["a.jsonl", "b.jsonl"] if shape == "two_files" else ["a.jsonl"]):
+        with open(name, encoding="utf-8-sig") as f:
+            for line in f:
+                if line.strip():
+                    d = json.loads(line)
+                    want_is.append(d["i"])
+                    want_models += "model" in d
+    assert db.execute("select count(*), sum(i), count(model) from t").fetchone() == (len(want_is), sum(want_is), want_models)
+
+
+def test_jsonl_table_on_two_threads_stops_at_a_broken_line_like_one_thread(tmp):
+    write_big_jsonl("a.jsonl", 30_000)
+    with open("a.jsonl") as f:
+        lines = f.read().split("\n")
+    bad = 21_001
+    lines[bad - 1] = '{"i": 1, "score": oops}'
+    with open("a.jsonl", "w") as f:
+        f.write("\n".join(lines))
+    db = connect()
+    db.execute("create virtual table t using jsonl('a.jsonl')")
+
+    def until_error(sql):
+        got = []
+        with pytest.raises(sqlite3.OperationalError) as e:
+            for r in db.execute(sql):
+                got.append(r[0])
+        return got, str(e.value)
+
+    threaded, e1 = until_error("select i from t")
+    single, e2 = until_error("select i, doc from t")
+    assert e1 == e2 == f"jsonl: 'a.jsonl' line {bad}: unexpected 'o' at column 19"
+    assert threaded == single and len(threaded) > 20_000
+
+
+def test_jsonl_table_on_two_threads_is_interruptible(tmp):
+    write_big_jsonl("a.jsonl", 60_000)
+    db = connect()
+    db.execute("create virtual table t using jsonl('a.jsonl')")
+    calls = [0]
+
+    def progress():
+        calls[0] += 1
+        return 1 if calls[0] > 50 else 0
+
+    db.set_progress_handler(progress, 1000)
+    with pytest.raises(sqlite3.OperationalError, match="interrupted"):
+        db.execute("select sum(i), max(mixed) from t").fetchone()
+    db.set_progress_handler(None, 0)
+    # The workers are gone and the table reads again, whole.
+    assert db.execute("select count(*) from t").fetchone()[0] == 60_000
+
+
+@pytest.mark.parametrize("shape", ["lf", "crlf_bom_no_final_newline", "long_line"])
+def test_read_jsonl_without_doc_on_two_threads(tmp, shape):
+    # count(*), path and line need no document text: big plain files are validated on worker threads.
+    kw = {"lf": {}, "crlf_bom_no_final_newline": dict(newline="\r\n", bom=True, last_newline=False),
+          "long_line": dict(long_line_at=7)}[shape]
+    write_big_jsonl("a.jsonl", 30_000, **kw)
+    db = connect()
+    threaded = db.execute("select rowid, path, line from read_jsonl('a.jsonl')").fetchall()
+    single = [r[:3] for r in db.execute("select rowid, path, line, length(doc) from read_jsonl('a.jsonl')")]
+    assert threaded == single
+    with open("a.jsonl", encoding="utf-8-sig", newline="") as f:
+        want = [k + 1 for k, line in enumerate(f.read().splitlines()) if line.strip()]
+    assert [r[2] for r in threaded] == want
+    assert db.execute("select count(*) from read_jsonl('a.jsonl')").fetchone()[0] == len(want)
+
+
+def test_read_jsonl_count_on_two_threads_names_the_broken_line(tmp):
+    write_big_jsonl("a.jsonl", 30_000)
+    with open("a.jsonl", "a") as f:
+        f.write('{"i": 1,}\n')
+    db = connect()
+    n = sum(1 for line in open("a.jsonl") if line.strip())
+    msg = f"read_jsonl: 'a.jsonl' line {sum(1 for _ in open('a.jsonl'))}: "
+    assert error_of(db, "select count(*) from read_jsonl('a.jsonl')").startswith(msg)
+    assert error_of(db, "select count(doc) from read_jsonl('a.jsonl')").startswith(msg)
+    assert n > 30_000

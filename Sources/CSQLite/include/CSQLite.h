@@ -48,6 +48,7 @@ enum {
   STRATA_BATCH_FLOAT = 4,   // values: float
   STRATA_BATCH_BOOL = 5,    // values: uint8_t, 0 or 1
   STRATA_BATCH_TEXT = 6,    // pool + starts + lengths; UTF-8 checked (invalid text goes to Swift, which repairs)
+  STRATA_BATCH_VARIANT = 7, // types[v]: 0 NULL, 1 integer (values), 2 real (values' bits), 3 text (pool + starts + lengths)
 };
 typedef struct strata_batch_column {
   int kind;
@@ -57,6 +58,7 @@ typedef struct strata_batch_column {
   const uint8_t *pool;
   const intptr_t *starts;
   const int32_t *lengths;
+  const uint8_t *types;
 } strata_batch_column;
 
 typedef struct strata_vtab_cursor {
@@ -160,6 +162,21 @@ static inline int strata_batch_column_result(sqlite3_vtab_cursor *c, sqlite3_con
     if (!strata_utf8_is_valid(p, n)) return 0;
     STRATA_API->result_text(ctx, (const char *)p, n, SQLITE_TRANSIENT);
     return 1;
+  }
+  case STRATA_BATCH_VARIANT: {
+    int64_t bits = ((const int64_t *)col->values)[v];
+    switch (col->types[v]) {
+    case 1: STRATA_API->result_int64(ctx, bits); return 1;
+    case 2: { double d; __builtin_memcpy(&d, &bits, sizeof d); STRATA_API->result_double(ctx, d); return 1; }
+    case 3: {
+      const uint8_t *p = col->pool + col->starts[v];
+      int32_t n = col->lengths[v];
+      if (!strata_utf8_is_valid(p, n)) return 0;
+      STRATA_API->result_text(ctx, (const char *)p, n, SQLITE_TRANSIENT);
+      return 1;
+    }
+    default: STRATA_API->result_null(ctx); return 1;
+    }
   }
   default: return 0;
   }

@@ -1,0 +1,296 @@
+// A JSON-lines scan on several threads, for the jsonl table reading whole plain files: the files are cut
+// into blocks of whole lines (a few MB each, cut and line-counted in order under a lock), worker threads
+// validate and read the blocks' documents with the ordinary JSONDocumentReader — the same checks, the same
+// error messages with the whole file's line numbers — and turn the used columns into arrays; the caller
+// takes the blocks back in file order. At most `maxBlocksAhead` blocks exist at once, so memory stays flat
+// whatever the file size. A block whose reading failed carries the error after the rows before it, so rows
+// and errors come out exactly as a one-thread scan gives them.
+import Glibc
+import StrataCommon
+
+/// One column's values for the rows of a block.
+public struct JSONValueColumn {
+    public static let null: UInt8 = 0, integer: UInt8 = 1, real: UInt8 = 2, text: UInt8 = 3
+    /// Per row: `null`, `integer`, `real` or `text`.
+    public var types: [UInt8] = []
+    /// Per row: the integer, or the real's bit pattern (0 otherwise).
+    public var values: [Int64] = []
+    /// Per row: the UTF-8 text at `pool[starts[r] ..< starts[r] + lengths[r]]` (empty otherwise).
+    public var pool: [UInt8] = []
+    public var starts: [Int] = []
+    public var lengths: [Int32] = []
+
+    mutating func append(_ v: JSONMemberValue, asReal: Bool) {
+        var type = JSONValueColumn.null
+        var bits: Int64 = 0
+        var text: String?
+        switch v {
+        case .null: break
+        case .integer(let i):
+            if asReal { type = JSONValueColumn.real; bits = Int64(bitPattern: Double(i).bitPattern) } else { type = JSONValueColumn.integer; bits = i }
+        case .real(let d): type = JSONValueColumn.real; bits = Int64(bitPattern: d.bitPattern)
+        case .text(let s), .json(let s): type = JSONValueColumn.text; text = s
+        }
+        types.append(type)
+        values.append(bits)
+        starts.append(pool.count)
+        if var t = text {
+            t.withUTF8 { pool.append(contentsOf: $0) }
+            lengths.append(Int32(clamping: pool.count - starts[starts.count - 1]))
+        } else {
+            lengths.append(0)
+        }
+    }
+}
+
+/// The rows of one block: their line numbers and the used columns' values.
+public final class JSONValueBlock {
+    public let path: String
+    public private(set) var rows = 0
+    public private(set) var lines: [Int64] = []
+    public private(set) var columns: [JSONValueColumn]
+    /// The error met after `rows` rows (the block's remaining lines are not read).
+    public private(set) var error: (any Error)?
+
+    init(path: String, columnCount: Int) {
+        self.path = path
+        columns = Array(repeating: JSONValueColumn(), count: columnCount)
+    }
+
+    /// Reads the block's documents: `used` are the columns to keep (indexes into `matcher.columns`).
+    func fill(range: Range<Int64>, linesBefore: Int, matcher: JSONColumnMatcher, used: [Int]) {
+        do {
+            let r = try JSONDocumentReader(path: path, range: range, linesBefore: linesBefore,
+                                           collectMembers: !used.isEmpty, unwrapLazily: true)
+            if r.isArrayFile { throw FilesError("'\(path)' changed while it was read") }
+            while try r.next() {
+                lines.append(Int64(r.line))
+                if !used.isEmpty {
+                    matcher.match(r)
+                    for (k, c) in used.enumerated() {
+                        columns[k].append(r.value(ofMember: matcher.memberIndex(column: c)),
+                                          asReal: matcher.columns[c].type == .real)
+                    }
+                }
+                rows += 1
+            }
+        } catch {
+            self.error = error
+        }
+    }
+
+    init(path: String, error: any Error) {
+        self.path = path
+        columns = []
+        self.error = error
+    }
+}
+
+public final class JSONLinesParallelScan {
+    /// Bytes of file per block (a block ends at the first line end after this many bytes).
+    public static let blockBytes = 4 << 20
+    /// Blocks cut but not yet taken back, at most.
+    public static let maxBlocksAhead = 4
+
+    private let paths: [String]
+    private let columns: [JSONColumn]
+    private let used: [Int]
+    private let blockBytes: Int
+
+    // Shared state, under `mutex`.
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let cond = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    private var fileIndex = 0
+    private var stream: FileStream?
+    private var offset: Int64 = 0
+    private var linesBefore = 0
+    private var nextToCut = 0
+    private var nextToTake = 0
+    private var cuttingDone = false
+    private var stopped = false
+    private var finished: [Int: JSONValueBlock] = [:]
+    private var blocksInFlight: Int { nextToCut - nextToTake }
+
+    private let stop = Interruption.SharedFlag()
+    private var threads: [pthread_t] = []
+
+    /// Starts `threadCount` workers over `paths` (plain JSON-lines files), keeping `used` columns of `columns`.
+    public init(paths: [String], columns: [JSONColumn], used: [Int], threadCount: Int = 2,
+                blockBytes: Int = JSONLinesParallelScan.blockBytes) {
+        self.paths = paths
+        self.columns = columns
+        self.used = used
+        self.blockBytes = max(1 << 10, blockBytes)
+        mutex.initialize(to: pthread_mutex_t())
+        cond.initialize(to: pthread_cond_t())
+        pthread_mutex_init(mutex, nil)
+        pthread_cond_init(cond, nil)
+        for _ in 0..<max(1, threadCount) {
+            var tid = pthread_t()
+            let box = Unmanaged.passRetained(self).toOpaque()
+            let rc = pthread_create(&tid, nil, { arg in
+                guard let arg else { return nil }
+                let scan = Unmanaged<JSONLinesParallelScan>.fromOpaque(arg).takeRetainedValue()
+                scan.work()
+                Interruption.endWorkerThread()
+                return nil
+            }, box)
+            if rc == 0 { threads.append(tid) } else { Unmanaged<JSONLinesParallelScan>.fromOpaque(box).release() }
+        }
+    }
+
+    /// Whether workers run (none could be started: the caller reads the files itself).
+    public var isRunning: Bool { !threads.isEmpty }
+
+    deinit {
+        pthread_mutex_destroy(mutex)
+        pthread_cond_destroy(cond)
+        mutex.deallocate()
+        cond.deallocate()
+    }
+
+    /// Stops the workers and waits for them. Must be called before the scan is dropped (the workers hold it).
+    public func close() {
+        stop.raise()
+        pthread_mutex_lock(mutex)
+        stopped = true
+        pthread_cond_broadcast(cond)
+        pthread_mutex_unlock(mutex)
+        for t in threads { pthread_join(t, nil) }
+        threads = []
+        stream = nil
+    }
+
+    /// The next block in file order, nil after the last. Waits for the workers, checking for interruption.
+    public func nextBlock() throws -> JSONValueBlock? {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        while true {
+            if let b = finished.removeValue(forKey: nextToTake) {
+                nextToTake += 1
+                pthread_cond_broadcast(cond)
+                return b
+            }
+            if cuttingDone && nextToTake >= nextToCut { return nil }
+            pthread_mutex_unlock(mutex)
+            let interrupted = Interruption.isRequested()
+            pthread_mutex_lock(mutex)
+            if interrupted {
+                stop.raise()
+                throw Interruption.Interrupted()
+            }
+            var deadline = timespec()
+            clock_gettime(CLOCK_REALTIME, &deadline)
+            deadline.tv_nsec += 5_000_000
+            if deadline.tv_nsec >= 1_000_000_000 { deadline.tv_sec += 1; deadline.tv_nsec -= 1_000_000_000 }
+            _ = pthread_cond_timedwait(cond, mutex, &deadline)
+        }
+    }
+
+    // MARK: - workers
+
+    private struct Cut {
+        var sequence: Int
+        var path: String
+        var range: Range<Int64>
+        var linesBefore: Int
+        var error: (any Error)?
+    }
+
+    private func work() {
+        let scope = Interruption.enter(following: stop)
+        defer { Interruption.leave(scope) }
+        let matcher = JSONColumnMatcher(columns: columns)
+        var scratch = [UInt8](repeating: 0, count: 1 << 16)
+        while let cut = nextCut(&scratch) {
+            let block: JSONValueBlock
+            if let e = cut.error {
+                block = JSONValueBlock(path: cut.path, error: e)
+            } else {
+                block = JSONValueBlock(path: cut.path, columnCount: used.count)
+                block.fill(range: cut.range, linesBefore: cut.linesBefore, matcher: matcher, used: used)
+            }
+            pthread_mutex_lock(mutex)
+            finished[cut.sequence] = block
+            pthread_cond_broadcast(cond)
+            pthread_mutex_unlock(mutex)
+        }
+    }
+
+    /// Cuts the next block (in order, under the lock): nil when every file is cut or the scan stopped.
+    private func nextCut(_ scratch: inout [UInt8]) -> Cut? {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        while !stopped, !cuttingDone, blocksInFlight >= JSONLinesParallelScan.maxBlocksAhead {
+            pthread_cond_wait(cond, mutex)
+        }
+        if stopped || cuttingDone || stop.isRaised { return nil }
+        while fileIndex < paths.count {
+            let path = paths[fileIndex]
+            do {
+                if stream == nil {
+                    stream = try FileStream(path: path)
+                    offset = 0
+                    linesBefore = 0
+                }
+                guard let s = stream else { break }
+                guard offset < s.sizeAtOpen else {
+                    stream = nil
+                    fileIndex += 1
+                    continue
+                }
+                let start = offset
+                let (end, lines) = try cutEnd(s, from: start, &scratch)
+                let cut = Cut(sequence: nextToCut, path: path, range: start..<end, linesBefore: linesBefore, error: nil)
+                nextToCut += 1
+                offset = end
+                linesBefore += lines
+                return cut
+            } catch {
+                // The error goes out in order, as the last block.
+                let cut = Cut(sequence: nextToCut, path: path, range: 0..<0, linesBefore: 0, error: error)
+                nextToCut += 1
+                cuttingDone = true
+                stream = nil
+                return cut
+            }
+        }
+        cuttingDone = true
+        pthread_cond_broadcast(cond)
+        return nil
+    }
+
+    /// The end of the block that starts at `start` — just past the first line end at or after
+    /// `start + blockBytes`, or the file's end — and the number of line ends before it.
+    private func cutEnd(_ s: FileStream, from start: Int64, _ scratch: inout [UInt8]) throws -> (Int64, Int) {
+        let size = s.sizeAtOpen
+        let target = min(size, start + Int64(blockBytes))
+        var at = start
+        var lines = 0
+        var passedTarget = false
+        while at < size {
+            try Interruption.check()
+            let n = try scratch.withUnsafeMutableBytes { try s.read(at: at, into: $0) }
+            guard n > 0 else { break }
+            let chunkEnd = at + Int64(n)
+            var found: Int64?
+            scratch.withUnsafeBytes { raw in
+                guard let base = raw.baseAddress else { return }
+                var i = 0
+                while i < n, let p = memchr(base + i, 0x0A, n - i) {
+                    let k = base.distance(to: UnsafeRawPointer(p))
+                    lines += 1
+                    if at + Int64(k) >= target - 1 || passedTarget {
+                        found = at + Int64(k) + 1
+                        return
+                    }
+                    i = k + 1
+                }
+            }
+            if let found { return (found, lines) }
+            at = chunkEnd
+            if at >= target { passedTarget = true }
+        }
+        return (size, lines)
+    }
+}
