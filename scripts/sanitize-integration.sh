@@ -46,6 +46,10 @@ case "$kind" in
     LD_PRELOAD="$clang_rt/libclang_rt.tsan-x86_64.so $swift_lib/libdispatch.so $swift_lib/libBlocksRuntime.so" \
       TSAN_OPTIONS=halt_on_error=1 STRATA_LIB=$PWD/.build-tsan/debug/libstrata \
       .build-venv/bin/python -m pytest -q Tests/integration/test_concurrency.py Tests/integration/test_knn.py "$@"
+    # JSON lines read on worker threads (JSONLinesParallelScan).
+    LD_PRELOAD="$clang_rt/libclang_rt.tsan-x86_64.so $swift_lib/libdispatch.so $swift_lib/libBlocksRuntime.so" \
+      TSAN_OPTIONS=halt_on_error=1 STRATA_LIB=$PWD/.build-tsan/debug/libstrata \
+      .build-venv/bin/python -m pytest -q Tests/integration/test_files.py -k two_threads "$@"
     ;;
   *) echo "sanitize-integration.sh: unknown sanitizer '$kind' (address or thread)" >&2; exit 2 ;;
 esac
