@@ -17,6 +17,8 @@ public final class JSONDocumentReader {
     private var lines: LineReader?
     /// Where a reader of part of a file stops: the offset of the first line it leaves to the next part.
     private var rangeEnd = Int64.max
+    /// The number of the last line read (blank ones too), or of the last line of the range once it is done.
+    public private(set) var lastLineNumber = 0
     private var array: StreamBuffer?
     private enum ArrayState { case start, first, afterElement, element, done }
     private var state = ArrayState.start
@@ -129,9 +131,14 @@ public final class JSONDocumentReader {
 
     private func nextLine(_ lines: LineReader) throws -> Bool {
         while let l = try lines.next() {
-            if l.offset >= rangeEnd { return false }
+            if l.offset >= rangeEnd {
+                lastLineNumber = l.number - 1
+                return false
+            }
+            lastLineNumber = l.number
             var b = l.bytes
-            if l.number == 1, b.count >= 3, b[0] == 0xEF, b[1] == 0xBB, b[2] == 0xBF {
+            // A byte-order mark can only open the file (offset 0; a part of a file starts elsewhere).
+            if l.offset == 0, b.count >= 3, b[0] == 0xEF, b[1] == 0xBB, b[2] == 0xBF {
                 b = UnsafeBufferPointer(rebasing: b[3...])
             }
             if b.allSatisfy(isSpace) { continue }

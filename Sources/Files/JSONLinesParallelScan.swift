@@ -1,13 +1,12 @@
 // A JSON-lines scan on several threads, for the jsonl table reading whole plain files: the files are cut
-// into blocks of whole lines (a few MB each, cut and line-counted in order under a lock), worker threads
-// validate and read the blocks' documents with the ordinary JSONDocumentReader — the same checks, the same
-// error messages with the whole file's line numbers — and turn the used columns into arrays; the caller
-// takes the blocks back in file order. At most two blocks per worker exist at once, so memory stays flat
-// whatever the file size. A block whose reading failed carries the error after the rows before it, so rows
-// and errors come out exactly as a one-thread scan gives them.
-// Block boundaries and line counts are found by reading each block once more under the lock (a pread and a
-// line count; copying from the page cache is ~13% of the scan's CPU in perf, these reads a part of it), which
-// keeps every error message's line number exact.
+// into blocks of whole lines (a few MB each; a block ends at the first line end past its size, found by
+// reading just there, in order under a lock), worker threads validate and read the blocks' documents with the
+// ordinary JSONDocumentReader and turn the used columns into arrays; the caller takes the blocks back in file
+// order. At most two blocks per worker exist at once, so memory stays flat whatever the file size.
+// A worker does not know how many lines come before its block: it numbers them from the block's start and
+// counts them, and `nextBlock` adds the lines of the blocks before. A block whose reading failed is read once
+// more there, with the right first line number, so the error message is the one-thread scan's exactly (the
+// rows before it are the same); rows and errors come out as a one-thread scan gives them.
 import Glibc
 import StrataCommon
 
@@ -54,18 +53,48 @@ public final class JSONValueBlock {
     public private(set) var columns: [JSONValueColumn]
     /// The error met after `rows` rows (the block's remaining lines are not read).
     public private(set) var error: (any Error)?
+    /// The block's bytes in its file, and the number of lines (blank ones too) they hold.
+    let range: Range<Int64>
+    private(set) var lineCount = 0
+    /// Which file of the scan the block belongs to.
+    let fileIndex: Int
 
-    init(path: String, columnCount: Int) {
+    init(path: String, fileIndex: Int, range: Range<Int64>, columnCount: Int) {
         self.path = path
+        self.fileIndex = fileIndex
+        self.range = range
         columns = Array(repeating: JSONValueColumn(), count: columnCount)
     }
 
-    /// Reads the block's documents: `used` are the columns to keep (indexes into `matcher.columns`).
-    func fill(range: Range<Int64>, linesBefore: Int, matcher: JSONColumnMatcher, used: [Int]) {
+    /// Line numbers from the file's start, now that the lines before the block are known.
+    func numberLines(after linesBefore: Int) {
+        guard linesBefore != 0 else { return }
+        let base = Int64(linesBefore)
+        for k in lines.indices { lines[k] += base }
+    }
+
+    func replaceError(_ e: any Error) { error = e }
+
+    /// The block's error read again with its line numbered from the file's start (same reader, same text).
+    func errorNumbered(after linesBefore: Int) -> any Error {
+        guard let error else { return FilesError("no error") }
+        guard error is FilesError else { return error }
         do {
             let r = try JSONDocumentReader(path: path, range: range, linesBefore: linesBefore,
+                                           collectMembers: false, unwrapLazily: true)
+            while try r.next() {}
+        } catch {
+            return error
+        }
+        return error  // (the file changed since: the block's own error)
+    }
+
+    /// Reads the block's documents: `used` are the columns to keep (indexes into `matcher.columns`).
+    func fill(matcher: JSONColumnMatcher, used: [Int]) {
+        do {
+            let r = try JSONDocumentReader(path: path, range: range, linesBefore: 0,
                                            collectMembers: !used.isEmpty, unwrapLazily: true)
-            if r.isArrayFile { throw FilesError("'\(path)' changed while it was read") }
+            defer { lineCount = r.lastLineNumber }
             while try r.next() {
                 lines.append(Int64(r.line))
                 if !used.isEmpty {
@@ -82,8 +111,10 @@ public final class JSONValueBlock {
         }
     }
 
-    init(path: String, error: any Error) {
+    init(path: String, fileIndex: Int, error: any Error) {
         self.path = path
+        self.fileIndex = fileIndex
+        range = 0..<0
         columns = []
         self.error = error
     }
@@ -107,12 +138,14 @@ public final class JSONLinesParallelScan {
     private var fileIndex = 0
     private var stream: FileStream?
     private var offset: Int64 = 0
-    private var linesBefore = 0
     private var nextToCut = 0
     private var nextToTake = 0
     private var cuttingDone = false
     private var stopped = false
     private var finished: [Int: JSONValueBlock] = [:]
+    /// The caller's side: the file of the last block taken and the lines of that file before the next one.
+    private var takenFile = -1
+    private var takenLines = 0
     private var blocksInFlight: Int { nextToCut - nextToTake }
     /// Blocks cut but not yet taken back, at most: two per worker.
     private let maxBlocksAhead: Int
@@ -177,7 +210,9 @@ public final class JSONLinesParallelScan {
             if let b = finished.removeValue(forKey: nextToTake) {
                 nextToTake += 1
                 pthread_cond_broadcast(cond)
-                return b
+                pthread_mutex_unlock(mutex)
+                defer { pthread_mutex_lock(mutex) }
+                return try numbered(b)
             }
             if cuttingDone && nextToTake >= nextToCut { return nil }
             pthread_mutex_unlock(mutex)
@@ -195,13 +230,25 @@ public final class JSONLinesParallelScan {
         }
     }
 
+    /// Gives the block's lines (and its error's) their numbers from the file's start.
+    private func numbered(_ b: JSONValueBlock) throws -> JSONValueBlock {
+        if b.fileIndex != takenFile {
+            takenFile = b.fileIndex
+            takenLines = 0
+        }
+        b.numberLines(after: takenLines)
+        if b.error != nil { b.replaceError(b.errorNumbered(after: takenLines)) }
+        takenLines += b.lineCount
+        return b
+    }
+
     // MARK: - workers
 
     private struct Cut {
         var sequence: Int
         var path: String
+        var fileIndex: Int
         var range: Range<Int64>
-        var linesBefore: Int
         var error: (any Error)?
     }
 
@@ -213,10 +260,10 @@ public final class JSONLinesParallelScan {
         while let cut = nextCut(&scratch) {
             let block: JSONValueBlock
             if let e = cut.error {
-                block = JSONValueBlock(path: cut.path, error: e)
+                block = JSONValueBlock(path: cut.path, fileIndex: cut.fileIndex, error: e)
             } else {
-                block = JSONValueBlock(path: cut.path, columnCount: used.count)
-                block.fill(range: cut.range, linesBefore: cut.linesBefore, matcher: matcher, used: used)
+                block = JSONValueBlock(path: cut.path, fileIndex: cut.fileIndex, range: cut.range, columnCount: used.count)
+                block.fill(matcher: matcher, used: used)
             }
             pthread_mutex_lock(mutex)
             finished[cut.sequence] = block
@@ -239,7 +286,6 @@ public final class JSONLinesParallelScan {
                 if stream == nil {
                     stream = try FileStream(path: path)
                     offset = 0
-                    linesBefore = 0
                 }
                 guard let s = stream else { break }
                 guard offset < s.sizeAtOpen else {
@@ -248,15 +294,14 @@ public final class JSONLinesParallelScan {
                     continue
                 }
                 let start = offset
-                let (end, lines) = try cutEnd(s, from: start, &scratch)
-                let cut = Cut(sequence: nextToCut, path: path, range: start..<end, linesBefore: linesBefore, error: nil)
+                let end = try cutEnd(s, from: start, &scratch)
+                let cut = Cut(sequence: nextToCut, path: path, fileIndex: fileIndex, range: start..<end, error: nil)
                 nextToCut += 1
                 offset = end
-                linesBefore += lines
                 return cut
             } catch {
                 // The error goes out in order, as the last block.
-                let cut = Cut(sequence: nextToCut, path: path, range: 0..<0, linesBefore: 0, error: error)
+                let cut = Cut(sequence: nextToCut, path: path, fileIndex: fileIndex, range: 0..<0, error: error)
                 nextToCut += 1
                 cuttingDone = true
                 stream = nil
@@ -268,37 +313,22 @@ public final class JSONLinesParallelScan {
         return nil
     }
 
-    /// The end of the block that starts at `start` — just past the first line end at or after
-    /// `start + blockBytes`, or the file's end — and the number of line ends before it.
-    private func cutEnd(_ s: FileStream, from start: Int64, _ scratch: inout [UInt8]) throws -> (Int64, Int) {
+    /// The end of the block that starts at `start`: just past the first line end at or after
+    /// `start + blockBytes - 1`, or the file's end. Reads only from there on.
+    private func cutEnd(_ s: FileStream, from start: Int64, _ scratch: inout [UInt8]) throws -> Int64 {
         let size = s.sizeAtOpen
-        let target = min(size, start + Int64(blockBytes))
-        var at = start
-        var lines = 0
-        var passedTarget = false
+        var at = start + Int64(blockBytes) - 1
         while at < size {
             try Interruption.check()
             let n = try scratch.withUnsafeMutableBytes { try s.read(at: at, into: $0) }
             guard n > 0 else { break }
-            let chunkEnd = at + Int64(n)
-            var found: Int64?
-            scratch.withUnsafeBytes { raw in
-                guard let base = raw.baseAddress else { return }
-                var i = 0
-                while i < n, let p = memchr(base + i, 0x0A, n - i) {
-                    let k = base.distance(to: UnsafeRawPointer(p))
-                    lines += 1
-                    if at + Int64(k) >= target - 1 || passedTarget {
-                        found = at + Int64(k) + 1
-                        return
-                    }
-                    i = k + 1
-                }
+            let k: Int? = scratch.withUnsafeBytes { raw in
+                guard let base = raw.baseAddress, let p = memchr(base, 0x0A, n) else { return nil }
+                return base.distance(to: UnsafeRawPointer(p))
             }
-            if let found { return (found, lines) }
-            at = chunkEnd
-            if at >= target { passedTarget = true }
+            if let k { return at + Int64(k) + 1 }
+            at += Int64(n)
         }
-        return (size, lines)
+        return size
     }
 }
