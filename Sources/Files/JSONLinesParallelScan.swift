@@ -73,20 +73,18 @@ public final class JSONValueBlock {
         for k in lines.indices { lines[k] += base }
     }
 
-    func replaceError(_ e: any Error) { error = e }
-
-    /// The block's error read again with its line numbered from the file's start (same reader, same text).
-    func errorNumbered(after linesBefore: Int) -> any Error {
-        guard let error else { return FilesError("no error") }
-        guard error is FilesError else { return error }
+    /// Numbers the block's error from the file's start: the block is read again with the lines before it known,
+    /// so the message is the one-thread scan's (same reader, same text). Kept as it is if the read does not fail
+    /// again (the file changed meanwhile), and for errors that name no line (an interruption).
+    func numberError(after linesBefore: Int) {
+        guard error is FilesError else { return }
         do {
             let r = try JSONDocumentReader(path: path, range: range, linesBefore: linesBefore,
                                            collectMembers: false, unwrapLazily: true)
             while try r.next() {}
         } catch {
-            return error
+            self.error = error
         }
-        return error  // (the file changed since: the block's own error)
     }
 
     /// Reads the block's documents: `used` are the columns to keep (indexes into `matcher.columns`).
@@ -237,7 +235,7 @@ public final class JSONLinesParallelScan {
             takenLines = 0
         }
         b.numberLines(after: takenLines)
-        if b.error != nil { b.replaceError(b.errorNumbered(after: takenLines)) }
+        b.numberError(after: takenLines)
         takenLines += b.lineCount
         return b
     }

@@ -181,11 +181,12 @@ final class JSONBlockRows {
         guard let b = block, b.rows - row > 1 else { return nil }
         for i in 0..<columnCount {
             if i == lineColumn {
-                batch.set(i, .int64(Self.address(b.lines), map: nil))
+                batch.set(i, .int64(BatchColumns.address(of: b.lines), map: nil))
             } else if let k = columnOf[i], k < b.columns.count {
                 let c = b.columns[k]
-                batch.set(i, .variant(types: Self.address(c.types), values: Self.address(c.values), pool: Self.address(c.pool),
-                                      starts: Self.address(c.starts), lengths: Self.address(c.lengths)))
+                batch.set(i, .variant(types: BatchColumns.address(of: c.types), values: BatchColumns.address(of: c.values),
+                                      pool: BatchColumns.address(of: c.pool), starts: BatchColumns.address(of: c.starts),
+                                      lengths: BatchColumns.address(of: c.lengths)))
             } else {
                 batch.set(i, .swift)
             }
@@ -194,10 +195,6 @@ final class JSONBlockRows {
         return RowBatch(rows: Int64(b.rows - row), firstRow: Int64(row), firstRowid: rowid, columns: batch)
     }
 
-    /// The storage address of an array the block keeps alive and unchanged while it is current.
-    private static func address<T>(_ a: [T]) -> UnsafePointer<T> {
-        a.withUnsafeBufferPointer { $0.baseAddress ?? UnsafePointer(bitPattern: MemoryLayout<T>.alignment)! }
-    }
 
     /// Column `k` of the block's values, for the current row.
     func value(_ k: Int, context: SQLContext) {

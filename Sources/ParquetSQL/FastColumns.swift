@@ -21,25 +21,21 @@ enum FastColumn {
     /// BYTE_ARRAY strings: pool, starts, lengths.
     case string(UnsafePointer<UInt8>, UnsafePointer<Int>, UnsafePointer<Int32>, UnsafePointer<Int32>?)
 
-    /// Escapes the storage address of an array the caller keeps alive and unmodified (see the file comment).
-    private static func address<T>(_ a: [T]) -> UnsafePointer<T> {
-        a.withUnsafeBufferPointer { $0.baseAddress ?? UnsafePointer(bitPattern: MemoryLayout<T>.alignment)! }
-    }
 
     init(_ f: FieldColumns, day: UnsafeMutablePointer<DayPrefix>) {
         guard f.field.shape == .primitive, let leaf = f.leaves.first else { self = .slow; return }
         let d = leaf.data
-        let map = leaf.rowValue.map { FastColumn.address($0) }
+        let map = leaf.rowValue.map { BatchColumns.address(of: $0) }
         switch leaf.kind {
-        case .int64: self = .int64(FastColumn.address(d.int64s), map)
-        case .int32: self = .int32(FastColumn.address(d.int32s), map)
-        case .double: self = .double(FastColumn.address(d.doubles), map)
-        case .float: self = .float(FastColumn.address(d.floats), map)
-        case .boolean: self = .bool(FastColumn.address(d.bools), map)
-        case .timestamp(let unit) where d.type == .int64: self = .timestamp(FastColumn.address(d.int64s), map, unit, day)
-        case .date where d.type == .int32: self = .date(FastColumn.address(d.int32s), map)
+        case .int64: self = .int64(BatchColumns.address(of: d.int64s), map)
+        case .int32: self = .int32(BatchColumns.address(of: d.int32s), map)
+        case .double: self = .double(BatchColumns.address(of: d.doubles), map)
+        case .float: self = .float(BatchColumns.address(of: d.floats), map)
+        case .boolean: self = .bool(BatchColumns.address(of: d.bools), map)
+        case .timestamp(let unit) where d.type == .int64: self = .timestamp(BatchColumns.address(of: d.int64s), map, unit, day)
+        case .date where d.type == .int32: self = .date(BatchColumns.address(of: d.int32s), map)
         case .string where d.type == .byteArray:
-            self = .string(FastColumn.address(d.pool), FastColumn.address(d.starts), FastColumn.address(d.lengths), map)
+            self = .string(BatchColumns.address(of: d.pool), BatchColumns.address(of: d.starts), BatchColumns.address(of: d.lengths), map)
         default: self = .slow
         }
     }

@@ -168,6 +168,23 @@ public final class BatchColumns {
     }
 }
 
+extension BatchColumns {
+    /// The storage address of an array its owner keeps alive and unchanged while a batch points into it (Swift
+    /// hands out no stable address otherwise). An empty array may have no storage: it gets a shared zeroed
+    /// block, never read, since no row has a value in an empty array.
+    public static func address<T>(of a: [T]) -> UnsafePointer<T> {
+        if let p = a.withUnsafeBufferPointer({ $0.baseAddress }) { return p }
+        return UnsafePointer<T>(OpaquePointer(emptyArrayStorage))
+    }
+}
+
+/// What `BatchColumns.address(of:)` gives for an empty array: 64 zero bytes, aligned for any element type.
+private let emptyArrayStorage: UnsafeMutableRawPointer = {
+    let p = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 64)
+    p.initializeMemory(as: UInt8.self, repeating: 0, count: 64)
+    return p
+}()
+
 /// A module: its SQL name, how it may be used, and how to build a table.
 public struct VirtualTableModule {
     public enum Kind {
