@@ -41,15 +41,28 @@ case "$kind" in
     ;;
   thread)
     swift build --sanitize=thread --scratch-path .build-tsan
-    # Swift's TSan runtime needs libdispatch loaded beside it.
+    # Swift's TSan runtime needs libdispatch loaded beside it. Reports also go to files: one raised while pytest
+    # captures stderr, or as the interpreter exits, would otherwise leave only TSan's exit status 66.
     swift_lib=$swift_root/lib/swift/linux
+    reports=$PWD/.build-tsan/reports
+    rm -rf "$reports" && mkdir -p "$reports"
+    status=0
     LD_PRELOAD="$clang_rt/libclang_rt.tsan-x86_64.so $swift_lib/libdispatch.so $swift_lib/libBlocksRuntime.so" \
-      TSAN_OPTIONS=halt_on_error=1 STRATA_LIB=$PWD/.build-tsan/debug/libstrata \
-      .build-venv/bin/python -m pytest -q Tests/integration/test_concurrency.py Tests/integration/test_knn.py "$@"
+      TSAN_OPTIONS="halt_on_error=1 log_path=$reports/tsan" STRATA_LIB=$PWD/.build-tsan/debug/libstrata \
+      .build-venv/bin/python -m pytest -q Tests/integration/test_concurrency.py Tests/integration/test_knn.py "$@" ||
+      status=$?
     # JSON lines read on worker threads (JSONLinesParallelScan).
-    LD_PRELOAD="$clang_rt/libclang_rt.tsan-x86_64.so $swift_lib/libdispatch.so $swift_lib/libBlocksRuntime.so" \
-      TSAN_OPTIONS=halt_on_error=1 STRATA_LIB=$PWD/.build-tsan/debug/libstrata \
-      .build-venv/bin/python -m pytest -q Tests/integration/test_files.py -k two_threads "$@"
+    if [ "$status" = 0 ]; then
+      LD_PRELOAD="$clang_rt/libclang_rt.tsan-x86_64.so $swift_lib/libdispatch.so $swift_lib/libBlocksRuntime.so" \
+        TSAN_OPTIONS="halt_on_error=1 log_path=$reports/tsan" STRATA_LIB=$PWD/.build-tsan/debug/libstrata \
+        .build-venv/bin/python -m pytest -q Tests/integration/test_files.py -k two_threads "$@" || status=$?
+    fi
+    if compgen -G "$reports/tsan*" >/dev/null; then
+      echo "ThreadSanitizer reports:" >&2
+      cat "$reports"/tsan* >&2
+      [ "$status" != 0 ] || status=1
+    fi
+    exit "$status"
     ;;
   *) echo "sanitize-integration.sh: unknown sanitizer '$kind' (address or thread)" >&2; exit 2 ;;
 esac

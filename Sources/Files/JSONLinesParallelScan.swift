@@ -164,6 +164,7 @@ public final class JSONLinesParallelScan {
         cond.initialize(to: pthread_cond_t())
         pthread_mutex_init(mutex, nil)
         pthread_cond_init(cond, nil)
+        prepareNumberTables()
         for _ in 0..<max(1, threadCount) {
             var tid = pthread_t()
             let box = Unmanaged.passRetained(self).toOpaque()

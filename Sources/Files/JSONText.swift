@@ -60,6 +60,11 @@ public func parseJSONNumber(_ b: UnsafeBufferPointer<UInt8>) -> JSONNumberValue?
 private let exactPowersOfTen: [Double] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12,
                                           1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22]
 
+/// Initializes the number tables on the calling thread. Swift initializes a global on first use through
+/// swift_once, which ThreadSanitizer cannot see into: worker threads that met `exactPowersOfTen` first reported
+/// a race with each other. JSONLinesParallelScan calls this before it starts its workers.
+func prepareNumberTables() { _ = exactPowersOfTen.count }
+
 /// `-?digits[.digits][e±digits]` whose digits fit in 2^53 and whose decimal exponent is at most 22 either way:
 /// the mantissa and the power of ten are both exact Doubles, so one multiplication or division rounds
 /// correctly (Clinger's fast path), the same value strtod gives. nil for anything else (strtod decides then).
