@@ -33,6 +33,11 @@ public final class CorpusMatrix {
     /// Whether `ids` is strictly ascending (then ids are found by binary search; else through `idIndex`).
     let idsAscending: Bool
     private let idIndex: [Int64: Int32]
+    /// Moving the packed rows onto huge pages in the background (mapped corpora of ≥ 32 MB; HugePageCollapser),
+    /// begun the first time the corpus is used again (`beginHugePageCollapse`), under `collapseLock`.
+    private var collapser: HugePageCollapser?
+    private var collapseBegun = false
+    private let collapseLock: UnsafeMutablePointer<pthread_mutex_t>
 
     /// Rows set aside as not valid vectors (`packingChecked`, BadRows.swift); set once, before it is shared.
     public internal(set) var badRows = BadRows()
@@ -111,6 +116,10 @@ public final class CorpusMatrix {
         if builder.scoring != nil { scores = try builder.scores.take() }
         guard let (data, mapped) = builder.take() else { throw KNNError.outOfMemory(bytes: 4) }
         self.mappedBytes = mapped
+        // Allocated only once nothing can throw any more (a throwing init runs no deinit to free it).
+        self.collapseLock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+        collapseLock.initialize(to: pthread_mutex_t())
+        pthread_mutex_init(collapseLock, nil)
         self.rows = n
         self.dimensions = n == 0 ? 0 : d
         self.data = data
@@ -149,8 +158,34 @@ public final class CorpusMatrix {
         }
     }
 
+    /// Starts moving the rows onto 2 MB pages on a background thread (once; mapped corpora of ≥ 32 MB only).
+    /// Called by the cache when a corpus is used a second time: a corpus queried once (a report, a cron job)
+    /// never pays for the copy, and the query that packed it never shares the process's memory map with it
+    /// (the kernel holds the map's lock while it copies a range, so page faults elsewhere wait).
+    public func beginHugePageCollapse() {
+        guard mappedBytes >= HugePageCollapser.minimumBytes else { return }
+        pthread_mutex_lock(collapseLock)
+        defer { pthread_mutex_unlock(collapseLock) }
+        guard !collapseBegun else { return }
+        collapseBegun = true
+        collapser = HugePageCollapser(base: UnsafeMutableRawPointer(data), length: mappedBytes)
+    }
+
     deinit {
+        // The collapser's thread works on `data`: joined before the mapping goes away.
+        collapser?.stop()
+        pthread_mutex_destroy(collapseLock)
+        collapseLock.deallocate()
         if mappedBytes > 0 { _ = munmap(data, mappedBytes) } else { free(data) }
+    }
+
+    /// Waits for the huge-page collapse begun when the corpus was built; the number of 2 MB ranges collapsed
+    /// (0 when none was begun). For tests and benchmarks.
+    public func waitForHugePages() -> Int {
+        pthread_mutex_lock(collapseLock)
+        let c = collapser
+        pthread_mutex_unlock(collapseLock)
+        return c?.wait() ?? 0
     }
 
     /// Row `i` (0 ≤ i < rows) as a view.

@@ -108,6 +108,8 @@ public final class CorpusCache: @unchecked Sendable {
             }
             clock &+= 1
             entries[key]?.lastUse = clock
+            // Used again: worth moving onto huge pages (warm queries then miss the TLB far less).
+            e.matrix.beginHugePageCollapse()
             return e.matrix
         }
     }
