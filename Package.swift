@@ -42,7 +42,9 @@ let package = Package(
         // CronSQL reads jobs' own logs for evidence of failure with Logs' public scanner (Sources/CronSQL/JobLogs.swift).
         .target(name: "CronSQL", dependencies: ["Cron", "Logs", "SQLiteKit", "StrataCommon"], swiftSettings: swift5),
         // JSON lines are scanned per byte and per member: exclusivity is checked at compile time only (issue 18).
-        .target(name: "Files", dependencies: ["StrataCommon", "CZlib"],
+        // CJSON: the JSON-lines fast path (validation and top-level members in C; the Swift scanner decides any doubt).
+        .target(name: "CJSON"),
+        .target(name: "Files", dependencies: ["StrataCommon", "CZlib", "CJSON"],
                 swiftSettings: swift5 + [.unsafeFlags(["-enforce-exclusivity=unchecked"])]),
         .target(name: "FilesSQL", dependencies: ["Files", "SQLiteKit", "StrataCommon", "Vectors"],
                 swiftSettings: swift5 + [.unsafeFlags(["-enforce-exclusivity=unchecked"])]),

@@ -19,10 +19,12 @@ vectors="Sources/Vectors/*.swift"
 # The C kernels and the OpenBLAS loader (Sources/CKernels; OpenBLAS itself is opened on first use).
 blas="-I $out/ckernels $out/ckernels/kernels.o $out/ckernels/blas.o"
 common_mod="-I $out/common -L $out/common -lStrataCommon -I Sources/CZlib -lz"
+# The JSON-lines fast path (Sources/CJSON), for the Files target.
+cjson="-I $out/cjson $out/cjson/json_scan.o"
 declare -A sources=(
   [vectors_json]="$vectors" [vectors_blob]="$vectors"
   [cron_schedule]="Sources/Cron/*.swift" [crontab]="Sources/Cron/*.swift" [cron_syslog]="Sources/Cron/*.swift"
-  [logs_file]="Sources/Logs/*.swift" [files_readers]="Sources/Files/*.swift"
+  [logs_file]="Sources/Logs/*.swift" [files_readers]="Sources/Files/*.swift" [json_scan]="Sources/Files/*.swift"
   [regex_format]="Sources/Logs/*.swift"
   [glob_pattern]="Sources/StrataCommon/*.swift"
   [parquet_file]="Sources/Parquet/*.swift"
@@ -30,7 +32,7 @@ declare -A sources=(
 declare -A flags=(
   [vectors_json]="$blas" [vectors_blob]="$blas"
   [cron_schedule]="$common_mod" [crontab]="$common_mod" [cron_syslog]="$common_mod"
-  [logs_file]="$common_mod" [files_readers]="$common_mod"
+  [logs_file]="$common_mod" [files_readers]="$common_mod $cjson" [json_scan]="$common_mod $cjson"
   [regex_format]="$common_mod"
   [glob_pattern]="-I Sources/CZlib -lz"
   [parquet_file]="$common_mod -I Sources/CSnappy -I Sources/CZstd -I Sources/CLZ4 -lsnappy -lzstd -llz4"
@@ -57,11 +59,22 @@ build_ckernels() {
     -o "$out/ckernels/blas.o"
 }
 
+# CJSON as an object with a module map, for the Files target.
+build_cjson() {
+  [ -f "$out/cjson/json_scan.o" ] && [ -z "$(find Sources/CJSON -newer "$out/cjson/json_scan.o")" ] && return
+  mkdir -p "$out/cjson"
+  printf 'module CJSON {\n  header "%s/Sources/CJSON/include/CJSON.h"\n  export *\n}\n' "$PWD" \
+    > "$out/cjson/module.modulemap"
+  clang -O2 -g -fsanitize=address,fuzzer-no-link -I Sources/CJSON/include -c Sources/CJSON/json_scan.c \
+    -o "$out/cjson/json_scan.o"
+}
+
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${!sources[@]}")
 for t in "${targets[@]}"; do
   case "${flags[$t]}" in *StrataCommon*) build_common ;; esac
   case "${flags[$t]}" in *ckernels*) build_ckernels ;; esac
+  case "${flags[$t]}" in *cjson*) build_cjson ;; esac
   echo "fuzz: building $t" >&2
   # shellcheck disable=SC2086
   swiftc "${common[@]}" "${fuzz[@]}" -module-name "Fuzz_$t" ${flags[$t]} ${sources[$t]} "Tests/Fuzz/$t.swift" -o "$out/$t" \

@@ -7,6 +7,14 @@
 // Speed notes: the position lives in a `Lexer` struct held in a local variable (no class-property access,
 // so no dynamic exclusivity checks in the hot loops), and replacement texts share one byte arena (no
 // allocation per wrapper).
+//
+// A whole document scanned without unwrapping (the JSON-lines tables and read_jsonl: wrappers are unwrapped
+// lazily) first goes through the C fast path (Sources/CJSON), which validates it and locates the top-level
+// members 16 bytes at a time inside strings; it only ever accepts what this scanner accepts, and anything it
+// doubts (an error, an object of more than 256 members) is scanned again here, so messages are this scanner's.
+// STRATA_JSON_SCAN=swift turns the fast path off (for comparisons).
+import CJSON
+import Glibc
 
 /// What kind of value a span holds.
 public enum JSONKind: UInt8, Sendable {
@@ -212,9 +220,43 @@ public final class JSONScanner {
 
     private var st = Scan()
 
+    /// Room for the C fast path's members (a document with more goes the Swift way).
+    private static let fastMemberCapacity = 256
+    private let fastMembers: UnsafeMutablePointer<strata_json_member>
+    /// Whether the C fast path is used (read once: STRATA_JSON_SCAN=swift turns it off).
+    public static let fastPathEnabled: Bool = {
+        guard let v = getenv("STRATA_JSON_SCAN") else { return true }
+        return String(cString: v) != "swift"
+    }()
+
     public init(unwrapExtendedJSON: Bool = true, collectMembers: Bool = false) {
         self.unwrapExtendedJSON = unwrapExtendedJSON
         self.collectMembers = collectMembers
+        fastMembers = .allocate(capacity: JSONScanner.fastMemberCapacity)
+    }
+
+    deinit { fastMembers.deallocate() }
+
+    /// The C fast path for a whole document scanned without unwrapping; nil when it is not sure (then the
+    /// Swift scan runs and decides).
+    private func fastScan(_ bytes: UnsafeBufferPointer<UInt8>) -> JSONSpan? {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return nil }
+        var start: Int64 = 0, end: Int64 = 0
+        var count = 0
+        let k = strata_json_scan(base, bytes.count, &start, &end, collectMembers ? fastMembers : nil,
+                                 JSONScanner.fastMemberCapacity, &count)
+        guard k >= 0, let top = JSONKind(rawValue: UInt8(truncatingIfNeeded: k)) else { return nil }
+        st.members.removeAll(keepingCapacity: true)
+        st.replacements.removeAll(keepingCapacity: true)
+        for j in 0..<min(count, JSONScanner.fastMemberCapacity) {
+            let m = fastMembers[j]
+            st.members.append(JSONMember(key: JSONSpan(Int(m.key_start), Int(m.key_end)), keyHasEscapes: m.key_escaped != 0,
+                                         value: JSONSpan(Int(m.value_start), Int(m.value_end)),
+                                         kind: JSONKind(rawValue: UInt8(truncatingIfNeeded: m.kind)) ?? .null,
+                                         replacement: -1))
+        }
+        kind = top
+        return JSONSpan(Int(start), Int(end))
     }
 
     /// Calls `body` with replacement `r`'s text; `bytes` is the buffer that was scanned.
@@ -236,6 +278,16 @@ public final class JSONScanner {
 
     /// Scans exactly one JSON document filling `bytes`, with optional whitespace around it.
     public func scanDocument(_ bytes: UnsafeBufferPointer<UInt8>) throws -> JSONSpan {
+        if !unwrapExtendedJSON, JSONScanner.fastPathEnabled, let span = fastScan(bytes) { return span }
+        return try scanDocumentInSwift(bytes)
+    }
+
+    /// The C fast path alone (nil: not sure), for the tests and the fuzz target that compare it with the
+    /// Swift scan. Only meaningful without unwrapping.
+    func scanDocumentFast(_ bytes: UnsafeBufferPointer<UInt8>) -> JSONSpan? { fastScan(bytes) }
+
+    /// `scanDocument` without the fast path.
+    func scanDocumentInSwift(_ bytes: UnsafeBufferPointer<UInt8>) throws -> JSONSpan {
         let span = try scanValue(bytes, from: 0, isFinal: true)
         var j = span.end
         while j < bytes.count, isSpace(bytes[j]) { j += 1 }

@@ -1,0 +1,29 @@
+// The JSON-lines fast path: one JSON document validated (and its top-level members located) in C, 16 bytes
+// at a time inside strings. It only ever says "valid" for text the Swift scanner (Sources/Files/JSONScanner.swift)
+// accepts; on anything else it says "not sure" and the Swift scanner reads the document again, so every
+// error message and every corner case stays the Swift scanner's.
+#ifndef STRATA_CJSON_H
+#define STRATA_CJSON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/// One member of the top-level object: the key between its quotes, the value's text (a string's with its quotes,
+/// a container's from its opening to its closing bracket) and the value's kind (as Swift's JSONKind: 0 null,
+/// 1 true, 2 false, 3 number, 4 string, 5 array, 6 object).
+typedef struct {
+  int64_t key_start, key_end, value_start, value_end;
+  int32_t kind;
+  int32_t key_escaped;
+} strata_json_member;
+
+/// Checks that bytes p[0 ..< n] are exactly one JSON document (RFC 8259 grammar; strings are not checked for
+/// UTF-8; at most 1000 nested containers) with optional space, tab, CR or LF around it. Returns the kind of the
+/// document (0 ... 6, as above) and its span in *start, *end; or -1 when the text is not valid or, with
+/// `members` not NULL, when the top-level object has more than `capacity` members — in both cases the caller
+/// scans again the slow way. With `members`, the top-level object's members are stored there, in order, and
+/// their number in *count (0 for a document that is not an object).
+int strata_json_scan(const uint8_t *p, size_t n, int64_t *start, int64_t *end, strata_json_member *members,
+                     size_t capacity, size_t *count);
+
+#endif

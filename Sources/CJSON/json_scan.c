@@ -1,0 +1,211 @@
+// See include/CJSON.h. The grammar is the Swift scanner's, rule for rule (Sources/Files/JSONScanner.swift):
+// numbers -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?, strings of bytes >= 0x20 but '"' and '\' with the
+// escapes \" \\ \/ \b \f \n \r \t \uXXXX, the three literals, and at most 1000 open containers (an empty
+// container at depth 1000 is refused too, as there). Any doubt returns -1: the Swift scanner decides.
+#include "CJSON.h"
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+enum { K_NULL, K_TRUE, K_FALSE, K_NUMBER, K_STRING, K_ARRAY, K_OBJECT };
+enum { MAX_DEPTH = 1000 };
+
+static inline int is_space(uint8_t c) { return c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09; }
+static inline int is_digit(uint8_t c) { return (uint8_t)(c - '0') < 10; }
+static inline int is_hex(uint8_t c) {
+  return (uint8_t)(c - '0') < 10 || (uint8_t)((c | 0x20) - 'a') < 6;
+}
+
+// At the opening quote; returns the index just past the closing quote, or -1. *escaped is set when the
+// string holds an escape.
+static inline ptrdiff_t scan_string(const uint8_t *p, ptrdiff_t n, ptrdiff_t i, int *escaped) {
+  i++;
+  for (;;) {
+#if defined(__SSE2__)
+    const __m128i quote = _mm_set1_epi8('"'), slash = _mm_set1_epi8('\\'), bias = _mm_set1_epi8((char)0x80);
+    const __m128i limit = _mm_set1_epi8((char)(0x20 ^ 0x80));
+    while (i + 16 <= n) {
+      __m128i v = _mm_loadu_si128((const __m128i *)(p + i));
+      // Unsigned c < 0x20 as a signed compare of c ^ 0x80 with 0x20 ^ 0x80.
+      __m128i stop = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, slash)),
+                                  _mm_cmplt_epi8(_mm_xor_si128(v, bias), limit));
+      int mask = _mm_movemask_epi8(stop);
+      if (mask) { i += __builtin_ctz((unsigned)mask); goto found; }
+      i += 16;
+    }
+#endif
+    while (i < n && p[i] != '"' && p[i] != '\\' && p[i] >= 0x20) i++;
+    if (i >= n) return -1;
+#if defined(__SSE2__)
+  found:
+#endif
+    if (p[i] == '"') return i + 1;
+    if (p[i] < 0x20) return -1;
+    *escaped = 1;
+    if (i + 1 >= n) return -1;
+    switch (p[i + 1]) {
+    case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+      i += 2;
+      break;
+    case 'u':
+      if (i + 5 >= n) return -1;
+      if (!is_hex(p[i + 2]) || !is_hex(p[i + 3]) || !is_hex(p[i + 4]) || !is_hex(p[i + 5])) return -1;
+      i += 6;
+      break;
+    default:
+      return -1;
+    }
+  }
+}
+
+static inline ptrdiff_t scan_number(const uint8_t *p, ptrdiff_t n, ptrdiff_t i) {
+  if (p[i] == '-') i++;
+  if (i >= n) return -1;
+  if (p[i] == '0') {
+    i++;
+  } else if (is_digit(p[i])) {
+    while (i < n && is_digit(p[i])) i++;
+  } else {
+    return -1;
+  }
+  if (i < n && p[i] == '.') {
+    i++;
+    if (i >= n || !is_digit(p[i])) return -1;
+    while (i < n && is_digit(p[i])) i++;
+  }
+  if (i < n && (p[i] == 'e' || p[i] == 'E')) {
+    i++;
+    if (i < n && (p[i] == '+' || p[i] == '-')) i++;
+    if (i >= n || !is_digit(p[i])) return -1;
+    while (i < n && is_digit(p[i])) i++;
+  }
+  if (i < n && is_digit(p[i])) return -1;  // a leading zero
+  return i;
+}
+
+static inline ptrdiff_t skip_space(const uint8_t *p, ptrdiff_t n, ptrdiff_t i) {
+  while (i < n && is_space(p[i])) i++;
+  return i;
+}
+
+int strata_json_scan(const uint8_t *p, size_t size, int64_t *start, int64_t *end, strata_json_member *members,
+                     size_t capacity, size_t *count) {
+  const ptrdiff_t n = (ptrdiff_t)size;
+  // One bit per open container: 1 for an object.
+  uint64_t stack[(MAX_DEPTH + 63) / 64];
+  ptrdiff_t depth = 0;
+  size_t found = 0;
+  int top_kind = K_NULL;
+  int64_t key_start = 0, key_end = 0, member_value_start = 0;
+  int key_escaped = 0;
+  ptrdiff_t i = skip_space(p, n, 0);
+  if (count) *count = 0;
+  if (i >= n) return -1;
+  const ptrdiff_t doc_start = i;
+
+#define IN_OBJECT() ((stack[(depth - 1) >> 6] >> ((depth - 1) & 63)) & 1)
+#define PUSH(is_object)                                                            \
+  do {                                                                             \
+    uint64_t bit = (uint64_t)1 << (depth & 63);                                    \
+    if (is_object) stack[depth >> 6] |= bit; else stack[depth >> 6] &= ~bit;       \
+    depth++;                                                                       \
+  } while (0)
+// Reads `"key" :` and leaves i at the value.
+#define READ_KEY()                                                                 \
+  do {                                                                             \
+    i = skip_space(p, n, i);                                                       \
+    if (i >= n || p[i] != '"') return -1;                                          \
+    int esc = 0;                                                                   \
+    ptrdiff_t ks = i + 1;                                                          \
+    i = scan_string(p, n, i, &esc);                                                \
+    if (i < 0) return -1;                                                          \
+    if (depth == 1) { key_start = ks; key_end = i - 1; key_escaped = esc; }        \
+    i = skip_space(p, n, i);                                                       \
+    if (i >= n || p[i] != ':') return -1;                                          \
+    i = skip_space(p, n, i + 1);                                                   \
+    if (depth == 1) member_value_start = i;                                        \
+  } while (0)
+#define ADD_MEMBER(vs, ve, k)                                                      \
+  do {                                                                             \
+    if (members) {                                                                 \
+      if (found >= capacity) return -1;                                            \
+      strata_json_member *m = &members[found++];                                   \
+      m->key_start = key_start; m->key_end = key_end;                              \
+      m->value_start = (vs); m->value_end = (ve);                                  \
+      m->kind = (k); m->key_escaped = key_escaped;                                 \
+    }                                                                              \
+  } while (0)
+
+  for (;;) {
+    // Expecting a value.
+    i = skip_space(p, n, i);
+    if (i >= n) return -1;
+    ptrdiff_t value_start = i;
+    int k;
+    uint8_t c = p[i];
+    if (c == '{' || c == '[') {
+      if (depth >= MAX_DEPTH) return -1;
+      i = skip_space(p, n, i + 1);
+      if (i >= n) return -1;
+      if (p[i] == (c == '{' ? '}' : ']')) {
+        i++;
+        k = c == '{' ? K_OBJECT : K_ARRAY;
+      } else {
+        PUSH(c == '{');
+        if (depth == 1) top_kind = c == '{' ? K_OBJECT : K_ARRAY;
+        if (c == '{') READ_KEY();
+        continue;
+      }
+    } else if (c == '"') {
+      int esc = 0;
+      i = scan_string(p, n, i, &esc);
+      if (i < 0) return -1;
+      k = K_STRING;
+    } else if (c == '-' || is_digit(c)) {
+      i = scan_number(p, n, i);
+      if (i < 0) return -1;
+      k = K_NUMBER;
+    } else if (c == 't') {
+      if (i + 4 > n || p[i + 1] != 'r' || p[i + 2] != 'u' || p[i + 3] != 'e') return -1;
+      i += 4; k = K_TRUE;
+    } else if (c == 'f') {
+      if (i + 5 > n || p[i + 1] != 'a' || p[i + 2] != 'l' || p[i + 3] != 's' || p[i + 4] != 'e') return -1;
+      i += 5; k = K_FALSE;
+    } else if (c == 'n') {
+      if (i + 4 > n || p[i + 1] != 'u' || p[i + 2] != 'l' || p[i + 3] != 'l') return -1;
+      i += 4; k = K_NULL;
+    } else {
+      return -1;
+    }
+    if (depth == 0) { top_kind = k; goto done; }
+    if (depth == 1 && IN_OBJECT()) ADD_MEMBER(value_start, i, k);
+    // After a value: ',' or a closing bracket, as many times as containers close.
+    for (;;) {
+      i = skip_space(p, n, i);
+      if (i >= n) return -1;
+      int in_object = (int)IN_OBJECT();
+      c = p[i];
+      if (c == ',') {
+        i++;
+        if (in_object) READ_KEY();
+        break;
+      }
+      if (c != (in_object ? '}' : ']')) return -1;
+      i++;
+      depth--;
+      if (depth == 0) goto done;
+      if (depth == 1 && IN_OBJECT()) ADD_MEMBER(member_value_start, i, in_object ? K_OBJECT : K_ARRAY);
+    }
+  }
+done:
+  *start = doc_start;
+  *end = i;
+  if (skip_space(p, n, i) != n) return -1;
+  if (count) *count = found;
+  return top_kind;
+#undef IN_OBJECT
+#undef PUSH
+#undef READ_KEY
+#undef ADD_MEMBER
+}
