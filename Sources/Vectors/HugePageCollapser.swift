@@ -28,6 +28,10 @@ final class HugePageCollapser {
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let cond = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     private var thread: pthread_t?
+    /// The process that started the thread. A child made by fork() (Python's multiprocessing) has no such
+    /// thread — glibc marks it finished there, so a join would return — but its copy of the lock may have been
+    /// taken mid-update by the thread: the child touches neither.
+    private let owner = getpid()
 
     static let hugePage = 2 << 20
     /// Below this a corpus fits the TLB's reach well enough that the copy is not worth its cost.
@@ -76,6 +80,8 @@ final class HugePageCollapser {
 
     /// Stops after the range in progress and joins the thread.
     func stop() {
+        // In a forked child the thread does not exist, and the lock may have been copied held: touch neither.
+        guard getpid() == owner else { thread = nil; return }
         pthread_mutex_lock(mutex)
         stopping = true
         pthread_mutex_unlock(mutex)
@@ -85,6 +91,7 @@ final class HugePageCollapser {
 
     /// Waits until the thread has gone through every range (or given up); returns how many it collapsed.
     func wait() -> Int {
+        guard getpid() == owner else { return 0 }
         pthread_mutex_lock(mutex)
         while !finished { pthread_cond_wait(cond, mutex) }
         let n = done

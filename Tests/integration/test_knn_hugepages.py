@@ -3,7 +3,8 @@
 Warm queries read the whole packed matrix; on 4 KB pages they miss the TLB once per page
 (Sources/Vectors/HugePageCollapser.swift). Checked from outside, as a user would see it: the process's
 AnonHugePages grows by about the corpus's size after the second query, not after the first, the answers stay
-NumPy's throughout, STRATA_KNN_HUGEPAGES=0 turns it off, and closing the connection mid-collapse is clean.
+NumPy's throughout, STRATA_KNN_HUGEPAGES=0 turns it off, and closing the connection mid-collapse is clean
+(in the process, and in a child forked meanwhile).
 Each case runs in its own process so the huge-page count is the corpus's alone.
 """
 import ctypes
@@ -20,8 +21,8 @@ from conftest import LIB
 SCRIPT = textwrap.dedent(r"""
     import os, sqlite3, sys, time
     import numpy as np
-    lib, mode = sys.argv[1], sys.argv[2]
-    N, D = 24000, 384                      # 36.9 MB packed: above the 32 MB threshold
+    lib, mode, N = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    D = 384                                # 24,000 rows: 36.9 MB packed, above the 32 MB threshold
     rng = np.random.default_rng(5)
     X = rng.standard_normal((N, D)).astype(np.float32)
     Q = rng.standard_normal((3, D)).astype(np.float32)
@@ -51,6 +52,27 @@ SCRIPT = textwrap.dedent(r"""
     time.sleep(0.5)
     after_first = huge_kb()
     assert knn(Q[1]) == expected[1]       # used again: the collapse begins
+    if mode == "fork":
+        # A child forked while the pages move (multiprocessing does this) has no collapsing thread: closing
+        # its copy of the connection must not wait for one.
+        pid = os.fork()
+        if pid == 0:
+            ok = knn(Q[0]) == expected[0]
+            conn.close()
+            os._exit(0 if ok else 3)
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                break
+            time.sleep(0.05)
+        else:
+            os.kill(pid, 9)
+            print("child hung")
+            sys.exit(0)
+        print("child", os.waitstatus_to_exitcode(status))
+        assert knn(Q[2]) == expected[2]
+        sys.exit(0)
     if mode == "close":
         conn.close()                      # while the thread works: it is stopped and joined first
         print("closed")
@@ -88,8 +110,9 @@ def kernel_collapses():
     return ok
 
 
-def run(mode, **env):
-    p = subprocess.run([sys.executable, "-c", SCRIPT, str(LIB), mode], capture_output=True, text=True, timeout=120,
+def run(mode, rows=24000, **env):
+    p = subprocess.run([sys.executable, "-c", SCRIPT, str(LIB), mode, str(rows)], capture_output=True, text=True,
+                       timeout=120,
                        env={**os.environ, **env})
     assert p.returncode == 0, p.stderr
     return p.stdout.split()
@@ -109,3 +132,8 @@ def test_strata_knn_hugepages_0_turns_it_off():
 
 def test_closing_while_pages_move_is_clean():
     assert run("close") == ["closed"]
+
+
+def test_a_child_forked_while_pages_move_closes_without_waiting():
+    # 120,000 rows (184 MB): the copy takes long enough for the fork to land while it runs.
+    assert run("fork", rows=120000) == ["child", "0"]
