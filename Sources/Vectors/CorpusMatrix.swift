@@ -541,72 +541,44 @@ final class Prefaulter {
     private let base: UnsafeMutableRawPointer
     private let reserved: Int
     private let lookahead = 32 << 20
+    private let worker = WorkerThread()
+    // Shared with the thread, under the worker's lock.
     private var written: Int
     private var finished = false
-    // Heap-allocated: pthread objects must not move.
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    private let cond = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
-    private var thread: pthread_t?
 
     init?(base: UnsafeMutableRawPointer, reserved: Int, written: Int) {
         self.base = base
         self.reserved = reserved
         self.written = written
-        mutex.initialize(to: pthread_mutex_t())
-        cond.initialize(to: pthread_cond_t())
-        pthread_mutex_init(mutex, nil)
-        pthread_cond_init(cond, nil)
-        var tid = pthread_t()
-        let me = Unmanaged.passRetained(self).toOpaque()
-        guard pthread_create(&tid, nil, { arg in
-            guard let arg else { return nil }
-            Unmanaged<Prefaulter>.fromOpaque(arg).takeRetainedValue().run()
-            return nil
-        }, me) == 0 else {
-            Unmanaged<Prefaulter>.fromOpaque(me).release()
-            return nil
-        }
-        thread = tid
-    }
-
-    deinit {
-        pthread_mutex_destroy(mutex)
-        pthread_cond_destroy(cond)
-        mutex.deallocate()
-        cond.deallocate()
+        guard worker.start({ [self] in run() }) else { return nil }
     }
 
     func advance(to bytes: Int) {
-        pthread_mutex_lock(mutex)
-        written = bytes
-        pthread_cond_signal(cond)
-        pthread_mutex_unlock(mutex)
+        worker.locked {
+            written = bytes
+            worker.broadcast()
+        }
     }
 
     /// Stops and joins the thread (before the builder unmaps anything).
     func stop() {
-        pthread_mutex_lock(mutex)
-        finished = true
-        pthread_cond_signal(cond)
-        pthread_mutex_unlock(mutex)
-        if let t = thread { pthread_join(t, nil) }
-        thread = nil
+        guard worker.inOwnerProcess else { return }
+        worker.locked {
+            finished = true
+            worker.broadcast()
+        }
+        worker.join()
     }
 
     private func run() {
         let page = 2 << 20
         // `written` is the writer's: read under the lock like everywhere else (ThreadSanitizer caught the bare read).
-        pthread_mutex_lock(mutex)
-        var populated = (written / page) * page
-        pthread_mutex_unlock(mutex)
+        var populated = worker.locked { (written / page) * page }
         while true {
-            pthread_mutex_lock(mutex)
-            while !finished && populated >= min(reserved, written &+ lookahead) {
-                pthread_cond_wait(cond, mutex)
+            let (target, done): (Int, Bool) = worker.locked {
+                while !finished && populated >= min(reserved, written &+ lookahead) { worker.wait() }
+                return (min(reserved, written &+ lookahead), finished)
             }
-            let target = min(reserved, written &+ lookahead)
-            let done = finished
-            pthread_mutex_unlock(mutex)
             if done || populated >= target { return }
             let chunk = min(target &- populated, 8 << 20)
             // MADV_POPULATE_WRITE (Linux 5.14+); on older kernels the first failure ends the thread.

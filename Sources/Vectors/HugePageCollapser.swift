@@ -20,18 +20,11 @@ import Glibc
 final class HugePageCollapser {
     private let base: UnsafeMutableRawPointer
     private let length: Int
+    private let worker = WorkerThread()
+    // Shared with the thread, under the worker's lock.
     private var stopping = false
-    /// 2 MB ranges collapsed so far (read under the lock; for tests).
     private var done = 0
     private var finished = false
-    // Heap-allocated: pthread objects must not move.
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    private let cond = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
-    private var thread: pthread_t?
-    /// The process that started the thread. A child made by fork() (Python's multiprocessing) has no such
-    /// thread — glibc marks it finished there, so a join would return — but its copy of the lock may have been
-    /// taken mid-update by the thread: the child touches neither.
-    private let owner = getpid()
 
     static let hugePage = 2 << 20
     /// Below this a corpus fits the TLB's reach well enough that the copy is not worth its cost.
@@ -54,49 +47,24 @@ final class HugePageCollapser {
         guard length >= HugePageCollapser.minimumBytes, HugePageCollapser.enabled else { return nil }
         self.base = base
         self.length = length
-        mutex.initialize(to: pthread_mutex_t())
-        cond.initialize(to: pthread_cond_t())
-        pthread_mutex_init(mutex, nil)
-        pthread_cond_init(cond, nil)
-        var tid = pthread_t()
-        let me = Unmanaged.passRetained(self).toOpaque()
-        guard pthread_create(&tid, nil, { arg in
-            guard let arg else { return nil }
-            Unmanaged<HugePageCollapser>.fromOpaque(arg).takeRetainedValue().run()
-            return nil
-        }, me) == 0 else {
-            Unmanaged<HugePageCollapser>.fromOpaque(me).release()
-            return nil
-        }
-        thread = tid
+        // The thread holds the collapser until it ends; the corpus's deinit ends it with `stop`.
+        guard worker.start({ [self] in run() }) else { return nil }
     }
 
-    deinit {
-        pthread_mutex_destroy(mutex)
-        pthread_cond_destroy(cond)
-        mutex.deallocate()
-        cond.deallocate()
-    }
-
-    /// Stops after the range in progress and joins the thread.
+    /// Stops after the range in progress and joins the thread (in a forked child: neither, see WorkerThread).
     func stop() {
-        // In a forked child the thread does not exist, and the lock may have been copied held: touch neither.
-        guard getpid() == owner else { thread = nil; return }
-        pthread_mutex_lock(mutex)
-        stopping = true
-        pthread_mutex_unlock(mutex)
-        if let t = thread { pthread_join(t, nil) }
-        thread = nil
+        guard worker.inOwnerProcess else { return }
+        worker.locked { stopping = true }
+        worker.join()
     }
 
     /// Waits until the thread has gone through every range (or given up); returns how many it collapsed.
     func wait() -> Int {
-        guard getpid() == owner else { return 0 }
-        pthread_mutex_lock(mutex)
-        while !finished { pthread_cond_wait(cond, mutex) }
-        let n = done
-        pthread_mutex_unlock(mutex)
-        return n
+        guard worker.inOwnerProcess else { return 0 }
+        return worker.locked {
+            while !finished { worker.wait() }
+            return done
+        }
     }
 
     private func run() {
@@ -105,21 +73,15 @@ final class HugePageCollapser {
         let start = (Int(bitPattern: base) &+ page &- 1) / page &* page
         let end = (Int(bitPattern: base) &+ length) / page &* page
         var at = start
-        while at < end {
-            pthread_mutex_lock(mutex)
-            let stop = stopping
-            pthread_mutex_unlock(mutex)
-            if stop { break }
+        while at < end, !worker.locked({ stopping }) {
             // MADV_COLLAPSE = 25 (not in Debian 12's headers).
             guard let p = UnsafeMutableRawPointer(bitPattern: at), madvise(p, page, 25) == 0 else { break }
             at &+= page
-            pthread_mutex_lock(mutex)
-            done &+= 1
-            pthread_mutex_unlock(mutex)
+            worker.locked { done &+= 1 }
         }
-        pthread_mutex_lock(mutex)
-        finished = true
-        pthread_cond_broadcast(cond)
-        pthread_mutex_unlock(mutex)
+        worker.locked {
+            finished = true
+            worker.broadcast()
+        }
     }
 }
