@@ -209,3 +209,138 @@ done:
 #undef READ_KEY
 #undef ADD_MEMBER
 }
+
+// ---- simple values (see CJSON.h) ----
+
+enum { V_NULL = 0, V_INTEGER = 1, V_REAL = 2, V_TEXT = 3 };
+
+// A JSON integer literal (already validated) as int64; 0 when it does not fit (Swift's parseJSONInteger).
+static int parse_int64(const uint8_t *p, ptrdiff_t n, int64_t *out) {
+  ptrdiff_t k = 0;
+  int negative = 0;
+  if (k < n && p[k] == '-') { negative = 1; k++; }
+  if (k >= n) return 0;
+  int64_t v = 0;
+  for (; k < n; k++) {
+    unsigned d = (unsigned)(p[k] - '0');
+    if (d >= 10) return 0;
+    if (__builtin_mul_overflow(v, 10, &v)) return 0;
+    if (negative ? __builtin_sub_overflow(v, (int64_t)d, &v) : __builtin_add_overflow(v, (int64_t)d, &v)) return 0;
+  }
+  *out = v;
+  return 1;
+}
+
+static const double exact_tens[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                      1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+// Swift's exactDecimal, rule for rule: Clinger's fast path or nothing.
+static int exact_decimal(const uint8_t *p, ptrdiff_t n, double *out) {
+  if (n <= 0 || n >= 40) return 0;
+  ptrdiff_t k = 0;
+  int negative = p[0] == '-';
+  if (negative) k = 1;
+  uint64_t mantissa = 0;
+  int digits = 0, scale = 0, saw = 0;
+  while (k < n && (unsigned)(p[k] - '0') < 10) { mantissa = mantissa * 10 + (uint64_t)(p[k] - '0'); digits++; saw = 1; k++; }
+  if (!saw) return 0;
+  if (k < n && p[k] == '.') {
+    k++;
+    int fraction = 0;
+    while (k < n && (unsigned)(p[k] - '0') < 10) {
+      mantissa = mantissa * 10 + (uint64_t)(p[k] - '0'); digits++; scale--; fraction = 1; k++;
+    }
+    if (!fraction) return 0;
+  }
+  if (k < n && (p[k] == 'e' || p[k] == 'E')) {
+    k++;
+    int exp_negative = 0;
+    if (k < n && (p[k] == '+' || p[k] == '-')) { exp_negative = p[k] == '-'; k++; }
+    int e = 0, exp_digits = 0;
+    while (k < n && (unsigned)(p[k] - '0') < 10) {
+      if (e >= 1000) return 0;
+      e = e * 10 + (p[k] - '0'); exp_digits++; k++;
+    }
+    if (!exp_digits) return 0;
+    scale += exp_negative ? -e : e;
+  }
+  if (k != n || digits > 19 || mantissa > ((uint64_t)1 << 53) || scale < -22 || scale > 22) return 0;
+  double d = (double)mantissa;
+  if (scale < 0) d /= exact_tens[-scale]; else if (scale > 0) d *= exact_tens[scale];
+  *out = negative ? -d : d;
+  return 1;
+}
+
+static int number_value(const uint8_t *p, ptrdiff_t n, int as_real, int *type, int64_t *bits) {
+  int64_t i;
+  double d;
+  if (parse_int64(p, n, &i)) {
+    if (as_real) { d = (double)i; *type = V_REAL; __builtin_memcpy(bits, &d, 8); }
+    else { *type = V_INTEGER; *bits = i; }
+    return 1;
+  }
+  if (exact_decimal(p, n, &d)) { *type = V_REAL; __builtin_memcpy(bits, &d, 8); return 1; }
+  return 0;
+}
+
+// JSON's integer grammar: -?(0|[1-9][0-9]*).
+static int is_json_integer(const uint8_t *p, ptrdiff_t n) {
+  ptrdiff_t k = 0;
+  if (k < n && p[k] == '-') k++;
+  if (k >= n) return 0;
+  if (p[k] == '0') return k + 1 == n;
+  for (; k < n; k++) if (!is_digit(p[k])) return 0;
+  return 1;
+}
+
+int strata_json_simple_value(const uint8_t *p, int64_t start, int64_t end, int kind, int unwrap_wrappers,
+                             int as_real, int *type, int64_t *bits, int64_t *text_start, int64_t *text_end) {
+  *bits = 0;
+  *text_start = *text_end = 0;
+  switch (kind) {
+  case K_NULL: *type = V_NULL; return 1;
+  case K_TRUE: case K_FALSE: {
+    int64_t v = kind == K_TRUE;
+    if (as_real) { double d = (double)v; *type = V_REAL; __builtin_memcpy(bits, &d, 8); }
+    else { *type = V_INTEGER; *bits = v; }
+    return 1;
+  }
+  case K_NUMBER:
+    return number_value(p + start, (ptrdiff_t)(end - start), as_real, type, bits);
+  case K_STRING: {
+    if (end - start < 2) return 0;
+    for (int64_t k = start + 1; k < end - 1; k++) if (p[k] == '\\' || p[k] >= 0x80) return 0;
+    *type = V_TEXT; *text_start = start + 1; *text_end = end - 1;
+    return 1;
+  }
+  case K_OBJECT: {
+    // Exactly {"$numberLong": "<integer>"} or {"$numberInt": "<integer>"}, spaces allowed where JSON allows them
+    // (the text is already validated, so only the shape is checked here).
+    if (!unwrap_wrappers) return 0;
+    ptrdiff_t n = (ptrdiff_t)end, i = skip_space(p, n, (ptrdiff_t)start + 1);
+    static const char long_key[] = "\"$numberLong\"", int_key[] = "\"$numberInt\"";
+    if (i + 12 <= n && __builtin_memcmp(p + i, int_key, 12) == 0) i += 12;
+    else if (i + 13 <= n && __builtin_memcmp(p + i, long_key, 13) == 0) i += 13;
+    else return 0;
+    i = skip_space(p, n, i);
+    if (i >= n || p[i] != ':') return 0;
+    i = skip_space(p, n, i + 1);
+    if (i >= n || p[i] != '"') return 0;
+    ptrdiff_t vs = i + 1, ve = vs;
+    while (ve < n && p[ve] != '"') {
+      if (p[ve] == '\\') return 0;
+      ve++;
+    }
+    if (ve >= n || ve == vs || !is_json_integer(p + vs, ve - vs)) return 0;
+    i = skip_space(p, n, ve + 1);
+    if (i != n - 1 || p[i] != '}') return 0;
+    int64_t v;
+    if (!parse_int64(p + vs, ve - vs, &v)) return 0;
+    if (as_real) { double d = (double)v; *type = V_REAL; __builtin_memcpy(bits, &d, 8); }
+    else { *type = V_INTEGER; *bits = v; }
+    return 1;
+  }
+  default:
+    return 0;
+  }
+}

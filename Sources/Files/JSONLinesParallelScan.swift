@@ -8,6 +8,7 @@
 // more there, with the right first line number, so the error message is the one-thread scan's exactly (the
 // rows before it are the same); rows and errors come out as a one-thread scan gives them.
 import Glibc
+import CJSON
 import StrataCommon
 
 /// One column's values for the rows of a block.
@@ -21,6 +22,41 @@ public struct JSONValueColumn {
     public var pool: [UInt8] = []
     public var starts: [Int] = []
     public var lengths: [Int32] = []
+
+    /// Appends one row's value straight from the document bytes when it is simple (CJSON's
+    /// strata_json_simple_value: literals, numbers with an exact value, ASCII strings without escapes,
+    /// `$numberLong`/`$numberInt` wrappers read lazily); false, appending nothing, for anything else — the
+    /// caller then appends `value(ofMember:)`, which makes the same value the longer way.
+    mutating func appendSimple(_ r: JSONDocumentReader, member mi: Int, asReal: Bool) -> Bool {
+        guard mi >= 0 else {
+            appendFixed(JSONValueColumn.null, 0)
+            return true
+        }
+        guard let m = r.scanner.member(mi), m.replacement < 0, let base = r.buffer.baseAddress else { return false }
+        var type: Int32 = 0
+        var bits: Int64 = 0, ts: Int64 = 0, te: Int64 = 0
+        guard strata_json_simple_value(base, Int64(m.value.start), Int64(m.value.end), Int32(m.kind.rawValue),
+                                       r.unwrapsOnDemand ? 1 : 0, asReal ? 1 : 0, &type, &bits, &ts, &te) == 1
+        else { return false }
+        if type == Int32(JSONValueColumn.text) {
+            types.append(JSONValueColumn.text)
+            values.append(0)
+            starts.append(pool.count)
+            pool.append(contentsOf: UnsafeBufferPointer(start: base + Int(ts), count: Int(te &- ts)))
+            lengths.append(Int32(clamping: te &- ts))
+        } else {
+            appendFixed(UInt8(truncatingIfNeeded: type), bits)
+        }
+        return true
+    }
+
+    @inline(__always)
+    private mutating func appendFixed(_ type: UInt8, _ bits: Int64) {
+        types.append(type)
+        values.append(bits)
+        starts.append(pool.count)
+        lengths.append(0)
+    }
 
     mutating func append(_ v: JSONMemberValue, asReal: Bool) {
         var type = JSONValueColumn.null
@@ -98,8 +134,10 @@ public final class JSONValueBlock {
                 if !used.isEmpty {
                     matcher.match(r)
                     for (k, c) in used.enumerated() {
-                        columns[k].append(r.value(ofMember: matcher.memberIndex(column: c)),
-                                          asReal: matcher.columns[c].type == .real)
+                        let mi = matcher.memberIndex(column: c), asReal = matcher.columns[c].type == .real
+                        if !JSONScanner.fastPathEnabled || !columns[k].appendSimple(r, member: mi, asReal: asReal) {
+                            columns[k].append(r.value(ofMember: mi), asReal: asReal)
+                        }
                     }
                 }
                 rows += 1

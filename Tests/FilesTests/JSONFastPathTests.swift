@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Files
 
@@ -136,5 +137,74 @@ import Testing
             let (f, s) = compare(Array(bytes[..<cut]), "cut \(cut)")
             #expect(f == s && s == (cut == bytes.count), "cut \(cut)")
         }
+    }
+}
+
+/// CJSON's simple values against the Swift path they shortcut: for every member of many documents, and with
+/// the column read as REAL or not, the value appended the short way equals the value `value(ofMember:)` makes.
+@Suite struct JSONSimpleValueTests {
+    static let values = [
+        "null", "true", "false", "0", "-0", "7", "-12", "9223372036854775807", "-9223372036854775808",
+        "9223372036854775808", "-9223372036854775809", "12345678901234567890123", "0.5", "-0.25", "1e3", "1E-3",
+        "2.5e+10", "0.1", "123456789.123456789", "9007199254740993", "1e22", "1e23", "5e-324", "1.7976931348623157e308",
+        "4.35", "\"\"", "\"plain\"", "\"with space and digits 123\"", "\"caf\u{e9}\"", "\"esc\\n\"", "\"\\u0041\"",
+        "\"\u{7F}\"", "{}", "[]", "[1,2]", "{\"a\":1}",
+        "{\"$numberLong\":\"112\"}", "{\"$numberLong\": \"-5\"}", "{ \"$numberInt\" : \"42\" }", "{\"$numberLong\":\"\"}",
+        "{\"$numberLong\":\"01\"}", "{\"$numberLong\":\"1.5\"}", "{\"$numberLong\":\"99999999999999999999\"}",
+        "{\"$numberLong\":5}", "{\"$numberLong\":\"\\u0031\"}", "{\"$numberInt\":\"7\",\"x\":1}", "{\"$numberDouble\":\"2.5\"}",
+        "{\"$date\":{\"$numberLong\":\"1700000000000\"}}", "{\"$oid\":\"6553\"}", "{\"$numberlong\":\"3\"}",
+    ]
+
+    @Test func simpleValuesEqualTheSwiftPath() throws {
+        let path = "/tmp/strata-simple-values-\(getpid()).jsonl"
+        var lines: [String] = []
+        for (i, v) in Self.values.enumerated() {
+            lines.append("{\"id\":\(i),\"v\":\(v),\"w\":[\(v)],\"k\\u0041\":\(v)}")
+        }
+        try lines.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        defer { unlink(path) }
+        var simple = 0
+        for asReal in [false, true] {
+            let r = try JSONDocumentReader(path: path, collectMembers: true, unwrapLazily: true)
+            while try r.next() {
+                for mi in -1..<r.scanner.members.count {
+                    var short = JSONValueColumn(), long = JSONValueColumn()
+                    if short.appendSimple(r, member: mi, asReal: asReal) { simple += 1 } else { continue }
+                    long.append(r.value(ofMember: mi), asReal: asReal)
+                    let note = "line \(r.line) member \(mi) asReal \(asReal)"
+                    #expect(short.types == long.types, "\(note)")
+                    #expect(short.values == long.values, "\(note)")
+                    #expect(short.lengths == long.lengths && short.pool == long.pool, "\(note)")
+                }
+            }
+        }
+        // Most values here are simple; the rest (escapes, non-ASCII, wrappers of other shapes) go the long way.
+        #expect(simple > Self.values.count * 4)
+    }
+
+    @Test func generatedDocumentsGiveTheSameColumns() throws {
+        let gen = JSONFastPathTests()
+        var rng = JSONFastPathTests.Rng(state: 5)
+        let path = "/tmp/strata-simple-generated-\(getpid()).jsonl"
+        // One document a line: the generator may put CR LF between members.
+        try (0..<2000).map { _ in gen.object(&rng, depth: 0).replacingOccurrences(of: "\r\n", with: " ") }
+            .joined(separator: "\n")
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        defer { unlink(path) }
+        var simple = 0, checked = 0
+        for asReal in [false, true] {
+            let r = try JSONDocumentReader(path: path, collectMembers: true, unwrapLazily: true)
+            while try r.next() {
+                for mi in 0..<r.scanner.members.count {
+                    var short = JSONValueColumn(), long = JSONValueColumn()
+                    checked += 1
+                    if short.appendSimple(r, member: mi, asReal: asReal) { simple += 1 } else { continue }
+                    long.append(r.value(ofMember: mi), asReal: asReal)
+                    #expect(short.types == long.types && short.values == long.values && short.pool == long.pool,
+                            "line \(r.line) member \(mi) asReal \(asReal)")
+                }
+            }
+        }
+        #expect(simple > checked / 4, "\(simple) simple of \(checked)")
     }
 }

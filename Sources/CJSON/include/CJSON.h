@@ -26,4 +26,15 @@ typedef struct {
 int strata_json_scan(const uint8_t *p, size_t n, int64_t *start, int64_t *end, strata_json_member *members,
                      size_t capacity, size_t *count);
 
+/// The SQL value of a simple member value at p[start ..< end] of `kind` (as above), the way the Swift readers
+/// make it (JSONDocumentReader.value(ofMember:), JSONValueColumn.append): null, true → integer 1, false →
+/// integer 0, a number → an integer when it is one that fits 64 bits, else a double when Clinger's exact
+/// fast path gives it (≤ 19 digits, mantissa ≤ 2^53, exponent within ±22), a string without escapes and
+/// with ASCII bytes only → its body as text, and — with `unwrap_wrappers` — an object that is exactly
+/// {"$numberLong": "<integer>"} or {"$numberInt": "<integer>"} → that integer. With `as_real`, integers
+/// are given as doubles. Returns 1 and sets *type (0 null, 1 integer, 2 real, 3 text), *bits (the integer,
+/// or the double's bit pattern) and the text's span; returns 0 for anything else (the caller asks Swift).
+int strata_json_simple_value(const uint8_t *p, int64_t start, int64_t end, int kind, int unwrap_wrappers,
+                             int as_real, int *type, int64_t *bits, int64_t *text_start, int64_t *text_end);
+
 #endif
