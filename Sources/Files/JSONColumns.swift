@@ -1,5 +1,6 @@
 // The columns of a JSON-lines table: top-level keys of the first documents (in first-seen order) with
 // inferred types, and per document the lookup from column to member and the member's SQL value.
+import CJSON
 import Glibc
 
 public struct JSONColumn: Sendable {
@@ -105,6 +106,12 @@ public final class JSONColumnMatcher {
         guard count > 0 else { return }
         let b = reader.buffer
         guard let base = b.baseAddress else { return }
+        // Members straight from the C fast path: matched there unless a key holds an escape.
+        if let (table, n) = reader.scanner.fastMemberTable,
+           strata_json_match_keys(base, table, n, keyBytes, keyOffsets, count, found) == 1 {
+            return
+        }
+        for c in 0..<count { found[c] = -1 }
         var hint = 0
         reader.scanner.withMembers { members in
             for mi in 0..<members.count {

@@ -189,14 +189,27 @@ public final class JSONScanner {
     public var collectMembers: Bool
 
     /// Members of the last scanned top-level object (when `collectMembers`).
-    public var members: [JSONMember] { st.members }
+    public var members: [JSONMember] { materializeFastMembers(); return st.members }
     /// Calls `body` with the members, without copying the array.
     public func withMembers<R>(_ body: (UnsafeBufferPointer<JSONMember>) throws -> R) rethrows -> R {
-        try st.members.withUnsafeBufferPointer(body)
+        materializeFastMembers()
+        return try st.members.withUnsafeBufferPointer(body)
     }
 
     /// Member `i` of the last scanned top-level object.
-    public func member(_ i: Int) -> JSONMember? { i >= 0 && i < st.members.count ? st.members[i] : nil }
+    public func member(_ i: Int) -> JSONMember? {
+        if fastMemberCount >= 0 { return i >= 0 && i < fastMemberCount ? fastMember(i) : nil }
+        return i >= 0 && i < st.members.count ? st.members[i] : nil
+    }
+
+    /// The number of members of the last scanned top-level object.
+    public var memberCount: Int { fastMemberCount >= 0 ? fastMemberCount : st.members.count }
+
+    /// The members as the C fast path left them (valid until the next scan), with their count; nil when the
+    /// last scan was the Swift one.
+    var fastMemberTable: (UnsafePointer<strata_json_member>, Int)? {
+        fastMemberCount >= 0 ? (UnsafePointer(fastMembers), fastMemberCount) : nil
+    }
 
     /// Replacement `i` of the last scan (no copy of the array).
     public func replacement(_ i: Int) -> JSONReplacement? {
@@ -229,6 +242,9 @@ public final class JSONScanner {
         return String(cString: v) != "swift"
     }()
 
+    /// Whether this scanner uses the C fast path (tests and the fuzz target turn it off to compare).
+    var fastPathAllowed = JSONScanner.fastPathEnabled
+
     public init(unwrapExtendedJSON: Bool = true, collectMembers: Bool = false) {
         self.unwrapExtendedJSON = unwrapExtendedJSON
         self.collectMembers = collectMembers
@@ -236,6 +252,11 @@ public final class JSONScanner {
     }
 
     deinit { fastMembers.deallocate() }
+
+    /// Members the C fast path found in the last document and that are not yet in `st.members` (converted on
+    /// first need: a typed scan reads a few of them through `member(_:)` and never needs the array); -1 when
+    /// the last scan was the Swift one.
+    private var fastMemberCount = -1
 
     /// The C fast path for a whole document scanned without unwrapping; nil when it is not sure (then the
     /// Swift scan runs and decides).
@@ -248,15 +269,24 @@ public final class JSONScanner {
         guard k >= 0, let top = JSONKind(rawValue: UInt8(truncatingIfNeeded: k)) else { return nil }
         st.members.removeAll(keepingCapacity: true)
         st.replacements.removeAll(keepingCapacity: true)
-        for j in 0..<min(count, JSONScanner.fastMemberCapacity) {
-            let m = fastMembers[j]
-            st.members.append(JSONMember(key: JSONSpan(Int(m.key_start), Int(m.key_end)), keyHasEscapes: m.key_escaped != 0,
-                                         value: JSONSpan(Int(m.value_start), Int(m.value_end)),
-                                         kind: JSONKind(rawValue: UInt8(truncatingIfNeeded: m.kind)) ?? .null,
-                                         replacement: -1))
-        }
+        fastMemberCount = min(count, JSONScanner.fastMemberCapacity)
         kind = top
         return JSONSpan(Int(start), Int(end))
+    }
+
+    @inline(__always)
+    private func fastMember(_ j: Int) -> JSONMember {
+        let m = fastMembers[j]
+        return JSONMember(key: JSONSpan(Int(m.key_start), Int(m.key_end)), keyHasEscapes: m.key_escaped != 0,
+                          value: JSONSpan(Int(m.value_start), Int(m.value_end)),
+                          kind: JSONKind(rawValue: UInt8(truncatingIfNeeded: m.kind)) ?? .null, replacement: -1)
+    }
+
+    /// Moves the fast path's members into `st.members` (once per document).
+    private func materializeFastMembers() {
+        guard fastMemberCount >= 0 else { return }
+        for j in 0..<fastMemberCount { st.members.append(fastMember(j)) }
+        fastMemberCount = -1
     }
 
     /// Calls `body` with replacement `r`'s text; `bytes` is the buffer that was scanned.
@@ -278,7 +308,7 @@ public final class JSONScanner {
 
     /// Scans exactly one JSON document filling `bytes`, with optional whitespace around it.
     public func scanDocument(_ bytes: UnsafeBufferPointer<UInt8>) throws -> JSONSpan {
-        if !unwrapExtendedJSON, JSONScanner.fastPathEnabled, let span = fastScan(bytes) { return span }
+        if !unwrapExtendedJSON, fastPathAllowed, let span = fastScan(bytes) { return span }
         return try scanDocumentInSwift(bytes)
     }
 
@@ -302,11 +332,13 @@ public final class JSONScanner {
     /// With `isFinal` false, running out of bytes throws an error marked `incomplete`.
     public func scanValue(_ bytes: UnsafeBufferPointer<UInt8>, from: Int, isFinal: Bool) throws -> JSONSpan {
         guard let base = bytes.baseAddress, from < bytes.count else {
+            fastMemberCount = -1
             st.members.removeAll(keepingCapacity: true)
             st.replacements.removeAll(keepingCapacity: true)
             throw JSONSyntaxError(message: "empty document", offset: from, incomplete: !isFinal)
         }
         var lx = Lexer(p: base, n: bytes.count, i: from, isFinal: isFinal)
+        fastMemberCount = -1
         st.members.removeAll(keepingCapacity: true)
         st.replacements.removeAll(keepingCapacity: true)
         st.stack.removeAll(keepingCapacity: true)

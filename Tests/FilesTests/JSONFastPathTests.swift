@@ -208,3 +208,34 @@ import Testing
         #expect(simple > checked / 4, "\(simple) simple of \(checked)")
     }
 }
+
+/// The C key matcher against the definition: column c's member is the first whose decoded key equals the
+/// column's key (documents with escaped keys go to the Swift matcher; both must give that answer).
+@Suite struct JSONKeyMatchTests {
+    @Test func firstMemberWithTheKeyWins() throws {
+        let gen = JSONFastPathTests()
+        var rng = JSONFastPathTests.Rng(state: 9)
+        let path = "/tmp/strata-key-match-\(getpid()).jsonl"
+        var docs = (0..<1500).map { _ in gen.object(&rng, depth: 0).replacingOccurrences(of: "\r\n", with: " ") }
+        docs += ["{\"a\":1,\"a\":2,\"b\":3}", "{\"\\u0061\":1,\"a\":2}", "{\"b\":1}", "{}", "[1]", "{\"key\":{\"key\":1}}"]
+        try docs.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        defer { unlink(path) }
+        let keys = ["a", "b", "key", "model_version", "héllo", "tab\there", "q\"uote", "", "missing"]
+        let matcher = JSONColumnMatcher(columns: keys.enumerated().map { JSONColumn(key: $1, name: "c\($0)", type: .text) })
+        let r = try JSONDocumentReader(path: path, collectMembers: true, unwrapLazily: true)
+        var documents = 0, matched = 0
+        while try r.next() {
+            documents += 1
+            matcher.match(r)
+            let members = r.scanner.members
+            for (c, key) in keys.enumerated() {
+                let expected = members.firstIndex { m in
+                    decodeJSONStringBody(UnsafeBufferPointer(rebasing: r.buffer[m.key.start..<m.key.end])) == key
+                } ?? -1
+                #expect(matcher.memberIndex(column: c) == expected, "line \(r.line) key \(key)")
+                if expected >= 0 { matched += 1 }
+            }
+        }
+        #expect(documents == docs.count && matched > 1000)
+    }
+}

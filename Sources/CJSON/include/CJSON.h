@@ -26,6 +26,12 @@ typedef struct {
 int strata_json_scan(const uint8_t *p, size_t n, int64_t *start, int64_t *end, strata_json_member *members,
                      size_t capacity, size_t *count);
 
+/// For each of `columns` keys (column c's key is keys[offsets[c] ..< offsets[c + 1]], unescaped bytes), the
+/// index of the first of the `count` members whose key is those bytes, or -1: found[c]. Returns 1; returns 0 when
+/// a member's key holds an escape (then found is incomplete and the caller decodes keys the slow way).
+int strata_json_match_keys(const uint8_t *p, const strata_json_member *members, size_t count, const uint8_t *keys,
+                           const intptr_t *offsets, size_t columns, intptr_t *found);
+
 /// The SQL value of a simple member value at p[start ..< end] of `kind` (as above), the way the Swift readers
 /// make it (JSONDocumentReader.value(ofMember:), JSONValueColumn.append): null, true → integer 1, false →
 /// integer 0, a number → an integer when it is one that fits 64 bits, else a double when Clinger's exact
