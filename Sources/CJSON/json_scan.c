@@ -354,8 +354,8 @@ static inline int same_bytes(const uint8_t *a, const uint8_t *b, intptr_t n) {
 int strata_json_match_keys(const uint8_t *p, const strata_json_member *members, size_t count, const uint8_t *keys,
                            const intptr_t *offsets, size_t columns, intptr_t *found) {
   for (size_t c = 0; c < columns; c++) found[c] = -1;
-  size_t hint = 0;
-  for (size_t m = 0; m < count; m++) {
+  size_t hint = 0, filled = 0;
+  for (size_t m = 0; m < count && filled < columns; m++) {
     if (members[m].key_escaped) return 0;
     const uint8_t *key = p + members[m].key_start;
     intptr_t length = (intptr_t)(members[m].key_end - members[m].key_start);
@@ -364,7 +364,7 @@ int strata_json_match_keys(const uint8_t *p, const strata_json_member *members, 
     for (size_t tried = 0; tried < columns; tried++) {
       intptr_t s = offsets[c];
       if (offsets[c + 1] - s == length && same_bytes(keys + s, key, length)) {
-        if (found[c] < 0) found[c] = (intptr_t)m;
+        if (found[c] < 0) { found[c] = (intptr_t)m; filled++; }
         hint = c + 1;
         break;
       }

@@ -129,12 +129,15 @@ public final class JSONValueBlock {
             let r = try JSONDocumentReader(path: path, range: range, linesBefore: 0,
                                            collectMembers: !used.isEmpty, unwrapLazily: true)
             defer { lineCount = r.lastLineNumber }
+            // Only the used columns are looked for (the matcher stops once it has them all).
+            let usedMatcher = JSONColumnMatcher(columns: used.map { matcher.columns[$0] })
+            let asReals = used.map { matcher.columns[$0].type == .real }
             while try r.next() {
                 lines.append(Int64(r.line))
                 if !used.isEmpty {
-                    matcher.match(r)
-                    for (k, c) in used.enumerated() {
-                        let mi = matcher.memberIndex(column: c), asReal = matcher.columns[c].type == .real
+                    usedMatcher.match(r)
+                    for k in used.indices {
+                        let mi = usedMatcher.memberIndex(column: k), asReal = asReals[k]
                         if !JSONScanner.fastPathEnabled || !columns[k].appendSimple(r, member: mi, asReal: asReal) {
                             columns[k].append(r.value(ofMember: mi), asReal: asReal)
                         }

@@ -27,8 +27,9 @@ int strata_json_scan(const uint8_t *p, size_t n, int64_t *start, int64_t *end, s
                      size_t capacity, size_t *count);
 
 /// For each of `columns` keys (column c's key is keys[offsets[c] ..< offsets[c + 1]], unescaped bytes), the
-/// index of the first of the `count` members whose key is those bytes, or -1: found[c]. Returns 1; returns 0 when
-/// a member's key holds an escape (then found is incomplete and the caller decodes keys the slow way).
+/// index of the first of the `count` members whose key is those bytes, or -1: found[c]. Returns 1 (it stops
+/// looking once every column is found); returns 0 when a member's key holds an escape before that (then found
+/// is incomplete and the caller decodes keys the slow way).
 int strata_json_match_keys(const uint8_t *p, const strata_json_member *members, size_t count, const uint8_t *keys,
                            const intptr_t *offsets, size_t columns, intptr_t *found);
 
