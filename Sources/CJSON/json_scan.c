@@ -19,7 +19,8 @@ static inline int is_hex(uint8_t c) {
 
 // At the opening quote; returns the index just past the closing quote, or -1. *escaped is set when the
 // string holds an escape.
-static inline ptrdiff_t scan_string(const uint8_t *p, ptrdiff_t n, ptrdiff_t i, int *escaped) {
+// Inlined: called for every key and string value; as a call it cost ~5% of a scan (standalone, 1 GB).
+static inline __attribute__((always_inline)) ptrdiff_t scan_string(const uint8_t *p, ptrdiff_t n, ptrdiff_t i, int *escaped) {
   i++;
   for (;;) {
 #if defined(__SSE2__)
