@@ -266,7 +266,12 @@ public final class JSONScanner {
         var count = 0
         let k = strata_json_scan(base, bytes.count, &start, &end, collectMembers ? fastMembers : nil,
                                  JSONScanner.fastMemberCapacity, &count)
-        guard k >= 0, let top = JSONKind(rawValue: UInt8(truncatingIfNeeded: k)) else { return nil }
+        guard k >= 0, let top = JSONKind(rawValue: UInt8(truncatingIfNeeded: k)) else {
+            // The C side may have overwritten the table: the last document's members are gone either way.
+            fastMemberCount = -1
+            st.members.removeAll(keepingCapacity: true)
+            return nil
+        }
         st.members.removeAll(keepingCapacity: true)
         st.replacements.removeAll(keepingCapacity: true)
         fastMemberCount = min(count, JSONScanner.fastMemberCapacity)

@@ -55,9 +55,18 @@ public final class CorpusCache: @unchecked Sendable {
         mutex.deallocate()
     }
 
+    /// Corpora dropped under the lock, released after it: freeing one stops its huge-page thread (up to one
+    /// 2 MB copy) and unmaps it, which other connections' lookups must not wait for.
+    private var dropped: [CorpusMatrix] = []
+
     private func locked<R>(_ body: () throws -> R) rethrows -> R {
         pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
+        defer {
+            let released = dropped
+            dropped.removeAll()
+            pthread_mutex_unlock(mutex)
+            withExtendedLifetime(released) {}
+        }
         return try body()
     }
 
@@ -150,6 +159,7 @@ public final class CorpusCache: @unchecked Sendable {
 
     public func removeAll() {
         locked {
+            dropped.append(contentsOf: entries.values.map(\.matrix))
             entries.removeAll()
             bytes = 0
         }
@@ -158,6 +168,7 @@ public final class CorpusCache: @unchecked Sendable {
     private func remove(_ key: Key) {
         guard let e = entries.removeValue(forKey: key) else { return }
         bytes &-= e.matrix.byteCount
+        dropped.append(e.matrix)
     }
 
     /// Evicts least recently used entries until `incoming` more bytes fit under the cap.
