@@ -11,6 +11,8 @@ mkdir -p .build-fuzz/logs
 targets=$(ls Tests/Fuzz/*.swift | xargs -n1 basename | sed 's/\.swift$//')
 # Build StrataCommon's fuzz library once before running targets in parallel (fuzz.sh builds it on demand).
 bash scripts/fuzz.sh 1 glob_pattern >/dev/null 2>&1 || true
+# Likewise the CJSON object, shared by files_readers and json_scan.
+bash scripts/fuzz.sh 1 json_scan >/dev/null 2>&1 || true
 status=0
 run() {
   local t=$1
