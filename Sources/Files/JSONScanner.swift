@@ -261,7 +261,11 @@ public final class JSONScanner {
     /// The C fast path for a whole document scanned without unwrapping; nil when it is not sure (then the
     /// Swift scan runs and decides).
     private func fastScan(_ bytes: UnsafeBufferPointer<UInt8>) -> JSONSpan? {
-        guard let base = bytes.baseAddress, !bytes.isEmpty else { return nil }
+        guard let base = bytes.baseAddress, !bytes.isEmpty else {
+            fastMemberCount = -1
+            st.members.removeAll(keepingCapacity: true)
+            return nil
+        }
         var start: Int64 = 0, end: Int64 = 0
         var count = 0
         let k = strata_json_scan(base, bytes.count, &start, &end, collectMembers ? fastMembers : nil,
