@@ -164,6 +164,16 @@ public final class JSONLinesParallelScan {
     public static let blockBytes = 4 << 20
     /// Worker threads: one per core, at most four (a block's reading is the work; the caller's thread only hands
     /// rows to SQLite).
+    /// Initializes, on the calling thread, every lazy global a worker may meet first. Swift initializes a global
+    /// on first use through swift_once, which ThreadSanitizer cannot see into: two workers meeting one together
+    /// were reported as a race (the number tables in one CI run, `Interruption.message` of an interrupted scan in
+    /// another).
+    static func prepareWorkerGlobals() {
+        prepareNumberTables()
+        _ = Interruption.message.utf8.count
+        _ = JSONScanner.fastPathEnabled
+    }
+
     public static var defaultThreadCount: Int { max(1, min(4, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))) }
 
     private let paths: [String]
@@ -205,7 +215,7 @@ public final class JSONLinesParallelScan {
         cond.initialize(to: pthread_cond_t())
         pthread_mutex_init(mutex, nil)
         pthread_cond_init(cond, nil)
-        prepareNumberTables()
+        JSONLinesParallelScan.prepareWorkerGlobals()
         for _ in 0..<max(1, threadCount) {
             var tid = pthread_t()
             let box = Unmanaged.passRetained(self).toOpaque()

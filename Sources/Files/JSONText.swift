@@ -62,7 +62,7 @@ private let exactPowersOfTen: [Double] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7
 
 /// Initializes the number tables on the calling thread. Swift initializes a global on first use through
 /// swift_once, which ThreadSanitizer cannot see into: worker threads that met `exactPowersOfTen` first reported
-/// a race with each other. JSONLinesParallelScan calls this before it starts its workers.
+/// a race with each other. JSONLinesParallelScan.prepareWorkerGlobals calls this before it starts its workers.
 func prepareNumberTables() { _ = exactPowersOfTen.count }
 
 /// `-?digits[.digits][e±digits]` whose digits fit in 2^53 and whose decimal exponent is at most 22 either way:
