@@ -47,27 +47,25 @@ build_common() {
     Sources/StrataCommon/*.swift -o "$out/common/libStrataCommon.a"
 }
 
-# CKernels (knn_match's AVX-512/AVX2 scan, C) as an object with a module map, for the Vectors targets.
-build_ckernels() {
-  [ -f "$out/ckernels/blas.o" ] && [ -z "$(find Sources/CKernels -newer "$out/ckernels/blas.o")" ] && return
-  mkdir -p "$out/ckernels"
-  printf 'module CKernels {\n  header "%s/Sources/CKernels/include/CKernels.h"\n  export *\n}\n' "$PWD" \
-    > "$out/ckernels/module.modulemap"
-  clang -O2 -g -fsanitize=address,fuzzer-no-link -I Sources/CKernels/include -c Sources/CKernels/kernels.c \
-    -o "$out/ckernels/kernels.o"
-  clang -O2 -g -fsanitize=address,fuzzer-no-link -I Sources/CKernels/include -c Sources/CKernels/blas.c \
-    -o "$out/ckernels/blas.o"
+# A C target of Sources/ (its .c files) as ASan objects with a module map, in $out/<dir>, rebuilt when a source changed.
+build_c_module() {
+  local module=$1 dir=$2 src
+  local all=(Sources/"$module"/*.c)
+  # The last object built stands for all: an interrupted build leaves it missing.
+  local stamp="$out/$dir/$(basename "${all[-1]}" .c).o"
+  [ -f "$stamp" ] && [ -z "$(find Sources/"$module" -newer "$stamp")" ] && return
+  mkdir -p "$out/$dir"
+  printf 'module %s {\n  header "%s/Sources/%s/include/%s.h"\n  export *\n}\n' "$module" "$PWD" "$module" "$module" \
+    > "$out/$dir/module.modulemap"
+  for src in Sources/"$module"/*.c; do
+    clang -O2 -g -fsanitize=address,fuzzer-no-link -I Sources/"$module"/include -c "$src" \
+      -o "$out/$dir/$(basename "$src" .c).o"
+  done
 }
-
-# CJSON as an object with a module map, for the Files target.
-build_cjson() {
-  [ -f "$out/cjson/json_scan.o" ] && [ -z "$(find Sources/CJSON -newer "$out/cjson/json_scan.o")" ] && return
-  mkdir -p "$out/cjson"
-  printf 'module CJSON {\n  header "%s/Sources/CJSON/include/CJSON.h"\n  export *\n}\n' "$PWD" \
-    > "$out/cjson/module.modulemap"
-  clang -O2 -g -fsanitize=address,fuzzer-no-link -I Sources/CJSON/include -c Sources/CJSON/json_scan.c \
-    -o "$out/cjson/json_scan.o"
-}
+# CKernels (knn_match's AVX-512/AVX2 scan and the OpenBLAS loader) for the Vectors targets; CJSON (the
+# JSON-lines fast path) for the Files targets.
+build_ckernels() { build_c_module CKernels ckernels; }
+build_cjson() { build_c_module CJSON cjson; }
 
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${!sources[@]}")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import StrataTestSupport
 @testable import Files
 
 /// The C fast path (Sources/CJSON) against the Swift scanner it stands in for: whenever the fast path accepts a
@@ -8,18 +9,6 @@ import Testing
 /// speed claim rests on it). Inputs: generated documents and byte-level mutations of them (flips, cuts,
 /// insertions of the characters the grammar turns on), plus hand-picked corner cases.
 @Suite struct JSONFastPathTests {
-    struct Rng {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func int(_ n: Int) -> Int { Int(next() % UInt64(max(n, 1))) }
-        mutating func pick<T>(_ a: [T]) -> T { a[int(a.count)] }
-    }
 
     static let strings = ["", "a", "key", "model_version", "héllo", "tab\\there", "q\\\"uote", "\\u00e9\\uD83D",
                           "sixteen chars ok", "a string longer than sixteen bytes, to cross a vector", "\\\\", "\\/",
@@ -27,7 +16,7 @@ import Testing
     static let numbers = ["0", "-0", "1", "-1", "12.5", "0.001", "1e10", "1E-7", "-2.5e+3", "123456789012345678901234",
                           "3.14159", "0e0"]
 
-    func value(_ r: inout Rng, depth: Int) -> String {
+    func value(_ r: inout SeededRandom, depth: Int) -> String {
         switch r.int(depth > 4 ? 5 : 8) {
         case 0: return "\"" + r.pick(Self.strings) + "\""
         case 1: return r.pick(Self.numbers)
@@ -41,7 +30,7 @@ import Testing
         }
     }
 
-    func object(_ r: inout Rng, depth: Int) -> String {
+    func object(_ r: inout SeededRandom, depth: Int) -> String {
         let n = r.int(9)
         let members = (0..<n).map { _ in
             "\"" + r.pick(Self.strings) + "\"" + r.pick([":", " : ", ":\t"]) + value(&r, depth: depth)
@@ -71,7 +60,7 @@ import Testing
     }
 
     @Test func generatedDocumentsAreAcceptedAlike() {
-        var r = Rng(state: 18)
+        var r = SeededRandom(state: 18)
         for i in 0..<3000 {
             let doc = r.int(10) == 0 ? value(&r, depth: 0) : object(&r, depth: 0)
             let padded = r.pick(["", " ", "\t", "\r\n "]) + doc + r.pick(["", " ", "\r", "\n"])
@@ -82,7 +71,7 @@ import Testing
     }
 
     @Test func mutatedDocumentsNeverPassTheFastPathAlone() {
-        var r = Rng(state: 77)
+        var r = SeededRandom(state: 77)
         let specials: [UInt8] = Array("{}[]\",:\\ \t\r\n0-.eE+tfnu".utf8) + [0x00, 0x1F, 0x7F, 0x80, 0xFF]
         var fastOnly = 0, disagreements = 0, valid = 0
         for i in 0..<20000 {
@@ -184,7 +173,7 @@ import Testing
 
     @Test func generatedDocumentsGiveTheSameColumns() throws {
         let gen = JSONFastPathTests()
-        var rng = JSONFastPathTests.Rng(state: 5)
+        var rng = SeededRandom(state: 5)
         let path = "/tmp/strata-simple-generated-\(getpid()).jsonl"
         // One document a line: the generator may put CR LF between members.
         try (0..<2000).map { _ in gen.object(&rng, depth: 0).replacingOccurrences(of: "\r\n", with: " ") }
@@ -214,7 +203,7 @@ import Testing
 @Suite struct JSONKeyMatchTests {
     @Test func firstMemberWithTheKeyWins() throws {
         let gen = JSONFastPathTests()
-        var rng = JSONFastPathTests.Rng(state: 9)
+        var rng = SeededRandom(state: 9)
         let path = "/tmp/strata-key-match-\(getpid()).jsonl"
         var docs = (0..<1500).map { _ in gen.object(&rng, depth: 0).replacingOccurrences(of: "\r\n", with: " ") }
         docs += ["{\"a\":1,\"a\":2,\"b\":3}", "{\"\\u0061\":1,\"a\":2}", "{\"b\":1}", "{}", "[1]", "{\"key\":{\"key\":1}}"]

@@ -1,6 +1,7 @@
 // Bad corpus rows on plain values (issue 15): VectorDiagnosis' words and its float64 hint, and packing that
 // sets bad rows aside (CheckedSource, packingChecked) instead of failing, including a float64 row first.
 import Testing
+import StrataTestSupport
 @testable import Vectors
 
 struct BadRowsTests {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import StrataTestSupport
 @testable import Vectors
 
 /// The packed corpus moved onto 2 MB pages in the background (HugePageCollapser): the rows and the answers are

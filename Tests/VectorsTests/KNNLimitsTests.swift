@@ -2,6 +2,7 @@
 // size, as soon as the limit is passed when it does not), and packing, single and batch scoring stop with
 // `KNNError.interrupted` once `isInterrupted` says so — without ever yielding a partial corpus.
 import Testing
+import StrataTestSupport
 @testable import Vectors
 
 /// Rows of dimension `d`, counting how many were handed over, optionally without saying how many there are.

@@ -1,22 +1,8 @@
 // The knn core on plain values: top-k selection, the packed corpus, the cache, and the engine (single and
 // batch, filtered or not, every metric) against a naive float64 brute force written here.
 import Testing
+import StrataTestSupport
 @testable import Vectors
-
-/// A small deterministic generator (SplitMix64), so failures reproduce.
-struct SeededRandom {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func float() -> Float { Float(next() >> 40) / Float(1 << 24) * 2 - 1 }
-    mutating func int(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-    mutating func vector(_ d: Int) -> [Float] { (0..<d).map { _ in float() } }
-}
 
 /// The reference: every distance in float64 by the textbook formula, sorted by (distance, id).
 func bruteForce(_ ids: [Int64], _ vectors: [[Float]?], _ q: [Float], k: Int, metric: Metric,
