@@ -60,7 +60,7 @@ static inline __attribute__((always_inline)) ptrdiff_t scan_string(const uint8_t
   }
 }
 
-static inline ptrdiff_t scan_number(const uint8_t *p, ptrdiff_t n, ptrdiff_t i) {
+static inline __attribute__((always_inline)) ptrdiff_t scan_number(const uint8_t *p, ptrdiff_t n, ptrdiff_t i) {
   if (p[i] == '-') i++;
   if (i >= n) return -1;
   if (p[i] == '0') {
@@ -90,15 +90,66 @@ static inline ptrdiff_t skip_space(const uint8_t *p, ptrdiff_t n, ptrdiff_t i) {
   return i;
 }
 
-int strata_json_scan(const uint8_t *p, size_t size, int64_t *start, int64_t *end, strata_json_member *members,
-                     size_t capacity, size_t *count) {
-  const ptrdiff_t n = (ptrdiff_t)size;
+// Whitespace inside one line of a JSON-lines file: a '\n' there ends the line (the document is cut).
+static inline ptrdiff_t skip_line_space(const uint8_t *p, ptrdiff_t n, ptrdiff_t i) {
+  while (i < n && (p[i] == 0x20 || p[i] == 0x09 || p[i] == 0x0D)) i++;
+  return i;
+}
+
+// Keys are short: a byte loop beats a call to memcmp here.
+static inline int same_bytes(const uint8_t *a, const uint8_t *b, intptr_t n) {
+  for (intptr_t k = 0; k < n; k++) if (a[k] != b[k]) return 0;
+  return 1;
+}
+
+// The wanted column whose key is p[ks ..< ke] (unescaped) and which has no value yet, or -1; tried from *hint.
+// `lengths` has bit L set when some wanted key is L bytes long (bit 63: 63 or more), so most keys that are not
+// wanted cost one test.
+static inline intptr_t wanted_column(const uint8_t *p, ptrdiff_t ks, ptrdiff_t ke, const strata_json_rows *want,
+                                     uint64_t lengths, size_t *hint) {
+  const size_t columns = want->columns;
+  const intptr_t length = ke - ks;
+  if (!((lengths >> (length < 63 ? length : 63)) & 1)) return -1;
+  size_t c = *hint < columns ? *hint : 0;
+  for (size_t tried = 0; tried < columns; tried++) {
+    intptr_t s = want->key_offsets[c];
+    if (want->key_offsets[c + 1] - s == length && same_bytes(want->keys + s, p + ks, length)) {
+      *hint = c + 1;
+      return want->members[c].kind < 0 ? (intptr_t)c : -1;
+    }
+    if (++c == columns) c = 0;
+  }
+  return -1;
+}
+
+// The scan of strata_json_scan. With `line_mode`, p[0 ..< n] may hold more than one line: '\n' is not
+// whitespace, and after the document there must be whitespace up to a '\n', whose index goes to *line_end
+// (so the caller needs no separate search for the line's end).
+static inline __attribute__((always_inline)) int scan_document(const uint8_t *p, ptrdiff_t n, const int line_mode,
+                                                               int64_t *start, int64_t *end,
+                                                               strata_json_member *members, size_t capacity,
+                                                               size_t *count, ptrdiff_t *line_end,
+                                                               const strata_json_rows *want) {
+#define skip_space(p, n, i) (line_mode ? skip_line_space(p, n, i) : skip_space(p, n, i))
   // One bit per open container: 1 for an object.
   uint64_t stack[(MAX_DEPTH + 63) / 64];
   ptrdiff_t depth = 0;
   size_t found = 0;
   int top_kind = K_NULL;
   int64_t key_start = 0, key_end = 0, member_value_start = 0;
+  // With `want`: the column of the current top-level key (-1: not wanted, or already found), how many columns
+  // are still missing, and the column after the last one found (documents repeat one key order).
+  intptr_t key_column = -1;
+  size_t wanted_left = want ? want->columns : 0;
+  size_t hint = 0;
+  uint64_t key_lengths = 0;
+  if (want) {
+    for (size_t c = 0; c < want->columns; c++) {
+      want->members[c].kind = -1;
+      intptr_t length = want->key_offsets[c + 1] - want->key_offsets[c];
+      key_lengths |= (uint64_t)1 << (length < 63 ? length : 63);
+    }
+  }
   int key_escaped = 0;
   ptrdiff_t i = skip_space(p, n, 0);
   if (count) *count = 0;
@@ -121,7 +172,13 @@ int strata_json_scan(const uint8_t *p, size_t size, int64_t *start, int64_t *end
     ptrdiff_t ks = i + 1;                                                          \
     i = scan_string(p, n, i, &esc);                                                \
     if (i < 0) return -1;                                                          \
-    if (depth == 1) { key_start = ks; key_end = i - 1; key_escaped = esc; }        \
+    if (depth == 1) {                                                              \
+      key_start = ks; key_end = i - 1; key_escaped = esc;                          \
+      if (want) {                                                                  \
+        if (esc) return -1; /* the caller decodes such keys */                     \
+        key_column = wanted_left ? wanted_column(p, ks, i - 1, want, key_lengths, &hint) : -1; \
+      }                                                                            \
+    }                                                                              \
     i = skip_space(p, n, i);                                                       \
     if (i >= n || p[i] != ':') return -1;                                          \
     i = skip_space(p, n, i + 1);                                                   \
@@ -135,6 +192,13 @@ int strata_json_scan(const uint8_t *p, size_t size, int64_t *start, int64_t *end
       m->key_start = key_start; m->key_end = key_end;                              \
       m->value_start = (vs); m->value_end = (ve);                                  \
       m->kind = (k); m->key_escaped = key_escaped;                                 \
+    }                                                                              \
+    if (want && key_column >= 0) {                                                 \
+      strata_json_member *m = &want->members[key_column];                          \
+      m->key_start = key_start; m->key_end = key_end;                              \
+      m->value_start = (vs); m->value_end = (ve);                                  \
+      m->kind = (k); m->key_escaped = 0;                                           \
+      wanted_left--;                                                               \
     }                                                                              \
   } while (0)
 
@@ -202,13 +266,25 @@ int strata_json_scan(const uint8_t *p, size_t size, int64_t *start, int64_t *end
 done:
   *start = doc_start;
   *end = i;
-  if (skip_space(p, n, i) != n) return -1;
+  if (line_mode) {
+    i = skip_space(p, n, i);
+    if (i >= n || p[i] != '\n') return -1;
+    *line_end = i;
+  } else if (skip_space(p, n, i) != n) {
+    return -1;
+  }
   if (count) *count = found;
   return top_kind;
 #undef IN_OBJECT
 #undef PUSH
 #undef READ_KEY
 #undef ADD_MEMBER
+#undef skip_space
+}
+
+int strata_json_scan(const uint8_t *p, size_t size, int64_t *start, int64_t *end, strata_json_member *members,
+                     size_t capacity, size_t *count) {
+  return scan_document(p, (ptrdiff_t)size, 0, start, end, members, capacity, count, NULL, NULL);
 }
 
 // ---- simple values (see CJSON.h) ----
@@ -275,6 +351,34 @@ static int exact_decimal(const uint8_t *p, ptrdiff_t n, double *out) {
 static int number_value(const uint8_t *p, ptrdiff_t n, int as_real, int *type, int64_t *bits) {
   int64_t i;
   double d;
+  // The common short numbers in one pass, with the results the two parsers below give: an integer of at
+  // most 18 digits (it fits), or digits '.' digits of at most 15 digits in all (the mantissa is below 2^53,
+  // the divisor 10^1 ... 10^15 exact: Clinger's fast path, as exact_decimal computes it).
+  {
+    ptrdiff_t k = p[0] == '-';
+    const ptrdiff_t first = k;
+    uint64_t m = 0;
+    while (k < n && is_digit(p[k])) m = m * 10 + (uint64_t)(p[k++] - '0');
+    const ptrdiff_t whole = k - first;
+    if (k == n && whole >= 1 && whole <= 18) {
+      int64_t v = p[0] == '-' ? -(int64_t)m : (int64_t)m;
+      if (as_real) { d = (double)v; *type = V_REAL; __builtin_memcpy(bits, &d, 8); }
+      else { *type = V_INTEGER; *bits = v; }
+      return 1;
+    }
+    if (k < n && p[k] == '.' && whole >= 1) {
+      k++;
+      const ptrdiff_t fraction_start = k;
+      while (k < n && is_digit(p[k])) m = m * 10 + (uint64_t)(p[k++] - '0');
+      const ptrdiff_t fraction = k - fraction_start;
+      if (k == n && fraction >= 1 && whole + fraction <= 15) {
+        d = (double)m / exact_tens[fraction];
+        if (p[0] == '-') d = -d;
+        *type = V_REAL; __builtin_memcpy(bits, &d, 8);
+        return 1;
+      }
+    }
+  }
   if (parse_int64(p, n, &i)) {
     if (as_real) { d = (double)i; *type = V_REAL; __builtin_memcpy(bits, &d, 8); }
     else { *type = V_INTEGER; *bits = i; }
@@ -346,12 +450,6 @@ int strata_json_simple_value(const uint8_t *p, int64_t start, int64_t end, int k
   }
 }
 
-// Keys are short: a byte loop beats a call to memcmp here.
-static inline int same_bytes(const uint8_t *a, const uint8_t *b, intptr_t n) {
-  for (intptr_t k = 0; k < n; k++) if (a[k] != b[k]) return 0;
-  return 1;
-}
-
 int strata_json_match_keys(const uint8_t *p, const strata_json_member *members, size_t count, const uint8_t *keys,
                            const intptr_t *offsets, size_t columns, intptr_t *found) {
   for (size_t c = 0; c < columns; c++) found[c] = -1;
@@ -373,4 +471,55 @@ int strata_json_match_keys(const uint8_t *p, const strata_json_member *members, 
     }
   }
   return 1;
+}
+
+// ---- whole rows (see CJSON.h) ----
+
+size_t strata_json_read_rows(const uint8_t *p, size_t n, size_t limit, strata_json_rows *r, size_t *bytes_read,
+                             size_t *lines_read) {
+  size_t at = 0, lines = 0, rows = 0;
+  const size_t columns = r->columns;
+  while (rows < r->row_capacity && at < limit && at < n) {
+    size_t k = skip_line_space(p, (ptrdiff_t)n, (ptrdiff_t)at);
+    if (k >= n) break;  // the last line is not complete: the caller reads more first
+    if (p[k] == '\n') {  // a blank line: counted, no row
+      lines++;
+      at = k + 1;
+      continue;
+    }
+    // The document's offsets are the line's (as the Swift reader, given the line alone, has them); stored
+    // text spans are made p's. The scan finds the line's end.
+    const uint8_t *line = p + at;
+    int64_t start, end;
+    ptrdiff_t newline = 0;
+    size_t count = 0;
+    int kind = scan_document(line, (ptrdiff_t)(n - at), 1, &start, &end, NULL, 0, &count, &newline,
+                             columns ? r : NULL);
+    if (kind < 0) break;
+    const size_t line_end = at + (size_t)newline;
+    size_t c = 0;
+    for (; c < columns; c++) {
+      const size_t slot = c * r->row_capacity + rows;
+      const strata_json_member *member = &r->members[c];
+      if (member->kind < 0) {  // absent (a document that is not an object has no members)
+        r->types[slot] = 0; r->bits[slot] = 0; r->text_start[slot] = r->text_end[slot] = 0;
+        continue;
+      }
+      int type;
+      int64_t bits, ts, te;
+      if (!strata_json_simple_value(line, member->value_start, member->value_end, member->kind, r->unwrap_wrappers,
+                                    r->as_real[c], &type, &bits, &ts, &te))
+        break;
+      r->types[slot] = (uint8_t)type; r->bits[slot] = bits;
+      r->text_start[slot] = ts + (int64_t)at; r->text_end[slot] = te + (int64_t)at;
+    }
+    if (c < columns) break;  // a value the caller makes the long way: the line is left to it
+    r->line_index[rows] = (int64_t)lines;
+    rows++;
+    lines++;
+    at = line_end + 1;
+  }
+  *bytes_read = at;
+  *lines_read = lines;
+  return rows;
 }

@@ -48,3 +48,25 @@ int strata_utf8_is_valid(const uint8_t *p, int64_t n) {
   }
   return 1;
 }
+
+int strata_vtab_next(sqlite3_vtab_cursor *c) {
+  if (strata_run_next(c) || strata_batch_next(c)) return SQLITE_OK;
+  return strata_own_cursor(c)->swift_next(c);
+}
+
+int strata_vtab_eof(sqlite3_vtab_cursor *c) {
+  if (strata_run_is_active(c) || strata_batch_is_active(c)) return 0;
+  return strata_own_cursor(c)->swift_eof(c);
+}
+
+int strata_vtab_column(sqlite3_vtab_cursor *c, sqlite3_context *ctx, int i) {
+  if (strata_run_column(c, ctx, i) || strata_batch_column_result(c, ctx, i)) return SQLITE_OK;
+  return strata_own_cursor(c)->swift_column(c, ctx, i);
+}
+
+int strata_vtab_rowid(sqlite3_vtab_cursor *c, sqlite3_int64 *out) {
+  strata_vtab_cursor *s = strata_own_cursor(c);
+  if (s->run_active) { *out = s->run_rowid; return SQLITE_OK; }
+  if (s->batch_active) { *out = strata_batch_rowid(c); return SQLITE_OK; }
+  return s->swift_rowid(c, out);
+}

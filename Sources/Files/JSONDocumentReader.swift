@@ -109,6 +109,21 @@ public final class JSONDocumentReader {
         }
     }
 
+    /// Lets `body` read whole lines of a JSON-lines file straight from the line reader's buffer (see
+    /// LineReader.consumeBuffered): it gets the bytes, how many of them may start a line of this reader's range
+    /// (0 at the file's start, whose byte-order mark the Swift path strips), and the number of the line before
+    /// them; it answers the bytes and lines it consumed. The current document (`buffer`, `span`, `line`) is
+    /// not changed: a caller reading this way takes the values it needs inside `body`.
+    func consumeBufferedLines(_ body: (UnsafeBufferPointer<UInt8>, Int, Int) -> (bytes: Int, lines: Int)) {
+        guard let lines else { return }
+        lines.consumeBuffered { bytes, offset, lineBefore in
+            let limit = offset == 0 ? 0 : Int(clamping: max(0, rangeEnd - offset))
+            let done = body(bytes, min(limit, bytes.count), lineBefore)
+            if done.lines > 0 { lastLineNumber = lineBefore + done.lines }
+            return done
+        }
+    }
+
     /// The current document as SQL should see it (Extended JSON unwrapped).
     public func withDocumentText<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
         if !scannedUnwrapped, let s = unwrappedScan(of: span) { return try unwrapper.withRendered(buffer, s, body) }

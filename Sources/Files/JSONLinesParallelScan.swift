@@ -123,8 +123,9 @@ public final class JSONValueBlock {
         }
     }
 
-    /// Reads the block's documents: `used` are the columns to keep (indexes into `matcher.columns`).
-    func fill(matcher: JSONColumnMatcher, used: [Int]) {
+    /// Reads the block's documents: `used` are the columns to keep (indexes into `matcher.columns`). `fastRows`
+    /// reads runs of lines through the C path (JSONRowReader); the tests compare both ways.
+    func fill(matcher: JSONColumnMatcher, used: [Int], fastRows: Bool = JSONScanner.fastPathEnabled) {
         do {
             let r = try JSONDocumentReader(path: path, range: range, linesBefore: 0,
                                            collectMembers: !used.isEmpty, unwrapLazily: true)
@@ -132,7 +133,14 @@ public final class JSONValueBlock {
             // Only the used columns are looked for (the matcher stops once it has them all).
             let usedMatcher = JSONColumnMatcher(columns: used.map { matcher.columns[$0] })
             let asReals = used.map { matcher.columns[$0].type == .real }
-            while try r.next() {
+            // Runs of lines the C path is sure of are read in bulk; each line it leaves is read below.
+            let rowReader = fastRows
+                ? JSONRowReader(keys: usedMatcher.columns.map(\.key), asReal: asReals,
+                                unwrapWrappers: r.unwrapsExtendedJSON && r.unwrapsLazily)
+                : nil
+            while true {
+                if let rowReader { rows += rowReader.read(r, lines: &lines, into: &columns) }
+                guard try r.next() else { break }
                 lines.append(Int64(r.line))
                 if !used.isEmpty {
                     usedMatcher.match(r)

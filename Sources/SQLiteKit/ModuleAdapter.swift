@@ -307,6 +307,10 @@ private func makeCModule(kind: VirtualTableModule.Kind, writable: Bool) -> sqlit
             let c = try box.table.openCursor()
             let cur = UnsafeMutablePointer<strata_vtab_cursor>.allocate(capacity: 1)
             cur.initialize(to: strata_vtab_cursor())
+            cur.pointee.swift_next = { cursorNext($0) }
+            cur.pointee.swift_eof = { cursorEof($0) }
+            cur.pointee.swift_column = { cursorColumn($0, $1, $2) }
+            cur.pointee.swift_rowid = { cursorRowid($0, $1) }
             cur.pointee.swiftCursor = Unmanaged.passRetained(CursorBox(cursor: c, db: box.db)).toOpaque()
             ppCursor.pointee = UnsafeMutableRawPointer(cur).assumingMemoryBound(to: sqlite3_vtab_cursor.self)
             return SQLITE_OK
@@ -340,69 +344,80 @@ private func makeCModule(kind: VirtualTableModule.Kind, writable: Bool) -> sqlit
             return setError(cur?.pointee.pVtab, error, name: table(cur?.pointee.pVtab)?.name ?? "")
         }
     }
-    m.xNext = { cur in
-        // A run of identical rows moves on in C (SQLite's own loop checks for interruption).
-        if let cur, strata_run_next(cur) != 0 || strata_batch_next(cur) != 0 { return SQLITE_OK }
-        // Interruptible: one call may read far (a filter skipping millions of records). The scope costs two
-        // thread-local stores and no reference counting (see Interruption.ThreadState).
-        let rc: Int32? = withCursorBox(cur) { box in
-            let scope = Interruption.enter(UnsafeMutableRawPointer(box.db))
-            defer { Interruption.leave(scope) }
-            do {
-                try box.cursor.next()
-                box.installRun(cur)
-                box.installBatch(cur)
-                return SQLITE_OK
-            } catch {
-                return setError(cur?.pointee.pVtab, error, name: table(cur?.pointee.pVtab)?.name ?? "")
-            }
-        }
-        return rc ?? SQLITE_ERROR
-    }
-    m.xEof = { cur in
-        if let cur, strata_run_is_active(cur) != 0 || strata_batch_is_active(cur) != 0 { return 0 }
-        return withCursor(cur) { $0.isAtEnd ? 1 : 0 } ?? 1
-    }
-    m.xColumn = { cur, ctx, i in
-        guard let ctx else { return SQLITE_ERROR }
-        if let cur, strata_run_column(cur, ctx, i) != 0 { return SQLITE_OK }
-        if let cur, strata_batch_is_active(cur) != 0 {
-            if strata_batch_column_result(cur, ctx, i) != 0 { return SQLITE_OK }
-            do {
-                let offset = strata_batch_offset(cur)
-                let done: Bool? = try withCursorBox(cur) { box in
-                    guard let b = box.batches else { return false }
-                    try b.column(i, batchOffset: offset, context: SQLContext(raw: ctx))
-                    return true
-                }
-                return done == true ? SQLITE_OK : SQLITE_ERROR
-            } catch {
-                return setError(cur.pointee.pVtab, error, name: table(cur.pointee.pVtab)?.name ?? "")
-            }
-        }
-        do {
-            guard try withCursor(cur, { try $0.column(i, context: SQLContext(raw: ctx)) }) != nil else { return SQLITE_ERROR }
-            return SQLITE_OK
-        } catch {
-            return setError(cur?.pointee.pVtab, error, name: table(cur?.pointee.pVtab)?.name ?? "")
-        }
-    }
-    m.xRowid = { cur, out in
-        if let cur, let out, strata_run_is_active(cur) != 0 {
-            out.pointee = strata_own_cursor(cur).pointee.run_rowid
-            return SQLITE_OK
-        }
-        if let cur, let out, strata_batch_is_active(cur) != 0 {
-            out.pointee = strata_batch_rowid(cur)
-            return SQLITE_OK
-        }
-        guard let c = cursor(cur), let out else { return SQLITE_ERROR }
-        do {
-            out.pointee = try c.cursor.rowid()
-            return SQLITE_OK
-        } catch {
-            return setError(cur?.pointee.pVtab, error, name: table(cur?.pointee.pVtab)?.name ?? "")
-        }
-    }
+    // Per-row callbacks: C first (runs and batches), the Swift functions below for the rest (see xOpen).
+    m.xNext = strata_vtab_next
+    m.xEof = strata_vtab_eof
+    m.xColumn = strata_vtab_column
+    m.xRowid = strata_vtab_rowid
     return m
 }
+
+// The Swift halves of the per-row callbacks: what strata_vtab_next ... (CSQLite/shim.c) leave to Swift.
+private func cursorNext(_ cur: UnsafeMutablePointer<sqlite3_vtab_cursor>?) -> Int32 {
+    // A run of identical rows moves on in C (SQLite's own loop checks for interruption).
+    if let cur, strata_run_next(cur) != 0 || strata_batch_next(cur) != 0 { return SQLITE_OK }
+    // Interruptible: one call may read far (a filter skipping millions of records). The scope costs two
+    // thread-local stores and no reference counting (see Interruption.ThreadState).
+    let rc: Int32? = withCursorBox(cur) { box in
+        let scope = Interruption.enter(UnsafeMutableRawPointer(box.db))
+        defer { Interruption.leave(scope) }
+        do {
+            try box.cursor.next()
+            box.installRun(cur)
+            box.installBatch(cur)
+            return SQLITE_OK
+        } catch {
+            return setError(cur?.pointee.pVtab, error, name: table(cur?.pointee.pVtab)?.name ?? "")
+        }
+    }
+    return rc ?? SQLITE_ERROR
+}
+
+private func cursorEof(_ cur: UnsafeMutablePointer<sqlite3_vtab_cursor>?) -> Int32 {
+    if let cur, strata_run_is_active(cur) != 0 || strata_batch_is_active(cur) != 0 { return 0 }
+    return withCursor(cur) { $0.isAtEnd ? 1 : 0 } ?? 1
+}
+
+private func cursorColumn(_ cur: UnsafeMutablePointer<sqlite3_vtab_cursor>?, _ ctx: OpaquePointer?, _ i: Int32) -> Int32 {
+    guard let ctx else { return SQLITE_ERROR }
+    if let cur, strata_run_column(cur, ctx, i) != 0 { return SQLITE_OK }
+    if let cur, strata_batch_is_active(cur) != 0 {
+        if strata_batch_column_result(cur, ctx, i) != 0 { return SQLITE_OK }
+        do {
+            let offset = strata_batch_offset(cur)
+            let done: Bool? = try withCursorBox(cur) { box in
+                guard let b = box.batches else { return false }
+                try b.column(i, batchOffset: offset, context: SQLContext(raw: ctx))
+                return true
+            }
+            return done == true ? SQLITE_OK : SQLITE_ERROR
+        } catch {
+            return setError(cur.pointee.pVtab, error, name: table(cur.pointee.pVtab)?.name ?? "")
+        }
+    }
+    do {
+        guard try withCursor(cur, { try $0.column(i, context: SQLContext(raw: ctx)) }) != nil else { return SQLITE_ERROR }
+        return SQLITE_OK
+    } catch {
+        return setError(cur?.pointee.pVtab, error, name: table(cur?.pointee.pVtab)?.name ?? "")
+    }
+}
+
+private func cursorRowid(_ cur: UnsafeMutablePointer<sqlite3_vtab_cursor>?, _ out: UnsafeMutablePointer<sqlite3_int64>?) -> Int32 {
+    if let cur, let out, strata_run_is_active(cur) != 0 {
+        out.pointee = strata_own_cursor(cur).pointee.run_rowid
+        return SQLITE_OK
+    }
+    if let cur, let out, strata_batch_is_active(cur) != 0 {
+        out.pointee = strata_batch_rowid(cur)
+        return SQLITE_OK
+    }
+    guard let c = cursor(cur), let out else { return SQLITE_ERROR }
+    do {
+        out.pointee = try c.cursor.rowid()
+        return SQLITE_OK
+    } catch {
+        return setError(cur?.pointee.pVtab, error, name: table(cur?.pointee.pVtab)?.name ?? "")
+    }
+}
+

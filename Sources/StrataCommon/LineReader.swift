@@ -52,6 +52,20 @@ public final class LineReader {
         }
     }
 
+    /// For a caller that reads many lines in one go (the JSON-lines fast path): `body` gets the bytes read but
+    /// not yet returned as lines (a line's start first; the last line may be incomplete or missing its '\n'),
+    /// their offset in the stream, and the number of the last line returned; it answers how many bytes and lines
+    /// it consumed, which must be whole lines (the bytes ending just past a '\n'). Nothing is read from the
+    /// stream here.
+    public func consumeBuffered(_ body: (UnsafeBufferPointer<UInt8>, Int64, Int) -> (bytes: Int, lines: Int)) {
+        guard end > start, let base = buffer.baseAddress else { return }
+        let bytes = UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt8.self) + start, count: end - start)
+        let (used, lines) = body(bytes, bufferOffset + Int64(start), lineNumber)
+        guard used > 0 else { return }
+        start += min(used, end - start)
+        lineNumber += lines
+    }
+
     private func emit(upTo lineEnd: Int, consumed: Int) -> Line {
         var stop = lineEnd
         if stop > start, buffer[stop - 1] == 0x0D { stop -= 1 }

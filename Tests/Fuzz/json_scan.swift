@@ -7,6 +7,7 @@ import Glibc
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzJSONScan(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let bytes = UnsafeBufferPointer(start: data, count: size)
+    compareBulkRows(bytes)
     let fast = JSONScanner(unwrapExtendedJSON: false, collectMembers: true)
     let slow = JSONScanner(unwrapExtendedJSON: false, collectMembers: true)
     guard let span = fast.scanDocumentFast(bytes) else { return 0 }
@@ -56,5 +57,39 @@ private func compareValues(_ bytes: UnsafeBufferPointer<UInt8>) {
     swiftMatcher.match(swiftReader)
     for c in keys.indices where fastMatcher.memberIndex(column: c) != swiftMatcher.memberIndex(column: c) {
         fatalError("key matcher differs for column \(c)")
+    }
+}
+
+private let blockPath = "/tmp/strata-fuzz-json-rows-\(getpid()).jsonl"
+private let blockColumns = ["a", "b", "score", "n", "$numberLong", "key", "x"].enumerated().map {
+    JSONColumn(key: $1, name: "c\($0)", type: $0 % 2 == 0 ? .real : .text)
+}
+
+/// The bytes as lines of a JSON-lines file (after one plain first line: the file's first line is never read in
+/// bulk), read by a typed scan in bulk (strata_json_read_rows) and a line at a time: rows, line numbers, values,
+/// line count and error must all be equal.
+private func compareBulkRows(_ bytes: UnsafeBufferPointer<UInt8>) {
+    guard let f = fopen(blockPath, "wb") else { return }
+    _ = fputs("{}\n", f)
+    if let p = bytes.baseAddress { _ = fwrite(p, 1, bytes.count, f) }
+    fclose(f)
+    let matcher = JSONColumnMatcher(columns: blockColumns)
+    let used = Array(blockColumns.indices)
+    let range: Range<Int64> = 0..<Int64(bytes.count + 3)
+    let bulk = JSONValueBlock(path: blockPath, fileIndex: 0, range: range, columnCount: used.count)
+    let single = JSONValueBlock(path: blockPath, fileIndex: 0, range: range, columnCount: used.count)
+    bulk.fill(matcher: matcher, used: used, fastRows: true)
+    single.fill(matcher: matcher, used: used, fastRows: false)
+    if bulk.rows != single.rows || bulk.lines != single.lines || bulk.lineCount != single.lineCount {
+        fatalError("bulk rows differ from line-at-a-time rows (rows, line numbers or line count)")
+    }
+    if String(describing: bulk.error) != String(describing: single.error) { fatalError("bulk rows: another error") }
+    for k in used.indices {
+        let a = bulk.columns[k], b = single.columns[k]
+        if a.types != b.types || a.values != b.values || a.lengths != b.lengths { fatalError("bulk rows: values differ") }
+        for r in a.types.indices where a.pool[a.starts[r]..<a.starts[r] + Int(a.lengths[r])]
+            != b.pool[b.starts[r]..<b.starts[r] + Int(b.lengths[r])] {
+            fatalError("bulk rows: texts differ")
+        }
     }
 }

@@ -44,4 +44,35 @@ int strata_json_match_keys(const uint8_t *p, const strata_json_member *members, 
 int strata_json_simple_value(const uint8_t *p, int64_t start, int64_t end, int kind, int unwrap_wrappers,
                              int as_real, int *type, int64_t *bits, int64_t *text_start, int64_t *text_end);
 
+/// What strata_json_read_rows reads and where it puts it. Inputs: the used columns' keys (as for
+/// strata_json_match_keys), per column whether integers are wanted as doubles (`as_real`), and
+/// `unwrap_wrappers` (as for strata_json_simple_value). Outputs, for up to `row_capacity` rows, column-major
+/// (column c's value of row i at [c * row_capacity + i]): the value's type and bits, and a text's span in the
+/// bytes given; per row, the index of its line among the lines read by the call. `members` is scratch with room
+/// for `columns` members (the wanted member of each column, found while scanning).
+typedef struct {
+  const uint8_t *keys;
+  const intptr_t *key_offsets;
+  size_t columns;
+  const uint8_t *as_real;
+  int unwrap_wrappers;
+  size_t row_capacity;
+  uint8_t *types;
+  int64_t *bits, *text_start, *text_end;
+  int64_t *line_index;
+  strata_json_member *members;
+} strata_json_rows;
+
+/// The rows of JSON-lines text p[0 ..< n] in one call, for a typed scan: reads the complete ('\n'-terminated)
+/// lines that start before byte `limit`, skipping blank ones, and for each document stores its used columns'
+/// simple values (strata_json_simple_value of the first member with the column's key, as
+/// strata_json_match_keys finds it; NULL when absent). The document is validated as strata_json_scan does,
+/// in the same pass that finds the members and the line's end. It stops before the first line it is not sure
+/// of — one strata_json_scan would doubt, a top-level key with an escape, a value that is not simple — after
+/// `row_capacity` rows, and at the first line without its '\n' (the caller reads that line its own way).
+/// Returns the rows stored; *bytes_read is where the lines it read end (the start of the next line),
+/// *lines_read how many lines that is (blank ones too).
+size_t strata_json_read_rows(const uint8_t *p, size_t n, size_t limit, strata_json_rows *r, size_t *bytes_read,
+                             size_t *lines_read);
+
 #endif

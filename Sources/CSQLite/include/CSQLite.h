@@ -77,6 +77,11 @@ typedef struct strata_vtab_cursor {
   int64_t batch_rowid;  // the batch's first rowid
   int64_t batch_first;  // what the cursor calls the batch's first row (added to every array index)
   const strata_batch_column *batch_column;
+  // The module's Swift callbacks (set by xOpen), for what the C ones (strata_vtab_next ...) do not answer.
+  int (*swift_next)(sqlite3_vtab_cursor *);
+  int (*swift_eof)(sqlite3_vtab_cursor *);
+  int (*swift_column)(sqlite3_vtab_cursor *, sqlite3_context *, int);
+  int (*swift_rowid)(sqlite3_vtab_cursor *, sqlite3_int64 *);
 } strata_vtab_cursor;
 
 static inline strata_vtab_cursor *strata_own_cursor(sqlite3_vtab_cursor *c) { return (strata_vtab_cursor *)c; }
@@ -360,5 +365,14 @@ static inline int strata_table_column_metadata(sqlite3 *db, const char *schema, 
                                                const char **type, const char **coll, int *notnull, int *pk, int *autoinc) {
   return STRATA_API->table_column_metadata(db, schema, table, col, type, coll, notnull, pk, autoinc);
 }
+
+
+/// The module's xNext, xEof, xColumn and xRowid: a run's or a batch's rows are answered here in C, anything else
+/// by the cursor's Swift callbacks. SQLite calls these once per row (per value for xColumn), so a scan of
+/// millions of batched rows never enters Swift for them (shim.c).
+int strata_vtab_next(sqlite3_vtab_cursor *c);
+int strata_vtab_eof(sqlite3_vtab_cursor *c);
+int strata_vtab_column(sqlite3_vtab_cursor *c, sqlite3_context *ctx, int i);
+int strata_vtab_rowid(sqlite3_vtab_cursor *c, sqlite3_int64 *out);
 
 #endif
