@@ -209,7 +209,12 @@ static inline __attribute__((always_inline)) int scan_document(const uint8_t *p,
     ptrdiff_t value_start = i;
     int k;
     uint8_t c = p[i];
-    if (c == '{' || c == '[') {
+    if (c == '"') {  // the most common value
+      int esc = 0;
+      i = scan_string(p, n, i, &esc);
+      if (i < 0) return -1;
+      k = K_STRING;
+    } else if (c == '{' || c == '[') {
       if (depth >= MAX_DEPTH) return -1;
       i = skip_space(p, n, i + 1);
       if (i >= n) return -1;
@@ -222,11 +227,6 @@ static inline __attribute__((always_inline)) int scan_document(const uint8_t *p,
         if (c == '{') READ_KEY();
         continue;
       }
-    } else if (c == '"') {
-      int esc = 0;
-      i = scan_string(p, n, i, &esc);
-      if (i < 0) return -1;
-      k = K_STRING;
     } else if (c == '-' || is_digit(c)) {
       i = scan_number(p, n, i);
       if (i < 0) return -1;
@@ -422,6 +422,18 @@ int strata_json_simple_value(const uint8_t *p, int64_t start, int64_t end, int k
     // Exactly {"$numberLong": "<integer>"} or {"$numberInt": "<integer>"}, spaces allowed where JSON allows them
     // (the text is already validated, so only the shape is checked here).
     if (!unwrap_wrappers) return 0;
+    // mongoexport's own spelling, without spaces, first: {"$numberLong":"<digits>"}.
+    if (end - start >= 19 && __builtin_memcmp(p + start, "{\"$numberLong\":\"", 16) == 0 && p[end - 2] == '"' &&
+        p[end - 1] == '}') {
+      const uint8_t *digits = p + start + 16;
+      const ptrdiff_t count = (ptrdiff_t)(end - start) - 18;
+      int64_t v;
+      if (is_json_integer(digits, count) && parse_int64(digits, count, &v)) {
+        if (as_real) { double d = (double)v; *type = V_REAL; __builtin_memcpy(bits, &d, 8); }
+        else { *type = V_INTEGER; *bits = v; }
+        return 1;
+      }
+    }
     ptrdiff_t n = (ptrdiff_t)end, i = skip_space(p, n, (ptrdiff_t)start + 1);
     static const char long_key[] = "\"$numberLong\"", int_key[] = "\"$numberInt\"";
     if (i + 12 <= n && __builtin_memcmp(p + i, int_key, 12) == 0) i += 12;

@@ -139,7 +139,7 @@ public final class JSONValueBlock {
                                 unwrapWrappers: r.unwrapsExtendedJSON && r.unwrapsLazily)
                 : nil
             while true {
-                if let rowReader { rows += rowReader.read(r, lines: &lines, into: &columns) }
+                if let rowReader { rows += rowReader.read(r, lines: &lines, into: &columns, blockBytes: Int(range.count)) }
                 guard try r.next() else { break }
                 lines.append(Int64(r.line))
                 if !used.isEmpty {

@@ -74,8 +74,10 @@ final class JSONRowReader {
 
     /// Reads every row of `reader`'s buffered lines the C path is sure of, appending their line numbers to
     /// `lines` and their values to `out` (one per used column); the number of rows read. Stops at the first
-    /// line left to the caller (none read when it is the first).
-    func read(_ reader: JSONDocumentReader, lines: inout [Int64], into out: inout [JSONValueColumn]) -> Int {
+    /// line left to the caller (none read when it is the first). `blockBytes` (the block's size) sizes the
+    /// arrays.
+    func read(_ reader: JSONDocumentReader, lines: inout [Int64], into out: inout [JSONValueColumn],
+              blockBytes: Int) -> Int {
         var total = 0
         while true {
             var stored = 0
@@ -83,6 +85,9 @@ final class JSONRowReader {
                 guard let base = bytes.baseAddress, limit > 0 else { return (0, 0) }
                 var used = 0, lineCount = 0
                 stored = strata_json_read_rows(base, bytes.count, limit, &rows, &used, &lineCount)
+                if lines.count <= 1, stored > 0 {  // the block's first C call (its first line may be read apart)
+                    reserve(&lines, &out, blockBytes: blockBytes, bytesPerRow: max(1, used / stored))
+                }
                 for r in 0..<stored { lines.append(Int64(lineBefore) + lineIndex[r] + 1) }
                 for c in 0..<columns {
                     let at = c * JSONRowReader.rowCapacity
@@ -96,9 +101,27 @@ final class JSONRowReader {
             if stored < JSONRowReader.rowCapacity { return total }
         }
     }
+
+    /// Room for the block's rows, estimated from its first rows' length, so the arrays are not copied as they
+    /// grow (a few percent of a scan). At most twice the block's bytes are reserved in all: a block whose first
+    /// lines are much shorter than the rest just grows its arrays later.
+    private func reserve(_ lines: inout [Int64], _ out: inout [JSONValueColumn], blockBytes: Int, bytesPerRow: Int) {
+        let estimate = blockBytes / bytesPerRow + blockBytes / bytesPerRow / 8 + 16
+        let bytesPerReservedRow = 8 + columns * (1 + 8 + 8 + 4)
+        let rows = min(estimate, 2 * blockBytes / bytesPerReservedRow)
+        lines.reserveCapacity(rows)
+        for c in 0..<columns { out[c].reserve(rows) }
+    }
 }
 
 extension JSONValueColumn {
+    mutating func reserve(_ rows: Int) {
+        types.reserveCapacity(rows)
+        values.reserveCapacity(rows)
+        starts.reserveCapacity(rows)
+        lengths.reserveCapacity(rows)
+    }
+
     /// Appends `count` rows made by strata_json_read_rows (a text's bytes are copied from `bytes`).
     mutating func appendRows(types t: UnsafePointer<UInt8>, bits b: UnsafePointer<Int64>,
                              textStart: UnsafePointer<Int64>, textEnd: UnsafePointer<Int64>, count: Int,

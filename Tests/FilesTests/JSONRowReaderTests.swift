@@ -122,7 +122,7 @@ import StrataTestSupport
         // the line cut by the end of each 256 KB buffer (read once the buffer is refilled).
         #expect(try r.next())
         while true {
-            bulk += reader.read(r, lines: &lines, into: &out)
+            bulk += reader.read(r, lines: &lines, into: &out, blockBytes: text.utf8.count)
             guard try r.next() else { break }
             single += 1
         }
