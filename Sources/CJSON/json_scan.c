@@ -526,6 +526,15 @@ size_t strata_json_read_rows(const uint8_t *p, size_t n, size_t limit, strata_js
       r->text_start[slot] = ts + (int64_t)at; r->text_end[slot] = te + (int64_t)at;
     }
     if (c < columns) break;  // a value the caller makes the long way: the line is left to it
+    if (r->render_document) {
+      size_t length = 0;
+      if (!strata_json_render_unwrapped(line, start, end, r->text + r->text_used, r->text_capacity - r->text_used,
+                                        &length))
+        break;
+      r->document_start[rows] = (int64_t)r->text_used;
+      r->document_end[rows] = (int64_t)(r->text_used + length);
+      r->text_used += length;
+    }
     r->line_index[rows] = (int64_t)lines;
     rows++;
     lines++;

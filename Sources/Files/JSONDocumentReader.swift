@@ -2,6 +2,7 @@
 // or a JSON array file (`mongoexport --jsonArray`, detected by a leading `[`), plain or gzip-compressed.
 // Each document is validated and scanned for Extended JSON wrappers; memory holds one document (or one
 // line) at a time, whatever the file size. A malformed document is an error naming the file and line.
+import CJSON
 import StrataCommon
 
 public final class JSONDocumentReader {
@@ -37,6 +38,8 @@ public final class JSONDocumentReader {
     private var scannedUnwrapped = true
     /// Scans single values again with unwrapping, for the lazy mode.
     private lazy var unwrapper = JSONScanner(unwrapExtendedJSON: true, collectMembers: false)
+
+    deinit { rendered.deallocate() }
 
     public init(path: String, collectMembers: Bool = false, unwrapExtendedJSON: Bool = true,
                 unwrapLazily: Bool = false) throws {
@@ -126,8 +129,39 @@ public final class JSONDocumentReader {
 
     /// The current document as SQL should see it (Extended JSON unwrapped).
     public func withDocumentText<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
-        if !scannedUnwrapped, let s = unwrappedScan(of: span) { return try unwrapper.withRendered(buffer, s, body) }
+        if !scannedUnwrapped {
+            if renderFast {
+                if let text = renderedInC() { return try body(text) }
+                lastRenderWasFast = false
+            }
+            if let s = unwrappedScan(of: span) { return try unwrapper.withRendered(buffer, s, body) }
+        }
         return try scanner.withRendered(buffer, span, body)
+    }
+
+    /// Whether document text is rendered by CJSON's strata_json_render_unwrapped when it is sure (the tests
+    /// turn it off to compare).
+    var renderFast = JSONScanner.fastPathEnabled
+    /// False once a document's text had to be rendered the Swift way: a reader whose documents hold wrappers
+    /// the C renderer leaves to Swift is better off unwrapping during its one scan (unwrapsLazily = false).
+    public private(set) var lastRenderWasFast = true
+    private var rendered = UnsafeMutableBufferPointer<UInt8>(start: nil, count: 0)
+
+    /// The current document rendered in C, in `rendered` (valid until the next call); nil when not sure.
+    func renderedInC() -> UnsafeBufferPointer<UInt8>? {
+        guard let base = buffer.baseAddress, span.start >= 0, span.end <= buffer.count else { return nil }
+        // Unwrapping shortens text but for a legacy {"$date":<ms>} (11 bytes or more), which becomes 25: three
+        // times the document is always room enough.
+        let need = 3 * span.count + 64
+        if rendered.count < need {
+            rendered.deallocate()
+            rendered = .allocate(capacity: max(need, 4096))
+        }
+        var length = 0
+        guard let out = rendered.baseAddress,
+              strata_json_render_unwrapped(base, Int64(span.start), Int64(span.end), out, rendered.count, &length) == 1
+        else { return nil }
+        return UnsafeBufferPointer(start: out, count: length)
     }
 
     /// Whether values must be unwrapped on demand (the current document was scanned without unwrapping).

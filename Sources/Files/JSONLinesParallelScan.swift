@@ -1,7 +1,8 @@
 // A JSON-lines scan on several threads, for the jsonl table reading whole plain files: the files are cut
 // into blocks of whole lines (a few MB each; a block ends at the first line end past its size, found by
 // reading just there, in order under a lock), worker threads validate and read the blocks' documents with the
-// ordinary JSONDocumentReader and turn the used columns into arrays; the caller takes the blocks back in file
+// ordinary JSONDocumentReader and turn the used columns (and, when asked, each document's text) into arrays;
+// the caller takes the blocks back in file
 // order. At most two blocks per worker exist at once, so memory stays flat whatever the file size.
 // A worker does not know how many lines come before its block: it numbers them from the block's start and
 // counts them, and `nextBlock` adds the lines of the blocks before. A block whose reading failed is read once
@@ -125,10 +126,13 @@ public final class JSONValueBlock {
 
     /// Reads the block's documents: `used` are the columns to keep (indexes into `matcher.columns`). `fastRows`
     /// reads runs of lines through the C path (JSONRowReader); the tests compare both ways.
-    func fill(matcher: JSONColumnMatcher, used: [Int], fastRows: Bool = JSONScanner.fastPathEnabled) {
+    /// With `document`, the block's last column holds each document's text (Extended JSON unwrapped).
+    func fill(matcher: JSONColumnMatcher, used: [Int], document: Bool = false,
+              fastRows: Bool = JSONScanner.fastPathEnabled) {
         do {
             let r = try JSONDocumentReader(path: path, range: range, linesBefore: 0,
                                            collectMembers: !used.isEmpty, unwrapLazily: true)
+            r.renderFast = fastRows
             defer { lineCount = r.lastLineNumber }
             // Only the used columns are looked for (the matcher stops once it has them all).
             let usedMatcher = JSONColumnMatcher(columns: used.map { matcher.columns[$0] })
@@ -136,7 +140,7 @@ public final class JSONValueBlock {
             // Runs of lines the C path is sure of are read in bulk; each line it leaves is read below.
             let rowReader = fastRows
                 ? JSONRowReader(keys: usedMatcher.columns.map(\.key), asReal: asReals,
-                                unwrapWrappers: r.unwrapsExtendedJSON && r.unwrapsLazily)
+                                unwrapWrappers: r.unwrapsExtendedJSON && r.unwrapsLazily, renderDocument: document)
                 : nil
             while true {
                 if let rowReader { rows += rowReader.read(r, lines: &lines, into: &columns, blockBytes: Int(range.count)) }
@@ -151,6 +155,7 @@ public final class JSONValueBlock {
                         }
                     }
                 }
+                if document { r.withDocumentText { columns[used.count].appendText($0) } }
                 rows += 1
             }
         } catch {
@@ -187,6 +192,8 @@ public final class JSONLinesParallelScan {
     private let paths: [String]
     private let columns: [JSONColumn]
     private let used: [Int]
+    /// Whether blocks carry each document's text, as a last column after the used ones.
+    private let document: Bool
     private let blockBytes: Int
 
     // Shared state, under `mutex`.
@@ -210,14 +217,16 @@ public final class JSONLinesParallelScan {
     private let stop = Interruption.SharedFlag()
     private var threads: [pthread_t] = []
 
-    /// Starts `threadCount` workers over `paths` (plain JSON-lines files), keeping `used` columns of `columns`.
-    public init(paths: [String], columns: [JSONColumn], used: [Int],
+    /// Starts `threadCount` workers over `paths` (plain JSON-lines files), keeping `used` columns of `columns`
+    /// and, with `document`, each document's text (Extended JSON unwrapped) in one more column after them.
+    public init(paths: [String], columns: [JSONColumn], used: [Int], document: Bool = false,
                 threadCount: Int = JSONLinesParallelScan.defaultThreadCount,
                 blockBytes: Int = JSONLinesParallelScan.blockBytes) {
         maxBlocksAhead = 2 * max(1, threadCount)
         self.paths = paths
         self.columns = columns
         self.used = used
+        self.document = document
         self.blockBytes = max(1 << 10, blockBytes)
         mutex.initialize(to: pthread_mutex_t())
         cond.initialize(to: pthread_cond_t())
@@ -320,8 +329,9 @@ public final class JSONLinesParallelScan {
             if let e = cut.error {
                 block = JSONValueBlock(path: cut.path, fileIndex: cut.fileIndex, error: e)
             } else {
-                block = JSONValueBlock(path: cut.path, fileIndex: cut.fileIndex, range: cut.range, columnCount: used.count)
-                block.fill(matcher: matcher, used: used)
+                block = JSONValueBlock(path: cut.path, fileIndex: cut.fileIndex, range: cut.range,
+                                       columnCount: used.count + (document ? 1 : 0))
+                block.fill(matcher: matcher, used: used, document: document)
             }
             pthread_mutex_lock(mutex)
             finished[cut.sequence] = block

@@ -22,10 +22,17 @@ final class JSONRowReader {
     private let textEnd: UnsafeMutablePointer<Int64>
     private let lineIndex: UnsafeMutablePointer<Int64>
     private let members: UnsafeMutablePointer<strata_json_member>
+    /// With a document column: the rendered texts of one call, and each row's span in them.
+    private let renderDocument: Bool
+    private static let textCapacity = 1 << 20
+    private let text: UnsafeMutablePointer<UInt8>?
+    private let documentStart: UnsafeMutablePointer<Int64>?
+    private let documentEnd: UnsafeMutablePointer<Int64>?
 
     /// `keys` are the used columns' keys (decoded), `asReal` whether each column wants integers as doubles;
-    /// `unwrapWrappers` as for strata_json_simple_value (the document is scanned without unwrapping).
-    init(keys: [String], asReal: [Bool], unwrapWrappers: Bool) {
+    /// `unwrapWrappers` as for strata_json_simple_value (the document is scanned without unwrapping). With
+    /// `renderDocument`, one more column (after the keys') gets each document's unwrapped text.
+    init(keys: [String], asReal: [Bool], unwrapWrappers: Bool, renderDocument: Bool = false) {
         columns = keys.count
         let all = keys.flatMap { Array($0.utf8) }
         keyBytes = .allocate(capacity: max(all.count, 1))
@@ -58,6 +65,21 @@ final class JSONRowReader {
         rows.text_end = textEnd
         rows.line_index = lineIndex
         rows.members = members
+        self.renderDocument = renderDocument
+        if renderDocument {
+            text = .allocate(capacity: JSONRowReader.textCapacity)
+            documentStart = .allocate(capacity: JSONRowReader.rowCapacity)
+            documentEnd = .allocate(capacity: JSONRowReader.rowCapacity)
+            rows.render_document = 1
+            rows.text = text
+            rows.text_capacity = JSONRowReader.textCapacity
+            rows.document_start = documentStart
+            rows.document_end = documentEnd
+        } else {
+            text = nil
+            documentStart = nil
+            documentEnd = nil
+        }
     }
 
     deinit {
@@ -70,6 +92,9 @@ final class JSONRowReader {
         textEnd.deallocate()
         lineIndex.deallocate()
         members.deallocate()
+        text?.deallocate()
+        documentStart?.deallocate()
+        documentEnd?.deallocate()
     }
 
     /// Reads every row of `reader`'s buffered lines the C path is sure of, appending their line numbers to
@@ -84,6 +109,7 @@ final class JSONRowReader {
             reader.consumeBufferedLines { bytes, limit, lineBefore in
                 guard let base = bytes.baseAddress, limit > 0 else { return (0, 0) }
                 var used = 0, lineCount = 0
+                rows.text_used = 0
                 stored = strata_json_read_rows(base, bytes.count, limit, &rows, &used, &lineCount)
                 if lines.count <= 1, stored > 0 {  // the block's first C call (its first line may be read apart)
                     reserve(&lines, &out, blockBytes: blockBytes, bytesPerRow: max(1, used / stored))
@@ -93,6 +119,9 @@ final class JSONRowReader {
                     let at = c * JSONRowReader.rowCapacity
                     out[c].appendRows(types: types + at, bits: bits + at, textStart: textStart + at,
                                       textEnd: textEnd + at, count: stored, bytes: base)
+                }
+                if renderDocument, let text, let documentStart, let documentEnd {
+                    out[columns].appendTexts(starts: documentStart, ends: documentEnd, count: stored, bytes: text)
                 }
                 return (used, lineCount)
             }
@@ -110,11 +139,34 @@ final class JSONRowReader {
         let bytesPerReservedRow = 8 + columns * (1 + 8 + 8 + 4)
         let rows = min(estimate, 2 * blockBytes / bytesPerReservedRow)
         lines.reserveCapacity(rows)
-        for c in 0..<columns { out[c].reserve(rows) }
+        for c in 0..<out.count { out[c].reserve(rows) }
     }
 }
 
 extension JSONValueColumn {
+    /// Appends `count` texts, row r's at bytes[starts[r] ..< ends[r]].
+    mutating func appendTexts(starts s: UnsafePointer<Int64>, ends e: UnsafePointer<Int64>, count: Int,
+                              bytes: UnsafePointer<UInt8>) {
+        guard count > 0 else { return }
+        types.append(contentsOf: repeatElement(JSONValueColumn.text, count: count))
+        values.append(contentsOf: repeatElement(0, count: count))
+        for r in 0..<count {
+            starts.append(pool.count)
+            let length = Int(e[r] &- s[r])
+            pool.append(contentsOf: UnsafeBufferPointer(start: bytes + Int(s[r]), count: length))
+            lengths.append(Int32(clamping: length))
+        }
+    }
+
+    /// Appends one row's text.
+    mutating func appendText(_ t: UnsafeBufferPointer<UInt8>) {
+        types.append(JSONValueColumn.text)
+        values.append(0)
+        starts.append(pool.count)
+        pool.append(contentsOf: t)
+        lengths.append(Int32(clamping: t.count))
+    }
+
     mutating func reserve(_ rows: Int) {
         types.reserveCapacity(rows)
         values.reserveCapacity(rows)

@@ -31,7 +31,7 @@ final class ReadJSONLTable: DeclaredTable {
         options: "sample=N: documents read to infer the columns (default 100)",
         returns: "one typed column per top-level key (inferred), plus HIDDEN doc, path, line")
 
-    /// Plan flag: the statement does not read `doc` (column 2), so plain files may be read on threads.
+    /// Plan flag: the statement does not read `doc` (column 2): blocks read on threads need not render it.
     static let withoutDocFlag: Int32 = 1 << TablePlan.flagShift
 
     func bestIndex(_ info: IndexInfo) throws -> PlanOutcome {
@@ -45,7 +45,8 @@ final class ReadJSONLTable: DeclaredTable {
 
 final class ReadJSONLCursor: RowBatchCursor {
     private var walker = JSONFilesWalker(paths: [], collectMembers: false)
-    /// Without `doc`, plain files of two blocks or more are validated on worker threads, a block at a time.
+    /// Plain files of two blocks or more are read on worker threads, a block at a time (each document's text
+    /// rendered there when the statement reads `doc`).
     private var blocks: JSONBlockRows?
 
     deinit { blocks?.close() }
@@ -55,10 +56,12 @@ final class ReadJSONLCursor: RowBatchCursor {
         blocks = nil
         let args = TableArguments(ReadJSONLTable.sql, indexNumber: indexNumber, indexString: indexString, arguments: arguments)
         let paths = try args.paths("files")
-        if indexNumber & ReadJSONLTable.withoutDocFlag != 0, JSONBlockRows.suits(paths) {
-            let scan = JSONLinesParallelScan(paths: paths, columns: [], used: [])
+        if JSONBlockRows.suits(paths) {
+            let withDoc = indexNumber & ReadJSONLTable.withoutDocFlag == 0
+            let scan = JSONLinesParallelScan(paths: paths, columns: [], used: [], document: withDoc)
             if scan.isRunning {
                 let b = JSONBlockRows(scan, columnCount: 3, lineColumn: 1)
+                if withDoc { b.columnOf[2] = 0 }
                 blocks = b
                 try b.start()
                 return
@@ -87,7 +90,8 @@ final class ReadJSONLCursor: RowBatchCursor {
             switch index {
             case 0: b.path.map { context.result($0) } ?? context.resultNull()
             case 1: b.line.map { context.result($0) } ?? context.resultNull()
-            default: context.resultNull()  // doc: never asked for on threads (the plan's flag)
+            case 2: if let k = b.columnOf[2] { b.value(k, context: context) } else { context.resultNull() }
+            default: context.resultNull()
             }
             return
         }
@@ -97,8 +101,9 @@ final class ReadJSONLCursor: RowBatchCursor {
         case 1: context.result(r.line)
         case 2:
             r.withDocumentText { context.result(repairingUTF8: $0) }
-            // The text is wanted: unwrap during the one scan from the next document on.
-            if r.unwrapsLazily { r.unwrapsLazily = false }
+            // The text is wanted: once the C renderer leaves a document to Swift, unwrap during the one scan
+            // from the next document on (else the C scan and renderer are faster).
+            if r.unwrapsLazily, !r.lastRenderWasFast { r.unwrapsLazily = false }
         default: context.resultNull()
         }
     }
@@ -265,14 +270,16 @@ final class JSONLTable: VirtualTable {
 
     func openCursor() throws -> VirtualTableCursor { JSONLCursor(self) }
 
-    /// Whether a scan reading `columnsUsed` (SQLite's colUsed) goes on several threads: the typed columns
-    /// and `path`/`line` only (not `doc`), over plain JSON-lines files of at least two blocks in all.
+    /// Whether a scan reading `columnsUsed` (SQLite's colUsed) goes on several threads: over plain JSON-lines
+    /// files of at least two blocks in all, when SQLite can say exactly which columns it reads (with more than
+    /// 62 columns the last bit stands for all the rest, and the one-thread scan serves them).
     func runsOnThreads(columnsUsed: UInt64) -> Bool {
-        let n = columns.count
-        let docBit: UInt64 = n < 63 ? 1 << UInt64(n) : 1 << 63
-        guard columnsUsed & docBit == 0, n < 62 || columnsUsed & (1 << 63) == 0 else { return false }
+        guard columns.count < 62 || columnsUsed & (1 << 63) == 0 else { return false }
         return JSONBlockRows.suits(paths)
     }
+
+    /// The bit of colUsed for `doc`.
+    var docBit: UInt64 { columns.count < 63 ? 1 << UInt64(columns.count) : 1 << 63 }
 }
 
 final class JSONLCursor: RowBatchCursor {
@@ -280,7 +287,7 @@ final class JSONLCursor: RowBatchCursor {
     let matcher: JSONColumnMatcher
     private var walker: JSONFilesWalker
     private var matched = false
-    /// Without `doc`, plain files of two blocks or more are read on worker threads, a block at a time.
+    /// Plain files of two blocks or more are read on worker threads, a block at a time.
     private var blocks: JSONBlockRows?
 
     init(_ t: JSONLTable) {
@@ -300,10 +307,12 @@ final class JSONLCursor: RowBatchCursor {
         if table.runsOnThreads(columnsUsed: used) {
             let n = table.columns.count
             let wanted = (0..<n).filter { used & (1 << UInt64(min($0, 63))) != 0 }
-            let scan = JSONLinesParallelScan(paths: table.paths, columns: table.columns, used: wanted)
+            let withDoc = used & table.docBit != 0
+            let scan = JSONLinesParallelScan(paths: table.paths, columns: table.columns, used: wanted, document: withDoc)
             if scan.isRunning {
                 let b = JSONBlockRows(scan, columnCount: n + 3, lineColumn: n + 2)
                 for (k, c) in wanted.enumerated() { b.columnOf[c] = k }
+                if withDoc { b.columnOf[n] = wanted.count }
                 blocks = b
                 try b.start()
                 return
@@ -338,9 +347,10 @@ final class JSONLCursor: RowBatchCursor {
                 return
             }
             switch i - n {
+            case 0: if let k = b.columnOf[i] { b.value(k, context: context) } else { context.resultNull() }
             case 1: b.path.map { context.result($0) } ?? context.resultNull()
             case 2: b.line.map { context.result($0) } ?? context.resultNull()
-            default: context.resultNull()  // doc: never asked for on threads (see runsOnThreads)
+            default: context.resultNull()
             }
             return
         }
@@ -360,7 +370,7 @@ final class JSONLCursor: RowBatchCursor {
         switch i - n {
         case 0:
             r.withDocumentText { context.result(repairingUTF8: $0) }
-            if r.unwrapsLazily { r.unwrapsLazily = false }
+            if r.unwrapsLazily, !r.lastRenderWasFast { r.unwrapsLazily = false }
         case 1: context.result(r.path)
         case 2: context.result(r.line)
         default: context.resultNull()

@@ -52,18 +52,22 @@ import StrataTestSupport
     }
 
     /// Reads `range` of `path` both ways and compares everything the block keeps.
-    func compareBlock(_ path: String, range: Range<Int64>, columns: [JSONColumn], used: [Int]) -> Int {
+    /// With `document`, the blocks also carry each document's text (C-rendered in bulk, Swift-rendered in the
+    /// line-at-a-time read).
+    func compareBlock(_ path: String, range: Range<Int64>, columns: [JSONColumn], used: [Int],
+                      document: Bool = false) -> Int {
         let matcher = JSONColumnMatcher(columns: columns)
-        let bulk = JSONValueBlock(path: path, fileIndex: 0, range: range, columnCount: used.count)
-        let single = JSONValueBlock(path: path, fileIndex: 0, range: range, columnCount: used.count)
-        bulk.fill(matcher: matcher, used: used, fastRows: true)
-        single.fill(matcher: matcher, used: used, fastRows: false)
-        let note = "\(path) \(range) used \(used)"
+        let count = used.count + (document ? 1 : 0)
+        let bulk = JSONValueBlock(path: path, fileIndex: 0, range: range, columnCount: count)
+        let single = JSONValueBlock(path: path, fileIndex: 0, range: range, columnCount: count)
+        bulk.fill(matcher: matcher, used: used, document: document, fastRows: true)
+        single.fill(matcher: matcher, used: used, document: document, fastRows: false)
+        let note = "\(path) \(range) used \(used) document \(document)"
         #expect(bulk.rows == single.rows, "rows: \(note)")
         #expect(bulk.lines == single.lines, "line numbers: \(note)")
         #expect(bulk.lineCount == single.lineCount, "line count: \(note)")
         #expect(String(describing: bulk.error) == String(describing: single.error), "error: \(note)")
-        for k in used.indices {
+        for k in 0..<count {
             let a = bulk.columns[k], b = single.columns[k]
             #expect(a.types == b.types && a.values == b.values, "values of column \(k): \(note)")
             #expect(a.lengths == b.lengths, "text lengths of column \(k): \(note)")
@@ -88,6 +92,10 @@ import StrataTestSupport
             for used in [[], [0], [4, 5], [1, 0, 2], Array(columns.indices), [9, 7, 6, 8]] {
                 rows = max(rows, compareBlock(path, range: 0..<size, columns: columns, used: used))
             }
+            // Each document's text too (read_jsonl's doc, the jsonl table's hidden doc).
+            for used in [[], [4, 5]] {
+                _ = compareBlock(path, range: 0..<size, columns: columns, used: used, document: true)
+            }
             #expect(broken || rows == lines.filter { !$0.allSatisfy(\.isWhitespace) }.count, "every document read (\(rows))")
             // Blocks that start mid-file, at line starts (the first broken line ends a block's rows).
             var offsets: [Int64] = [0]
@@ -95,7 +103,7 @@ import StrataTestSupport
             if bom { offsets = offsets.map { $0 + 3 }; offsets[0] = 0 }
             for (a, b) in [(10, 400), (401, 3500), (3000, 3010), (5990, 6000)] {
                 let end = min(offsets[b], size)
-                _ = compareBlock(path, range: offsets[a]..<end, columns: columns, used: [0, 4, 5, 2])
+                _ = compareBlock(path, range: offsets[a]..<end, columns: columns, used: [0, 4, 5, 2], document: a == 401)
             }
         }
     }
@@ -105,13 +113,15 @@ import StrataTestSupport
         let path = "/tmp/strata-row-reader-clean-\(getpid()).jsonl"
         defer { unlink(path) }
         let text = (0..<20_000).map { i in
-            "{\"_id\":{\"$oid\":\"6553\"},\"score\":0.\(i % 9973),\"label\":\"l\(i % 7)\",\"n\":{\"$numberLong\":\"\(i)\"}}"
+            "{\"_id\":{\"$oid\":\"6553\"},\"score\":0.\(i % 9973),\"label\":\"l\(i % 7)\",\"n\":{\"$numberLong\":\"\(i)\"}," +
+                "\"ts\":{\"$date\":{\"$numberLong\":\"\(1_763_080_260_000 + i * 86_399_999)\"}}}"
         }.joined(separator: "\n") + "\n"
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         let columns = [JSONColumn(key: "score", name: "score", type: .real), JSONColumn(key: "label", name: "label", type: .text),
                        JSONColumn(key: "n", name: "n", type: .integer)]
         let rows = compareBlock(path, range: 0..<Int64(text.utf8.count), columns: columns, used: [0, 1, 2])
         #expect(rows == 20_000)
+        #expect(compareBlock(path, range: 0..<Int64(text.utf8.count), columns: columns, used: [1], document: true) == 20_000)
         let reader = JSONRowReader(keys: ["score", "label", "n"], asReal: [true, false, false], unwrapWrappers: true)
         let r = try JSONDocumentReader(path: path, range: 0..<Int64(text.utf8.count), linesBefore: 0,
                                        collectMembers: true, unwrapLazily: true)

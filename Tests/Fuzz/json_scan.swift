@@ -1,7 +1,8 @@
 // libFuzzer target: the JSON-lines fast path (Sources/CJSON) against the Swift scanner it stands in for.
 // Whenever the fast path accepts the bytes as one document, the Swift scanner must accept them with the same
 // span, kind and top-level members; and the values a typed table takes from those members the short way (CJSON's
-// simple values and key matcher) must equal the Swift path's. A difference stops the fuzzer (a silent wrong row).
+// simple values and key matcher) must equal the Swift path's, and so must the document's unwrapped text wherever
+// C renders it. A difference stops the fuzzer (a silent wrong row).
 import Glibc
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -33,6 +34,14 @@ private func compareValues(_ bytes: UnsafeBufferPointer<UInt8>) {
     fclose(f)
     guard let r = try? JSONDocumentReader(path: path, collectMembers: true, unwrapLazily: true),
           (try? r.next()) == true else { return }
+    // The document's text: C's rendering, when it gives one, equals Swift's.
+    if let slow = try? JSONDocumentReader(path: path, collectMembers: true, unwrapLazily: true),
+       (try? slow.next()) == true {
+        slow.renderFast = false
+        if let c = r.renderedInC(), !slow.withDocumentText({ $0.elementsEqual(c) }) {
+            fatalError("C rendering of the unwrapped document differs from Swift's")
+        }
+    }
     for asReal in [false, true] {
         for mi in 0..<r.scanner.memberCount {
             var short = JSONValueColumn(), long = JSONValueColumn()

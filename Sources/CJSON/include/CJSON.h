@@ -61,6 +61,13 @@ typedef struct {
   int64_t *bits, *text_start, *text_end;
   int64_t *line_index;
   strata_json_member *members;
+  /// With `render_document`, each row's document text (strata_json_render_unwrapped) is also written to
+  /// text[text_used ...] (text_used grows; a row whose text does not fit in text_capacity, or that the
+  /// renderer leaves to Swift, is left to the caller) and its span there to document_start/document_end.
+  int render_document;
+  uint8_t *text;
+  size_t text_capacity, text_used;
+  int64_t *document_start, *document_end;
 } strata_json_rows;
 
 /// The rows of JSON-lines text p[0 ..< n] in one call, for a typed scan: reads the complete ('\n'-terminated)
@@ -74,5 +81,15 @@ typedef struct {
 /// *lines_read how many lines that is (blank ones too).
 size_t strata_json_read_rows(const uint8_t *p, size_t n, size_t limit, strata_json_rows *r, size_t *bytes_read,
                              size_t *lines_read);
+
+/// The document p[start ..< end] (validated, scanned without unwrapping) with its MongoDB Extended JSON wrappers
+/// unwrapped, as the Swift scanner renders it (Sources/Files/ExtendedJSON.swift): {"$oid": "…"} → the string,
+/// {"$numberLong"|"$numberInt": "<integer>"} → the integer, {"$date": {"$numberLong": "<ms>"}} and
+/// {"$date": <ms>} → "YYYY-MM-DD HH:MM:SS.fff" (UTC); other objects, `$` or not, are walked as written. Writes
+/// at most `capacity` bytes to `out` and their number to *length and returns 1; returns 0 when not sure (a
+/// wrapper of another kind or form — date strings, $numberDouble, $numberDecimal, wrappers whose value does not
+/// fit the rule — or no room): the caller renders the Swift way.
+int strata_json_render_unwrapped(const uint8_t *p, int64_t start, int64_t end, uint8_t *out, size_t capacity,
+                                 size_t *length);
 
 #endif

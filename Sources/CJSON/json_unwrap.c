@@ -1,0 +1,253 @@
+// See include/CJSON.h (strata_json_render_unwrapped). The rules are Sources/Files/ExtendedJSON.swift's and the
+// Swift scanner's wrapper detection (JSONScanner.swift, Scan.wrapper); this file renders the common wrappers —
+// the ones mongoexport writes for ids, dates and 64-bit integers — and says "not sure" about every other form,
+// which the Swift path then renders. It never has to reject: its input was validated.
+#include "CJSON.h"
+
+#include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+static inline int space(uint8_t c) { return c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09; }
+static inline int digit(uint8_t c) { return (uint8_t)(c - '0') < 10; }
+
+static inline size_t skip(const uint8_t *p, size_t n, size_t i) {
+  while (i < n && space(p[i])) i++;
+  return i;
+}
+
+// The first index from i with byte a or b, or n (16 bytes a step).
+static inline size_t find2(const uint8_t *p, size_t n, size_t i, uint8_t a, uint8_t b) {
+#if defined(__SSE2__)
+  const __m128i va = _mm_set1_epi8((char)a), vb = _mm_set1_epi8((char)b);
+  while (i + 16 <= n) {
+    __m128i v = _mm_loadu_si128((const __m128i *)(p + i));
+    unsigned mask = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, va), _mm_cmpeq_epi8(v, vb)));
+    if (mask) return i + (size_t)__builtin_ctz(mask);
+    i += 16;
+  }
+#endif
+  while (i < n && p[i] != a && p[i] != b) i++;
+  return i;
+}
+
+// At an opening quote of validated text: the index just past the closing quote (escapes skipped).
+static inline size_t string_end(const uint8_t *p, size_t n, size_t i) {
+  i++;
+  for (;;) {
+    i = find2(p, n, i, '"', '\\');
+    if (i >= n) return n;
+    if (p[i] == '"') return i + 1;
+    i += 2;  // an escape: the byte after the backslash is never the end (\uXXXX's digits are not quotes)
+  }
+}
+
+// JSON's integer grammar, -?(0|[1-9][0-9]*), and its value when it fits 64 bits.
+static int json_int64(const uint8_t *p, size_t n, int64_t *out) {
+  size_t k = 0;
+  int negative = 0;
+  if (k < n && p[k] == '-') { negative = 1; k++; }
+  if (k >= n) return 0;
+  if (p[k] == '0' && k + 1 != n) return 0;
+  if (n - k <= 18) {  // cannot overflow: no checks per digit
+    uint64_t u = 0;
+    for (; k < n; k++) {
+      if (!digit(p[k])) return 0;
+      u = u * 10 + (uint64_t)(p[k] - '0');
+    }
+    *out = negative ? -(int64_t)u : (int64_t)u;
+    return 1;
+  }
+  int64_t v = 0;
+  for (; k < n; k++) {
+    if (!digit(p[k])) return 0;
+    int d = p[k] - '0';
+    if (__builtin_mul_overflow(v, 10, &v)) return 0;
+    if (negative ? __builtin_sub_overflow(v, (int64_t)d, &v) : __builtin_add_overflow(v, (int64_t)d, &v)) return 0;
+  }
+  *out = v;
+  return 1;
+}
+
+enum { W_NONE, W_OID, W_DATE, W_LONG, W_INT, W_OTHER };
+
+// The wrapper named p[0 ..< n] (without quotes): W_NONE for a name that is none (the object is ordinary),
+// W_OTHER for one this file leaves to Swift.
+static int wrapper_named(const uint8_t *p, size_t n) {
+  switch (n) {
+  case 4: return memcmp(p, "$oid", 4) == 0 ? W_OID : W_NONE;
+  case 5: return memcmp(p, "$date", 5) == 0 ? W_DATE : W_NONE;
+  case 10: return memcmp(p, "$numberInt", 10) == 0 ? W_INT : W_NONE;
+  case 11: return memcmp(p, "$numberLong", 11) == 0 ? W_LONG : W_NONE;
+  case 13: return memcmp(p, "$numberDouble", 13) == 0 ? W_OTHER : W_NONE;
+  case 14: return memcmp(p, "$numberDecimal", 14) == 0 ? W_OTHER : W_NONE;
+  default: return W_NONE;
+  }
+}
+
+// At `{`: reads `"$name" :` and returns the wrapper, leaving *at on the value; W_NONE when the first key is not
+// a wrapper's name (as in Swift, a name with an escape or of more than 16 bytes is none: the object is ordinary).
+static int read_wrapper_key(const uint8_t *p, size_t n, size_t open, size_t *at) {
+  size_t i = skip(p, n, open + 1);
+  if (i + 1 >= n || p[i] != '"' || p[i + 1] != '$') return W_NONE;
+  size_t ks = i + 1, j = ks;
+  while (j < n && p[j] != '"' && p[j] != '\\' && j - ks < 16) j++;
+  if (j >= n || p[j] != '"') return W_NONE;
+  int w = wrapper_named(p + ks, j - ks);
+  if (w == W_NONE) return W_NONE;
+  i = skip(p, n, j + 1);
+  if (i >= n || p[i] != ':') return W_OTHER;
+  *at = skip(p, n, i + 1);
+  return w;
+}
+
+// {"$numberLong": "<integer>"} or {"$numberInt": "<integer>"} at `open`: its integer text's span and the index
+// past its '}'; 0 when it is not exactly that.
+static int integer_wrapper(const uint8_t *p, size_t n, size_t open, size_t *ds, size_t *de, size_t *after) {
+  size_t i;
+  int w = read_wrapper_key(p, n, open, &i);
+  if (w != W_LONG && w != W_INT) return 0;
+  if (i >= n || p[i] != '"') return 0;
+  size_t e = string_end(p, n, i);
+  if (e - i < 3) return 0;
+  size_t close = skip(p, n, e);
+  if (close >= n || p[close] != '}') return 0;
+  int64_t ignored;
+  size_t s = i + 1, l = e - 1 - s;
+  // JSON's integer grammar (a number too long for 64 bits still is one: it is copied as written).
+  if (!json_int64(p + s, l, &ignored)) {
+    size_t k = p[s] == '-';
+    if (k >= l || (p[s + k] == '0' && k + 1 != l)) return 0;
+    for (; k < l; k++) if (!digit(p[s + k])) return 0;
+  }
+  *ds = s; *de = e - 1; *after = close + 1;
+  return 1;
+}
+
+// Days since 1970-01-01 as a civil date (Howard Hinnant's algorithm, as StrataCommon's civilFromDays).
+static void civil_from_days(int64_t z0, int64_t *year, int *month, int *day) {
+  int64_t z = z0 + 719468;
+  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  int64_t doe = z - era * 146097;
+  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  int64_t y = yoe + era * 400;
+  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  int64_t mp = (5 * doy + 2) / 153;
+  *day = (int)(doy - (153 * mp + 2) / 5 + 1);
+  *month = (int)(mp < 10 ? mp + 3 : mp - 9);
+  *year = *month <= 2 ? y + 1 : y;
+}
+
+// "YYYY-MM-DD HH:MM:SS.fff" with its quotes (25 bytes) for years 1 ... 9999, as ExtendedJSON.appendDate.
+static int format_date(int64_t ms, uint8_t *out) {
+  if (ms < -62135596800000LL || ms >= 253402300800000LL) return 0;
+  int64_t s = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
+  int frac = (int)(ms - s * 1000);
+  int64_t days = s >= 0 ? s / 86400 : (s - 86399) / 86400;
+  int rem = (int)(s - days * 86400);
+  int64_t y;
+  int m, d;
+  civil_from_days(days, &y, &m, &d);
+  int h = rem / 3600, mi = rem % 3600 / 60, sec = rem % 60;
+  int yy = (int)y;
+  // Two digits at a time from a table: the divisions are what this costs otherwise.
+  static const char pairs[201] =
+      "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+      "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+      "8081828384858687888990919293949596979899";
+  uint8_t t[25];
+  t[0] = '"';
+  memcpy(t + 1, pairs + 2 * (yy / 100), 2);
+  memcpy(t + 3, pairs + 2 * (yy % 100), 2);
+  t[5] = '-';
+  memcpy(t + 6, pairs + 2 * m, 2);
+  t[8] = '-';
+  memcpy(t + 9, pairs + 2 * d, 2);
+  t[11] = ' ';
+  memcpy(t + 12, pairs + 2 * h, 2);
+  t[14] = ':';
+  memcpy(t + 15, pairs + 2 * mi, 2);
+  t[17] = ':';
+  memcpy(t + 18, pairs + 2 * sec, 2);
+  t[20] = '.';
+  t[21] = (uint8_t)('0' + frac / 100);
+  memcpy(t + 22, pairs + 2 * (frac % 100), 2);
+  t[24] = '"';
+  memcpy(out, t, sizeof t);
+  return 1;
+}
+
+// Room check for the output.
+#define PUT(src, len)                                                              \
+  do {                                                                             \
+    size_t put_len = (len);                                                        \
+    if (o + put_len > capacity) return 0;                                          \
+    memcpy(out + o, (src), put_len);                                               \
+    o += put_len;                                                                  \
+  } while (0)
+
+int strata_json_render_unwrapped(const uint8_t *p, int64_t start, int64_t end, uint8_t *out, size_t capacity,
+                                 size_t *length) {
+  const size_t n = (size_t)end;
+  size_t i = (size_t)start, copied = i, o = 0;
+  while (i < n) {
+    // Wrappers are found by their '$', never reading strings: in validated text, a quote just before a '$'
+    // with '{' before it (spaces aside) is unescaped (no backslash touches it) and can only open a string — a
+    // closing quote is never followed by '$' — so the '{' is structural and the string is that object's first
+    // key, the only place a wrapper's name can be. Every other '$' is text or a later key. The walk jumps
+    // from '$' to '$' (memchr).
+    const uint8_t *dollar = memchr(p + i, '$', n - i);
+    if (!dollar) break;
+    const size_t d = (size_t)(dollar - p);
+    i = d + 1;
+    if (d < (size_t)start + 2 || p[d - 1] != '"') continue;
+    size_t k = d - 1;
+    while (k > (size_t)start && space(p[k - 1])) k--;
+    if (k == (size_t)start || p[k - 1] != '{') continue;
+    i = k - 1;  // the object's '{'
+    size_t v;
+    int w = read_wrapper_key(p, n, i, &v);
+    if (w == W_OTHER) return 0;
+    if (w == W_NONE) { i = d + 1; continue; }  // an ordinary object: its members are walked in turn
+    const size_t open = i;
+    size_t value_start = 0, value_end = 0, after = 0;
+    uint8_t date[25];
+    int is_date = 0;
+    if (w == W_OID) {
+      if (v >= n || p[v] != '"') return 0;
+      size_t e = string_end(p, n, v);
+      size_t close = skip(p, n, e);
+      if (close >= n || p[close] != '}') return 0;
+      value_start = v; value_end = e; after = close + 1;
+    } else if (w == W_LONG || w == W_INT) {
+      if (!integer_wrapper(p, n, open, &value_start, &value_end, &after)) return 0;
+    } else {  // W_DATE: {"$numberLong": "<ms>"} (or $numberInt) inside, or a bare integer
+      size_t ds, de, close;
+      if (v < n && p[v] == '{') {
+        size_t inner_after;
+        if (!integer_wrapper(p, n, v, &ds, &de, &inner_after)) return 0;
+        close = skip(p, n, inner_after);
+      } else if (v < n && (p[v] == '-' || digit(p[v]))) {
+        ds = v;
+        de = v;
+        while (de < n && (digit(p[de]) || p[de] == '-' || p[de] == '+' || p[de] == '.' || p[de] == 'e' || p[de] == 'E')) de++;
+        close = skip(p, n, de);
+      } else {
+        return 0;  // a date string: ISO parsing stays in Swift
+      }
+      if (close >= n || p[close] != '}') return 0;
+      int64_t ms;
+      if (!json_int64(p + ds, de - ds, &ms) || !format_date(ms, date)) return 0;
+      is_date = 1;
+      after = close + 1;
+    }
+    PUT(p + copied, open - copied);
+    if (is_date) PUT(date, sizeof date);
+    else PUT(p + value_start, value_end - value_start);
+    copied = i = after;
+  }
+  PUT(p + copied, n - copied);
+  *length = o;
+  return 1;
+}
