@@ -73,8 +73,8 @@ public final class JSONDocumentReader {
             let stream = try FileStream(path: path)
             try stream.seek(to: range.lowerBound)
             lines = LineReader(stream: stream, startingLine: linesBefore, startingOffset: range.lowerBound)
-        } catch let e as FileError {
-            throw FilesError(e)
+        } catch {
+            throw FilesError(error)  // a FileError: the block's open and seek throw nothing else
         }
         rangeEnd = range.upperBound
     }
