@@ -139,6 +139,41 @@ static void civil_from_days(int64_t z0, int64_t *year, int *month, int *day) {
   *year = *month <= 2 ? y + 1 : y;
 }
 
+// Days since 1970-01-01 of a civil date (the inverse, as StrataCommon's daysFromCivil).
+static int64_t days_from_civil(int64_t year, int month, int day) {
+  int64_t y = month <= 2 ? year - 1 : year;
+  int64_t era = (y >= 0 ? y : y - 399) / 400;
+  int64_t yoe = y - era * 400;
+  int64_t mp = (month + 9) % 12;
+  int64_t doy = (153 * mp + 2) / 5 + day - 1;
+  int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+// Milliseconds since 1970 of exactly "YYYY-MM-DDTHH:MM:SS.fffZ" — the form mongoexport's relaxed mode writes
+// for every date — with the checks ExtendedJSON.epochMilliseconds and CivilDateTime apply (a real day of its
+// month, hour 0-23, minute 0-59, second 0-60); 0 for any other text, which the Swift reader then handles.
+static int iso_milliseconds(const uint8_t *s, size_t n, int64_t *ms) {
+  if (n != 24 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != '.' ||
+      s[23] != 'Z')
+    return 0;
+  static const uint8_t at[17] = {0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22};
+  int v[17];
+  for (int k = 0; k < 17; k++) {
+    if (!digit(s[at[k]])) return 0;
+    v[k] = s[at[k]] - '0';
+  }
+  int year = v[0] * 1000 + v[1] * 100 + v[2] * 10 + v[3], month = v[4] * 10 + v[5], day = v[6] * 10 + v[7];
+  int hour = v[8] * 10 + v[9], minute = v[10] * 10 + v[11], second = v[12] * 10 + v[13];
+  int millis = v[14] * 100 + v[15] * 10 + v[16];
+  static const int month_days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 60) return 0;
+  int leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  if (day > month_days[month - 1] + (month == 2 && leap)) return 0;
+  *ms = (days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second) * 1000 + millis;
+  return 1;
+}
+
 // "YYYY-MM-DD HH:MM:SS.fff" with its quotes (25 bytes) for years 1 ... 9999, as ExtendedJSON.appendDate.
 static int format_date(int64_t ms, uint8_t *out) {
   if (ms < -62135596800000LL || ms >= 253402300800000LL) return 0;
@@ -222,7 +257,7 @@ int strata_json_render_unwrapped(const uint8_t *p, int64_t start, int64_t end, u
       value_start = v; value_end = e; after = close + 1;
     } else if (w == W_LONG || w == W_INT) {
       if (!integer_wrapper(p, n, open, &value_start, &value_end, &after)) return 0;
-    } else {  // W_DATE: {"$numberLong": "<ms>"} (or $numberInt) inside, or a bare integer
+    } else {  // W_DATE: {"$numberLong": "<ms>"} (or $numberInt) inside, a bare integer, or ISO text
       size_t ds, de, close;
       if (v < n && p[v] == '{') {
         size_t inner_after;
@@ -233,12 +268,17 @@ int strata_json_render_unwrapped(const uint8_t *p, int64_t start, int64_t end, u
         de = v;
         while (de < n && (digit(p[de]) || p[de] == '-' || p[de] == '+' || p[de] == '.' || p[de] == 'e' || p[de] == 'E')) de++;
         close = skip(p, n, de);
+      } else if (v < n && p[v] == '"') {
+        ds = v + 1;
+        de = string_end(p, n, v) - 1;
+        close = skip(p, n, de + 1);
       } else {
-        return 0;  // a date string: ISO parsing stays in Swift
+        return 0;
       }
       if (close >= n || p[close] != '}') return 0;
       int64_t ms;
-      if (!json_int64(p + ds, de - ds, &ms) || !format_date(ms, date)) return 0;
+      const int parsed = p[v] == '"' ? iso_milliseconds(p + ds, de - ds, &ms) : json_int64(p + ds, de - ds, &ms);
+      if (!parsed || !format_date(ms, date)) return 0;
       is_date = 1;
       after = close + 1;
     }

@@ -84,11 +84,11 @@ size_t strata_json_read_rows(const uint8_t *p, size_t n, size_t limit, strata_js
 
 /// The document p[start ..< end] (validated, scanned without unwrapping) with its MongoDB Extended JSON wrappers
 /// unwrapped, as the Swift scanner renders it (Sources/Files/ExtendedJSON.swift): {"$oid": "…"} → the string,
-/// {"$numberLong"|"$numberInt": "<integer>"} → the integer, {"$date": {"$numberLong": "<ms>"}} and
-/// {"$date": <ms>} → "YYYY-MM-DD HH:MM:SS.fff" (UTC); other objects, `$` or not, are walked as written. Writes
-/// at most `capacity` bytes to `out` and their number to *length and returns 1; returns 0 when not sure (a
-/// wrapper of another kind or form — date strings, $numberDouble, $numberDecimal, wrappers whose value does not
-/// fit the rule — or no room): the caller renders the Swift way.
+/// {"$numberLong"|"$numberInt": "<integer>"} → the integer, {"$date": {"$numberLong": "<ms>"}},
+/// {"$date": <ms>} and {"$date": "YYYY-MM-DDTHH:MM:SS.fffZ"} → "YYYY-MM-DD HH:MM:SS.fff" (UTC); other objects,
+/// `$` or not, are walked as written. Writes at most `capacity` bytes to `out` and their number to *length and
+/// returns 1; returns 0 when not sure (a wrapper of another kind or form — other date texts, $numberDouble,
+/// $numberDecimal, wrappers whose value does not fit the rule — or no room): the caller renders the Swift way.
 int strata_json_render_unwrapped(const uint8_t *p, int64_t start, int64_t end, uint8_t *out, size_t capacity,
                                  size_t *length);
 
