@@ -8,12 +8,15 @@ import gzip
 import io
 import json
 import math
+import os
 import sqlite3
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 
-from conftest import connect, error_of
+from conftest import LIB, ROOT, connect, error_of
 
 
 def f32_rows(arr):
@@ -542,19 +545,35 @@ def write_big_jsonl(path, n, newline="\n", bom=False, last_newline=True, long_li
         f.write(("\ufeff" if bom else "") + text)
 
 
-def rows_both_ways(db, columns):
-    """The same statement on threads (typed columns only) and on one thread (doc read too)."""
+def gzip_copies(names):
+    """A gzip copy of each file: gzip files are always read on one thread, so their rows are the reference
+    for the worker threads' reading of the plain files (paths then end in .gz)."""
+    for name in names:
+        with open(name, "rb") as f, gzip.open(name + ".gz", "wb") as g:
+            g.write(f.read())
+
+
+def one_thread(rows, path_index):
+    return [r[:path_index] + (r[path_index][:-3],) + r[path_index + 1:] for r in rows]
+
+
+def rows_both_ways(db, columns, pattern, files):
+    """The same statement over the plain files on worker threads (typed columns, then with doc) and over their
+    gzip copies on one thread; the paths are compared without .gz."""
+    gzip_copies(files)
+    db.execute(f"create virtual table g using jsonl('{pattern}.gz', sample=100000)")
     sel = ", ".join(f'"{c}"' for c in columns)
     threaded = db.execute(f"select rowid, {sel}, line, path from t").fetchall()
-    single = [r[:-1] for r in db.execute(f"select rowid, {sel}, line, path, doc from t").fetchall()]
-    return threaded, single
+    threaded_doc = db.execute(f"select rowid, {sel}, line, path, doc from t").fetchall()
+    single = one_thread(db.execute(f"select rowid, {sel}, line, path, doc from g").fetchall(), len(columns) + 2)
+    return threaded, threaded_doc, single
 
 
 @pytest.mark.parametrize("shape", ["lf", "crlf_bom_no_final_newline", "long_line", "two_files"])
 def test_jsonl_table_on_two_threads_reads_what_one_thread_reads(tmp, shape):
-    # Files of several 4 MB blocks are cut at line ends and read by worker threads when no statement column
-    # needs `doc`; every row (rowid, each typed column, line, path) must equal the one-thread scan's, and the
-    # counts and sums must equal Python's own reading of the file.
+    # Files of several 4 MB blocks are cut at line ends and read by worker threads; every row (rowid, each
+    # typed column, line, path, and doc when asked for) must equal the one-thread scan's of a gzip copy, and
+    # the counts and sums must equal Python's own reading of the file.
     n = 30_000
     if shape == "lf":
         write_big_jsonl("a.jsonl", n)
@@ -570,10 +589,11 @@ def test_jsonl_table_on_two_threads_reads_what_one_thread_reads(tmp, shape):
     db.execute(f"create virtual table t using jsonl('{pattern}', sample=100000)")
     columns = [r[1] for r in db.execute("pragma table_info(t)")]
     assert "i" in columns and "mixed" in columns
-    threaded, single = rows_both_ways(db, columns)
-    assert len(threaded) == len(single)
-    for a, b in zip(threaded, single):
-        assert a == b, (a, b)
+    files = ["a.jsonl", "b.jsonl"] if shape == "two_files" else ["a.jsonl"]
+    threaded, threaded_doc, single = rows_both_ways(db, columns, pattern, files)
+    assert len(threaded) == len(threaded_doc) == len(single)
+    for a, d, b in zip(threaded, threaded_doc, single):
+        assert a == b[:-1] and d == b, (a, d, b)
     # Python's reading of the same bytes.
     want_is, want_models = [], 0
     for name in (["a.jsonl", "b.jsonl"] if shape == "two_files" else ["a.jsonl"]):
@@ -609,9 +629,13 @@ def test_jsonl_table_on_two_threads_stops_at_a_broken_line_like_one_thread(tmp, 
                 got.append(r[0])
         return got, str(e.value)
 
+    gzip_copies(["a.jsonl"])
+    db.execute("create virtual table g using jsonl('a.jsonl.gz')")
     threaded, e1 = until_error("select i from t")
-    single, e2 = until_error("select i, doc from t")
-    assert e1 == e2 == f"jsonl: 'a.jsonl' line {bad}: unexpected 'o' at column 19"
+    threaded_doc, e3 = until_error("select i, doc from t")
+    single, e2 = until_error("select i, doc from g")
+    assert e1 == e3 == e2.replace(".gz", "") == f"jsonl: 'a.jsonl' line {bad}: unexpected 'o' at column 19"
+    assert threaded == threaded_doc
     # (Python's sqlite3 steps one row ahead: the row before the failing step is not handed out.)
     before = sum(1 for line in lines[:bad - 1] if line.strip())
     assert threaded == single and len(threaded) in (before - 1, before)
@@ -636,19 +660,53 @@ def test_jsonl_table_on_two_threads_is_interruptible(tmp):
 
 
 @pytest.mark.parametrize("shape", ["lf", "crlf_bom_no_final_newline", "long_line"])
-def test_read_jsonl_without_doc_on_two_threads(tmp, shape):
-    # count(*), path and line need no document text: big plain files are validated on worker threads.
+def test_read_jsonl_on_two_threads(tmp, shape):
+    # Big plain files are read on worker threads, with or without each document's text (rendered there, in C
+    # when it can); rows, lines and text equal the one-thread reading of a gzip copy.
     kw = {"lf": {}, "crlf_bom_no_final_newline": dict(newline="\r\n", bom=True, last_newline=False),
           "long_line": dict(long_line_at=7)}[shape]
     write_big_jsonl("a.jsonl", 30_000, **kw)
     db = connect()
     threaded = db.execute("select rowid, path, line from read_jsonl('a.jsonl')").fetchall()
-    single = [r[:3] for r in db.execute("select rowid, path, line, length(doc) from read_jsonl('a.jsonl')")]
-    assert threaded == single
+    threaded_doc = db.execute("select rowid, path, line, doc from read_jsonl('a.jsonl')").fetchall()
+    gzip_copies(["a.jsonl"])
+    single = one_thread(db.execute("select rowid, path, line, doc from read_jsonl('a.jsonl.gz')").fetchall(), 1)
+    assert threaded == [r[:3] for r in single] and threaded_doc == single
     with open("a.jsonl", encoding="utf-8-sig", newline="") as f:
         want = [k + 1 for k, line in enumerate(f.read().splitlines()) if line.strip()]
     assert [r[2] for r in threaded] == want
     assert db.execute("select count(*) from read_jsonl('a.jsonl')").fetchone()[0] == len(want)
+
+
+DOC_HASH = r"""
+import hashlib, sqlite3, sys
+c = sqlite3.connect(":memory:"); c.enable_load_extension(True); c.load_extension(sys.argv[1])
+h = hashlib.sha256()
+for line, doc in c.execute("select line, doc from read_jsonl(?)", (sys.argv[2],)):
+    h.update(f"{line}:{doc}\n".encode())
+print(h.hexdigest())
+"""
+
+
+@pytest.mark.parametrize("source", ["go_driver_export", "python_records"])
+def test_read_jsonl_doc_rendered_in_c_equals_the_swift_rendering(tmp, source):
+    # Each document's text with Extended JSON unwrapped: rendered in C on the worker threads, and with
+    # STRATA_JSON_SCAN=swift by the Swift scanner alone (another process) — every line and text the same. The
+    # first source is the encoder mongoexport itself uses (Tests/fixtures/mongoexport, relaxed mode: ISO dates,
+    # $numberDouble NaN/Infinity), repeated past two blocks.
+    if source == "go_driver_export":
+        one = (ROOT / "Tests" / "fixtures" / "mongoexport" / "predictions.json").read_bytes()
+        with open("a.jsonl", "wb") as f:
+            f.write(one * (9_000_000 // len(one) + 1))
+    else:
+        write_big_jsonl("a.jsonl", 30_000)
+    hashes = {}
+    for mode in ("c", "swift"):
+        env = dict(os.environ, STRATA_JSON_SCAN=mode)
+        out = subprocess.run([sys.executable, "-c", DOC_HASH, str(LIB), "a.jsonl"], env=env, capture_output=True,
+                             text=True, check=True)
+        hashes[mode] = out.stdout.strip()
+    assert hashes["c"] == hashes["swift"] and len(hashes["c"]) == 64
 
 
 def test_read_jsonl_count_on_two_threads_names_the_broken_line(tmp):
