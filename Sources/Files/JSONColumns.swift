@@ -66,35 +66,50 @@ public enum JSONColumns {
     }
 }
 
+/// Keys as one raw byte buffer with offsets — key k is bytes[offsets[k] ..< offsets[k + 1]] — the form CJSON's
+/// matchers take (strata_json_match_keys, strata_json_read_rows).
+final class PackedKeys {
+    let count: Int
+    let bytes: UnsafeMutablePointer<UInt8>
+    let offsets: UnsafeMutablePointer<Int>
+
+    init(_ keys: [String]) {
+        count = keys.count
+        let all = keys.flatMap { Array($0.utf8) }
+        bytes = .allocate(capacity: max(all.count, 1))
+        bytes.initialize(from: all, count: all.count)
+        offsets = .allocate(capacity: count + 1)
+        var at = 0
+        for (k, key) in keys.enumerated() {
+            offsets[k] = at
+            at += key.utf8.count
+        }
+        offsets[count] = at
+    }
+
+    deinit {
+        bytes.deallocate()
+        offsets.deallocate()
+    }
+}
+
 /// Maps the current document's members to columns (first occurrence of a key wins, as with SQLite's `->>`).
 /// Keys and the per-row result live in raw buffers: this runs once per row, so it avoids array copies.
 public final class JSONColumnMatcher {
     public let columns: [JSONColumn]
     private let count: Int
-    private let keyBytes: UnsafeMutablePointer<UInt8>
-    private let keyOffsets: UnsafeMutablePointer<Int>   // count + 1 offsets into keyBytes
+    private let keys: PackedKeys
     private let found: UnsafeMutablePointer<Int>         // member index per column, -1 when absent
 
     public init(columns: [JSONColumn]) {
         self.columns = columns
         count = columns.count
-        let all = columns.flatMap { Array($0.key.utf8) }
-        keyBytes = .allocate(capacity: max(all.count, 1))
-        keyBytes.initialize(from: all, count: all.count)
-        keyOffsets = .allocate(capacity: count + 1)
-        var at = 0
-        for (k, c) in columns.enumerated() {
-            keyOffsets[k] = at
-            at += c.key.utf8.count
-        }
-        keyOffsets[count] = at
+        keys = PackedKeys(columns.map(\.key))
         found = .allocate(capacity: max(count, 1))
         found.initialize(repeating: -1, count: max(count, 1))
     }
 
     deinit {
-        keyBytes.deallocate()
-        keyOffsets.deallocate()
         found.deallocate()
     }
 
@@ -108,7 +123,7 @@ public final class JSONColumnMatcher {
         guard let base = b.baseAddress else { return }
         // Members straight from the C fast path: matched there unless a key holds an escape.
         if let (table, n) = reader.scanner.fastMemberTable,
-           strata_json_match_keys(base, table, n, keyBytes, keyOffsets, count, found) == 1 {
+           strata_json_match_keys(base, table, n, keys.bytes, keys.offsets, count, found) == 1 {
             return
         }
         for c in 0..<count { found[c] = -1 }
@@ -135,8 +150,8 @@ public final class JSONColumnMatcher {
         // Documents usually repeat one key order: try the expected column first.
         var c = hint >= count ? 0 : hint
         for _ in 0..<count {
-            let s = keyOffsets[c]
-            if keyOffsets[c + 1] - s == length, sameBytes(keyBytes + s, key, length) { return c }
+            let s = keys.offsets[c]
+            if keys.offsets[c + 1] - s == length, sameBytes(keys.bytes + s, key, length) { return c }
             c += 1
             if c == count { c = 0 }
         }

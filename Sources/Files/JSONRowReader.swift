@@ -13,8 +13,7 @@ final class JSONRowReader {
 
     private let columns: Int
     private var rows = strata_json_rows()
-    private let keyBytes: UnsafeMutablePointer<UInt8>
-    private let keyOffsets: UnsafeMutablePointer<Int>
+    private let keys: PackedKeys
     private let asReal: UnsafeMutablePointer<UInt8>
     private let types: UnsafeMutablePointer<UInt8>
     private let bits: UnsafeMutablePointer<Int64>
@@ -34,16 +33,7 @@ final class JSONRowReader {
     /// `renderDocument`, one more column (after the keys') gets each document's unwrapped text.
     init(keys: [String], asReal: [Bool], unwrapWrappers: Bool, renderDocument: Bool = false) {
         columns = keys.count
-        let all = keys.flatMap { Array($0.utf8) }
-        keyBytes = .allocate(capacity: max(all.count, 1))
-        keyBytes.initialize(from: all, count: all.count)
-        keyOffsets = .allocate(capacity: columns + 1)
-        var at = 0
-        for (k, key) in keys.enumerated() {
-            keyOffsets[k] = at
-            at += key.utf8.count
-        }
-        keyOffsets[columns] = at
+        self.keys = PackedKeys(keys)
         self.asReal = .allocate(capacity: max(columns, 1))
         for k in 0..<columns { self.asReal[k] = asReal[k] ? 1 : 0 }
         let slots = max(columns, 1) * JSONRowReader.rowCapacity
@@ -53,8 +43,8 @@ final class JSONRowReader {
         textEnd = .allocate(capacity: slots)
         lineIndex = .allocate(capacity: JSONRowReader.rowCapacity)
         members = .allocate(capacity: max(columns, 1))
-        rows.keys = UnsafePointer(keyBytes)
-        rows.key_offsets = UnsafePointer(keyOffsets)
+        rows.keys = UnsafePointer(self.keys.bytes)
+        rows.key_offsets = UnsafePointer(self.keys.offsets)
         rows.columns = columns
         rows.as_real = UnsafePointer(self.asReal)
         rows.unwrap_wrappers = unwrapWrappers ? 1 : 0
@@ -83,8 +73,6 @@ final class JSONRowReader {
     }
 
     deinit {
-        keyBytes.deallocate()
-        keyOffsets.deallocate()
         asReal.deallocate()
         types.deallocate()
         bits.deallocate()
