@@ -153,7 +153,9 @@ public final class JSONDocumentReader {
         // Unwrapping shortens text but for a legacy {"$date":<ms>} (11 bytes or more), which becomes 25: three
         // times the document is always room enough.
         let need = 3 * span.count + 64
-        if rendered.count < need {
+        // Grown for a long line, the buffer is given back once documents are short again (a 64 MB line must
+        // not hold 192 MB for the rest of the file).
+        if rendered.count < need || (rendered.count > 4 << 20 && need < rendered.count / 8) {
             rendered.deallocate()
             rendered = .allocate(capacity: max(need, 4096))
         }

@@ -23,7 +23,7 @@ final class JSONRowReader {
     private let members: UnsafeMutablePointer<strata_json_member>
     /// With a document column: the rendered texts of one call, and each row's span in them.
     private let renderDocument: Bool
-    private static let textCapacity = 1 << 20
+    static let textCapacity = 1 << 20
     private let text: UnsafeMutablePointer<UInt8>?
     private let documentStart: UnsafeMutablePointer<Int64>?
     private let documentEnd: UnsafeMutablePointer<Int64>?
