@@ -2,63 +2,10 @@
 // numbers -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?, strings of bytes >= 0x20 but '"' and '\' with the
 // escapes \" \\ \/ \b \f \n \r \t \uXXXX, the three literals, and at most 1000 open containers (an empty
 // container at depth 1000 is refused too, as there). Any doubt returns -1: the Swift scanner decides.
-#include "CJSON.h"
-
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
+#include "json_text.h"
 
 enum { K_NULL, K_TRUE, K_FALSE, K_NUMBER, K_STRING, K_ARRAY, K_OBJECT };
 enum { MAX_DEPTH = 1000 };
-
-static inline int is_space(uint8_t c) { return c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09; }
-static inline int is_digit(uint8_t c) { return (uint8_t)(c - '0') < 10; }
-static inline int is_hex(uint8_t c) {
-  return (uint8_t)(c - '0') < 10 || (uint8_t)((c | 0x20) - 'a') < 6;
-}
-
-// At the opening quote; returns the index just past the closing quote, or -1. *escaped is set when the
-// string holds an escape.
-// Inlined: called for every key and string value; as a call it cost ~5% of a scan (standalone, 1 GB).
-static inline __attribute__((always_inline)) ptrdiff_t scan_string(const uint8_t *p, ptrdiff_t n, ptrdiff_t i, int *escaped) {
-  i++;
-  for (;;) {
-#if defined(__SSE2__)
-    const __m128i quote = _mm_set1_epi8('"'), slash = _mm_set1_epi8('\\'), bias = _mm_set1_epi8((char)0x80);
-    const __m128i limit = _mm_set1_epi8((char)(0x20 ^ 0x80));
-    while (i + 16 <= n) {
-      __m128i v = _mm_loadu_si128((const __m128i *)(p + i));
-      // Unsigned c < 0x20 as a signed compare of c ^ 0x80 with 0x20 ^ 0x80.
-      __m128i stop = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, slash)),
-                                  _mm_cmplt_epi8(_mm_xor_si128(v, bias), limit));
-      int mask = _mm_movemask_epi8(stop);
-      if (mask) { i += __builtin_ctz((unsigned)mask); goto found; }
-      i += 16;
-    }
-#endif
-    while (i < n && p[i] != '"' && p[i] != '\\' && p[i] >= 0x20) i++;
-    if (i >= n) return -1;
-#if defined(__SSE2__)
-  found:
-#endif
-    if (p[i] == '"') return i + 1;
-    if (p[i] < 0x20) return -1;
-    *escaped = 1;
-    if (i + 1 >= n) return -1;
-    switch (p[i + 1]) {
-    case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
-      i += 2;
-      break;
-    case 'u':
-      if (i + 5 >= n) return -1;
-      if (!is_hex(p[i + 2]) || !is_hex(p[i + 3]) || !is_hex(p[i + 4]) || !is_hex(p[i + 5])) return -1;
-      i += 6;
-      break;
-    default:
-      return -1;
-    }
-  }
-}
 
 static inline __attribute__((always_inline)) ptrdiff_t scan_number(const uint8_t *p, ptrdiff_t n, ptrdiff_t i) {
   if (p[i] == '-') i++;
@@ -85,11 +32,6 @@ static inline __attribute__((always_inline)) ptrdiff_t scan_number(const uint8_t
   return i;
 }
 
-static inline ptrdiff_t skip_space(const uint8_t *p, ptrdiff_t n, ptrdiff_t i) {
-  while (i < n && is_space(p[i])) i++;
-  return i;
-}
-
 // Whitespace inside one line of a JSON-lines file: a '\n' there ends the line (the document is cut).
 static inline ptrdiff_t skip_line_space(const uint8_t *p, ptrdiff_t n, ptrdiff_t i) {
   while (i < n && (p[i] == 0x20 || p[i] == 0x09 || p[i] == 0x0D)) i++;
@@ -102,24 +44,31 @@ static inline int same_bytes(const uint8_t *a, const uint8_t *b, intptr_t n) {
   return 1;
 }
 
-// The wanted column whose key is p[ks ..< ke] (unescaped) and which has no value yet, or -1; tried from *hint.
-// `lengths` has bit L set when some wanted key is L bytes long (bit 63: 63 or more), so most keys that are not
-// wanted cost one test.
-static inline intptr_t wanted_column(const uint8_t *p, ptrdiff_t ks, ptrdiff_t ke, const strata_json_rows *want,
-                                     uint64_t lengths, size_t *hint) {
-  const size_t columns = want->columns;
-  const intptr_t length = ke - ks;
-  if (!((lengths >> (length < 63 ? length : 63)) & 1)) return -1;
+// The column whose key is key[0 ..< length] (column c's key is keys[offsets[c] ..< offsets[c + 1]]), or -1.
+// Documents usually repeat one key order: columns are tried from *hint, which moves past a match.
+static inline intptr_t column_of_key(const uint8_t *key, intptr_t length, const uint8_t *keys,
+                                     const intptr_t *offsets, size_t columns, size_t *hint) {
   size_t c = *hint < columns ? *hint : 0;
   for (size_t tried = 0; tried < columns; tried++) {
-    intptr_t s = want->key_offsets[c];
-    if (want->key_offsets[c + 1] - s == length && same_bytes(want->keys + s, p + ks, length)) {
+    intptr_t s = offsets[c];
+    if (offsets[c + 1] - s == length && same_bytes(keys + s, key, length)) {
       *hint = c + 1;
-      return want->members[c].kind < 0 ? (intptr_t)c : -1;
+      return (intptr_t)c;
     }
     if (++c == columns) c = 0;
   }
   return -1;
+}
+
+// The wanted column whose key is p[ks ..< ke] (unescaped) and which has no value yet, or -1. `lengths` has
+// bit L set when some wanted key is L bytes long (bit 63: 63 or more), so most keys that are not wanted cost
+// one test.
+static inline intptr_t wanted_column(const uint8_t *p, ptrdiff_t ks, ptrdiff_t ke, const strata_json_rows *want,
+                                     uint64_t lengths, size_t *hint) {
+  const intptr_t length = ke - ks;
+  if (!((lengths >> (length < 63 ? length : 63)) & 1)) return -1;
+  intptr_t c = column_of_key(p + ks, length, want->keys, want->key_offsets, want->columns, hint);
+  return c >= 0 && want->members[c].kind < 0 ? c : -1;
 }
 
 // The scan of strata_json_scan. With `line_mode`, p[0 ..< n] may hold more than one line: '\n' is not
@@ -291,23 +240,6 @@ int strata_json_scan(const uint8_t *p, size_t size, int64_t *start, int64_t *end
 
 enum { V_NULL = 0, V_INTEGER = 1, V_REAL = 2, V_TEXT = 3 };
 
-// A JSON integer literal (already validated) as int64; 0 when it does not fit (Swift's parseJSONInteger).
-static int parse_int64(const uint8_t *p, ptrdiff_t n, int64_t *out) {
-  ptrdiff_t k = 0;
-  int negative = 0;
-  if (k < n && p[k] == '-') { negative = 1; k++; }
-  if (k >= n) return 0;
-  int64_t v = 0;
-  for (; k < n; k++) {
-    unsigned d = (unsigned)(p[k] - '0');
-    if (d >= 10) return 0;
-    if (__builtin_mul_overflow(v, 10, &v)) return 0;
-    if (negative ? __builtin_sub_overflow(v, (int64_t)d, &v) : __builtin_add_overflow(v, (int64_t)d, &v)) return 0;
-  }
-  *out = v;
-  return 1;
-}
-
 static const double exact_tens[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
                                       1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
@@ -388,16 +320,6 @@ static int number_value(const uint8_t *p, ptrdiff_t n, int as_real, int *type, i
   return 0;
 }
 
-// JSON's integer grammar: -?(0|[1-9][0-9]*).
-static int is_json_integer(const uint8_t *p, ptrdiff_t n) {
-  ptrdiff_t k = 0;
-  if (k < n && p[k] == '-') k++;
-  if (k >= n) return 0;
-  if (p[k] == '0') return k + 1 == n;
-  for (; k < n; k++) if (!is_digit(p[k])) return 0;
-  return 1;
-}
-
 int strata_json_simple_value(const uint8_t *p, int64_t start, int64_t end, int kind, int unwrap_wrappers,
                              int as_real, int *type, int64_t *bits, int64_t *text_start, int64_t *text_end) {
   *bits = 0;
@@ -468,19 +390,9 @@ int strata_json_match_keys(const uint8_t *p, const strata_json_member *members, 
   size_t hint = 0, filled = 0;
   for (size_t m = 0; m < count && filled < columns; m++) {
     if (members[m].key_escaped) return 0;
-    const uint8_t *key = p + members[m].key_start;
-    intptr_t length = (intptr_t)(members[m].key_end - members[m].key_start);
-    // Documents usually repeat one key order: try the column after the last one found first.
-    size_t c = hint < columns ? hint : 0;
-    for (size_t tried = 0; tried < columns; tried++) {
-      intptr_t s = offsets[c];
-      if (offsets[c + 1] - s == length && same_bytes(keys + s, key, length)) {
-        if (found[c] < 0) { found[c] = (intptr_t)m; filled++; }
-        hint = c + 1;
-        break;
-      }
-      if (++c == columns) c = 0;
-    }
+    intptr_t c = column_of_key(p + members[m].key_start, (intptr_t)(members[m].key_end - members[m].key_start),
+                               keys, offsets, columns, &hint);
+    if (c >= 0 && found[c] < 0) { found[c] = (intptr_t)m; filled++; }
   }
   return 1;
 }

@@ -2,73 +2,9 @@
 // Swift scanner's wrapper detection (JSONScanner.swift, Scan.wrapper); this file renders the common wrappers —
 // the ones mongoexport writes for ids, dates and 64-bit integers — and says "not sure" about every other form,
 // which the Swift path then renders. It never has to reject: its input was validated.
-#include "CJSON.h"
+#include "json_text.h"
 
 #include <string.h>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
-static inline int space(uint8_t c) { return c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09; }
-static inline int digit(uint8_t c) { return (uint8_t)(c - '0') < 10; }
-
-static inline size_t skip(const uint8_t *p, size_t n, size_t i) {
-  while (i < n && space(p[i])) i++;
-  return i;
-}
-
-// The first index from i with byte a or b, or n (16 bytes a step).
-static inline size_t find2(const uint8_t *p, size_t n, size_t i, uint8_t a, uint8_t b) {
-#if defined(__SSE2__)
-  const __m128i va = _mm_set1_epi8((char)a), vb = _mm_set1_epi8((char)b);
-  while (i + 16 <= n) {
-    __m128i v = _mm_loadu_si128((const __m128i *)(p + i));
-    unsigned mask = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, va), _mm_cmpeq_epi8(v, vb)));
-    if (mask) return i + (size_t)__builtin_ctz(mask);
-    i += 16;
-  }
-#endif
-  while (i < n && p[i] != a && p[i] != b) i++;
-  return i;
-}
-
-// At an opening quote of validated text: the index just past the closing quote (escapes skipped).
-static inline size_t string_end(const uint8_t *p, size_t n, size_t i) {
-  i++;
-  for (;;) {
-    i = find2(p, n, i, '"', '\\');
-    if (i >= n) return n;
-    if (p[i] == '"') return i + 1;
-    i += 2;  // an escape: the byte after the backslash is never the end (\uXXXX's digits are not quotes)
-  }
-}
-
-// JSON's integer grammar, -?(0|[1-9][0-9]*), and its value when it fits 64 bits.
-static int json_int64(const uint8_t *p, size_t n, int64_t *out) {
-  size_t k = 0;
-  int negative = 0;
-  if (k < n && p[k] == '-') { negative = 1; k++; }
-  if (k >= n) return 0;
-  if (p[k] == '0' && k + 1 != n) return 0;
-  if (n - k <= 18) {  // cannot overflow: no checks per digit
-    uint64_t u = 0;
-    for (; k < n; k++) {
-      if (!digit(p[k])) return 0;
-      u = u * 10 + (uint64_t)(p[k] - '0');
-    }
-    *out = negative ? -(int64_t)u : (int64_t)u;
-    return 1;
-  }
-  int64_t v = 0;
-  for (; k < n; k++) {
-    if (!digit(p[k])) return 0;
-    int d = p[k] - '0';
-    if (__builtin_mul_overflow(v, 10, &v)) return 0;
-    if (negative ? __builtin_sub_overflow(v, (int64_t)d, &v) : __builtin_add_overflow(v, (int64_t)d, &v)) return 0;
-  }
-  *out = v;
-  return 1;
-}
 
 enum { W_NONE, W_OID, W_DATE, W_LONG, W_INT, W_OTHER };
 
@@ -88,40 +24,41 @@ static int wrapper_named(const uint8_t *p, size_t n) {
 
 // At `{`: reads `"$name" :` and returns the wrapper, leaving *at on the value; W_NONE when the first key is not
 // a wrapper's name (as in Swift, a name with an escape or of more than 16 bytes is none: the object is ordinary).
-static int read_wrapper_key(const uint8_t *p, size_t n, size_t open, size_t *at) {
-  size_t i = skip(p, n, open + 1);
+static int read_wrapper_key(const uint8_t *p, ptrdiff_t n, ptrdiff_t open, ptrdiff_t *at) {
+  ptrdiff_t i = skip_space(p, n, open + 1);
   if (i + 1 >= n || p[i] != '"' || p[i + 1] != '$') return W_NONE;
-  size_t ks = i + 1, j = ks;
+  ptrdiff_t ks = i + 1, j = ks;
   while (j < n && p[j] != '"' && p[j] != '\\' && j - ks < 16) j++;
   if (j >= n || p[j] != '"') return W_NONE;
-  int w = wrapper_named(p + ks, j - ks);
+  int w = wrapper_named(p + ks, (size_t)(j - ks));
   if (w == W_NONE) return W_NONE;
-  i = skip(p, n, j + 1);
+  i = skip_space(p, n, j + 1);
   if (i >= n || p[i] != ':') return W_OTHER;
-  *at = skip(p, n, i + 1);
+  *at = skip_space(p, n, i + 1);
   return w;
 }
 
+// At an opening quote of validated text: the index just past the closing quote, or -1 (never, for such text).
+static inline ptrdiff_t string_end(const uint8_t *p, ptrdiff_t n, ptrdiff_t i) {
+  int escaped;
+  return scan_string(p, n, i, &escaped);
+}
+
 // {"$numberLong": "<integer>"} or {"$numberInt": "<integer>"} at `open`: its integer text's span and the index
-// past its '}'; 0 when it is not exactly that.
-static int integer_wrapper(const uint8_t *p, size_t n, size_t open, size_t *ds, size_t *de, size_t *after) {
-  size_t i;
+// past its '}'; 0 when it is not exactly that. (JSON's integer grammar only: a number too long for 64 bits
+// still is one, and is copied as written.)
+static int integer_wrapper(const uint8_t *p, ptrdiff_t n, ptrdiff_t open, ptrdiff_t *ds, ptrdiff_t *de,
+                           ptrdiff_t *after) {
+  ptrdiff_t i;
   int w = read_wrapper_key(p, n, open, &i);
   if (w != W_LONG && w != W_INT) return 0;
   if (i >= n || p[i] != '"') return 0;
-  size_t e = string_end(p, n, i);
+  ptrdiff_t e = string_end(p, n, i);
   if (e - i < 3) return 0;
-  size_t close = skip(p, n, e);
+  ptrdiff_t close = skip_space(p, n, e);
   if (close >= n || p[close] != '}') return 0;
-  int64_t ignored;
-  size_t s = i + 1, l = e - 1 - s;
-  // JSON's integer grammar (a number too long for 64 bits still is one: it is copied as written).
-  if (!json_int64(p + s, l, &ignored)) {
-    size_t k = p[s] == '-';
-    if (k >= l || (p[s + k] == '0' && k + 1 != l)) return 0;
-    for (; k < l; k++) if (!digit(p[s + k])) return 0;
-  }
-  *ds = s; *de = e - 1; *after = close + 1;
+  if (!is_json_integer(p + i + 1, e - 1 - (i + 1))) return 0;
+  *ds = i + 1; *de = e - 1; *after = close + 1;
   return 1;
 }
 
@@ -153,14 +90,14 @@ static int64_t days_from_civil(int64_t year, int month, int day) {
 // Milliseconds since 1970 of exactly "YYYY-MM-DDTHH:MM:SS.fffZ" — the form mongoexport's relaxed mode writes
 // for every date — with the checks ExtendedJSON.epochMilliseconds and CivilDateTime apply (a real day of its
 // month, hour 0-23, minute 0-59, second 0-60); 0 for any other text, which the Swift reader then handles.
-static int iso_milliseconds(const uint8_t *s, size_t n, int64_t *ms) {
+static int iso_milliseconds(const uint8_t *s, ptrdiff_t n, int64_t *ms) {
   if (n != 24 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != '.' ||
       s[23] != 'Z')
     return 0;
   static const uint8_t at[17] = {0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22};
   int v[17];
   for (int k = 0; k < 17; k++) {
-    if (!digit(s[at[k]])) return 0;
+    if (!is_digit(s[at[k]])) return 0;
     v[k] = s[at[k]] - '0';
   }
   int year = v[0] * 1000 + v[1] * 100 + v[2] * 10 + v[3], month = v[4] * 10 + v[5], day = v[6] * 10 + v[7];
@@ -224,70 +161,74 @@ static int format_date(int64_t ms, uint8_t *out) {
 
 int strata_json_render_unwrapped(const uint8_t *p, int64_t start, int64_t end, uint8_t *out, size_t capacity,
                                  size_t *length) {
-  const size_t n = (size_t)end;
-  size_t i = (size_t)start, copied = i, o = 0;
+  const ptrdiff_t n = (ptrdiff_t)end, first = (ptrdiff_t)start;
+  ptrdiff_t i = first, copied = i;
+  size_t o = 0;
   while (i < n) {
     // Wrappers are found by their '$', never reading strings: in validated text, a quote just before a '$'
     // with '{' before it (spaces aside) is unescaped (no backslash touches it) and can only open a string — a
     // closing quote is never followed by '$' — so the '{' is structural and the string is that object's first
     // key, the only place a wrapper's name can be. Every other '$' is text or a later key. The walk jumps
     // from '$' to '$' (memchr).
-    const uint8_t *dollar = memchr(p + i, '$', n - i);
+    const uint8_t *dollar = memchr(p + i, '$', (size_t)(n - i));
     if (!dollar) break;
-    const size_t d = (size_t)(dollar - p);
+    const ptrdiff_t d = dollar - p;
     i = d + 1;
-    if (d < (size_t)start + 2 || p[d - 1] != '"') continue;
-    size_t k = d - 1;
-    while (k > (size_t)start && space(p[k - 1])) k--;
-    if (k == (size_t)start || p[k - 1] != '{') continue;
-    i = k - 1;  // the object's '{'
-    size_t v;
-    int w = read_wrapper_key(p, n, i, &v);
+    if (d < first + 2 || p[d - 1] != '"') continue;
+    ptrdiff_t k = d - 1;
+    while (k > first && is_space(p[k - 1])) k--;
+    if (k == first || p[k - 1] != '{') continue;
+    const ptrdiff_t open = k - 1;
+    ptrdiff_t v;
+    int w = read_wrapper_key(p, n, open, &v);
     if (w == W_OTHER) return 0;
-    if (w == W_NONE) { i = d + 1; continue; }  // an ordinary object: its members are walked in turn
-    const size_t open = i;
-    size_t value_start = 0, value_end = 0, after = 0;
+    if (w == W_NONE) continue;  // an ordinary object: its members are walked in turn
+    ptrdiff_t value_start = 0, value_end = 0, after = 0;
     uint8_t date[25];
     int is_date = 0;
     if (w == W_OID) {
       if (v >= n || p[v] != '"') return 0;
-      size_t e = string_end(p, n, v);
-      size_t close = skip(p, n, e);
+      ptrdiff_t e = string_end(p, n, v);
+      if (e < 0) return 0;
+      ptrdiff_t close = skip_space(p, n, e);
       if (close >= n || p[close] != '}') return 0;
       value_start = v; value_end = e; after = close + 1;
     } else if (w == W_LONG || w == W_INT) {
       if (!integer_wrapper(p, n, open, &value_start, &value_end, &after)) return 0;
     } else {  // W_DATE: {"$numberLong": "<ms>"} (or $numberInt) inside, a bare integer, or ISO text
-      size_t ds, de, close;
+      ptrdiff_t ds, de, close;
       if (v < n && p[v] == '{') {
-        size_t inner_after;
+        ptrdiff_t inner_after;
         if (!integer_wrapper(p, n, v, &ds, &de, &inner_after)) return 0;
-        close = skip(p, n, inner_after);
-      } else if (v < n && (p[v] == '-' || digit(p[v]))) {
+        close = skip_space(p, n, inner_after);
+      } else if (v < n && (p[v] == '-' || is_digit(p[v]))) {
         ds = v;
         de = v;
-        while (de < n && (digit(p[de]) || p[de] == '-' || p[de] == '+' || p[de] == '.' || p[de] == 'e' || p[de] == 'E')) de++;
-        close = skip(p, n, de);
+        while (de < n && (is_digit(p[de]) || p[de] == '-' || p[de] == '+' || p[de] == '.' || p[de] == 'e' || p[de] == 'E')) de++;
+        close = skip_space(p, n, de);
       } else if (v < n && p[v] == '"') {
+        ptrdiff_t e = string_end(p, n, v);
+        if (e < 0) return 0;
         ds = v + 1;
-        de = string_end(p, n, v) - 1;
-        close = skip(p, n, de + 1);
+        de = e - 1;
+        close = skip_space(p, n, e);
       } else {
         return 0;
       }
       if (close >= n || p[close] != '}') return 0;
       int64_t ms;
-      const int parsed = p[v] == '"' ? iso_milliseconds(p + ds, de - ds, &ms) : json_int64(p + ds, de - ds, &ms);
+      const int parsed = p[v] == '"' ? iso_milliseconds(p + ds, de - ds, &ms)
+                                     : is_json_integer(p + ds, de - ds) && parse_int64(p + ds, de - ds, &ms);
       if (!parsed || !format_date(ms, date)) return 0;
       is_date = 1;
       after = close + 1;
     }
-    PUT(p + copied, open - copied);
+    PUT(p + copied, (size_t)(open - copied));
     if (is_date) PUT(date, sizeof date);
-    else PUT(p + value_start, value_end - value_start);
+    else PUT(p + value_start, (size_t)(value_end - value_start));
     copied = i = after;
   }
-  PUT(p + copied, n - copied);
+  PUT(p + copied, (size_t)(n - copied));
   *length = o;
   return 1;
 }

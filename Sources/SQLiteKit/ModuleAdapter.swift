@@ -352,10 +352,9 @@ private func makeCModule(kind: VirtualTableModule.Kind, writable: Bool) -> sqlit
     return m
 }
 
-// The Swift halves of the per-row callbacks: what strata_vtab_next ... (CSQLite/shim.c) leave to Swift.
+// The Swift halves of the per-row callbacks: what strata_vtab_next ... (CSQLite/shim.c) leave to Swift, once
+// they have answered the rows of a run or a batch themselves (SQLite's own loop checks for interruption there).
 private func cursorNext(_ cur: UnsafeMutablePointer<sqlite3_vtab_cursor>?) -> Int32 {
-    // A run of identical rows moves on in C (SQLite's own loop checks for interruption).
-    if let cur, strata_run_next(cur) != 0 || strata_batch_next(cur) != 0 { return SQLITE_OK }
     // Interruptible: one call may read far (a filter skipping millions of records). The scope costs two
     // thread-local stores and no reference counting (see Interruption.ThreadState).
     let rc: Int32? = withCursorBox(cur) { box in
@@ -374,15 +373,13 @@ private func cursorNext(_ cur: UnsafeMutablePointer<sqlite3_vtab_cursor>?) -> In
 }
 
 private func cursorEof(_ cur: UnsafeMutablePointer<sqlite3_vtab_cursor>?) -> Int32 {
-    if let cur, strata_run_is_active(cur) != 0 || strata_batch_is_active(cur) != 0 { return 0 }
-    return withCursor(cur) { $0.isAtEnd ? 1 : 0 } ?? 1
+    withCursor(cur) { $0.isAtEnd ? 1 : 0 } ?? 1
 }
 
 private func cursorColumn(_ cur: UnsafeMutablePointer<sqlite3_vtab_cursor>?, _ ctx: OpaquePointer?, _ i: Int32) -> Int32 {
     guard let ctx else { return SQLITE_ERROR }
-    if let cur, strata_run_column(cur, ctx, i) != 0 { return SQLITE_OK }
     if let cur, strata_batch_is_active(cur) != 0 {
-        if strata_batch_column_result(cur, ctx, i) != 0 { return SQLITE_OK }
+        // A batch column C could not answer (one the cursor serves, or text that is not valid UTF-8).
         do {
             let offset = strata_batch_offset(cur)
             let done: Bool? = try withCursorBox(cur) { box in
@@ -404,14 +401,6 @@ private func cursorColumn(_ cur: UnsafeMutablePointer<sqlite3_vtab_cursor>?, _ c
 }
 
 private func cursorRowid(_ cur: UnsafeMutablePointer<sqlite3_vtab_cursor>?, _ out: UnsafeMutablePointer<sqlite3_int64>?) -> Int32 {
-    if let cur, let out, strata_run_is_active(cur) != 0 {
-        out.pointee = strata_own_cursor(cur).pointee.run_rowid
-        return SQLITE_OK
-    }
-    if let cur, let out, strata_batch_is_active(cur) != 0 {
-        out.pointee = strata_batch_rowid(cur)
-        return SQLITE_OK
-    }
     guard let c = cursor(cur), let out else { return SQLITE_ERROR }
     do {
         out.pointee = try c.cursor.rowid()

@@ -641,7 +641,10 @@ def test_jsonl_table_on_two_threads_stops_at_a_broken_line_like_one_thread(tmp, 
     assert threaded == single and len(threaded) in (before - 1, before)
 
 
-def test_jsonl_table_on_two_threads_is_interruptible(tmp):
+@pytest.mark.parametrize("sql", ["select sum(i), max(mixed) from t", "select sum(length(doc)) from t",
+                                 "select sum(length(doc)) from read_jsonl('a.jsonl')"])
+def test_jsonl_table_on_two_threads_is_interruptible(tmp, sql):
+    # Typed columns, and documents rendered on the worker threads.
     write_big_jsonl("a.jsonl", 60_000)
     db = connect()
     db.execute("create virtual table t using jsonl('a.jsonl')")
@@ -653,7 +656,7 @@ def test_jsonl_table_on_two_threads_is_interruptible(tmp):
 
     db.set_progress_handler(progress, 1000)
     with pytest.raises(sqlite3.OperationalError, match="interrupted"):
-        db.execute("select sum(i), max(mixed) from t").fetchone()
+        db.execute(sql).fetchone()
     db.set_progress_handler(None, 0)
     # The workers are gone and the table reads again, whole.
     assert db.execute("select count(*) from t").fetchone()[0] == 60_000
