@@ -33,7 +33,15 @@ public enum Interruption {
         @usableFromInline var flag: Unmanaged<SharedFlag>?
         @usableFromInline var observed = false
         var nextProbe: Int64 = 0
+        /// The state kept before this one in `retained`; nil for a worker's state (freed by `endWorkerThread`).
+        var next: UnsafeMutablePointer<ThreadState>? = nil
+        var isRetained = false
     }
+
+    /// Every host thread's state, linked through `next` (a push-only stack of pointer bits). Never walked:
+    /// it keeps the states a host's exited threads leave behind reachable, as the process-lifetime memory they
+    /// are, rather than lost (LeakSanitizer reported each exited test-runner thread's 32 bytes as a leak).
+    private static let retained = Atomic<Int>(0)
 
     nonisolated(unsafe) private static var probe: Probe?
     /// Nanoseconds between two probes; 0 = probe on every check (a cheap probe, SQLite ≥ 3.41).
@@ -56,6 +64,7 @@ public enum Interruption {
                 // The unloading thread's state; other threads' states are left (a few bytes each).
                 pthread_setspecific(k, nil)
                 let s = p.assumingMemoryBound(to: ThreadState.self)
+                if s.pointee.isRetained { Interruption.unlinkRetained(s) }
                 s.deinitialize(count: 1)
                 s.deallocate()
             }
@@ -75,8 +84,9 @@ public enum Interruption {
     /// followed a `SharedFlag`): a host's threads keep theirs (see `key`), but ours would leak one per thread.
     public static func endWorkerThread() {
         guard let key, let p = pthread_getspecific(key) else { return }
-        pthread_setspecific(key, nil)
         let s = p.assumingMemoryBound(to: ThreadState.self)
+        if s.pointee.isRetained { return }  // linked in `retained`: stays
+        pthread_setspecific(key, nil)
         s.deinitialize(count: 1)
         s.deallocate()
     }
@@ -104,12 +114,41 @@ public enum Interruption {
         return makeState()
     }
 
-    /// This thread's first callback: its state, kept for good (see `key`).
+    /// Takes `s` out of `retained` (only the unloading thread does, once; others only push at the head, so a
+    /// node below the head can be unlinked in place).
+    private static func unlinkRetained(_ s: UnsafeMutablePointer<ThreadState>) {
+        var head = retained.load(ordering: .acquiring)
+        if head == Int(bitPattern: s) {
+            let r = retained.compareExchange(expected: head, desired: Int(bitPattern: s.pointee.next),
+                                             ordering: .acquiringAndReleasing)
+            if r.exchanged { return }
+            head = r.original
+        }
+        var node = UnsafeMutablePointer<ThreadState>(bitPattern: head)
+        while let n = node {
+            if n.pointee.next == s { n.pointee.next = s.pointee.next; return }
+            node = n.pointee.next
+        }
+    }
+
+    /// This thread's first callback: its state, kept for good (see `key`, `retained`).
     @usableFromInline
-    static func makeState() -> UnsafeMutablePointer<ThreadState> {
+    static func makeState() -> UnsafeMutablePointer<ThreadState> { makeState(retained: true) }
+
+    private static func makeState(retained keep: Bool) -> UnsafeMutablePointer<ThreadState> {
         guard let key else { return sharedState }
         let s = UnsafeMutablePointer<ThreadState>.allocate(capacity: 1)
         s.initialize(to: ThreadState())
+        if keep {
+            s.pointee.isRetained = true
+            var head = retained.load(ordering: .relaxed)
+            while true {
+                s.pointee.next = UnsafeMutablePointer(bitPattern: head)
+                let r = retained.compareExchange(expected: head, desired: Int(bitPattern: s), ordering: .releasing)
+                if r.exchanged { break }
+                head = r.original
+            }
+        }
         pthread_setspecific(key, s)
         return s
     }
@@ -132,7 +171,11 @@ public enum Interruption {
     public static func enter(_ connection: UnsafeMutableRawPointer?) -> Scope { enter(connection, following: nil) }
 
     /// Marks this (worker) thread as following `flag` until `leave`. The caller keeps `flag` alive until then.
-    public static func enter(following flag: SharedFlag) -> Scope { enter(nil, following: Unmanaged.passUnretained(flag)) }
+    /// A worker's first entry makes a state `endWorkerThread` frees (not one of the host threads' kept states).
+    public static func enter(following flag: SharedFlag) -> Scope {
+        if let key, pthread_getspecific(key) == nil { _ = makeState(retained: false) }
+        return enter(nil, following: Unmanaged.passUnretained(flag))
+    }
 
     @inlinable
     static func enter(_ connection: UnsafeMutableRawPointer?, following flag: Unmanaged<SharedFlag>?) -> Scope {

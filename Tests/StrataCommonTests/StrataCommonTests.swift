@@ -142,3 +142,42 @@ import Testing
         }
     }
 }
+
+/// The per-thread interruption state: host threads keep theirs (reachable from `retained`, so LeakSanitizer
+/// in `make sanitize` fails this suite if a thread's state is lost when it exits); workers free theirs.
+@Suite struct InterruptionStateTests {
+    /// Runs `body` on a new thread and waits for the thread to end.
+    private func onNewThread(_ body: @escaping @Sendable () -> Void) {
+        final class Box { let body: @Sendable () -> Void; init(_ b: @escaping @Sendable () -> Void) { body = b } }
+        var tid = pthread_t()
+        let arg = Unmanaged.passRetained(Box(body)).toOpaque()
+        let rc = pthread_create(&tid, nil, { p in
+            guard let p else { return nil }
+            Unmanaged<Box>.fromOpaque(p).takeRetainedValue().body()
+            return nil
+        }, arg)
+        #expect(rc == 0)
+        if rc == 0 { pthread_join(tid, nil) } else { Unmanaged<Box>.fromOpaque(arg).release() }
+    }
+
+    @Test func hostThreadsKeepTheirStateAndWorkersFreeTheirs() {
+        for _ in 0..<8 {
+            // A host thread: its first check makes a kept state; it exits without telling Strata.
+            onNewThread {
+                #expect(!Interruption.isRequested())
+                Interruption.endWorkerThread()  // not a worker's state: stays
+                #expect(!Interruption.isRequested())
+            }
+            // A worker: follows a flag, sees it raised, frees its state.
+            onNewThread {
+                let flag = Interruption.SharedFlag()
+                let scope = Interruption.enter(following: flag)
+                #expect(!Interruption.isRequested())
+                flag.raise()
+                #expect(Interruption.isRequested())
+                Interruption.leave(scope)
+                Interruption.endWorkerThread()
+            }
+        }
+    }
+}
