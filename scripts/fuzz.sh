@@ -20,7 +20,7 @@ vectors="Sources/Vectors/*.swift"
 blas="-I $out/ckernels $out/ckernels/kernels.o $out/ckernels/blas.o"
 common_mod="-I $out/common -L $out/common -lStrataCommon -I Sources/CZlib -lz"
 # The JSON-lines fast path (Sources/CJSON), for the Files target.
-cjson="-I $out/cjson $out/cjson/json_scan.o $out/cjson/json_unwrap.o"
+cjson="-I $out/cjson $out/cjson/*.o"  # every CJSON object (expanded where used, after build_cjson)
 declare -A sources=(
   [vectors_json]="$vectors" [vectors_blob]="$vectors"
   [cron_schedule]="Sources/Cron/*.swift" [crontab]="Sources/Cron/*.swift" [cron_syslog]="Sources/Cron/*.swift"

@@ -2,35 +2,10 @@
 // numbers -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?, strings of bytes >= 0x20 but '"' and '\' with the
 // escapes \" \\ \/ \b \f \n \r \t \uXXXX, the three literals, and at most 1000 open containers (an empty
 // container at depth 1000 is refused too, as there). Any doubt returns -1: the Swift scanner decides.
+#include "json_shape.h"
 #include "json_text.h"
 
-enum { K_NULL, K_TRUE, K_FALSE, K_NUMBER, K_STRING, K_ARRAY, K_OBJECT };
 enum { MAX_DEPTH = 1000 };
-
-static inline __attribute__((always_inline)) ptrdiff_t scan_number(const uint8_t *p, ptrdiff_t n, ptrdiff_t i) {
-  if (p[i] == '-') i++;
-  if (i >= n) return -1;
-  if (p[i] == '0') {
-    i++;
-  } else if (is_digit(p[i])) {
-    while (i < n && is_digit(p[i])) i++;
-  } else {
-    return -1;
-  }
-  if (i < n && p[i] == '.') {
-    i++;
-    if (i >= n || !is_digit(p[i])) return -1;
-    while (i < n && is_digit(p[i])) i++;
-  }
-  if (i < n && (p[i] == 'e' || p[i] == 'E')) {
-    i++;
-    if (i < n && (p[i] == '+' || p[i] == '-')) i++;
-    if (i >= n || !is_digit(p[i])) return -1;
-    while (i < n && is_digit(p[i])) i++;
-  }
-  if (i < n && is_digit(p[i])) return -1;  // a leading zero
-  return i;
-}
 
 // Whitespace inside one line of a JSON-lines file: a '\n' there ends the line (the document is cut).
 static inline ptrdiff_t skip_line_space(const uint8_t *p, ptrdiff_t n, ptrdiff_t i) {
@@ -399,10 +374,16 @@ int strata_json_match_keys(const uint8_t *p, const strata_json_member *members, 
 
 // ---- whole rows (see CJSON.h) ----
 
+void strata_json_rows_release(strata_json_rows *r) {
+  json_shape_free(r->shape);
+  r->shape = NULL;
+}
+
 size_t strata_json_read_rows(const uint8_t *p, size_t n, size_t limit, strata_json_rows *r, size_t *bytes_read,
                              size_t *lines_read) {
   size_t at = 0, lines = 0, rows = 0;
   const size_t columns = r->columns;
+  const int use_shapes = r->use_shapes;
   while (rows < r->row_capacity && at < limit && at < n) {
     size_t k = skip_line_space(p, (ptrdiff_t)n, (ptrdiff_t)at);
     if (k >= n) break;  // the last line is not complete: the caller reads more first
@@ -417,9 +398,19 @@ size_t strata_json_read_rows(const uint8_t *p, size_t n, size_t limit, strata_js
     int64_t start, end;
     ptrdiff_t newline = 0;
     size_t count = 0;
-    int kind = scan_document(line, (ptrdiff_t)(n - at), 1, &start, &end, NULL, 0, &count, &newline,
-                             columns ? r : NULL);
-    if (kind < 0) break;
+    const strata_json_rows *want = columns ? r : NULL;
+    int kind = use_shapes ? json_shape_read(r->shape, line, (ptrdiff_t)(n - at), &start, &end, want) : -1;
+    const int via_shape = kind >= 0;
+    if (via_shape) {
+      // The shape covers the document; what follows it is checked as scan_document's line mode does.
+      ptrdiff_t k = skip_line_space(line, (ptrdiff_t)(n - at), (ptrdiff_t)end);
+      if (k >= (ptrdiff_t)(n - at) || line[k] != '\n') break;
+      newline = k;
+    } else {
+      kind = scan_document(line, (ptrdiff_t)(n - at), 1, &start, &end, NULL, 0, &count, &newline, want);
+      if (kind < 0) break;
+      if (use_shapes) json_shape_scanned((json_shape **)&r->shape, kind, line, start, end, want);
+    }
     const size_t line_end = at + (size_t)newline;
     size_t c = 0;
     for (; c < columns; c++) {
@@ -448,6 +439,7 @@ size_t strata_json_read_rows(const uint8_t *p, size_t n, size_t limit, strata_js
       r->text_used += length;
     }
     r->line_index[rows] = (int64_t)lines;
+    if (via_shape) r->shape_rows++;
     rows++;
     lines++;
     at = line_end + 1;

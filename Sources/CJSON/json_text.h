@@ -9,6 +9,9 @@
 #include <emmintrin.h>
 #endif
 
+// The kinds of JSON values, as Swift's JSONKind and strata_json_member.kind.
+enum { K_NULL, K_TRUE, K_FALSE, K_NUMBER, K_STRING, K_ARRAY, K_OBJECT };
+
 static inline int is_space(uint8_t c) { return c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09; }
 static inline int is_digit(uint8_t c) { return (uint8_t)(c - '0') < 10; }
 static inline int is_hex(uint8_t c) {
@@ -56,6 +59,32 @@ static inline __attribute__((always_inline)) ptrdiff_t scan_string(const uint8_t
       return -1;
     }
   }
+}
+
+// At a number's first byte (any byte: -1 when it starts no number); returns the index just past it, or -1.
+static inline __attribute__((always_inline)) ptrdiff_t scan_number(const uint8_t *p, ptrdiff_t n, ptrdiff_t i) {
+  if (p[i] == '-') i++;
+  if (i >= n) return -1;
+  if (p[i] == '0') {
+    i++;
+  } else if (is_digit(p[i])) {
+    while (i < n && is_digit(p[i])) i++;
+  } else {
+    return -1;
+  }
+  if (i < n && p[i] == '.') {
+    i++;
+    if (i >= n || !is_digit(p[i])) return -1;
+    while (i < n && is_digit(p[i])) i++;
+  }
+  if (i < n && (p[i] == 'e' || p[i] == 'E')) {
+    i++;
+    if (i < n && (p[i] == '+' || p[i] == '-')) i++;
+    if (i >= n || !is_digit(p[i])) return -1;
+    while (i < n && is_digit(p[i])) i++;
+  }
+  if (i < n && is_digit(p[i])) return -1;  // a leading zero
+  return i;
 }
 
 static inline ptrdiff_t skip_space(const uint8_t *p, ptrdiff_t n, ptrdiff_t i) {

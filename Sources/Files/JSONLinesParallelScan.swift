@@ -186,6 +186,7 @@ public final class JSONLinesParallelScan {
         _ = Interruption.message.utf8.count
         _ = JSONScanner.fastPathEnabled
         _ = JSONRowReader.rowCapacity + JSONRowReader.textCapacity
+        _ = JSONRowReader.shapesEnabled
     }
 
     public static var defaultThreadCount: Int { max(1, min(4, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))) }

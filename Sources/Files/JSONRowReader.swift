@@ -6,6 +6,7 @@
 // Per row this saves the Swift reader's per-line work (line splitting, the scanner's member table, one
 // call per column), about a sixth of a typed scan's CPU.
 import CJSON
+import Glibc
 
 final class JSONRowReader {
     /// Rows per C call: the outputs stay in the cache and a text's bytes are copied before the buffer moves.
@@ -24,6 +25,12 @@ final class JSONRowReader {
     /// With a document column: the rendered texts of one call, and each row's span in them.
     private let renderDocument: Bool
     static let textCapacity = 1 << 20
+    /// Whether lines are read with a learnt shape when they match it (Sources/CJSON/json_shape.h; the rows are
+    /// the same either way). Read once: STRATA_JSON_SHAPES=0 turns shapes off, for comparisons.
+    static let shapesEnabled: Bool = {
+        guard let v = getenv("STRATA_JSON_SHAPES") else { return true }
+        return String(cString: v) != "0"
+    }()
     private let text: UnsafeMutablePointer<UInt8>?
     private let documentStart: UnsafeMutablePointer<Int64>?
     private let documentEnd: UnsafeMutablePointer<Int64>?
@@ -31,7 +38,8 @@ final class JSONRowReader {
     /// `keys` are the used columns' keys (decoded), `asReal` whether each column wants integers as doubles;
     /// `unwrapWrappers` as for strata_json_simple_value (the document is scanned without unwrapping). With
     /// `renderDocument`, one more column (after the keys') gets each document's unwrapped text.
-    init(keys: [String], asReal: [Bool], unwrapWrappers: Bool, renderDocument: Bool = false) {
+    init(keys: [String], asReal: [Bool], unwrapWrappers: Bool, renderDocument: Bool = false,
+         shapes: Bool = JSONRowReader.shapesEnabled) {
         columns = keys.count
         self.keys = PackedKeys(keys)
         self.asReal = .allocate(capacity: max(columns, 1))
@@ -55,6 +63,7 @@ final class JSONRowReader {
         rows.text_end = textEnd
         rows.line_index = lineIndex
         rows.members = members
+        rows.use_shapes = shapes ? 1 : 0
         self.renderDocument = renderDocument
         if renderDocument {
             text = .allocate(capacity: JSONRowReader.textCapacity)
@@ -73,6 +82,7 @@ final class JSONRowReader {
     }
 
     deinit {
+        strata_json_rows_release(&rows)
         asReal.deallocate()
         types.deallocate()
         bits.deallocate()

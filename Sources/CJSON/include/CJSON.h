@@ -68,7 +68,16 @@ typedef struct {
   uint8_t *text;
   size_t text_capacity, text_used;
   int64_t *document_start, *document_end;
+  /// Whether lines are read with a learnt shape when they match it (see Sources/CJSON/json_shape.h; the rows
+  /// are the same either way), and that shape (NULL at first; freed by strata_json_rows_release).
+  int use_shapes;
+  void *shape;
+  /// Rows read through the shape so far (grows; for tests and measurements).
+  size_t shape_rows;
 } strata_json_rows;
+
+/// Frees what strata_json_read_rows allocated in *r (its shape).
+void strata_json_rows_release(strata_json_rows *r);
 
 /// The rows of JSON-lines text p[0 ..< n] in one call, for a typed scan: reads the complete ('\n'-terminated)
 /// lines that start before byte `limit`, skipping blank ones, and for each document stores its used columns'
