@@ -122,9 +122,42 @@ def run(body, parquet, repeat=3):
     return statistics.median(times[1:]), statistics.median(cpus[1:]), rss / 1024, result
 
 
+# SQLite's own per-row cost, for comparison: the sqlite3 shell's C generate_series (a virtual table) over the same
+# number of rows. A virtual table is asked for one row at a time (xNext, xEof) and one value at a time (xColumn),
+# and SQLite runs its bytecode per row; this is what any virtual table costs before it reads a byte.
+FLOOR = {
+    "count(*)": "select count(*) from generate_series(1, {n})",
+    "avg of one column": "select avg(value) from generate_series(1, {n})",
+    # The full scan's seven aggregates, each over the series' one column (SQLite reads it once per use).
+    "full scan": "select count(*), sum(value), sum(value), sum(value), count(value), max(value), sum(length(value)) "
+                 "from generate_series(1, {n})",
+}
+
+
+def sqlite_floor(sql, repeat=3):
+    """Wall and CPU (children's user+sys) of the sqlite3 shell running sql, medians of repeat runs; None without it."""
+    import os
+    import shutil
+    import time
+    shell = shutil.which("sqlite3")
+    if not shell:
+        return None
+    times, cpus = [], []
+    for _ in range(repeat):
+        before = os.times()
+        t = time.perf_counter()
+        subprocess.run([shell, ":memory:", sql], capture_output=True, check=True)
+        times.append(time.perf_counter() - t)
+        after = os.times()
+        cpus.append(after.children_user + after.children_system - before.children_user - before.children_system)
+    return statistics.median(times), statistics.median(cpus)
+
+
 def main(mb=1024):
     parquet = make_parquet(mb)
     size = parquet.stat().st_size / 2**20
+    import pyarrow.parquet as pq
+    row_count = pq.ParquetFile(parquet).metadata.num_rows
     print(f"\n## Parquet ({size:,.0f} MB, {parquet.name})\n")
     print("Wall and CPU are medians of 3 runs after a warm-up (page cache warm); peak RSS is the process's VmHWM.")
     print("Ratios are Strata's wall time over DuckDB's with one thread, the same run.\n")
@@ -142,6 +175,11 @@ def main(mb=1024):
         base = rows["duckdb read_parquet, 1 thread"][0]
         for reader, (t, cpu, rss, _) in rows.items():
             print(f"| {name} | {reader} | {t:.3f} s | {cpu:.3f} s | {rss:,.0f} MB | {t / base:.2f}x |")
+        if name in FLOOR:
+            floor = sqlite_floor(FLOOR[name].format(n=row_count))
+            if floor:
+                print(f"| {name} | sqlite3 shell: generate_series over the same {row_count:,} rows (SQLite's per-row floor)"
+                      f" | {floor[0]:.3f} s | {floor[1]:.3f} s | | {floor[0] / base:.2f}x |")
         answers = {reader: r[3] for reader, r in rows.items()}
         s, d = answers["strata parquet_file"], answers["duckdb read_parquet, 1 thread"]
         if name != "full scan":
