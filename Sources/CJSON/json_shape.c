@@ -187,6 +187,7 @@ int json_shape_match(const json_shape *s, const uint8_t *line, ptrdiff_t n, int6
       if (sm->kind < 0) continue;
       m->value_start = segment_start[sm->start_segment] + sm->start_offset;
       m->value_end = segment_start[sm->end_segment] + sm->end_offset;
+      m->key_start = m->key_end = 0;  // not tracked (strata_json_read_rows reads the value only)
       m->key_escaped = 0;
     }
   }
@@ -210,7 +211,8 @@ int json_shape_read(json_shape *s, const uint8_t *line, ptrdiff_t n, int64_t *st
     s->cooldown--;
     return -1;
   }
-  if (!s->ready) return -1;
+  // A shape is learnt for one set of wanted columns: a reader whose set differs does not use it.
+  if (!s->ready || s->columns != (want ? want->columns : 0)) return -1;
   int kind = json_shape_match(s, line, n, start, end, want);
   if (kind >= 0) {
     if (s->hits < UINT32_MAX) s->hits++;
@@ -235,7 +237,15 @@ void json_shape_scanned(json_shape **shape_ref, int kind, const uint8_t *line, p
   json_shape *s = *shape_ref;
   if (kind != K_OBJECT) {
     // Lines that are not objects have no shape: after two, stop trying the shape on each until an object comes.
-    if (s && s->ready && s->misses_in_row >= 2) s->ready = 0;
+    if (s && s->ready && s->misses_in_row >= 2) {
+      s->ready = 0;
+      // A shape dropped before it lasted is a strike, as one replaced: objects between runs of other documents
+      // would otherwise be learnt again and again without ever being read through a shape.
+      if (s->hits < LASTING && ++s->strikes >= STRIKES) {
+        s->strikes = 0;
+        s->cooldown = COOLDOWN;
+      }
+    }
     return;
   }
   if (s && (s->cooldown || (s->ready && s->misses_in_row < 2))) return;

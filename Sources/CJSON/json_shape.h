@@ -30,7 +30,8 @@ int json_shape_learn(json_shape **shape, const uint8_t *line, ptrdiff_t doc_star
 
 /// Reads the line at line[0 ..< n] (n: the bytes available, more than the line) with the shape. On a match
 /// returns the document's kind, sets *start and *end to its span and, with want, want->members to the wanted
-/// columns' members (kind -1: absent); the caller still checks what follows the document. Else -1.
+/// columns' members (kind and value span; kind -1: absent; the key span is not kept: 0, 0); the caller still
+/// checks what follows the document. Else -1. `want` must have the columns the shape was learnt with.
 int json_shape_match(const json_shape *shape, const uint8_t *line, ptrdiff_t n, int64_t *start, int64_t *end,
                      const strata_json_rows *want);
 

@@ -25,7 +25,7 @@ import StrataTestSupport
     /// strata_json_read_rows over successive calls, one struct for all (so a shape lasts across calls).
     final class Reader {
         static let capacity = 64
-        let keys = PackedKeys(JSONShapeTests.keys)
+        var keys: PackedKeys
         let columns = JSONShapeTests.keys.count
         var r = strata_json_rows()
         let asReal = UnsafeMutablePointer<UInt8>.allocate(capacity: 16)
@@ -34,7 +34,8 @@ import StrataTestSupport
         let members: UnsafeMutablePointer<strata_json_member>
         let text = UnsafeMutablePointer<UInt8>.allocate(capacity: 1 << 16)
 
-        init(shapes: Bool, columns used: Int, render: Bool) {
+        init(shapes: Bool, columns used: Int, render: Bool, keys wanted: [String] = JSONShapeTests.keys) {
+            keys = PackedKeys(wanted)
             let slots = columns * Reader.capacity
             types = .allocate(capacity: slots)
             bits = .allocate(capacity: slots)
@@ -197,7 +198,7 @@ import StrataTestSupport
     /// scan. A line left to the caller is skipped here, as the caller reads it.
     @Test func changingLayoutsAcrossCallsAreReadAsTheFullScanReadsThem() {
         var rng = SeededRandom(state: 17)
-        for pattern in 0..<4 {
+        for pattern in 0..<5 {
             var lines: [String] = []
             for i in 0..<30_000 {
                 let k: Int
@@ -205,7 +206,8 @@ import StrataTestSupport
                 case 0: k = (i / 500) % Self.layouts            // runs
                 case 1: k = i % 2 == 0 ? 0 : 2                  // alternating
                 case 2: k = rng.int(Self.layouts)               // random
-                default: k = rng.int(20) == 0 ? rng.int(Self.layouts) : 5  // mostly one, odd lines between
+                case 3: k = rng.int(20) == 0 ? rng.int(Self.layouts) : 5  // mostly one, odd lines between
+                default: k = i % 3 == 0 ? 2 : 6                 // an object between two arrays
                 }
                 var l = Self.layout(k, &rng, simple: pattern == 0 || pattern == 3)
                 if rng.int(200) == 0 { l = String(l.dropLast(3)) }  // broken
@@ -234,5 +236,25 @@ import StrataTestSupport
                 #expect(on.r.shape_rows > 15_000, "pattern \(pattern): \(on.r.shape_rows) rows through shapes")
             }
         }
+    }
+
+    /// A shape is learnt for one set of wanted columns: the same reader asked for others does not use it.
+    @Test func aShapeIsNotUsedForOtherColumns() {
+        var rng = SeededRandom(state: 18)
+        let text = Array(((0..<100).map { _ in Self.layout(0, &rng, simple: true) }.joined(separator: "\n") + "\n").utf8)
+        let reader = Reader(shapes: true, columns: 4, render: false)
+        let half = text.count / 2
+        let cut = (text[half...].firstIndex(of: 0x0A) ?? half) + 1
+        let first = reader.read(Array(text[..<cut]))
+        #expect(first.rows > 40 && reader.r.shape_rows == first.rows - 1)
+        // Other keys: a shape used for them would give the first reader's columns' values.
+        let other = ["label", "latency_ms"]
+        reader.keys = PackedKeys(other)
+        reader.r.keys = UnsafePointer(reader.keys.bytes)
+        reader.r.key_offsets = UnsafePointer(reader.keys.offsets)
+        reader.r.columns = 2
+        let rest = reader.read(text, from: cut)
+        let off = Reader(shapes: false, columns: 2, render: false, keys: other).read(text, from: cut)
+        #expect(rest == off && rest.rows > 40)
     }
 }
