@@ -30,8 +30,6 @@ struct json_shape {
   shape_member *members;
 };
 
-int json_shape_ready(const json_shape *shape) { return shape && shape->ready; }
-
 void json_shape_free(json_shape *shape) {
   if (!shape) return;
   free(shape->members);
@@ -49,7 +47,11 @@ static int locate(const ptrdiff_t *segment_start, size_t segments, ptrdiff_t at,
   return 1;
 }
 
-int json_shape_learn(json_shape **shape_ref, const uint8_t *line, ptrdiff_t doc_start, ptrdiff_t doc_end,
+// Learns the shape of the document line[doc_start ..< doc_end], which the full scan has just accepted (a
+// top-level object; its wanted columns' members in want->members, want may be NULL), reusing *shape_ref's memory
+// or allocating it. 1, or 0 when the line does not suit a shape (too many slots or literal bytes, memory): the
+// shape is then not ready.
+static int json_shape_learn(json_shape **shape_ref, const uint8_t *line, ptrdiff_t doc_start, ptrdiff_t doc_end,
                      const strata_json_rows *want) {
   json_shape *s = *shape_ref;
   if (!s) {
@@ -153,7 +155,10 @@ static inline int same_literal(const uint8_t *a, const uint8_t *b, size_t length
   return memcmp(a, b, length) == 0;
 }
 
-int json_shape_match(const json_shape *s, const uint8_t *line, ptrdiff_t n, int64_t *start, int64_t *end,
+// Reads the line at line[0 ..< n] (n: the bytes available, more than the line) with the shape: on a match, the
+// document's kind, its span in *start and *end and, with want, want->members (kind and value span; kind -1:
+// absent; the key span is not kept); the caller still checks what follows the document. Else -1.
+static int json_shape_match(const json_shape *s, const uint8_t *line, ptrdiff_t n, int64_t *start, int64_t *end,
                      const strata_json_rows *want) {
   ptrdiff_t segment_start[2 * MAX_SLOTS + 1];
   ptrdiff_t at = 0;

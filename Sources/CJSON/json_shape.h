@@ -21,22 +21,11 @@
 /// A learnt shape (opaque; owned by strata_json_rows.shape).
 typedef struct json_shape json_shape;
 
-/// Learns the shape of the document line[doc_start ..< doc_end], which the full scan has just accepted (a
-/// top-level object; its wanted columns' members in want->members, want may be NULL). Reuses *shape's memory or
-/// allocates it. Returns 1, or 0 when the line does not suit a shape (too many slots or literal bytes, memory):
-/// *shape then holds no shape.
-int json_shape_learn(json_shape **shape, const uint8_t *line, ptrdiff_t doc_start, ptrdiff_t doc_end,
-                     const strata_json_rows *want);
-
-/// Reads the line at line[0 ..< n] (n: the bytes available, more than the line) with the shape. On a match
-/// returns the document's kind, sets *start and *end to its span and, with want, want->members to the wanted
-/// columns' members (kind and value span; kind -1: absent; the key span is not kept: 0, 0); the caller still
-/// checks what follows the document. Else -1. `want` must have the columns the shape was learnt with.
-int json_shape_match(const json_shape *shape, const uint8_t *line, ptrdiff_t n, int64_t *start, int64_t *end,
-                     const strata_json_rows *want);
-
-/// json_shape_match when a shape is ready and in use (see json_shape.c for when it is not), counting the
-/// outcome; -1 otherwise (shape may be NULL).
+/// Reads the line at line[0 ..< n] (n: the bytes available, more than the line) with the shape when one is ready
+/// and in use (see json_shape.c for when it is not; shape may be NULL). On a match returns the document's kind,
+/// sets *start and *end to its span and, with want, want->members (kind and value span; kind -1: absent; the key
+/// span is not kept); the caller still checks what follows the document. Else -1 (also
+/// when the shape was learnt for another number of wanted columns).
 int json_shape_read(json_shape *shape, const uint8_t *line, ptrdiff_t n, int64_t *start, int64_t *end,
                     const strata_json_rows *want);
 
@@ -44,8 +33,6 @@ int json_shape_read(json_shape *shape, const uint8_t *line, ptrdiff_t n, int64_t
 /// line's shape when it is time to (allocating *shape on first use).
 void json_shape_scanned(json_shape **shape, int kind, const uint8_t *line, ptrdiff_t doc_start, ptrdiff_t doc_end,
                         const strata_json_rows *want);
-
-int json_shape_ready(const json_shape *shape);
 
 void json_shape_free(json_shape *shape);
 

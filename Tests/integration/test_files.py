@@ -712,6 +712,42 @@ def test_read_jsonl_doc_rendered_in_c_equals_the_swift_rendering(tmp, source):
     assert hashes["c"] == hashes["swift"] and len(hashes["c"]) == 64
 
 
+TYPED_HASH = r"""
+import hashlib, sqlite3, sys
+c = sqlite3.connect(":memory:"); c.enable_load_extension(True); c.load_extension(sys.argv[1])
+c.execute("create virtual table t using jsonl('" + sys.argv[2] + "')")
+cols = ", ".join('"' + r[1] + '"' for r in c.execute("pragma table_info(t)"))
+h = hashlib.sha256()
+for row in c.execute("select rowid, " + cols + ", line from t"):
+    h.update(repr(row).encode())
+print(h.hexdigest())
+"""
+
+
+def test_jsonl_table_read_by_line_shapes_equals_the_full_scan_on_the_go_driver_export(tmp):
+    # The Go driver's export (the encoder mongoexport calls) repeats one layout: on the worker threads most
+    # lines are read through a learnt shape. Every typed value must be what the full scan gives
+    # (STRATA_JSON_SHAPES=0, another process) and, for the plain fields, what Python's json module reads.
+    one = (ROOT / "Tests" / "fixtures" / "mongoexport" / "predictions.json").read_bytes()
+    with open("a.jsonl", "wb") as f:
+        f.write(one * (9_000_000 // len(one) + 1))
+    hashes = {}
+    for mode in ("1", "0"):
+        env = dict(os.environ, STRATA_JSON_SHAPES=mode)
+        out = subprocess.run([sys.executable, "-c", TYPED_HASH, str(LIB), "a.jsonl"], env=env, capture_output=True,
+                             text=True, check=True)
+        hashes[mode] = out.stdout.strip()
+    assert hashes["1"] == hashes["0"] and len(hashes["1"]) == 64
+    db = connect()
+    db.execute("create virtual table t using jsonl('a.jsonl')")
+    docs = [json.loads(line) for line in open("a.jsonl", encoding="utf-8") if line.strip()]
+    latency = [d["latency_ms"] for d in docs if isinstance(d.get("latency_ms"), int)]
+    labels = [d["label"] for d in docs if isinstance(d.get("label"), str)]
+    models = [d["model"] for d in docs if isinstance(d.get("model"), str)]
+    got = db.execute("select count(*), sum(latency_ms), count(label), max(label), min(model) from t").fetchone()
+    assert got == (len(docs), sum(latency), len(labels), max(labels), min(models))
+
+
 def test_read_jsonl_count_on_two_threads_names_the_broken_line(tmp):
     write_big_jsonl("a.jsonl", 30_000)
     with open("a.jsonl", "a") as f:
