@@ -20,7 +20,7 @@ public enum KNNEngine {
     /// covers ~4,200 corpus rows: fewer, larger sgemm calls. Against one bare sgemm over the whole shape this
     /// was 4–6% closer than 1 Mi-float tiles in two alternated runs and within noise in two others (issue 15,
     /// a loaded 2-core machine); it costs 12 MiB more per batch.
-    nonisolated(unsafe) static var tileFloats = 1 << 22
+    static let tileFloats = 1 << 22
     /// Corpus rows gathered per block when a filter selects scattered rows.
     static let gatherRows = 4096
 
@@ -97,6 +97,26 @@ public enum KNNEngine {
     public static func searchBatch(_ corpus: CorpusMatrix, queries: CorpusMatrix, range: Range<Int>, k: Int,
                                    metric: Metric, rows subset: [Int32]? = nil,
                                    limits: KNNLimits = .none) throws -> [[Neighbor]] {
+        try searchBatch(corpus, queries: queries, range: range, k: k, metric: metric, rows: subset, limits: limits,
+                        plan: BatchPlan())
+    }
+
+    /// How a batch is cut. By default (nil): blocks of 16 or more queries go through the fused kernel, one
+    /// share of the corpus rows per core, each on its own thread with its own heaps (KNNBatchScan.swift); other
+    /// blocks multiply with sgemm in one share, OpenBLAS using every core per call, in tiles of `tileFloats`.
+    /// Tests set the fields to force either path, several shares and small tiles. (Several shares calling
+    /// sgemm at once are for tests only: Debian's single-threaded OpenBLAS takes no locks, and calling the
+    /// threaded one from several threads only oversubscribes the cores.)
+    struct BatchPlan {
+        var fused: Bool? = nil
+        var shares: Int? = nil
+        var tileFloats: Int? = nil
+    }
+
+    /// `searchBatch` cut as `plan` says (tests force several shares and small tiles on any BLAS).
+    static func searchBatch(_ corpus: CorpusMatrix, queries: CorpusMatrix, range: Range<Int>, k: Int,
+                            metric: Metric, rows subset: [Int32]?, limits: KNNLimits,
+                            plan: BatchPlan) throws -> [[Neighbor]] {
         let range = range.clamped(to: 0..<queries.rows)
         let n = subset?.count ?? corpus.rows
         let qn = range.count
@@ -106,7 +126,6 @@ public enum KNNEngine {
         guard queries.dimensions == d else {
             throw KNNError.queryDimensions(found: queries.dimensions, expected: d)
         }
-        try KNNError.requireBLAS()
 
         // Scoring vectors of the block, packed for sgemm (zero rows for queries handled elsewhere).
         var preps: [PreparedQuery?] = []
@@ -122,52 +141,79 @@ public enum KNNEngine {
                 }
             }
         }
+        let scanned = preps.map { $0.map { !$0.exactOnly } ?? false }
 
         let capacity = min(n, k &+ slack(k))
-        var heaps = [CandidateHeap](repeating: CandidateHeap(capacity: capacity), count: qn)
+        // The fused kernel needs no BLAS and runs a share per core; sgemm as `plan` says.
+        let fused = plan.fused ?? usesFusedKernel(queries: qn)
+        if !fused { try KNNError.requireBLAS() }
+        let tileFloats = plan.tileFloats ?? KNNEngine.tileFloats
+        // Shares of at least 4,096 rows: below that a thread's start-up is not paid back (tests force more). A
+        // share is a whole number of fused tiles, so only the last one ends in a partial row block.
+        let shares = max(1, plan.shares ?? (fused ? min(KNNThreads.count, n / 4096) : 1))
+        let per = ((n &+ shares &- 1) / shares &+ fusedTileRows &- 1) / fusedTileRows &* fusedTileRows
         // A filter's rows are gathered into a block first: that copy is held to a tile's size too (a block of
         // few queries would otherwise gather up to all N rows at once).
-        let rowCap = subset == nil ? n : max(16, (tileFloats / max(d, 1)) & ~15)
-        let blockRows = max(16, min(n, rowCap, (tileFloats / qn) & ~15))
-        var tile = [Float](repeating: 0, count: qn &* blockRows)
-        var gathered = subset == nil ? [] : [Float](repeating: 0, count: blockRows &* d)
-        var aux = [Float](repeating: 0, count: blockRows)
-        let alpha = metric.alpha
-
-        var start = 0
-        while start < n {
-            if limits.isInterrupted() { throw KNNError.interrupted }
-            let count = min(blockRows, n &- start)
+        let rowCap = subset == nil ? per : max(16, (tileFloats / max(d, 1)) & ~15)
+        let blockRows = max(16, min(per, rowCap, (tileFloats / qn) & ~15))
+        // One set of heaps per share; each share's thread touches only its own.
+        let heapSets = UnsafeMutablePointer<[CandidateHeap]>.allocate(capacity: shares)
+        heapSets.initialize(repeating: [CandidateHeap](repeating: CandidateHeap(capacity: capacity), count: qn),
+                            count: shares)
+        defer {
+            heapSets.deinitialize(count: shares)
+            heapSets.deallocate()
+        }
+        // The fused kernel's layout of the same queries: groups of 32, dimension-major.
+        let groups = fused ? (qn &+ Int(STRATA_BATCH_GROUP) &- 1) / Int(STRATA_BATCH_GROUP) : 0
+        var grouped = [Float](repeating: 0, count: groups &* Int(STRATA_BATCH_GROUP) &* d)
+        if fused {
             packed.withUnsafeBufferPointer { q in
-                tile.withUnsafeMutableBufferPointer { t in
-                    gathered.withUnsafeMutableBufferPointer { g in
-                        aux.withUnsafeMutableBufferPointer { a in
-                            guard let qp = q.baseAddress, let tp = t.baseAddress, let ap = a.baseAddress else { return }
-                            let block: UnsafePointer<Float>
-                            if let subset {
-                                guard let gp = g.baseAddress else { return }
-                                gather(corpus, subset, start, count, into: gp, aux: ap, metric: metric)
-                                block = UnsafePointer(gp)
-                            } else {
-                                block = UnsafePointer(corpus.data + start &* d)
-                                fillAux(corpus, start, count, into: ap, metric: metric)
-                            }
-                            _ = strata_sgemm_nt(Int32(qn), Int32(count), Int32(d), alpha, qp, Int32(d), block, Int32(d),
-                                                tp, Int32(blockRows))
-                            let base = Int32(truncatingIfNeeded: start)
-                            for i in 0..<qn where preps[i].map({ !$0.exactOnly }) ?? false {
-                                let row = UnsafePointer(tp + i &* blockRows)
-                                switch metric {
-                                case .cosine: scanRow(CosineKey.self, row, count, ap, base, &heaps[i])
-                                case .l2: scanRow(L2Key.self, row, count, ap, base, &heaps[i])
-                                case .dot: scanRow(DotKey.self, row, count, ap, base, &heaps[i])
-                                }
-                            }
-                        }
-                    }
+                grouped.withUnsafeMutableBufferPointer { g in
+                    guard let qp = q.baseAddress, let gp = g.baseAddress else { return }
+                    strata_batch_pack_queries(qp, qn, d, gp)
                 }
             }
-            start &+= count
+        }
+        let stop = StopFlag()
+        var interrupted = false
+        packed.withUnsafeBufferPointer { q in
+            grouped.withUnsafeBufferPointer { g in
+                guard let qp = q.baseAddress else { return }
+                KNNThreads.run(parts: shares) { part in
+                    // The calling thread (the last part) may ask the connection whether to stop; the others follow.
+                    let isCaller = part == shares &- 1
+                    let share = min(n, part &* per) ..< min(n, part &* per &+ per)
+                    let stopping = {
+                        if isCaller {
+                            if limits.isInterrupted() { stop.raise(); return true }
+                            return false
+                        }
+                        return stop.isRaised
+                    }
+                    let completed: Bool
+                    if fused, let gp = g.baseAddress {
+                        completed = scanShareFused(corpus, packed: gp, groups: groups, count: qn, scanned: scanned,
+                                                   metric: metric, rows: subset, share: share,
+                                                   into: &heapSets[part], stopping: stopping)
+                    } else {
+                        completed = scanShare(corpus, queries: qp, count: qn, scanned: scanned, metric: metric,
+                                              rows: subset, share: share, blockRows: blockRows,
+                                              into: &heapSets[part], stopping: stopping)
+                    }
+                    if !completed && isCaller { interrupted = true }
+                }
+            }
+        }
+        if interrupted { throw KNNError.interrupted }
+        // The best `capacity` of the union of the shares' bests are the best `capacity` of all rows: the heaps
+        // order by (key, row), so the merged heap holds exactly what one share over every row would.
+        var heaps = heapSets[shares &- 1]
+        for part in 0..<(shares &- 1) {
+            for i in 0..<qn where scanned[i] {
+                let other = heapSets[part][i]
+                for j in 0..<other.count { heaps[i].offer(other.keys[j], other.rows[j]) }
+            }
         }
 
         var results: [[Neighbor]] = []
@@ -199,6 +245,54 @@ public enum KNNEngine {
             results.append(top.sorted())
         }
         return results
+    }
+
+    /// One share of a batch: the rows at positions `share` (of the corpus, or of `subset`), a tile of
+    /// `blockRows` at a time — sgemm of the queries against the tile, then each scanned query's row of scores
+    /// offered to its heap while the tile is in cache. `stopping` is asked between tiles; false when it said stop.
+    private static func scanShare(_ corpus: CorpusMatrix, queries qp: UnsafePointer<Float>, count qn: Int,
+                                  scanned: [Bool], metric: Metric, rows subset: [Int32]?, share: Range<Int>,
+                                  blockRows: Int, into heaps: inout [CandidateHeap],
+                                  stopping: () -> Bool) -> Bool {
+        let d = corpus.dimensions
+        var tile = [Float](repeating: 0, count: qn &* blockRows)
+        var gathered = subset == nil ? [] : [Float](repeating: 0, count: blockRows &* d)
+        var aux = [Float](repeating: 0, count: blockRows)
+        let alpha = metric.alpha
+        var start = share.lowerBound
+        while start < share.upperBound {
+            if stopping() { return false }
+            let count = min(blockRows, share.upperBound &- start)
+            tile.withUnsafeMutableBufferPointer { t in
+                gathered.withUnsafeMutableBufferPointer { g in
+                    aux.withUnsafeMutableBufferPointer { a in
+                        guard let tp = t.baseAddress, let ap = a.baseAddress else { return }
+                        let block: UnsafePointer<Float>
+                        if let subset {
+                            guard let gp = g.baseAddress else { return }
+                            gather(corpus, subset, start, count, into: gp, aux: ap, metric: metric)
+                            block = UnsafePointer(gp)
+                        } else {
+                            block = UnsafePointer(corpus.data + start &* d)
+                            fillAux(corpus, start, count, into: ap, metric: metric)
+                        }
+                        _ = strata_sgemm_nt(Int32(qn), Int32(count), Int32(d), alpha, qp, Int32(d), block, Int32(d),
+                                            tp, Int32(blockRows))
+                        let base = Int32(truncatingIfNeeded: start)
+                        for i in 0..<qn where scanned[i] {
+                            let row = UnsafePointer(tp + i &* blockRows)
+                            switch metric {
+                            case .cosine: scanRow(CosineKey.self, row, count, ap, base, &heaps[i])
+                            case .l2: scanRow(L2Key.self, row, count, ap, base, &heaps[i])
+                            case .dot: scanRow(DotKey.self, row, count, ap, base, &heaps[i])
+                            }
+                        }
+                    }
+                }
+            }
+            start &+= count
+        }
+        return true
     }
 
     /// Extra candidates kept per query in a batch, to absorb float32 near-ties without a redo.
@@ -344,7 +438,7 @@ private func scoreSingle(_ corpus: CorpusMatrix, _ q: UnsafePointer<Float>?, met
 }
 
 /// Set by the thread that saw an interruption; read by the threads scoring beside it.
-private final class StopFlag: @unchecked Sendable {
+final class StopFlag: @unchecked Sendable {
     private let raised = Atomic<Bool>(false)
     var isRaised: Bool { raised.load(ordering: .acquiring) }
     func raise() { raised.store(true, ordering: .releasing) }
@@ -376,7 +470,7 @@ extension Optional where Wrapped == [Int32] {
 }
 
 /// Copies rows `subset[start..<start+count]` into `buffer` and their per-row key term into `aux`.
-private func gather(_ corpus: CorpusMatrix, _ subset: [Int32], _ start: Int, _ count: Int,
+func gather(_ corpus: CorpusMatrix, _ subset: [Int32], _ start: Int, _ count: Int,
                     into buffer: UnsafeMutablePointer<Float>, aux: UnsafeMutablePointer<Float>, metric: Metric) {
     let d = corpus.dimensions
     subset.withUnsafeBufferPointer { s in
@@ -393,7 +487,7 @@ private func gather(_ corpus: CorpusMatrix, _ subset: [Int32], _ start: Int, _ c
 }
 
 /// The per-row key term of contiguous rows `start..<start+count`.
-private func fillAux(_ corpus: CorpusMatrix, _ start: Int, _ count: Int, into aux: UnsafeMutablePointer<Float>,
+func fillAux(_ corpus: CorpusMatrix, _ start: Int, _ count: Int, into aux: UnsafeMutablePointer<Float>,
                      metric: Metric) {
     switch metric {
     case .cosine: aux.update(from: corpus.inverseNorms + start, count: count)

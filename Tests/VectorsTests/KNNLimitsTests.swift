@@ -101,6 +101,15 @@ final class InterruptAfter {
             #expect(throws: KNNError.interrupted) {
                 try KNNEngine.searchBatch(m, queries: queries, range: 0..<2, k: 5, metric: metric, limits: InterruptAfter(0).limits)
             }
+            // A block large enough for the fused kernel, split over shares on threads: stopped by the caller's
+            // check after a few tiles, the other share follows; and sgemm in many small tiles.
+            let many = try CorpusMatrix(source: InMemoryCorpus(vectors: (0..<40).map { _ in rng.vector(8) }), name: "q")
+            for plan in [KNNEngine.BatchPlan(fused: true, shares: 2), KNNEngine.BatchPlan(fused: false, tileFloats: 4096)] {
+                #expect(throws: KNNError.interrupted) {
+                    try KNNEngine.searchBatch(m, queries: many, range: 0..<40, k: 5, metric: metric, rows: nil,
+                                              limits: InterruptAfter(3).limits, plan: plan)
+                }
+            }
             // Never asked to stop: the same answers as without limits.
             let free = try q.withVectorView { try KNNEngine.search(m, query: $0, k: 5, metric: metric, limits: InterruptAfter(1 << 30).limits) }
             expectSame(free, bruteForce(m.ids, vectors, q, k: 5, metric: metric))

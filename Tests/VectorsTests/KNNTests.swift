@@ -1,5 +1,6 @@
 // The knn core on plain values: top-k selection, the packed corpus, the cache, and the engine (single and
 // batch, filtered or not, every metric) against a naive float64 brute force written here.
+import CKernels
 import Testing
 import StrataTestSupport
 @testable import Vectors
@@ -208,15 +209,102 @@ func expectSame(_ got: [Neighbor], _ want: [Neighbor], _ note: String = "",
         var rng = SeededRandom(state: 5)
         let qs: [[Float]?] = (0..<40).map { _ in rng.vector(24) }
         let queries = try CorpusMatrix(source: InMemoryCorpus(vectors: qs), name: "q")
-        let saved = KNNEngine.tileFloats
-        defer { KNNEngine.tileFloats = saved }
-        for tile in [saved, 40 * 64] {  // one block, and many small blocks
-            KNNEngine.tileFloats = tile
+        for (name, plan) in batchPlans {
             for k in [1, 7, 300] {
-                let got = try KNNEngine.searchBatch(m, queries: queries, range: 0..<40, k: k, metric: metric)
+                let got = try KNNEngine.searchBatch(m, queries: queries, range: 0..<40, k: k, metric: metric, rows: nil,
+                                                    limits: .none, plan: plan)
                 #expect(got.count == 40)
                 for (i, g) in got.enumerated() {
-                    expectSame(g, bruteForce(c.ids, c.vectors, qs[i]!, k: k, metric: metric), "query \(i) k \(k)")
+                    expectSame(g, bruteForce(c.ids, c.vectors, qs[i]!, k: k, metric: metric), "\(name) query \(i) k \(k)")
+                }
+            }
+        }
+    }
+
+    /// Every way a batch can be cut: the default; sgemm with one large tile, and with many small ones; the
+    /// fused kernel (the plain C loop on a CPU without AVX-512) in one share and in three, whose ends fall
+    /// inside a row block.
+    let batchPlans: [(String, KNNEngine.BatchPlan)] = [
+        ("default", .init()),
+        ("sgemm", .init(fused: false, tileFloats: 1 << 22)),
+        ("sgemm, small tiles", .init(fused: false, tileFloats: 40 * 64)),
+        ("fused", .init(fused: true, shares: 1)),
+        ("fused, 3 shares", .init(fused: true, shares: 3)),
+    ]
+
+    @Test(arguments: Metric.allCases)
+    func batchOfOddShapesMatchesBruteForce(metric: Metric) throws {
+        // 37 dimensions, 1,003 rows (shares and tiles end inside the kernels' row blocks of 12 and 6), 45 queries
+        // (the second group of 32 is part padding), NULL rows, a zero row and a zero query.
+        let c = corpus(17, rows: 1003, d: 37, nullEvery: 13)
+        var vectors = c.vectors
+        vectors[5] = [Float](repeating: 0, count: 37)
+        let m = try CorpusMatrix(source: InMemoryCorpus(ids: c.ids, vectors: vectors), name: "c")
+        var rng = SeededRandom(state: 23)
+        var qs: [[Float]] = (0..<45).map { _ in rng.vector(37) }
+        qs[9] = [Float](repeating: 0, count: 37)
+        let queries = try CorpusMatrix(source: InMemoryCorpus(vectors: qs), name: "q")
+        for (name, plan) in batchPlans {
+            for k in [1, 10, 2000] {
+                let got = try KNNEngine.searchBatch(m, queries: queries, range: 3..<45, k: k, metric: metric, rows: nil,
+                                                    limits: .none, plan: plan)
+                #expect(got.count == 42)
+                for (i, g) in got.enumerated() {
+                    expectSame(g, bruteForce(c.ids, vectors, qs[i + 3], k: k, metric: metric), "\(name) query \(i + 3) k \(k)")
+                }
+            }
+        }
+    }
+
+    /// The fused kernels (AVX-512, AVX2, the plain loop) find the same keys: with every threshold +∞ each key
+    /// of every real query and row, within float32 rounding of a float64 product; with a threshold per query
+    /// exactly the keys at or under it (those far from it, where rounding cannot decide); padding never.
+    @Test func fusedKernelsAgreeWithFloat64() throws {
+        var rng = SeededRandom(state: 31)
+        let d = 53, n = 77, qn = 40, groups = 2
+        let rows = (0..<n).flatMap { _ in rng.vector(d) }
+        let queries = (0..<qn).flatMap { _ in rng.vector(d) }
+        let aux = (0..<n).map { _ in Float(rng.int(1000)) / 500 }
+        var packed = [Float](repeating: 0, count: groups * 32 * d)
+        strata_batch_pack_queries(queries, qn, d, &packed)
+        for (mode, alpha) in [(STRATA_BATCH_TIMES_AUX, Float(-1)), (STRATA_BATCH_PLUS_AUX, -2), (STRATA_BATCH_PLAIN, -1)] {
+            func exact(_ q: Int, _ j: Int) -> Double {
+                var s = 0.0
+                for i in 0..<d { s += Double(queries[q * d + i]) * Double(rows[j * d + i]) }
+                let key = Double(alpha) * s
+                return mode == STRATA_BATCH_TIMES_AUX ? key * Double(aux[j]) : mode == STRATA_BATCH_PLUS_AUX ? key + Double(aux[j]) : key
+            }
+            // A threshold per query: the median exact key, so about half the keys pass.
+            let medians: [Float] = (0..<qn).map { q in Float((0..<n).map { exact(q, $0) }.sorted()[n / 2]) }
+            for kernel in ["plain", "avx2", "avx512"] {
+                for cut in [false, true] {
+                    var thresholds = [Float](repeating: -.infinity, count: groups * 32)
+                    for q in 0..<qn { thresholds[q] = cut ? medians[q] : .infinity }
+                    var hits = [strata_batch_hit](repeating: strata_batch_hit(), count: n * groups * 32)
+                    let found = strata_batch_scan_using(kernel, packed, groups, d, rows, n, aux, Int32(mode), alpha,
+                                                        thresholds, &hits)
+                    if found < 0 { continue }  // not on this CPU
+                    var seen = Set<Int>()
+                    for h in hits.prefix(Int(found)) {
+                        let q = Int(h.query), j = Int(h.row)
+                        #expect(q < qn && j < n, "\(kernel) padding or bad row: \(q) \(j)")
+                        guard q < qn, j < n else { continue }
+                        #expect(seen.insert(q * n + j).inserted, "\(kernel) repeated hit")
+                        let want = exact(q, j)
+                        #expect(abs(Double(h.key) - want) <= 1e-4 * max(1, abs(want)), "\(kernel) key \(q) \(j)")
+                        #expect(h.key <= thresholds[q])
+                    }
+                    for q in 0..<qn {
+                        for j in 0..<n {
+                            let want = exact(q, j)
+                            let margin = 1e-4 * max(1, abs(want))
+                            if !cut || want < Double(thresholds[q]) - margin {
+                                #expect(seen.contains(q * n + j), "\(kernel) \(mode) missed \(q) \(j)")
+                            } else if want > Double(thresholds[q]) + margin {
+                                #expect(!seen.contains(q * n + j), "\(kernel) \(mode) extra \(q) \(j)")
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -235,8 +323,11 @@ func expectSame(_ got: [Neighbor], _ want: [Neighbor], _ note: String = "",
             let got = try q.withVectorView { try KNNEngine.search(m, query: $0, k: k, metric: metric, rows: subset) }
             expectSame(got, want, "single k \(k)")
             let qm = try CorpusMatrix(source: InMemoryCorpus(vectors: [q, q]), name: "q")
-            let batch = try KNNEngine.searchBatch(m, queries: qm, range: 0..<2, k: k, metric: metric, rows: subset)
-            expectSame(batch[1], want, "batch k \(k)")
+            for (name, plan) in batchPlans {
+                let batch = try KNNEngine.searchBatch(m, queries: qm, range: 0..<2, k: k, metric: metric, rows: subset,
+                                                      limits: .none, plan: plan)
+                expectSame(batch[1], want, "batch \(name) k \(k)")
+            }
         }
     }
 
@@ -259,9 +350,12 @@ func expectSame(_ got: [Neighbor], _ want: [Neighbor], _ note: String = "",
         for k in [1, 5, 59, 70] {
             let want = bruteForce(ids, vectors, q, k: k, metric: metric)
             expectSame(try q.withVectorView { try KNNEngine.search(m, query: $0, k: k, metric: metric) }, want, "k \(k)")
-            let batch = try KNNEngine.searchBatch(m, queries: qm, range: 0..<2, k: k, metric: metric)
-            expectSame(batch[0], want, "batch k \(k)")
-            expectSame(batch[1], bruteForce(ids, vectors, dup, k: k, metric: metric), "batch dup k \(k)")
+            for (name, plan) in batchPlans {
+                let batch = try KNNEngine.searchBatch(m, queries: qm, range: 0..<2, k: k, metric: metric, rows: nil,
+                                                      limits: .none, plan: plan)
+                expectSame(batch[0], want, "batch \(name) k \(k)")
+                expectSame(batch[1], bruteForce(ids, vectors, dup, k: k, metric: metric), "batch \(name) dup k \(k)")
+            }
         }
         if metric != .dot {
             let first = try dup.withVectorView { try KNNEngine.search(m, query: $0, k: 3, metric: metric) }

@@ -28,6 +28,34 @@ const char *strata_score_kernel_name(void);
 /// lists: the query's weights already hold each dimension's scale, the caller adds the offset term).
 void strata_score_codes(const uint8_t *codes, ptrdiff_t d, ptrdiff_t n, const float *w, float *y);
 
+/// knn_match's batch kernel (batch_scan.c): queries × corpus rows and the threshold test of each key in one pass.
+/// Queries are packed once per batch, STRATA_BATCH_GROUP to a group, dimension-major: packed[g][k][l] is
+/// dimension k of query g·32 + l (zero for the padding of the last group).
+#define STRATA_BATCH_GROUP 32
+/// How a raw product s = row · q becomes a key: alpha·s·aux[row] (cosine), alpha·s + aux[row] (l2), alpha·s (dot).
+enum { STRATA_BATCH_PLAIN = 0, STRATA_BATCH_TIMES_AUX = 1, STRATA_BATCH_PLUS_AUX = 2 };
+/// A key at or under its query's threshold: query index in the batch, row index from 0 at `rows`.
+typedef struct {
+  int32_t query;
+  int32_t row;
+  float key;
+} strata_batch_hit;
+/// Packs `count` row-major queries of `d` floats into `out` (groups·32·d floats, groups = ⌈count / 32⌉).
+void strata_batch_pack_queries(const float *queries, ptrdiff_t count, ptrdiff_t d, float *out);
+/// Every key of `n` contiguous rows (`d` floats each) against every packed query whose key is ≤ thresholds[q]
+/// (`thresholds` holds groups·32 values: -∞ for padding and for queries not to be scanned; NaN keys never pass)
+/// goes to `hits`, which must have room for n·groups·32. Returns how many were written.
+size_t strata_batch_scan(const float *packed, ptrdiff_t groups, ptrdiff_t d, const float *rows, ptrdiff_t n,
+                         const float *aux, int mode, float alpha, const float *thresholds, strata_batch_hit *hits);
+/// "avx512" (the default where the CPU has AVX-512F), "avx2" (only when STRATA_KNN_BATCH=avx2 asks), or "sgemm":
+/// then callers multiply with sgemm and scan, and strata_batch_scan itself runs a plain loop (correct, slow).
+const char *strata_batch_kernel_name(void);
+/// strata_batch_scan with the kernel named ("avx512", "avx2", "plain"), for tests comparing them; (size_t)-1
+/// when this CPU cannot run it.
+size_t strata_batch_scan_using(const char *kernel, const float *packed, ptrdiff_t groups, ptrdiff_t d,
+                               const float *rows, ptrdiff_t n, const float *aux, int mode, float alpha,
+                               const float *thresholds, strata_batch_hit *hits);
+
 /// OpenBLAS, opened on first use (blas.c): C (m × n, row-major) = alpha · A (m × k) · Bᵀ (B is n × k), and
 /// y (m) = alpha · A (m × n) · x. Both return 0, or -1 when OpenBLAS cannot be loaded (then
 /// strata_blas_error() says why; it is NULL once OpenBLAS is loaded).

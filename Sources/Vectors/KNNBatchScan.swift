@@ -1,0 +1,79 @@
+// A batch's share scored with the fused kernel (CKernels/batch_scan.c): the product of every query with a tile
+// of corpus rows and the test of each key against its query's heap threshold in one pass, so only the keys that
+// may enter a heap ever leave the kernel. Used by `KNNEngine.searchBatch` where the CPU has AVX-512F (AVX2 when
+// STRATA_KNN_BATCH=avx2 asks) and the block holds enough queries to fill the kernel's groups of 32; elsewhere
+// the batch multiplies with OpenBLAS's sgemm and scans the score tiles (`scanShare`).
+import CKernels
+
+extension KNNEngine {
+    /// Rows per kernel call: a multiple of both kernels' row blocks (12 and 6). Between calls the heaps take the
+    /// hits and the thresholds are refreshed (a share's first tile offers every key, until the heaps fill); the
+    /// hit buffer has room for every key of a tile (96 × 1,024 hits of 12 bytes for 1,000 queries).
+    static let fusedTileRows = 96
+
+    /// The fused kernel's name ("avx512", "avx2"), or nil when batches use sgemm (no AVX-512 here, or
+    /// STRATA_KNN_BATCH=sgemm).
+    static let fusedKernel: String? = {
+        let name = String(cString: strata_batch_kernel_name())
+        return name == "sgemm" ? nil : name
+    }()
+
+    /// Whether a block of `queries` queries goes through the fused kernel: it computes groups of 32, so with
+    /// fewer than 16 most of its work would be padding.
+    static func usesFusedKernel(queries: Int) -> Bool { fusedKernel != nil && queries >= 16 }
+
+    /// One share with the fused kernel: rows at positions `share` (of the corpus, or of `subset`) against the
+    /// packed queries (`groups` groups of 32; `count` real ones), hits offered to `heaps`. `stopping` is asked
+    /// between tiles; false when it said stop.
+    static func scanShareFused(_ corpus: CorpusMatrix, packed: UnsafePointer<Float>, groups: Int, count qn: Int,
+                               scanned: [Bool], metric: Metric, rows subset: [Int32]?, share: Range<Int>,
+                               into heaps: inout [CandidateHeap], stopping: () -> Bool) -> Bool {
+        let d = corpus.dimensions
+        let width = groups &* Int(STRATA_BATCH_GROUP)
+        // Queries not scanned here (padding, exact-only, zero under cosine) get -∞: no key reaches them.
+        var thresholds = [Float](repeating: -.infinity, count: width)
+        for i in 0..<qn where scanned[i] { thresholds[i] = heaps[i].threshold }
+        var hits = [strata_batch_hit](repeating: strata_batch_hit(), count: fusedTileRows &* width)
+        var gathered = subset == nil ? [] : [Float](repeating: 0, count: fusedTileRows &* d)
+        var aux = [Float](repeating: 0, count: fusedTileRows)
+        let mode: Int32
+        switch metric {
+        case .cosine: mode = Int32(STRATA_BATCH_TIMES_AUX)
+        case .l2: mode = Int32(STRATA_BATCH_PLUS_AUX)
+        case .dot: mode = Int32(STRATA_BATCH_PLAIN)
+        }
+        var start = share.lowerBound
+        while start < share.upperBound {
+            if stopping() { return false }
+            let count = min(fusedTileRows, share.upperBound &- start)
+            let found: Int = thresholds.withUnsafeBufferPointer { t in
+                hits.withUnsafeMutableBufferPointer { h in
+                    gathered.withUnsafeMutableBufferPointer { g in
+                        aux.withUnsafeMutableBufferPointer { a in
+                            guard let tp = t.baseAddress, let hp = h.baseAddress, let ap = a.baseAddress else { return 0 }
+                            let rows: UnsafePointer<Float>
+                            if let subset {
+                                guard let gp = g.baseAddress else { return 0 }
+                                gather(corpus, subset, start, count, into: gp, aux: ap, metric: metric)
+                                rows = UnsafePointer(gp)
+                            } else {
+                                rows = UnsafePointer(corpus.data + start &* d)
+                                fillAux(corpus, start, count, into: ap, metric: metric)
+                            }
+                            return strata_batch_scan(packed, groups, d, rows, count, ap, mode, metric.alpha, tp, hp)
+                        }
+                    }
+                }
+            }
+            let base = Int32(truncatingIfNeeded: start)
+            for j in 0..<found {
+                let hit = hits[j]
+                let q = Int(hit.query)
+                heaps[q].offer(hit.key, base &+ hit.row)
+                thresholds[q] = heaps[q].threshold
+            }
+            start &+= count
+        }
+        return true
+    }
+}
