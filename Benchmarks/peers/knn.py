@@ -18,8 +18,9 @@ Builds N x 384 float32 vectors (default N = 100,000) in a SQLite file, then time
                      for Strata and for sqlite-vec.
 Prints medians and ratios, and checks the targets of issues 3 and 15; issue 15's ratios are taken back to
 back (the two timings of a ratio alternate, round after round), since a shared machine's load changes within
-a run. The batch's floor, cblas_sgemm, is one call over the whole 1000 x N x 384 shape through the same
-OpenBLAS instance and threads as Strata's batch, writing every score and selecting nothing.
+a run. The batch's floor, cblas_sgemm, is one call over the whole 1000 x N x 384 shape through Debian's
+threaded OpenBLAS (the one Strata's batch falls back to without AVX-512; with it, Strata's own fused kernel
+runs), writing every score and selecting nothing.
 
 Self-contained: outside its venv it creates one (KNN_BENCH_VENV, default <repo>/.build-knn-venv, from
 /usr/bin/python3, whose sqlite3 can load extensions), installs numpy, faiss-cpu and sqlite-vec==0.1.9 from
@@ -302,10 +303,10 @@ def main():
     sdot_ms = median_ms(lambda: blas.sdot(X), R)
     bandwidth = X.nbytes / (sdot_ms / 1000) / 1e9
     record("floor", f"cblas_sdot(X, X) read probe ({bandwidth:.1f} GB/s)", sdot_ms)
-    # The batch's floor: one call over the whole shape, the library and threads Strata's batch uses (the same
-    # libopenblas.so.0 instance in this process), writing all 1000 x N scores (400 MB at 100k) and selecting
-    # nothing. Strata calls it per tile of corpus rows and also selects the top k, rescores them in float64
-    # and returns the rows through SQLite.
+    # The batch's floor: one call over the whole shape through Debian's threaded OpenBLAS (the
+    # libopenblas.so.0 instance Strata's batch opens when it falls back to sgemm), writing all 1000 x N scores
+    # (400 MB at 100k) and selecting nothing. Strata also selects the top k, rescores them in float64 and
+    # returns the rows through SQLite.
     C = np.empty((args.queries, args.n), dtype=np.float32)
     record("floor", f"cblas_sgemm {args.queries}x{args.n}x{D} (Debian OpenBLAS)", median_ms(lambda: blas.sgemm(Q, X, C), 3))
 
@@ -410,12 +411,19 @@ def main():
     tconn.rollback()
     tconn.close()
     # The batch against bare sgemm and faiss, alternated: each takes ~1 s, long enough for the load of a
-    # shared machine to change between separate medians (issue 15 once read 3.6x from such a pair).
+    # shared machine to change between separate medians (issue 15 once read 3.6x from such a pair). After the
+    # sgemm call OpenBLAS's threads spin on sched_yield for a while (its THREAD_TIMEOUT) and take cores from
+    # whatever runs next, so each round pauses after it; Strata and faiss take turns going first.
     batch_sgemm, batch_faiss = [], []
-    for _ in range(max(3, args.rounds // 4)):
+    for i in range(max(3, args.rounds // 4)):
         s = clock(lambda: blas.sgemm(Q, X, C))
-        b = clock(lambda: conn.execute(batch_sql).fetchall())
-        f = clock(lambda: index.search(Qn, K))
+        time.sleep(0.5)
+        if i % 2 == 0:
+            b = clock(lambda: conn.execute(batch_sql).fetchall())
+            f = clock(lambda: index.search(Qn, K))
+        else:
+            f = clock(lambda: index.search(Qn, K))
+            b = clock(lambda: conn.execute(batch_sql).fetchall())
         batch_sgemm.append(b / s)
         batch_faiss.append(b / f)
     del C
