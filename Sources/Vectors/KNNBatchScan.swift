@@ -18,6 +18,12 @@ extension KNNEngine {
         return name == "sgemm" ? nil : name
     }()
 
+    /// How batches run here, for EXPLAIN QUERY PLAN: "fused avx512 kernel" (blocks of 16 or more queries), or
+    /// "blocked sgemm".
+    public static var batchMethod: String {
+        fusedKernel.map { "fused \($0) kernel; sgemm below 16 queries" } ?? "blocked sgemm"
+    }
+
     /// Whether a block of `queries` queries goes through the fused kernel: it computes groups of 32, so with
     /// fewer than 16 most of its work would be padding.
     static func usesFusedKernel(queries: Int) -> Bool { fusedKernel != nil && queries >= 16 }

@@ -107,9 +107,9 @@ final class KNNMatchTable: VirtualTable {
             if t.trimmingSpaces.hasPrefix("[") {
                 plan.append("single query vector"); single = true
             } else if fileOpener(for: t) != nil {
-                plan.append("batch of queries from file '\(t)' (blocked sgemm)")
+                plan.append("batch of queries from file '\(t)' (\(KNNEngine.batchMethod))")
             } else {
-                plan.append("batch of queries from \(t) (blocked sgemm)")
+                plan.append("batch of queries from \(t) (\(KNNEngine.batchMethod))")
             }
         default: plan.append("query ?")
         }
