@@ -28,9 +28,14 @@ demo-html: build
 unit: setup
 	swift test
 
+# The integration tests run in TEST_WORKERS pytest-xdist processes (`auto`: one a CPU; 0: in pytest's own
+# process); scripts/sanitize-integration.sh reads the same variable.
+TEST_WORKERS ?= auto
+export TEST_WORKERS
+
 integration: build
 	@bash scripts/setup.sh --with-python
-	$(PY) -m pytest -q Tests/integration
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist worksteal Tests/integration
 
 # wheel-test last: it packs the release build that `integration` has just made in .build (no second build).
 test: WHEEL_SCRATCH = .build

@@ -5,6 +5,12 @@
 #   scripts/sanitize-integration.sh address [PYTEST ARGS...]   every integration test under AddressSanitizer
 #   scripts/sanitize-integration.sh thread  [PYTEST ARGS...]   the multi-threaded ones under ThreadSanitizer
 #
+# The tests run in TEST_WORKERS pytest-xdist processes (default `auto`: one a CPU; 0 runs them in pytest's own
+# process): on two cores both runs take about two thirds of the time they take in one process (less than
+# half is out of reach: the multi-threaded tests already use both cores). conftest.SANITIZER (STRATA_SANITIZER,
+# set here) also makes a few tests repeat less: fewer fuzz calls, smaller generated data, the same checks (see
+# the tests that read it).
+#
 # AddressSanitizer: leak checking stays off (CPython never frees everything; the unit tests run under
 # LeakSanitizer instead, see `make sanitize`). The strata CLI links its own static ASan runtime, so it runs
 # through a wrapper that drops the preload; its interactive-shell tests are left out because that static
@@ -15,6 +21,8 @@ export STRATA_SANITIZER=${1:-}
 cd "$(dirname "$0")/.."
 kind=${1:?usage: sanitize-integration.sh address|thread [PYTEST ARGS...]}
 shift
+# worksteal: a worker that runs out takes queued tests from the other, so one slow test does not end the run alone.
+parallel=(-n "${TEST_WORKERS:-auto}" --dist worksteal)
 swift_root=$(dirname "$(dirname "$(readlink -f "$(command -v swiftc)")")")
 clang_rt=$(ls -d "$swift_root"/lib/clang/*/lib/linux | head -1)
 case "$kind" in
@@ -30,7 +38,7 @@ case "$kind" in
     LD_PRELOAD=$clang_rt/libclang_rt.asan-x86_64.so \
       ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:log_path=$reports/asan \
       STRATA_LIB=$PWD/.build-asan/debug/libstrata STRATA_CLI=$PWD/$wrapper \
-      .build-venv/bin/python -m pytest -q Tests/integration --ignore=Tests/integration/test_cli_shell.py "$@" \
+      .build-venv/bin/python -m pytest -q "${parallel[@]}" Tests/integration --ignore=Tests/integration/test_cli_shell.py "$@" \
       || status=$?
     if compgen -G "$reports/asan.*" > /dev/null; then
       echo "AddressSanitizer reports:" >&2
@@ -49,13 +57,13 @@ case "$kind" in
     status=0
     LD_PRELOAD="$clang_rt/libclang_rt.tsan-x86_64.so $swift_lib/libdispatch.so $swift_lib/libBlocksRuntime.so" \
       TSAN_OPTIONS="halt_on_error=1 log_path=$reports/tsan" STRATA_LIB=$PWD/.build-tsan/debug/libstrata \
-      .build-venv/bin/python -m pytest -q Tests/integration/test_concurrency.py Tests/integration/test_knn.py "$@" ||
+      .build-venv/bin/python -m pytest -q "${parallel[@]}" Tests/integration/test_concurrency.py Tests/integration/test_knn.py "$@" ||
       status=$?
     # JSON lines read on worker threads (JSONLinesParallelScan).
     if [ "$status" = 0 ]; then
       LD_PRELOAD="$clang_rt/libclang_rt.tsan-x86_64.so $swift_lib/libdispatch.so $swift_lib/libBlocksRuntime.so" \
         TSAN_OPTIONS="halt_on_error=1 log_path=$reports/tsan" STRATA_LIB=$PWD/.build-tsan/debug/libstrata \
-        .build-venv/bin/python -m pytest -q Tests/integration/test_files.py -k two_threads "$@" || status=$?
+        .build-venv/bin/python -m pytest -q "${parallel[@]}" Tests/integration/test_files.py -k two_threads "$@" || status=$?
     fi
     if compgen -G "$reports/tsan*" >/dev/null; then
       echo "ThreadSanitizer reports:" >&2

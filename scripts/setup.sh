@@ -27,7 +27,7 @@ if [ "${1:-}" = "--with-python" ]; then
   if [ ! -x "$venv/bin/python" ]; then
     /usr/bin/python3 -m venv "$venv"
   fi
-  if ! "$venv/bin/python" -c "import numpy, pytest, croniter, cronsim, sqlite_utils, pyarrow, polars, duckdb" 2>/dev/null; then
+  if ! "$venv/bin/python" -c "import numpy, pytest, xdist, croniter, cronsim, sqlite_utils, pyarrow, polars, duckdb" 2>/dev/null; then
     echo "setup: installing Python test tools into $venv" >&2
     "$venv/bin/pip" install -q --disable-pip-version-check -r scripts/requirements-test.txt
   fi

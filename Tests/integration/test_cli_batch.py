@@ -168,14 +168,20 @@ def start_long_run(tmp_path, out, *extra, query=LONG_QUERY, preexec_fn=None, fol
     proc = subprocess.Popen([str(CLI), "--output", str(out), *extra, ":memory:",
                              "select 'partial output';", query],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=preexec_fn)
-    wait_for_temp_file(folder or tmp_path)
+    try:
+        wait_for_temp_file(folder or tmp_path)
+    except BaseException:
+        proc.kill()  # else the endless query runs on, taking a CPU from the tests after this one
+        proc.communicate()
+        raise
     return proc
 
 
 def wait_for_temp_file(folder):
     # The temporary file holds the first statement's output: the run is past start-up, where SIGINT/SIGTERM are
     # still SignalCleanup's (they end the process by the signal itself) rather than the run's (exit 130/143).
-    deadline = time.monotonic() + 20
+    # (A fraction of a second alone; 60 s allowed for a sanitizer build on a machine busy with other tests.)
+    deadline = time.monotonic() + 60
     while not any(os.path.getsize(p) > 0 for p in temp_files(folder) if os.path.exists(p)):
         assert time.monotonic() < deadline, "no temporary file appeared"
         time.sleep(0.02)
