@@ -23,14 +23,15 @@
 #include <immintrin.h>
 #endif
 
+void strata_batch_pack_query(const float *query, ptrdiff_t index, ptrdiff_t d, float *out) {
+  float *g = out + (index / STRATA_BATCH_GROUP) * STRATA_BATCH_GROUP * d + index % STRATA_BATCH_GROUP;
+  for (ptrdiff_t k = 0; k < d; k++) g[k * STRATA_BATCH_GROUP] = query[k];
+}
+
 void strata_batch_pack_queries(const float *queries, ptrdiff_t count, ptrdiff_t d, float *out) {
   ptrdiff_t groups = (count + STRATA_BATCH_GROUP - 1) / STRATA_BATCH_GROUP;
   memset(out, 0, sizeof(float) * (size_t)(groups * STRATA_BATCH_GROUP * d));
-  for (ptrdiff_t i = 0; i < count; i++) {
-    float *g = out + (i / STRATA_BATCH_GROUP) * STRATA_BATCH_GROUP * d + i % STRATA_BATCH_GROUP;
-    const float *q = queries + i * d;
-    for (ptrdiff_t k = 0; k < d; k++) g[k * STRATA_BATCH_GROUP] = q[k];
-  }
+  for (ptrdiff_t i = 0; i < count; i++) strata_batch_pack_query(queries + i * d, i, d, out);
 }
 
 // The key of a raw product s for row j: alpha·s, then × aux[j] (cosine), + aux[j] (l2) or as it is (dot).
@@ -84,6 +85,15 @@ static inline size_t emit512(__m512 keys, __m512 thr, ptrdiff_t base, ptrdiff_t 
   return found;
 }
 
+// The keys of a block's sums for row j (finish_key, 16 or 8 queries at once).
+__attribute__((target("avx512f")))
+static inline __m512 finish512(__m512 sums, __m512 alpha, const float *aux, ptrdiff_t j, int mode) {
+  __m512 key = _mm512_mul_ps(sums, alpha);
+  if (mode == STRATA_BATCH_TIMES_AUX) key = _mm512_mul_ps(key, _mm512_set1_ps(aux[j]));
+  else if (mode == STRATA_BATCH_PLUS_AUX) key = _mm512_add_ps(key, _mm512_set1_ps(aux[j]));
+  return key;
+}
+
 __attribute__((target("avx512f")))
 static size_t scan_avx512(const float *packed, ptrdiff_t groups, ptrdiff_t d, const float *rows, ptrdiff_t n,
                           const float *aux, int mode, float alpha, const float *thresholds, strata_batch_hit *hits) {
@@ -109,16 +119,8 @@ static size_t scan_avx512(const float *packed, ptrdiff_t groups, ptrdiff_t d, co
       const float *t = thresholds + g * STRATA_BATCH_GROUP;
       __m512 t0 = _mm512_loadu_ps(t), t1 = _mm512_loadu_ps(t + 16);
       for (int r = 0; r < R512; r++) {
-        __m512 k0 = _mm512_mul_ps(a[r][0], va), k1 = _mm512_mul_ps(a[r][1], va);
-        if (mode == STRATA_BATCH_TIMES_AUX) {
-          __m512 w = _mm512_set1_ps(aux[j + r]);
-          k0 = _mm512_mul_ps(k0, w); k1 = _mm512_mul_ps(k1, w);
-        } else if (mode == STRATA_BATCH_PLUS_AUX) {
-          __m512 w = _mm512_set1_ps(aux[j + r]);
-          k0 = _mm512_add_ps(k0, w); k1 = _mm512_add_ps(k1, w);
-        }
-        found = emit512(k0, t0, g * STRATA_BATCH_GROUP, j + r, hits, found);
-        found = emit512(k1, t1, g * STRATA_BATCH_GROUP + 16, j + r, hits, found);
+        found = emit512(finish512(a[r][0], va, aux, j + r, mode), t0, g * STRATA_BATCH_GROUP, j + r, hits, found);
+        found = emit512(finish512(a[r][1], va, aux, j + r, mode), t1, g * STRATA_BATCH_GROUP + 16, j + r, hits, found);
       }
     }
   }
@@ -134,14 +136,9 @@ static size_t scan_avx512(const float *packed, ptrdiff_t groups, ptrdiff_t d, co
         a1 = _mm512_fmadd_ps(_mm512_loadu_ps(q + k * STRATA_BATCH_GROUP + 16), b, a1);
       }
       const float *t = thresholds + g * STRATA_BATCH_GROUP;
-      __m512 k0 = _mm512_mul_ps(a0, va), k1 = _mm512_mul_ps(a1, va);
-      if (mode != STRATA_BATCH_PLAIN) {
-        __m512 w = _mm512_set1_ps(aux[j]);
-        if (mode == STRATA_BATCH_TIMES_AUX) { k0 = _mm512_mul_ps(k0, w); k1 = _mm512_mul_ps(k1, w); }
-        else { k0 = _mm512_add_ps(k0, w); k1 = _mm512_add_ps(k1, w); }
-      }
-      found = emit512(k0, _mm512_loadu_ps(t), g * STRATA_BATCH_GROUP, j, hits, found);
-      found = emit512(k1, _mm512_loadu_ps(t + 16), g * STRATA_BATCH_GROUP + 16, j, hits, found);
+      found = emit512(finish512(a0, va, aux, j, mode), _mm512_loadu_ps(t), g * STRATA_BATCH_GROUP, j, hits, found);
+      found = emit512(finish512(a1, va, aux, j, mode), _mm512_loadu_ps(t + 16), g * STRATA_BATCH_GROUP + 16, j, hits,
+                      found);
     }
   }
   return found;
@@ -163,6 +160,14 @@ static inline size_t emit256(__m256 keys, __m256 thr, ptrdiff_t base, ptrdiff_t 
     }
   }
   return found;
+}
+
+__attribute__((target("avx2,fma")))
+static inline __m256 finish256(__m256 sums, __m256 alpha, const float *aux, ptrdiff_t j, int mode) {
+  __m256 key = _mm256_mul_ps(sums, alpha);
+  if (mode == STRATA_BATCH_TIMES_AUX) key = _mm256_mul_ps(key, _mm256_set1_ps(aux[j]));
+  else if (mode == STRATA_BATCH_PLUS_AUX) key = _mm256_add_ps(key, _mm256_set1_ps(aux[j]));
+  return key;
 }
 
 __attribute__((target("avx2,fma")))
@@ -192,16 +197,8 @@ static size_t scan_avx2(const float *packed, ptrdiff_t groups, ptrdiff_t d, cons
         ptrdiff_t base = g * STRATA_BATCH_GROUP + half * 16;
         __m256 t0 = _mm256_loadu_ps(thresholds + base), t1 = _mm256_loadu_ps(thresholds + base + 8);
         for (int r = 0; r < R2; r++) {
-          __m256 k0 = _mm256_mul_ps(a[r][0], va), k1 = _mm256_mul_ps(a[r][1], va);
-          if (mode == STRATA_BATCH_TIMES_AUX) {
-            __m256 w = _mm256_set1_ps(aux[j + r]);
-            k0 = _mm256_mul_ps(k0, w); k1 = _mm256_mul_ps(k1, w);
-          } else if (mode == STRATA_BATCH_PLUS_AUX) {
-            __m256 w = _mm256_set1_ps(aux[j + r]);
-            k0 = _mm256_add_ps(k0, w); k1 = _mm256_add_ps(k1, w);
-          }
-          found = emit256(k0, t0, base, j + r, hits, found);
-          found = emit256(k1, t1, base + 8, j + r, hits, found);
+          found = emit256(finish256(a[r][0], va, aux, j + r, mode), t0, base, j + r, hits, found);
+          found = emit256(finish256(a[r][1], va, aux, j + r, mode), t1, base + 8, j + r, hits, found);
         }
       }
     }
@@ -215,10 +212,7 @@ static size_t scan_avx2(const float *packed, ptrdiff_t groups, ptrdiff_t d, cons
       for (ptrdiff_t k = 0; k < d; k++)
         a0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + k * STRATA_BATCH_GROUP), _mm256_broadcast_ss(x + k), a0);
       ptrdiff_t base = (g / 4) * STRATA_BATCH_GROUP + (g % 4) * 8;
-      __m256 k0 = _mm256_mul_ps(a0, va);
-      if (mode == STRATA_BATCH_TIMES_AUX) k0 = _mm256_mul_ps(k0, _mm256_set1_ps(aux[j]));
-      else if (mode == STRATA_BATCH_PLUS_AUX) k0 = _mm256_add_ps(k0, _mm256_set1_ps(aux[j]));
-      found = emit256(k0, _mm256_loadu_ps(thresholds + base), base, j, hits, found);
+      found = emit256(finish256(a0, va, aux, j, mode), _mm256_loadu_ps(thresholds + base), base, j, hits, found);
     }
   }
   return found;

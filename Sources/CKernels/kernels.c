@@ -99,6 +99,48 @@ static double pack_baseline(float *dst, const float *src, ptrdiff_t d, const flo
 }
 
 #if defined(__x86_64__)
+// The same one pass on AVX2 CPUs (AMD Zen 3 has no AVX-512): before it, those ran the baseline's memcpy and a
+// float64 loop that read the row back, 45 ms of a 215 ms first query at 100,000 x 384 under perf.
+__attribute__((target("avx2,fma")))
+static double pack_avx2(float *dst, const float *src, ptrdiff_t d, const float *q, float *dot, int stream) {
+  int nt = stream && ((uintptr_t)dst & 31) == 0;
+  __m256d s0 = _mm256_setzero_pd(), s1 = _mm256_setzero_pd(), s2 = _mm256_setzero_pd(), s3 = _mm256_setzero_pd();
+  __m256 t0 = _mm256_setzero_ps(), t1 = _mm256_setzero_ps();
+  ptrdiff_t i = 0;
+  for (; i + 16 <= d; i += 16) {
+    __m256 x = _mm256_loadu_ps(src + i), y = _mm256_loadu_ps(src + i + 8);
+    if (nt) {
+      _mm256_stream_ps(dst + i, x);
+      _mm256_stream_ps(dst + i + 8, y);
+    } else {
+      _mm256_storeu_ps(dst + i, x);
+      _mm256_storeu_ps(dst + i + 8, y);
+    }
+    __m256d x0 = _mm256_cvtps_pd(_mm256_castps256_ps128(x)), x1 = _mm256_cvtps_pd(_mm256_extractf128_ps(x, 1));
+    __m256d y0 = _mm256_cvtps_pd(_mm256_castps256_ps128(y)), y1 = _mm256_cvtps_pd(_mm256_extractf128_ps(y, 1));
+    s0 = _mm256_fmadd_pd(x0, x0, s0);
+    s1 = _mm256_fmadd_pd(x1, x1, s1);
+    s2 = _mm256_fmadd_pd(y0, y0, s2);
+    s3 = _mm256_fmadd_pd(y1, y1, s3);
+    if (q) {
+      t0 = _mm256_fmadd_ps(x, _mm256_loadu_ps(q + i), t0);
+      t1 = _mm256_fmadd_ps(y, _mm256_loadu_ps(q + i + 8), t1);
+    }
+  }
+  __m256d s4 = _mm256_add_pd(_mm256_add_pd(s0, s1), _mm256_add_pd(s2, s3));
+  __m128d h = _mm_add_pd(_mm256_castpd256_pd128(s4), _mm256_extractf128_pd(s4, 1));
+  double s = _mm_cvtsd_f64(_mm_add_sd(h, _mm_unpackhi_pd(h, h)));
+  float t = hsum256(_mm256_add_ps(t0, t1));
+  for (; i < d; i++) {  // the last d % 16 floats (a streamed row's tail is an ordinary store)
+    float x = src[i];
+    dst[i] = x;
+    s += (double)x * x;
+    if (q) t += x * q[i];
+  }
+  if (q) *dot = t;
+  return s;
+}
+
 __attribute__((target("avx512f")))
 static double pack_avx512(float *dst, const float *src, ptrdiff_t d, const float *q, float *dot, int stream) {
   // Streaming stores write the packed row to memory without first reading its lines into the cache (and
@@ -155,7 +197,8 @@ static void choose(void) {
   pack_fn p = pack_baseline;
 #if defined(__x86_64__)
   // The pack (copy, norm and dot in one pass) keeps its AVX-512 version unless a lesser kernel is asked for.
-  if ((!want || want512) && __builtin_cpu_supports("avx512f")) p = pack_avx512;
+  if ((!want || want512) && has512) p = pack_avx512;
+  else if (allow2 && has2) p = pack_avx2;
 #endif
   __atomic_store_n(&chosen_pack, p, __ATOMIC_RELAXED);
   __atomic_store_n(&chosen_name, name, __ATOMIC_RELAXED);
@@ -177,6 +220,21 @@ const char *strata_score_kernel_name(void) {
 double strata_pack_row(float *dst, const float *src, ptrdiff_t d, const float *q, float *dot, int stream) {
   if (!__atomic_load_n(&chosen, __ATOMIC_ACQUIRE)) choose();
   return __atomic_load_n(&chosen_pack, __ATOMIC_RELAXED)(dst, src, d, q, dot, stream);
+}
+
+int strata_pack_row_using(const char *kernel, float *dst, const float *src, ptrdiff_t d, const float *q, float *dot,
+                          int stream, double *sum) {
+  pack_fn f = NULL;
+  if (strcmp(kernel, "baseline") == 0) f = pack_baseline;
+#if defined(__x86_64__)
+  __builtin_cpu_init();
+  if (strcmp(kernel, "avx512") == 0 && __builtin_cpu_supports("avx512f")) f = pack_avx512;
+  if (strcmp(kernel, "avx2") == 0 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) f = pack_avx2;
+#endif
+  if (!f) return -1;
+  *sum = f(dst, src, d, q, dot, stream);
+  strata_pack_finish();
+  return 0;
 }
 
 void strata_pack_finish(void) {

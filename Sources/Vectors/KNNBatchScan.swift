@@ -40,35 +40,18 @@ extension KNNEngine {
         var thresholds = [Float](repeating: -.infinity, count: width)
         for i in 0..<qn where scanned[i] { thresholds[i] = heaps[i].threshold }
         var hits = [strata_batch_hit](repeating: strata_batch_hit(), count: fusedTileRows &* width)
-        var gathered = subset == nil ? [] : [Float](repeating: 0, count: fusedTileRows &* d)
-        var aux = [Float](repeating: 0, count: fusedTileRows)
         let mode: Int32
         switch metric {
         case .cosine: mode = Int32(STRATA_BATCH_TIMES_AUX)
         case .l2: mode = Int32(STRATA_BATCH_PLUS_AUX)
         case .dot: mode = Int32(STRATA_BATCH_PLAIN)
         }
-        var start = share.lowerBound
-        while start < share.upperBound {
-            if stopping() { return false }
-            let count = min(fusedTileRows, share.upperBound &- start)
+        return walkTiles(corpus, rows: subset, share: share, tileRows: fusedTileRows, metric: metric,
+                         stopping: stopping) { rows, aux, start, count in
             let found: Int = thresholds.withUnsafeBufferPointer { t in
                 hits.withUnsafeMutableBufferPointer { h in
-                    gathered.withUnsafeMutableBufferPointer { g in
-                        aux.withUnsafeMutableBufferPointer { a in
-                            guard let tp = t.baseAddress, let hp = h.baseAddress, let ap = a.baseAddress else { return 0 }
-                            let rows: UnsafePointer<Float>
-                            if let subset {
-                                guard let gp = g.baseAddress else { return 0 }
-                                gather(corpus, subset, start, count, into: gp, aux: ap, metric: metric)
-                                rows = UnsafePointer(gp)
-                            } else {
-                                rows = UnsafePointer(corpus.data + start &* d)
-                                fillAux(corpus, start, count, into: ap, metric: metric)
-                            }
-                            return strata_batch_scan(packed, groups, d, rows, count, ap, mode, metric.alpha, tp, hp)
-                        }
-                    }
+                    guard let tp = t.baseAddress, let hp = h.baseAddress else { return 0 }
+                    return strata_batch_scan(packed, groups, d, rows, count, aux, mode, metric.alpha, tp, hp)
                 }
             }
             let base = Int32(truncatingIfNeeded: start)
@@ -78,6 +61,39 @@ extension KNNEngine {
                 heaps[q].offer(hit.key, base &+ hit.row)
                 thresholds[q] = heaps[q].threshold
             }
+        }
+    }
+
+    /// A share of a batch, `tileRows` rows at a time: each tile's rows (read in place, or gathered from `subset`
+    /// into a block) and their per-row key terms (1/|x| for cosine, |x|² for l2) go to `body`, with the tile's
+    /// first position in the share's numbering and its length. `stopping` is asked before every tile; false
+    /// when it said stop. Both batch paths (sgemm and the fused kernel) walk their shares through this.
+    static func walkTiles(_ corpus: CorpusMatrix, rows subset: [Int32]?, share: Range<Int>, tileRows: Int,
+                          metric: Metric, stopping: () -> Bool,
+                          _ body: (_ rows: UnsafePointer<Float>, _ aux: UnsafePointer<Float>, _ start: Int,
+                                   _ count: Int) -> Void) -> Bool {
+        let d = corpus.dimensions
+        let gathered = subset == nil ? nil : UnsafeMutablePointer<Float>.allocate(capacity: tileRows &* d)
+        // Zeroed: the dot metric has no per-row term, and its keys never read one.
+        let aux = UnsafeMutablePointer<Float>.allocate(capacity: tileRows)
+        aux.initialize(repeating: 0, count: tileRows)
+        defer {
+            gathered?.deallocate()
+            aux.deallocate()
+        }
+        var start = share.lowerBound
+        while start < share.upperBound {
+            if stopping() { return false }
+            let count = min(tileRows, share.upperBound &- start)
+            let rows: UnsafePointer<Float>
+            if let subset, let gathered {
+                gather(corpus, subset, start, count, into: gathered, aux: aux, metric: metric)
+                rows = UnsafePointer(gathered)
+            } else {
+                rows = UnsafePointer(corpus.data + start &* d)
+                fillAux(corpus, start, count, into: aux, metric: metric)
+            }
+            body(rows, UnsafePointer(aux), start, count)
             start &+= count
         }
         return true

@@ -127,26 +127,26 @@ public enum KNNEngine {
             throw KNNError.queryDimensions(found: queries.dimensions, expected: d)
         }
 
-        // Scoring vectors of the block, packed for sgemm (zero rows for queries handled elsewhere).
-        var preps: [PreparedQuery?] = []
-        var packed = [Float](repeating: 0, count: qn &* d)
-        packed.withUnsafeMutableBufferPointer { dst in
-            for i in 0..<qn {
-                let p = PreparedQuery(queries.row(range.lowerBound &+ i), metric: metric, corpus: corpus)
-                preps.append(p)
-                if let p, !p.exactOnly, let base = dst.baseAddress {
-                    p.scoring.withUnsafeBufferPointer { src in
-                        if let s = src.baseAddress { (base + i &* d).update(from: s, count: d) }
-                    }
-                }
-            }
-        }
+        let preps = (0..<qn).map { PreparedQuery(queries.row(range.lowerBound &+ $0), metric: metric, corpus: corpus) }
         let scanned = preps.map { $0.map { !$0.exactOnly } ?? false }
-
         let capacity = min(n, k &+ slack(k))
         // The fused kernel needs no BLAS and runs a share per core; sgemm as `plan` says.
         let fused = plan.fused ?? usesFusedKernel(queries: qn)
         if !fused { try KNNError.requireBLAS() }
+        // The scoring vectors of the block, laid out for the kernel: row-major for sgemm, or the fused kernel's
+        // groups of 32 (see CKernels.h). Queries handled elsewhere (exact-only, zero under cosine) stay zero.
+        let groups = fused ? (qn &+ Int(STRATA_BATCH_GROUP) &- 1) / Int(STRATA_BATCH_GROUP) : 0
+        var packed = [Float](repeating: 0, count: (fused ? groups &* Int(STRATA_BATCH_GROUP) : qn) &* d)
+        packed.withUnsafeMutableBufferPointer { dst in
+            guard let base = dst.baseAddress else { return }
+            for (i, p) in preps.enumerated() {
+                guard let p, !p.exactOnly else { continue }
+                p.scoring.withUnsafeBufferPointer { src in
+                    guard let s = src.baseAddress else { return }
+                    if fused { strata_batch_pack_query(s, i, d, base) } else { (base + i &* d).update(from: s, count: d) }
+                }
+            }
+        }
         let tileFloats = plan.tileFloats ?? KNNEngine.tileFloats
         // Shares of at least 4,096 rows: below that a thread's start-up is not paid back (tests force more). A
         // share is a whole number of fused tiles, so only the last one ends in a partial row block.
@@ -164,45 +164,32 @@ public enum KNNEngine {
             heapSets.deinitialize(count: shares)
             heapSets.deallocate()
         }
-        // The fused kernel's layout of the same queries: groups of 32, dimension-major.
-        let groups = fused ? (qn &+ Int(STRATA_BATCH_GROUP) &- 1) / Int(STRATA_BATCH_GROUP) : 0
-        var grouped = [Float](repeating: 0, count: groups &* Int(STRATA_BATCH_GROUP) &* d)
-        if fused {
-            packed.withUnsafeBufferPointer { q in
-                grouped.withUnsafeMutableBufferPointer { g in
-                    guard let qp = q.baseAddress, let gp = g.baseAddress else { return }
-                    strata_batch_pack_queries(qp, qn, d, gp)
-                }
-            }
-        }
         let stop = StopFlag()
         var interrupted = false
         packed.withUnsafeBufferPointer { q in
-            grouped.withUnsafeBufferPointer { g in
-                guard let qp = q.baseAddress else { return }
-                KNNThreads.run(parts: shares) { part in
-                    // The calling thread (the last part) may ask the connection whether to stop; the others follow.
-                    let isCaller = part == shares &- 1
-                    let share = min(n, part &* per) ..< min(n, part &* per &+ per)
-                    let stopping = {
-                        if isCaller {
-                            if limits.isInterrupted() { stop.raise(); return true }
-                            return false
-                        }
-                        return stop.isRaised
+            guard let qp = q.baseAddress else { return }
+            KNNThreads.run(parts: shares) { part in
+                // The calling thread (the last part) may ask the connection whether to stop; the others follow.
+                let isCaller = part == shares &- 1
+                let share = min(n, part &* per) ..< min(n, part &* per &+ per)
+                let stopping = {
+                    if isCaller {
+                        if limits.isInterrupted() { stop.raise(); return true }
+                        return false
                     }
-                    let completed: Bool
-                    if fused, let gp = g.baseAddress {
-                        completed = scanShareFused(corpus, packed: gp, groups: groups, count: qn, scanned: scanned,
-                                                   metric: metric, rows: subset, share: share,
-                                                   into: &heapSets[part], stopping: stopping)
-                    } else {
-                        completed = scanShare(corpus, queries: qp, count: qn, scanned: scanned, metric: metric,
-                                              rows: subset, share: share, blockRows: blockRows,
-                                              into: &heapSets[part], stopping: stopping)
-                    }
-                    if !completed && isCaller { interrupted = true }
+                    return stop.isRaised
                 }
+                let completed: Bool
+                if fused {
+                    completed = scanShareFused(corpus, packed: qp, groups: groups, count: qn, scanned: scanned,
+                                               metric: metric, rows: subset, share: share,
+                                               into: &heapSets[part], stopping: stopping)
+                } else {
+                    completed = scanShare(corpus, queries: qp, count: qn, scanned: scanned, metric: metric,
+                                          rows: subset, share: share, blockRows: blockRows,
+                                          into: &heapSets[part], stopping: stopping)
+                }
+                if !completed && isCaller { interrupted = true }
             }
         }
         if interrupted { throw KNNError.interrupted }
@@ -255,44 +242,25 @@ public enum KNNEngine {
                                   blockRows: Int, into heaps: inout [CandidateHeap],
                                   stopping: () -> Bool) -> Bool {
         let d = corpus.dimensions
-        var tile = [Float](repeating: 0, count: qn &* blockRows)
-        var gathered = subset == nil ? [] : [Float](repeating: 0, count: blockRows &* d)
-        var aux = [Float](repeating: 0, count: blockRows)
         let alpha = metric.alpha
-        var start = share.lowerBound
-        while start < share.upperBound {
-            if stopping() { return false }
-            let count = min(blockRows, share.upperBound &- start)
-            tile.withUnsafeMutableBufferPointer { t in
-                gathered.withUnsafeMutableBufferPointer { g in
-                    aux.withUnsafeMutableBufferPointer { a in
-                        guard let tp = t.baseAddress, let ap = a.baseAddress else { return }
-                        let block: UnsafePointer<Float>
-                        if let subset {
-                            guard let gp = g.baseAddress else { return }
-                            gather(corpus, subset, start, count, into: gp, aux: ap, metric: metric)
-                            block = UnsafePointer(gp)
-                        } else {
-                            block = UnsafePointer(corpus.data + start &* d)
-                            fillAux(corpus, start, count, into: ap, metric: metric)
-                        }
-                        _ = strata_sgemm_nt(Int32(qn), Int32(count), Int32(d), alpha, qp, Int32(d), block, Int32(d),
-                                            tp, Int32(blockRows))
-                        let base = Int32(truncatingIfNeeded: start)
-                        for i in 0..<qn where scanned[i] {
-                            let row = UnsafePointer(tp + i &* blockRows)
-                            switch metric {
-                            case .cosine: scanRow(CosineKey.self, row, count, ap, base, &heaps[i])
-                            case .l2: scanRow(L2Key.self, row, count, ap, base, &heaps[i])
-                            case .dot: scanRow(DotKey.self, row, count, ap, base, &heaps[i])
-                            }
-                        }
+        var tile = [Float](repeating: 0, count: qn &* blockRows)
+        return tile.withUnsafeMutableBufferPointer { t in
+            guard let tp = t.baseAddress else { return true }
+            return walkTiles(corpus, rows: subset, share: share, tileRows: blockRows, metric: metric,
+                             stopping: stopping) { block, ap, start, count in
+                _ = strata_sgemm_nt(Int32(qn), Int32(count), Int32(d), alpha, qp, Int32(d), block, Int32(d),
+                                    tp, Int32(blockRows))
+                let base = Int32(truncatingIfNeeded: start)
+                for i in 0..<qn where scanned[i] {
+                    let row = UnsafePointer(tp + i &* blockRows)
+                    switch metric {
+                    case .cosine: scanRow(CosineKey.self, row, count, ap, base, &heaps[i])
+                    case .l2: scanRow(L2Key.self, row, count, ap, base, &heaps[i])
+                    case .dot: scanRow(DotKey.self, row, count, ap, base, &heaps[i])
                     }
                 }
             }
-            start &+= count
         }
-        return true
     }
 
     /// Extra candidates kept per query in a batch, to absorb float32 near-ties without a redo.

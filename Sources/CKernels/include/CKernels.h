@@ -19,6 +19,10 @@ double strata_pack_row(float *dst, const float *src, ptrdiff_t d, const float *q
 /// Orders the streaming stores of strata_pack_row(..., stream = 1) before anything that follows (an sfence):
 /// call once the rows are packed, before other threads read them.
 void strata_pack_finish(void);
+/// strata_pack_row with the version named ("avx512", "avx2", "baseline"), its Σ x² in `*sum`, for tests comparing
+/// them; -1 when this CPU cannot run it.
+int strata_pack_row_using(const char *kernel, float *dst, const float *src, ptrdiff_t d, const float *q, float *dot,
+                          int stream, double *sum);
 
 /// "avx512", "avx2" or "baseline": the kernel strata_score_rows uses on this CPU (AVX2 where the CPU has it;
 /// STRATA_KNN_KERNEL=avx512, =avx2 or =baseline asks for one, for comparison).
@@ -42,6 +46,8 @@ typedef struct {
 } strata_batch_hit;
 /// Packs `count` row-major queries of `d` floats into `out` (groups·32·d floats, groups = ⌈count / 32⌉).
 void strata_batch_pack_queries(const float *queries, ptrdiff_t count, ptrdiff_t d, float *out);
+/// Packs one query, the `index`-th of its batch, into its place in `out` (which the caller has zeroed).
+void strata_batch_pack_query(const float *query, ptrdiff_t index, ptrdiff_t d, float *out);
 /// Every key of `n` contiguous rows (`d` floats each) against every packed query whose key is ≤ thresholds[q]
 /// (`thresholds` holds groups·32 values: -∞ for padding and for queries not to be scanned; NaN keys never pass)
 /// goes to `hits`, which must have room for n·groups·32. Returns how many were written.
