@@ -177,11 +177,36 @@ final class KNNMatchTable: VirtualTable {
 
     // MARK: data
 
+    /// How one query reaches its corpus: a packed matrix (cached, or packed now and cached when it may be), or
+    /// the rows streamed past a single query (`KNNEngine.streamSearch`) without packing them.
+    enum CorpusAccess {
+        case packed(CorpusMatrix, Scores?)
+        /// `record`: what `noteStreamed` keeps once the stream has been read (nil: nothing may be cached).
+        case stream(CorpusSource, record: StreamRecord?)
+    }
+
+    /// A streamed corpus's cache key and stamp, taken before its rows were read.
+    struct StreamRecord {
+        var key: String
+        var stamp: CorpusCache.Stamp
+    }
+
+    /// Corpora a single query streamed, with the stamp it saw and the bytes they would take packed: the next
+    /// single query that sees the same stamp packs and caches the corpus (it is being used again); one that
+    /// sees another stamp streams again. Per connection, bounded.
+    private var streamed: [String: (stamp: CorpusCache.Stamp, bytes: Int)] = [:]
+    static let maxStreamedRecords = 256
+
     /// The packed corpus, from the cache when nothing can have changed since it was built. When it has to be
     /// packed and `scoring` is given, the rows are scored against it on the way (`scores`, for that query).
     /// Packing is held to the process's memory budget and stops when the statement is interrupted; only a
     /// complete corpus is ever cached.
-    func corpus(for reference: CorpusReference, scoring: [Float]? = nil) throws -> (corpus: CorpusMatrix, scores: Scores?) {
+    ///
+    /// With `mayStream` (a single query vector), a corpus that is not cached is streamed instead of packed
+    /// unless this connection streamed it before with the same stamp and it would fit the cache: a corpus used
+    /// once — a report, a cron job, the query after each write — is never copied into fresh memory, and a
+    /// corpus too large to pack (or to cache) is still searched, a row at a time.
+    func corpusAccess(for reference: CorpusReference, scoring: [Float]? = nil, mayStream: Bool) throws -> CorpusAccess {
         var key = CorpusCache.Key(owner: owner, name: reference.cacheKey)
         var label: String? = nil
         let source: CorpusSource
@@ -202,7 +227,12 @@ final class KNNMatchTable: VirtualTable {
             source = file.source
             keep = file.isSettled
         }
-        if keep, let m = CorpusCache.shared.lookup(key, stamp: stamp) { return (m, nil) }
+        if keep, let m = CorpusCache.shared.lookup(key, stamp: stamp) { return .packed(m, nil) }
+        if mayStream {
+            let seen = streamed[key.name]
+            let usedAgain = keep && seen?.stamp == stamp && (seen?.bytes ?? .max) <= CorpusCache.shared.limit
+            if !usedAgain { return .stream(source, record: keep ? StreamRecord(key: key.name, stamp: stamp) : nil) }
+        }
         let name = reference.display
         func pack() throws -> (CorpusMatrix, Scores?) {
             // Bad rows are set aside with their diagnosis (corpus.badRows), not thrown: see `checkBadRows`.
@@ -211,6 +241,9 @@ final class KNNMatchTable: VirtualTable {
         var packed: (CorpusMatrix, Scores?)
         do {
             packed = try pack()
+        } catch KNNError.corpusTooLarge where mayStream && !Interruption.isRequested() {
+            // Too large to pack now: a single query does not need it packed.
+            return .stream(source, record: nil)
         } catch KNNError.corpusTooLarge where CorpusCache.shared.byteCount > 0 && !Interruption.isRequested() {
             // Cached corpora hold memory this one may need: drop them and try once more.
             CorpusCache.shared.removeAll()
@@ -221,7 +254,23 @@ final class KNNMatchTable: VirtualTable {
         // Never cache what an interruption may have cut short.
         if Interruption.isRequested() { throw Interruption.Interrupted() }
         if keep { CorpusCache.shared.store(key, stamp: stamp, matrix: packed.0, label: label) }
-        return packed
+        streamed[key.name] = nil
+        return .packed(packed.0, packed.1)
+    }
+
+    /// Notes that a single query streamed a corpus (see `streamed`): `rows` valid rows of `dimensions`.
+    func noteStreamed(_ record: StreamRecord?, rows: Int, dimensions: Int) {
+        guard let record else { return }
+        if streamed.count >= Self.maxStreamedRecords { streamed.removeAll() }
+        streamed[record.key] = (record.stamp, CorpusMatrix.packedBytes(rows: rows, dimensions: dimensions))
+    }
+
+    /// The packed corpus (a batch, or a query through a knn_index's exact path): from the cache or packed now.
+    func corpus(for reference: CorpusReference) throws -> CorpusMatrix {
+        guard case .packed(let m, _) = try corpusAccess(for: reference, mayStream: false) else {
+            throw SQLError("internal: a batch's corpus was not packed")
+        }
+        return m
     }
 
     /// The limits for packing: the memory this process may take now, and the statement's interruption.
@@ -444,7 +493,8 @@ final class KNNMatchCursor: VirtualTableCursor {
                 guard policy.cacheable,
                       let m = CorpusCache.shared.lookup(.init(owner: table.owner, name: policy.key), stamp: policy.stamp)
                 else { return nil }
-                let bad = try checkBadRows(m, reference, filtered: ids, skip: skipBad)
+                let bad = try checkBadRows(m.badRows, rows: m.rows, dimensions: m.dimensions, reference,
+                                           filtered: ids, skip: skipBad)
                 let found = try knnErrors {
                     try v.withVectorView {
                         try KNNEngine.search(m, query: $0, k: k, metric: metric, rows: m.rowIndices(ofIDs: ids),
@@ -467,12 +517,33 @@ final class KNNMatchCursor: VirtualTableCursor {
 
         // A single vector without a filter is scored while the corpus is packed, if it has to be.
         var scoring: [Float]? = nil
-        if case .vector(let v) = query, filter == nil {
-            scoring = v.withVectorView { KNNEngine.scoringVector($0, metric: metric) }
+        var single: [Float]? = nil
+        if case .vector(let v) = query {
+            single = v
+            if filter == nil { scoring = v.withVectorView { KNNEngine.scoringVector($0, metric: metric) } }
         }
-        let (corpus, scores) = try knnErrors(reference) { try table.corpus(for: reference, scoring: scoring) }
+        let access = try knnErrors(reference) {
+            try table.corpusAccess(for: reference, scoring: scoring, mayStream: single != nil)
+        }
         let filtered = try filter.map { try $0.rowids() }
-        skipped = try checkBadRows(corpus, reference, filtered: filtered, skip: skipBad)
+        guard case .packed(let corpus, let scores) = access else {
+            // Not cached and not used before: one pass over the rows, nothing packed (KNNStreamSearch.swift).
+            guard case .stream(let source, let record) = access, let v = single else { return }
+            let result = try knnErrors(reference) {
+                try v.withVectorView {
+                    try KNNEngine.streamSearch(source, name: reference.display, query: $0, k: k, metric: metric,
+                                               ids: filtered, limits: KNNMatchTable.scoringLimits)
+                }
+            }
+            if Interruption.isRequested() { throw Interruption.Interrupted() }
+            table.noteStreamed(record, rows: result.rows, dimensions: result.dimensions)
+            skipped = try checkBadRows(result.badRows, rows: result.rows, dimensions: result.dimensions, reference,
+                                       filtered: filtered, skip: skipBad)
+            try append(queryID: nil, result.neighbors)
+            return
+        }
+        skipped = try checkBadRows(corpus.badRows, rows: corpus.rows, dimensions: corpus.dimensions, reference,
+                                   filtered: filtered, skip: skipBad)
         let subset = filtered.map { corpus.rowIndices(ofIDs: $0) }
 
         switch query {
@@ -541,9 +612,8 @@ final class KNNMatchCursor: VirtualTableCursor {
     /// Bad corpus rows that could be answers — every one without a filter, those the filter matches with
     /// one — fail the query, naming the first and why (the words of vec_check); with `skip` they are left out
     /// and counted (the hidden `skipped` column). Rows the filter excludes never matter.
-    private func checkBadRows(_ corpus: CorpusMatrix, _ reference: CorpusReference, filtered: [Int64]?,
-                              skip: Bool) throws -> Int64 {
-        let bad = corpus.badRows
+    private func checkBadRows(_ bad: BadRows, rows: Int, dimensions: Int, _ reference: CorpusReference,
+                              filtered: [Int64]?, skip: Bool) throws -> Int64 {
         guard !bad.isEmpty else { return 0 }
         let hits = filtered.map { bad.positions(in: $0) } ?? Array(0..<bad.count)
         guard let first = hits.first else { return 0 }
@@ -552,7 +622,7 @@ final class KNNMatchCursor: VirtualTableCursor {
         let others = hits.count > 1 ? "\(hits.count) bad rows in all; " : ""
         var check = ""
         if case .column(let c) = reference {
-            let dims = corpus.rows > 0 ? ", \(corpus.dimensions)" : ""
+            let dims = rows > 0 ? ", \(dimensions)" : ""
             check = ", vec_check(\(quoteIdentifierIfNeeded(c.column))\(dims)) lists them"
         }
         throw SQLError("\(row): \(bad.reason(at: first)) (\(others)skip_bad => 1 leaves them out\(check))")

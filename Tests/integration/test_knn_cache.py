@@ -29,8 +29,13 @@ def oracle(rows, q, k=3):
 
 
 def knn(conn, corpus, q, k=3, filt=None):
+    """The answer, asked twice: a corpus is streamed the first time it is used and packed and cached the second
+    (docs/knn.md), so every change a test makes next meets a cached corpus — the case that could go stale."""
     sql = "SELECT id FROM knn_match(?, ?, ?, 'cosine', ?) ORDER BY rank"
-    return [r[0] for r in conn.execute(sql, (corpus, q.astype(np.float32).tobytes(), k, filt))]
+    args = (corpus, q.astype(np.float32).tobytes(), k, filt)
+    first = [r[0] for r in conn.execute(sql, args)]
+    assert [r[0] for r in conn.execute(sql, args)] == first
+    return first
 
 
 def fill(conn, table, column, x, quoted=True):

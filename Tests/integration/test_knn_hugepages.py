@@ -48,7 +48,8 @@ SCRIPT = textwrap.dedent(r"""
     expected = [oracle(q) for q in Q]
 
     start = huge_kb()
-    assert knn(Q[0]) == expected[0]
+    assert knn(Q[0]) == expected[0]       # the first use streams the rows (nothing packed)
+    assert knn(Q[0]) == expected[0]       # the second packs and caches the corpus
     time.sleep(0.5)
     after_first = huge_kb()
     assert knn(Q[1]) == expected[1]       # used again: the collapse begins

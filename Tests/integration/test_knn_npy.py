@@ -111,7 +111,11 @@ def test_empty_file_and_json_query(db, tmp_path):
 
 
 def nearest(conn, path, q, k=3):
-    return conn.execute("SELECT id, distance FROM knn_match(?, ?, ?, 'l2')", (path, q.tobytes(), k)).fetchall()
+    """Asked twice: streamed the first time a corpus is used, packed and cached the second (docs/knn.md)."""
+    sql = "SELECT id, distance FROM knn_match(?, ?, ?, 'l2')"
+    first = conn.execute(sql, (path, q.tobytes(), k)).fetchall()
+    assert conn.execute(sql, (path, q.tobytes(), k)).fetchall() == first
+    return first
 
 
 def plan_of(conn, path):

@@ -203,6 +203,8 @@ def size_in(message):
 
 
 def test_knn_corpus_over_strata_memory_limit(tmp_path):
+    """A single query streams the rows past (nothing packed), so it answers whatever the limit; a batch needs the
+    corpus packed and is refused with the size it would take."""
     rng = np.random.default_rng(5)
     X = rng.standard_normal((20_000, 384)).astype(np.float32)
     db = sqlite3.connect(tmp_path / "c.db")
@@ -213,13 +215,22 @@ def test_knn_corpus_over_strata_memory_limit(tmp_path):
     db.commit()
     db.close()
     np.save(tmp_path / "corpus.npy", X)
+    np.save(tmp_path / "queries.npy", X[:2])
     q = X[7].tobytes()
-    report = run_child([("select id from knn_match('docs.embedding', ?, 3)", (q,)),
+    single = "select id from knn_match('docs.embedding', ?, 3)"
+    report = run_child([(single, (q,)),
+                        (single, (q,)),  # used again: packing is tried, refused, and the query streams again
                         ("select id from knn_match('corpus.npy', ?, 3)", (q,)),
-                        ("select id from knn_match('small.embedding', ?, 1)", (q,))],
+                        ("select id from knn_match('small.embedding', ?, 1)", (q,)),
+                        ("select id from knn_match('docs.embedding', 'small.embedding', 3)", ()),
+                        ("select id from knn_match('corpus.npy', 'queries.npy', 3)", ())],
                        database=tmp_path / "c.db", cwd=tmp_path, env=child_env(STRATA_MEMORY_LIMIT="8M"))
-    table, npy, small = report["results"]
-    for r, name in ((table, "docs.embedding"), (npy, "'corpus.npy'")):
+    table, again, npy, small, table_batch, npy_batch = report["results"]
+    want = [[i] for i in oracle_top(X, X[7], 3)]
+    for r in (table, again):
+        assert r["first"] == want, r
+    assert npy["first"] == [[i - 1] for [i] in want], npy  # a file's rows are numbered from 0
+    for r, name in ((table_batch, "docs.embedding"), (npy_batch, "'corpus.npy'")):
         msg = r["error"]
         assert re.fullmatch(rf"knn_match: corpus {re.escape(name)} needs \d+\.\d MiB packed \(20000 rows × 384 "
                             r"dimensions\); this process may use 8\.0 MiB \(STRATA_MEMORY_LIMIT\); raise the limit or "
@@ -236,11 +247,17 @@ def test_knn_corpus_over_rlimit_as_is_an_error(tmp_path):
     db = sqlite3.connect(tmp_path / "c.db")
     db.execute("create table docs(id integer primary key, embedding blob)")
     db.executemany("insert into docs values (?, ?)", ((i + 1, v.tobytes()) for i, v in enumerate(X)))
+    db.execute("create table queries(id integer primary key, embedding blob)")
+    db.execute("insert into queries values (1, ?)", (X[0].tobytes(),))
     db.commit()
     db.close()
-    report = run_child([("select id from knn_match('docs.embedding', ?, 3)", (X[0].tobytes(),))],
+    single = ("select id from knn_match('docs.embedding', ?, 3)", (X[0].tobytes(),))
+    report = run_child([single, single, ("select id from knn_match('docs.embedding', 'queries.embedding', 3)", ())],
                        database=tmp_path / "c.db", headroom=48 * MiB)
-    msg = report["results"][0]["error"]
+    first, again, batch = report["results"]
+    # Single queries stream, within any address-space limit; the batch's packing is refused.
+    assert first["first"] == again["first"] == [[i] for i in oracle_top(X, X[0], 3)], report
+    msg = batch["error"]
     assert re.fullmatch(r"knn_match: corpus docs\.embedding needs \d+\.\d MiB packed \(60000 rows × 384 dimensions\); "
                         r"this process may use \d+\.\d (KiB|MiB) \(RLIMIT_AS, ulimit -v\); raise the limit or set "
                         r"STRATA_MEMORY_LIMIT", msg), msg

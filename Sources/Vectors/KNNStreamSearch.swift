@@ -1,0 +1,206 @@
+// One query answered while the corpus streams past, without packing it. The first single query on a corpus
+// (and every single query on one that cannot be cached, or is too large to pack) reads each row once: the
+// pack kernel scores it in float32 against the query, copying it only into a scratch row that stays in L1, and
+// the few rows whose float32 key may belong to the top k are rescored in float64 on the spot. Packing is left
+// to a corpus that is used again: a report or a cron job that asks once never writes the corpus's copy into
+// fresh memory (page zeroing cost the first query as much as reading the table did; docs/knn.md).
+//
+// Exactness, the same answers as the packed path (`KNNEngine.search`): every row's float32 key k_j is within
+// t_j of its exact key (t_j = γ·|x_j||q| for a float32 dot product of d terms, as in `PreparedQuery`, with the
+// row's own norm), so [k_j − t_j, k_j + t_j] holds the exact key. H, the k-th smallest upper bound seen so far,
+// only falls as rows arrive, and the k-th smallest exact key of all rows is ≤ H at every moment (k rows seen so
+// far have exact keys below their upper bounds). So a row is rescored exactly when k_j − t_j ≤ H at its
+// arrival: every row of the true top k passes, since its exact key is ≤ the final H ≤ the H it met. Rows
+// whose magnitudes would make float32 keys overflow or underflow are rescored without the test. The float64
+// distances come from `exactDistance`, the packed path's own rescoring, so the two agree bit for bit; ties are
+// ordered by (distance, id) in both.
+import CKernels
+
+/// What a streamed search found, and what the stream showed about the corpus.
+public struct StreamedSearch {
+    /// Best first, ordered by (distance, id).
+    public var neighbors: [Neighbor]
+    /// Rows set aside as not valid vectors (the same as packing would record: `CorpusMatrix.packingChecked`).
+    public var badRows: BadRows
+    /// Valid rows read (NULLs and bad rows aside), whatever the filter.
+    public var rows: Int
+    /// Dimensions of the valid rows (0 when there were none).
+    public var dimensions: Int
+    /// Rows rescored in float64 (for tests: the float32 test lets few through).
+    public var rescored: Int
+}
+
+extension KNNEngine {
+    /// The k nearest valid rows of `source` to `query` (restricted to rows whose id is in `ids` when given),
+    /// found in one pass without packing. Bad rows are set aside as packing sets them aside (`badRows`); the
+    /// caller decides whether they block the answer, as it does for a packed corpus. Throws
+    /// `queryDimensions` when rows remain to search and their dimensions are not the query's.
+    public static func streamSearch(_ source: CorpusSource, name: String, query: VectorView, k: Int, metric: Metric,
+                                    ids filter: [Int64]? = nil, limits: KNNLimits = .none) throws -> StreamedSearch {
+        var checked = CheckedSource(source)
+        var pass = try streamPass(checked, query: query, k: k, metric: metric, ids: filter, limits: limits)
+        if let d = checked.betterDimensions {
+            // Most rows have another length than the first valid one: packing reads again with that length.
+            checked = CheckedSource(source, dimensions: d)
+            pass = try streamPass(checked, query: query, k: k, metric: metric, ids: filter, limits: limits)
+        }
+        let d = checked.kept > 0 ? checked.dimensions ?? 0 : 0
+        if k > 0, pass.candidates > 0, query.count != d {
+            throw KNNError.queryDimensions(found: query.count, expected: d)
+        }
+        return StreamedSearch(neighbors: pass.top.sorted(), badRows: checked.bad, rows: checked.kept, dimensions: d,
+                              rescored: pass.rescored)
+    }
+
+    private struct Pass {
+        var top: TopK
+        /// Valid rows the filter selects (the packed path's `n`).
+        var candidates = 0
+        var rescored = 0
+    }
+
+    private static func streamPass(_ checked: CheckedSource, query: VectorView, k: Int, metric: Metric,
+                                   ids filter: [Int64]?, limits: KNNLimits) throws -> Pass {
+        checked.packerChecksValues = true
+        var pass = Pass(top: TopK(k: k))
+        let qd = query.count
+        // Nil for a zero query under cosine: nothing matches, but the rows are still read and checked.
+        let scoring = k > 0 ? PreparedQuery.scoringVector(query, metric: metric) : nil
+        let qNorm = norm(query)
+        let gamma = (Double(qd) + 16) * 0x1p-23 + 4e-7
+        var bounds = UpperBounds(k: k)
+        var wanted = filter.map(IDSet.init)
+        // One row's copy, never read: the pack kernel writes it (the copy is what lets its tests cover both uses).
+        var scratch = [Float](repeating: 0, count: max(qd, 1))
+        var seen = 0
+        try scratch.withUnsafeMutableBufferPointer { scratchBuffer in
+            guard let dst = scratchBuffer.baseAddress else { return }
+            try (scoring ?? []).withUnsafeBufferPointer { q in
+                try checked.forEachRow { id, v in
+                    guard let v else { return }
+                    seen &+= 1
+                    if seen & 4095 == 0, limits.isInterrupted() { throw KNNError.interrupted }
+                    let d = v.count
+                    let src = v.base.assumingMemoryBound(to: Float.self)
+                    var dot: Float = 0
+                    let scored = d == qd && q.count == qd
+                    let sum: Double
+                    if d <= scratchBuffer.count {
+                        sum = scored ? strata_pack_row(dst, src, d, q.baseAddress, &dot, 0)
+                                     : strata_pack_row(dst, src, d, nil, nil, 0)
+                    } else {
+                        // Longer than the query: its dimensions fail the search anyway; only its validity counts.
+                        sum = squaredNorm(v)
+                    }
+                    guard sum.isFinite else { return checked.setAside(id, v) }
+                    guard wanted?.contains(id) ?? true else { return }
+                    pass.candidates &+= 1
+                    guard scored else { return }
+                    let xNorm = sum.squareRoot()
+                    let key: Double, tolerance: Double
+                    var exact = false
+                    switch metric {
+                    case .cosine:
+                        guard xNorm > 0 else { return }  // no angle: never a cosine match
+                        exact = xNorm < 1e-18 || xNorm >= 1e36
+                        key = -Double(dot) / xNorm
+                        tolerance = gamma
+                    case .dot:
+                        let scale = xNorm * qNorm
+                        exact = scale != 0 && !(scale > 1e-25 && scale < 1e36)
+                        key = -Double(dot)
+                        tolerance = gamma * scale
+                    case .l2:
+                        let scale = (xNorm + qNorm) * (xNorm + qNorm)
+                        exact = scale != 0 && !(scale > 1e-25 && scale < 1e36)
+                        key = sum - 2 * Double(dot)
+                        tolerance = gamma * scale
+                    }
+                    if !exact {
+                        guard key - tolerance <= bounds.threshold else { return }
+                        bounds.offer(key + tolerance)
+                    }
+                    pass.rescored &+= 1
+                    if let distance = exactDistance(v, query, metric) {
+                        pass.top.insert(Neighbor(id: id, distance: distance))
+                    }
+                }
+            }
+        }
+        // A source cut short by an interruption must not pass for the whole corpus.
+        if limits.isInterrupted() { throw KNNError.interrupted }
+        return pass
+    }
+}
+
+/// The k smallest values offered (a max-heap of doubles); `threshold` is the k-th smallest, +∞ until k came.
+private struct UpperBounds {
+    let k: Int
+    private var heap: [Double] = []
+
+    init(k: Int) {
+        self.k = max(0, k)
+        heap.reserveCapacity(min(self.k, 1 << 16))
+    }
+
+    var threshold: Double { heap.count == k && k > 0 ? heap[0] : .infinity }
+
+    mutating func offer(_ v: Double) {
+        guard k > 0 else { return }
+        if heap.count < k {
+            heap.append(v)
+            var i = heap.count &- 1
+            while i > 0 {
+                let parent = (i &- 1) / 2
+                guard heap[parent] < heap[i] else { break }
+                heap.swapAt(parent, i)
+                i = parent
+            }
+        } else if v < heap[0] {
+            heap[0] = v
+            var i = 0
+            while true {
+                let l = 2 &* i &+ 1, r = l &+ 1
+                var largest = i
+                if l < heap.count, heap[l] > heap[largest] { largest = l }
+                if r < heap.count, heap[r] > heap[largest] { largest = r }
+                if largest == i { break }
+                heap.swapAt(i, largest)
+                i = largest
+            }
+        }
+    }
+}
+
+/// A filter's ids, asked in the order rows arrive: ascending ids (a table read by rowid, a file by index) walk a
+/// sorted copy forward; an id below the last one asked searches it.
+private struct IDSet {
+    private let sorted: [Int64]
+    private var position = 0
+    private var last = Int64.min
+
+    init(_ ids: [Int64]) {
+        var s = ids
+        // Filters usually yield rowids in order already.
+        var ordered = true
+        for i in s.indices.dropFirst() where s[i] < s[i &- 1] { ordered = false; break }
+        if !ordered { s.sort() }
+        sorted = s
+    }
+
+    mutating func contains(_ id: Int64) -> Bool {
+        if id < last {
+            // Out of order: find the first element ≥ id.
+            var lo = 0, hi = sorted.count
+            while lo < hi {
+                let mid = lo &+ (hi &- lo) / 2
+                if sorted[mid] < id { lo = mid &+ 1 } else { hi = mid }
+            }
+            position = lo
+        } else {
+            while position < sorted.count, sorted[position] < id { position &+= 1 }
+        }
+        last = id
+        return position < sorted.count && sorted[position] == id
+    }
+}
