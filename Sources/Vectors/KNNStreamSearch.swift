@@ -1,13 +1,13 @@
 // One query answered while the corpus streams past, without packing it. The first single query on a corpus
-// (and every single query on one that cannot be cached, or is too large to pack) reads each row once: the
-// pack kernel scores it in float32 against the query, copying it only into a scratch row that stays in L1, and
-// the few rows whose float32 key may belong to the top k are rescored in float64 on the spot. Packing is left
+// (and every single query on one that cannot be cached, or is too large to pack) reads each row once: a kernel
+// (`strata_row_sums`) takes its |x|² and its dot product with the query in float32, writing nothing, and the
+// few rows whose float32 key may belong to the top k are rescored in float64 on the spot. Packing is left
 // to a corpus that is used again: a report or a cron job that asks once never writes the corpus's copy into
 // fresh memory (page zeroing cost the first query as much as reading the table did; docs/knn.md).
 //
 // Exactness, the same answers as the packed path (`KNNEngine.search`): every row's float32 key k_j is within
-// t_j of its exact key (t_j = γ·|x_j||q| for a float32 dot product of d terms, as in `PreparedQuery`, with the
-// row's own norm), so [k_j − t_j, k_j + t_j] holds the exact key. H, the k-th smallest upper bound seen so far,
+// t_j of its exact key (t_j = γ·|x_j||q| with the row's own norm and `PreparedQuery`'s γ, twice the bound of a
+// float32 sum of d products — room for the float32 |x|² too: at most 1.5 of that bound for cosine, 1 for l2), so [k_j − t_j, k_j + t_j] holds the exact key. H, the k-th smallest upper bound seen so far,
 // only falls as rows arrive, and the k-th smallest exact key of all rows is ≤ H at every moment (k rows seen so
 // far have exact keys below their upper bounds). So a row is rescored exactly when k_j − t_j ≤ H at its
 // arrival: every row of the true top k passes, since its exact key is ≤ the final H ≤ the H it met. Rows
@@ -70,60 +70,51 @@ extension KNNEngine {
         let gamma = (Double(qd) + 16) * 0x1p-23 + 4e-7
         var bounds = UpperBounds(k: k)
         var wanted = filter.map(IDSet.init)
-        // One row's copy, never read: the pack kernel writes it (the copy is what lets its tests cover both uses).
-        var scratch = [Float](repeating: 0, count: max(qd, 1))
         var seen = 0
-        try scratch.withUnsafeMutableBufferPointer { scratchBuffer in
-            guard let dst = scratchBuffer.baseAddress else { return }
-            try (scoring ?? []).withUnsafeBufferPointer { q in
-                try checked.forEachRow { id, v in
-                    guard let v else { return }
-                    seen &+= 1
-                    if seen & 4095 == 0, limits.isInterrupted() { throw KNNError.interrupted }
-                    let d = v.count
-                    let src = v.base.assumingMemoryBound(to: Float.self)
-                    var dot: Float = 0
-                    let scored = d == qd && q.count == qd
-                    let sum: Double
-                    if d <= scratchBuffer.count {
-                        sum = scored ? strata_pack_row(dst, src, d, q.baseAddress, &dot, 0)
-                                     : strata_pack_row(dst, src, d, nil, nil, 0)
-                    } else {
-                        // Longer than the query: its dimensions fail the search anyway; only its validity counts.
-                        sum = squaredNorm(v)
-                    }
-                    guard sum.isFinite else { return checked.setAside(id, v) }
-                    guard wanted?.contains(id) ?? true else { return }
-                    pass.candidates &+= 1
-                    guard scored else { return }
-                    let xNorm = sum.squareRoot()
-                    let key: Double, tolerance: Double
-                    var exact = false
-                    switch metric {
-                    case .cosine:
-                        guard xNorm > 0 else { return }  // no angle: never a cosine match
-                        exact = xNorm < 1e-18 || xNorm >= 1e36
-                        key = -Double(dot) / xNorm
-                        tolerance = gamma
-                    case .dot:
-                        let scale = xNorm * qNorm
-                        exact = scale != 0 && !(scale > 1e-25 && scale < 1e36)
-                        key = -Double(dot)
-                        tolerance = gamma * scale
-                    case .l2:
-                        let scale = (xNorm + qNorm) * (xNorm + qNorm)
-                        exact = scale != 0 && !(scale > 1e-25 && scale < 1e36)
-                        key = sum - 2 * Double(dot)
-                        tolerance = gamma * scale
-                    }
-                    if !exact {
-                        guard key - tolerance <= bounds.threshold else { return }
-                        bounds.offer(key + tolerance)
-                    }
-                    pass.rescored &+= 1
-                    if let distance = exactDistance(v, query, metric) {
-                        pass.top.insert(Neighbor(id: id, distance: distance))
-                    }
+        try (scoring ?? []).withUnsafeBufferPointer { q in
+            try checked.forEachRow { id, v in
+                guard let v else { return }
+                seen &+= 1
+                if seen & 4095 == 0, limits.isInterrupted() { throw KNNError.interrupted }
+                let d = v.count
+                let src = v.base.assumingMemoryBound(to: Float.self)
+                var dot: Float = 0
+                let scored = d == qd && q.count == qd
+                let sum32 = scored ? strata_row_sums(src, d, q.baseAddress, &dot) : strata_row_sums(src, d, nil, nil)
+                // float32 |x|² where its rounding error is relative (the tolerance below covers it); a tiny or
+                // huge row, or one whose squares overflowed or held NaN, is measured in float64 instead.
+                let sum = sum32 >= 1e-30 && sum32 <= 1e30 ? Double(sum32) : squaredNorm(v)
+                guard sum.isFinite else { return checked.setAside(id, v) }
+                guard wanted?.contains(id) ?? true else { return }
+                pass.candidates &+= 1
+                guard scored else { return }
+                let xNorm = sum.squareRoot()
+                let key: Double, tolerance: Double
+                var exact = false
+                switch metric {
+                case .cosine:
+                    guard xNorm > 0 else { return }  // no angle: never a cosine match
+                    exact = xNorm < 1e-18 || xNorm >= 1e36
+                    key = -Double(dot) / xNorm
+                    tolerance = gamma
+                case .dot:
+                    let scale = xNorm * qNorm
+                    exact = scale != 0 && !(scale > 1e-25 && scale < 1e36)
+                    key = -Double(dot)
+                    tolerance = gamma * scale
+                case .l2:
+                    let scale = (xNorm + qNorm) * (xNorm + qNorm)
+                    exact = scale != 0 && !(scale > 1e-25 && scale < 1e36)
+                    key = sum - 2 * Double(dot)
+                    tolerance = gamma * scale
+                }
+                if !exact {
+                    guard key - tolerance <= bounds.threshold else { return }
+                    bounds.offer(key + tolerance)
+                }
+                pass.rescored &+= 1
+                if let distance = exactDistance(v, query, metric) {
+                    pass.top.insert(Neighbor(id: id, distance: distance))
                 }
             }
         }

@@ -1,6 +1,7 @@
 // A single query answered while the corpus streams past (KNNStreamSearch.swift) must give exactly what the
 // packed path gives — the same ids and bit-identical distances, the same bad rows and errors — and both must
 // equal a float64 brute force written here (KNNTests.swift's `bruteForce`).
+import CKernels
 import Testing
 import StrataTestSupport
 @testable import Vectors
@@ -107,7 +108,7 @@ import StrataTestSupport
         // are then off by more than their bound, so such rows must go to float64 without the float32 test.
         var rng = SeededRandom(state: 32)
         let base = rng.vector(16)
-        for (scale, qScale) in [(Float(1e-20), Float(1e-20)), (1e-41, 1), (1e19, 1e19)] {
+        for (scale, qScale) in [(Float(1e-20), Float(1e-20)), (Float.leastNormalMagnitude / 1000, 1), (1e19, 1e19)] {
             var vectors: [[Float]?] = []
             for i in 0..<2000 {
                 var v = base.map { $0 * scale }
@@ -211,6 +212,46 @@ import StrataTestSupport
         for metric in Metric.allCases {
             let s = try check(c.ids, c.vectors, rng.vector(32), k: 10, metric: metric, "\(metric)")
             #expect(s.rescored < 1_000, "\(metric): \(s.rescored) of 20,000 rows rescored")
+        }
+    }
+
+    @Test func rowSumKernelsAgreeWithFloat64() throws {
+        // strata_row_sums: float32 |x|² and x·q in each version this CPU runs, within the float32 bound the
+        // stream's tolerance assumes (γ_d = d·2⁻²⁴ of Σ|x_i y_i|), on lengths around the vector widths.
+        var rng = SeededRandom(state: 19)
+        var ran: Set<String> = []
+        for d in [1, 7, 8, 15, 16, 17, 31, 32, 33, 384, 385] {
+            let x = rng.vector(d).map { $0 * 3 }
+            let q = rng.vector(d)
+            let wantSum = x.reduce(0.0) { $0 + Double($1) * Double($1) }
+            let wantDot = zip(x, q).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+            let scale = zip(x, q).reduce(0.0) { $0 + abs(Double($1.0) * Double($1.1)) }
+            let bound = Double(d) * 0x1p-24
+            for kernel in ["baseline", "avx2", "avx512"] {
+                for withQuery in [false, true] {
+                    var dot: Float = .nan, sum: Float = .nan
+                    let status = q.withUnsafeBufferPointer { qp in
+                        strata_row_sums_using(kernel, x, d, withQuery ? qp.baseAddress : nil, &dot, &sum)
+                    }
+                    if status != 0 { continue }  // not on this CPU
+                    ran.insert(kernel)
+                    #expect(abs(Double(sum) - wantSum) <= bound * wantSum + 1e-30, "\(kernel) sum d \(d)")
+                    if withQuery {
+                        #expect(abs(Double(dot) - wantDot) <= bound * scale + 1e-30, "\(kernel) dot d \(d)")
+                    } else {
+                        #expect(dot.isNaN, "\(kernel) wrote a dot product without a query")
+                    }
+                }
+            }
+        }
+        #expect(ran.contains("baseline"))
+        for bad: Float in [.nan, .infinity] {
+            let x: [Float] = [1, 2, bad] + [Float](repeating: 1, count: 30)
+            for kernel in ["baseline", "avx2", "avx512"] {
+                var sum: Float = 0, dot: Float = 0
+                guard strata_row_sums_using(kernel, x, x.count, nil, &dot, &sum) == 0 else { continue }
+                #expect(!sum.isFinite, "\(kernel) \(bad)")
+            }
         }
     }
 

@@ -16,6 +16,13 @@ void strata_score_rows(const float *data, ptrdiff_t d, const int32_t *indices, p
 /// gives a finite sum); when `q` is not NULL, also stores the float32 dot product row · q in `*dot`. Packing
 /// calls this once per row: one pass over the row instead of three.
 double strata_pack_row(float *dst, const float *src, ptrdiff_t d, const float *q, float *dot, int stream);
+/// Σ x² of one row of `d` floats, and x · q in `*dot` when `q` is not NULL, both in float32 (fused multiply-adds,
+/// several accumulators); reads the row once, writes nothing. A non-finite row gives a non-finite sum (so may a
+/// finite row whose squares overflow float32: check such a row in float64).
+float strata_row_sums(const float *x, ptrdiff_t d, const float *q, float *dot);
+/// strata_row_sums with the version named ("avx512", "avx2", "baseline"), its Σ x² in `*sum`; -1 when this CPU
+/// cannot run it. For tests.
+int strata_row_sums_using(const char *kernel, const float *x, ptrdiff_t d, const float *q, float *dot, float *sum);
 /// Orders the streaming stores of strata_pack_row(..., stream = 1) before anything that follows (an sfence):
 /// call once the rows are packed, before other threads read them.
 void strata_pack_finish(void);
