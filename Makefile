@@ -44,6 +44,10 @@ test: unit integration wheel-test
 # The unit tests under AddressSanitizer (with LeakSanitizer) and ThreadSanitizer (XCTest is skipped: its
 # harness leaks by itself and every test here is a Swift Testing test); then the integration tests with the
 # sanitizer builds of libstrata.so loaded into the real clients (scripts/sanitize-integration.sh).
+# ThreadSanitizer runs every unit test, not only those of code that starts threads (KNN batches, the huge-page
+# collapser, JSON lines and level counts on workers, the CLI's watchdog): Swift Testing runs the tests in
+# parallel, so the state connections share across threads (the KNN cache, FileTableTrust, TransactionWatch,
+# ScanProgress, FileAccess, Interruption, lazy globals) is raced by suites that start no thread themselves.
 sanitize: setup
 	@bash scripts/setup.sh --with-python
 	swift test --sanitize=address --scratch-path .build-asan --disable-xctest

@@ -55,16 +55,12 @@ case "$kind" in
     reports=$PWD/.build-tsan/reports
     rm -rf "$reports" && mkdir -p "$reports"
     status=0
+    # test_concurrency and test_knn whole, and from test_files the JSON lines read on worker threads
+    # (JSONLinesParallelScan, the two_threads tests): one pytest run, so both workers share out all of them.
     LD_PRELOAD="$clang_rt/libclang_rt.tsan-x86_64.so $swift_lib/libdispatch.so $swift_lib/libBlocksRuntime.so" \
       TSAN_OPTIONS="halt_on_error=1 log_path=$reports/tsan" STRATA_LIB=$PWD/.build-tsan/debug/libstrata \
-      .build-venv/bin/python -m pytest -q "${parallel[@]}" Tests/integration/test_concurrency.py Tests/integration/test_knn.py "$@" ||
-      status=$?
-    # JSON lines read on worker threads (JSONLinesParallelScan).
-    if [ "$status" = 0 ]; then
-      LD_PRELOAD="$clang_rt/libclang_rt.tsan-x86_64.so $swift_lib/libdispatch.so $swift_lib/libBlocksRuntime.so" \
-        TSAN_OPTIONS="halt_on_error=1 log_path=$reports/tsan" STRATA_LIB=$PWD/.build-tsan/debug/libstrata \
-        .build-venv/bin/python -m pytest -q "${parallel[@]}" Tests/integration/test_files.py -k two_threads "$@" || status=$?
-    fi
+      .build-venv/bin/python -m pytest -q "${parallel[@]}" Tests/integration/test_concurrency.py Tests/integration/test_knn.py \
+      Tests/integration/test_files.py -k "not test_files.py or two_threads" "$@" || status=$?
     if compgen -G "$reports/tsan*" >/dev/null; then
       echo "ThreadSanitizer reports:" >&2
       cat "$reports"/tsan* >&2

@@ -173,8 +173,17 @@ public final class JSONValueBlock {
 }
 
 public final class JSONLinesParallelScan {
-    /// Bytes of file per block (a block ends at the first line end after this many bytes).
-    public static let blockBytes = 4 << 20
+    /// Bytes of file per block (a block ends at the first line end after this many bytes): 4 MiB.
+    /// Test hook, read once: STRATA_JSONL_BLOCK_BYTES sets it (at least 64 KiB, at most 1 GiB), so the
+    /// integration tests (Tests/integration/conftest.py) get several blocks and the worker threads from files
+    /// an eighth the size — under ThreadSanitizer and AddressSanitizer the 14–28 MB files the 4 MiB blocks need
+    /// took minutes. Files smaller than two blocks stay on one thread (JSONBlockRows.suits), so it moves that
+    /// threshold too. Not meant for users: the default is what the scan was measured with (docs/files.md).
+    public static let blockBytes: Int = {
+        let standard = 4 << 20
+        guard let raw = getenv("STRATA_JSONL_BLOCK_BYTES"), let n = Int(String(cString: raw)) else { return standard }
+        return min(max(n, 64 << 10), 1 << 30)
+    }()
     /// Worker threads: one per core, at most four (a block's reading is the work; the caller's thread only hands
     /// rows to SQLite).
     /// Initializes, on the calling thread, every lazy global a worker may meet first. Swift initializes a global
@@ -187,6 +196,7 @@ public final class JSONLinesParallelScan {
         _ = JSONScanner.fastPathEnabled
         _ = JSONRowReader.rowCapacity + JSONRowReader.textCapacity
         _ = JSONRowReader.shapesEnabled
+        _ = JSONLinesParallelScan.blockBytes
     }
 
     public static var defaultThreadCount: Int { max(1, min(4, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))) }

@@ -18,6 +18,12 @@ CLI = pathlib.Path(os.environ.get("STRATA_CLI", ROOT / ".build" / "release" / "s
 # measure the sanitizer's runtime (shadow memory, its own allocator), not Strata, and skip under one.
 SANITIZER = os.environ.get("STRATA_SANITIZER", "")
 not_under_sanitizer = pytest.mark.skipif(SANITIZER != "", reason=f"measures the {SANITIZER} sanitizer's runtime, not Strata")
+# Plain JSON-lines files of two blocks or more are read on worker threads (Sources/Files/JSONLinesParallelScan.
+# swift: 4 MiB blocks). The tests ask for 512 KiB blocks through the test hook STRATA_JSONL_BLOCK_BYTES, read once
+# per process, so it is set here before any test loads the library (subprocesses inherit it): the same block
+# structure from files an eighth the size (several blocks, a line longer than one) — under ThreadSanitizer the
+# 14–28 MB files of 4 MiB blocks took minutes. test_files.py checks that the hook takes effect.
+JSONL_BLOCK = int(os.environ.setdefault("STRATA_JSONL_BLOCK_BYTES", str(512 << 10)))
 
 
 def connect(path=":memory:"):

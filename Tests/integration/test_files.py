@@ -12,11 +12,12 @@ import os
 import sqlite3
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
 
-from conftest import LIB, ROOT, connect, error_of
+from conftest import JSONL_BLOCK, LIB, ROOT, connect, error_of
 
 
 def f32_rows(arr):
@@ -523,10 +524,12 @@ def test_modules_registered():
 
 
 # ---------------------------------------------------------------- jsonl on two threads
+# The blocks are JSONL_BLOCK bytes (512 KiB, set in conftest; 4 MiB outside the tests): a record below is about
+# 470 bytes, so 1,118 rows to a block, and 3,750 rows make four blocks, the last one partial.
 
 def write_big_jsonl(path, n, newline="\n", bom=False, last_newline=True, long_line_at=None):
     """mongoexport-style records with every kind of value (mixed per key, missing keys, nested, unicode), blank
-    lines, optionally CRLF ends, a BOM, no final newline and one line longer than a block (4 MB)."""
+    lines, optionally CRLF ends, a BOM, no final newline and one line longer than a block (1.25 blocks)."""
     plain, ext = make_records(50)
     out = []
     for k in range(n):
@@ -536,13 +539,58 @@ def write_big_jsonl(path, n, newline="\n", bom=False, last_newline=True, long_li
         if k % 11 == 0:
             del e["model"]
         if long_line_at is not None and k == long_line_at:
-            e["blob"] = "x" * (5 << 20)
+            e["blob"] = "x" * (JSONL_BLOCK * 5 // 4)
         out.append(json.dumps(e, ensure_ascii=False))
         if k % 997 == 5:
             out.append("   ")
     text = newline.join(out) + (newline if last_newline else "")
     with open(path, "w", newline="") as f:
         f.write(("\ufeff" if bom else "") + text)
+
+
+def block_first_lines(path):
+    """The first line number of each block the scan cuts `path` into: a block ends just past the first line end
+    at or after its start + JSONL_BLOCK - 1 (JSONLinesParallelScan.cutEnd), the last one at the file's end."""
+    data = open(path, "rb").read()
+    firsts, start = [], 0
+    while start < len(data):
+        firsts.append(data.count(b"\n", 0, start) + 1)
+        end = data.find(b"\n", start + JSONL_BLOCK - 1)
+        start = len(data) if end < 0 else end + 1
+    return firsts
+
+
+def threads_of_this_process():
+    return len(os.listdir("/proc/self/task"))
+
+
+def test_jsonl_block_size_hook_puts_small_files_on_worker_threads(tmp):
+    # The tests below get their blocks from STRATA_JSONL_BLOCK_BYTES (conftest); were it ignored, their files
+    # (under two 4 MiB blocks) would be read on one thread and those tests would compare that thread with itself.
+    # A file of 12 blocks: with the first row taken, the workers are still there — they cut at most two blocks
+    # each ahead of the caller (four workers at most), so they cannot have cut the last block and left. A file
+    # under two blocks stays on the caller's thread.
+    write_big_jsonl("big.jsonl", 13_500)
+    assert len(block_first_lines("big.jsonl")) >= 12
+    write_big_jsonl("small.jsonl", 1_000)
+    assert len(block_first_lines("small.jsonl")) == 1
+    db = connect()
+    db.execute("create virtual table big using jsonl('big.jsonl')")
+    db.execute("create virtual table small using jsonl('small.jsonl')")
+    before = threads_of_this_process()
+    for sql, threaded in [("select i from big", True), ("select line from read_jsonl('big.jsonl')", True),
+                          ("select i from small", False), ("select line from read_jsonl('small.jsonl')", False)]:
+        cur = db.execute(sql)
+        assert cur.fetchone() is not None
+        during = threads_of_this_process()
+        cur.close()
+        assert (during > before) == threaded, (sql, before, during)
+        # Closing the statement joins the workers; a joined thread can stay listed in /proc for a moment.
+        for _ in range(1000):
+            if threads_of_this_process() == before:
+                break
+            time.sleep(0.01)
+        assert threads_of_this_process() == before, sql
 
 
 def gzip_copies(names):
@@ -571,19 +619,20 @@ def rows_both_ways(db, columns, pattern, files):
 
 @pytest.mark.parametrize("shape", ["lf", "crlf_bom_no_final_newline", "long_line", "two_files"])
 def test_jsonl_table_on_two_threads_reads_what_one_thread_reads(tmp, shape):
-    # Files of several 4 MB blocks are cut at line ends and read by worker threads; every row (rowid, each
+    # Files of several blocks are cut at line ends and read by worker threads; every row (rowid, each
     # typed column, line, path, and doc when asked for) must equal the one-thread scan's of a gzip copy, and
     # the counts and sums must equal Python's own reading of the file.
-    n = 30_000
+    n = 3_750
     if shape == "lf":
         write_big_jsonl("a.jsonl", n)
     elif shape == "crlf_bom_no_final_newline":
         write_big_jsonl("a.jsonl", n, newline="\r\n", bom=True, last_newline=False)
     elif shape == "long_line":
-        write_big_jsonl("a.jsonl", n, long_line_at=12_345)
+        write_big_jsonl("a.jsonl", n, long_line_at=1_543)  # in the second block
     else:
         write_big_jsonl("a.jsonl", n)
         write_big_jsonl("b.jsonl", n // 2)
+    assert len(block_first_lines("a.jsonl")) == 4
     pattern = "*.jsonl" if shape == "two_files" else "a.jsonl"
     db = connect()
     db.execute(f"create virtual table t using jsonl('{pattern}', sample=100000)")
@@ -606,16 +655,20 @@ def test_jsonl_table_on_two_threads_reads_what_one_thread_reads(tmp, shape):
     assert db.execute("select count(*), sum(i), count(model) from t").fetchone() == (len(want_is), sum(want_is), want_models)
 
 
-@pytest.mark.parametrize("bad", [150, 9_000, 21_001, "last"])
+@pytest.mark.parametrize("bad", ["first block", "end of the first block", "start of the second block",
+                                 "second block", "third block", "last"])
 def test_jsonl_table_on_two_threads_stops_at_a_broken_line_like_one_thread(tmp, bad):
     # Workers number lines from their block's start; the block with the error is read again with the lines
-    # before it known, so the message names the file's line — in the first block, in later ones, the last line.
-    # (Not line 1: the table reads the first documents to find its columns.)
-    write_big_jsonl("a.jsonl", 30_000)
+    # before it known, so the message names the file's line — in the first block, on either side of a block's
+    # end, in later blocks, the last line. (Not line 1: the table reads the first documents to find its columns.)
+    write_big_jsonl("a.jsonl", 3_750)
+    firsts = block_first_lines("a.jsonl")
+    assert len(firsts) == 4
     with open("a.jsonl") as f:
         lines = f.read().split("\n")
-    if bad == "last":
-        bad = max(k + 1 for k, line in enumerate(lines) if line.strip())
+    bad = {"first block": 150, "end of the first block": firsts[1] - 1, "start of the second block": firsts[1],
+           "second block": firsts[1] + 53, "third block": firsts[2] + 383,
+           "last": max(k + 1 for k, line in enumerate(lines) if line.strip())}[bad]
     lines[bad - 1] = '{"i": 1, "score": oops}'
     with open("a.jsonl", "w") as f:
         f.write("\n".join(lines))
@@ -645,21 +698,23 @@ def test_jsonl_table_on_two_threads_stops_at_a_broken_line_like_one_thread(tmp, 
                                  "select sum(length(doc)) from read_jsonl('a.jsonl')"])
 def test_jsonl_table_on_two_threads_is_interruptible(tmp, sql):
     # Typed columns, and documents rendered on the worker threads.
-    write_big_jsonl("a.jsonl", 60_000)
+    write_big_jsonl("a.jsonl", 7_500)
+    assert len(block_first_lines("a.jsonl")) == 7
     db = connect()
     db.execute("create virtual table t using jsonl('a.jsonl')")
     calls = [0]
 
+    # A whole scan makes 30-45 calls of 1,000 steps: the 7th stops it in its first blocks, workers still busy.
     def progress():
         calls[0] += 1
-        return 1 if calls[0] > 50 else 0
+        return 1 if calls[0] > 6 else 0
 
     db.set_progress_handler(progress, 1000)
     with pytest.raises(sqlite3.OperationalError, match="interrupted"):
         db.execute(sql).fetchone()
     db.set_progress_handler(None, 0)
     # The workers are gone and the table reads again, whole.
-    assert db.execute("select count(*) from t").fetchone()[0] == 60_000
+    assert db.execute("select count(*) from t").fetchone()[0] == 7_500
 
 
 @pytest.mark.parametrize("shape", ["lf", "crlf_bom_no_final_newline", "long_line"])
@@ -668,7 +723,8 @@ def test_read_jsonl_on_two_threads(tmp, shape):
     # when it can); rows, lines and text equal the one-thread reading of a gzip copy.
     kw = {"lf": {}, "crlf_bom_no_final_newline": dict(newline="\r\n", bom=True, last_newline=False),
           "long_line": dict(long_line_at=7)}[shape]
-    write_big_jsonl("a.jsonl", 30_000, **kw)
+    write_big_jsonl("a.jsonl", 3_750, **kw)
+    assert len(block_first_lines("a.jsonl")) >= 4
     db = connect()
     threaded = db.execute("select rowid, path, line from read_jsonl('a.jsonl')").fetchall()
     threaded_doc = db.execute("select rowid, path, line, doc from read_jsonl('a.jsonl')").fetchall()
@@ -700,9 +756,10 @@ def test_read_jsonl_doc_rendered_in_c_equals_the_swift_rendering(tmp, source):
     if source == "go_driver_export":
         one = (ROOT / "Tests" / "fixtures" / "mongoexport" / "predictions.json").read_bytes()
         with open("a.jsonl", "wb") as f:
-            f.write(one * (9_000_000 // len(one) + 1))
+            f.write(one * (9 * JSONL_BLOCK // 4 // len(one) + 1))
     else:
-        write_big_jsonl("a.jsonl", 30_000)
+        write_big_jsonl("a.jsonl", 3_750)
+    assert len(block_first_lines("a.jsonl")) >= 3
     hashes = {}
     for mode in ("c", "swift"):
         env = dict(os.environ, STRATA_JSON_SCAN=mode)
@@ -730,7 +787,8 @@ def test_jsonl_table_read_by_line_shapes_equals_the_full_scan_on_the_go_driver_e
     # (STRATA_JSON_SHAPES=0, another process) and, for the plain fields, what Python's json module reads.
     one = (ROOT / "Tests" / "fixtures" / "mongoexport" / "predictions.json").read_bytes()
     with open("a.jsonl", "wb") as f:
-        f.write(one * (9_000_000 // len(one) + 1))
+        f.write(one * (9 * JSONL_BLOCK // 4 // len(one) + 1))
+    assert len(block_first_lines("a.jsonl")) >= 3
     hashes = {}
     for mode in ("1", "0"):
         env = dict(os.environ, STRATA_JSON_SHAPES=mode)
@@ -749,7 +807,7 @@ def test_jsonl_table_read_by_line_shapes_equals_the_full_scan_on_the_go_driver_e
 
 
 def test_read_jsonl_count_on_two_threads_names_the_broken_line(tmp):
-    write_big_jsonl("a.jsonl", 30_000)
+    write_big_jsonl("a.jsonl", 3_750)
     with open("a.jsonl", "a") as f:
         f.write('{"i": 1,}\n')
     db = connect()
@@ -757,4 +815,4 @@ def test_read_jsonl_count_on_two_threads_names_the_broken_line(tmp):
     msg = f"read_jsonl: 'a.jsonl' line {sum(1 for _ in open('a.jsonl'))}: "
     assert error_of(db, "select count(*) from read_jsonl('a.jsonl')").startswith(msg)
     assert error_of(db, "select count(doc) from read_jsonl('a.jsonl')").startswith(msg)
-    assert n > 30_000
+    assert n > 3_750 and len(block_first_lines("a.jsonl")) == 4

@@ -171,11 +171,11 @@ def test_second_precision_bounds(db, tmp_path):
     assert rows(db, q.format("<"), (str(path), "2026-11-01 01:06"))[0][0] == "one,two,three"
 
 
-def test_ts_utc_bounds_are_pushed_down_and_keep_every_record(db, tmp_path, fall_back):
+def test_ts_utc_bounds_are_pushed_down_and_keep_every_record(db, fall_back):
     """A ts_utc bound is searched on ts over dates widened by two days (offsets are under a day): the rows must be
     exactly those Python's own UTC instants say, and those SQLite gives when it compares every row (`ts_utc || ''`
-    is not pushed down) — at the zones farthest from UTC (+14, -12), over a fall-back with tz, in a file whose
-    parts are out of order, and under POSIX TZ rules 24:59 either side of UTC."""
+    is not pushed down) — over a fall-back with tz here, and (below) at the zones farthest from UTC (+14, -12),
+    in a file whose parts are out of order, and under POSIX TZ rules 24:59 either side of UTC."""
     path, truth = fall_back
     plan = rows(db, "EXPLAIN QUERY PLAN SELECT * FROM read_log(?, NULL, NULL, ?) WHERE ts_utc >= ? AND ts_utc < ?",
                 (path, NY, "a", "b"))
@@ -186,27 +186,40 @@ def test_ts_utc_bounds_are_pushed_down_and_keep_every_record(db, tmp_path, fall_
         got = rows(db, "SELECT count(*) FROM read_log(?, NULL, NULL, ?) WHERE ts_utc >= ? AND ts_utc < ?",
                    (path, NY, lo, hi))[0][0]
         assert got == sum(lo <= u < hi for u in utc)
+
+
+@pytest.fixture(scope="module")
+def far_zones(tmp_path_factory):
+    """A day of records in each of three zones (+14, -12, +5:30) as three files, and the three merged in one
+    file whose parts are out of order; and the records' UTC instants, sorted."""
+    d = tmp_path_factory.mktemp("zones")
     parts, created = [], []
     for i, (zone, start) in enumerate([("Pacific/Kiritimati", calendar.timegm((2026, 11, 20, 0, 0, 0))),
                                        ("Etc/GMT+12", calendar.timegm((2026, 11, 19, 0, 0, 0))),
                                        ("Asia/Kolkata", calendar.timegm((2026, 11, 21, 6, 0, 0)))]):
-        p = tmp_path / f"z{i}.log"
+        p = d / f"z{i}.log"
         parts.append(p)
         # A record every 97 s; under a sanitizer every 389 s (each of the ~600 queries below reads every record).
         created += [c for _, c, _ in fx.write_local_time_log(p, zone, start, 86400, 389 if SANITIZER else 97)]
-    merged = tmp_path / "zones.log"
+    merged = d / "zones.log"
     merged.write_text("".join(p.read_text() for p in parts))
+    return parts, merged, sorted(utc_text(c) for c in created)
+
+
+# One test an operator (the same ~600 queries in all): pytest-xdist shares them out, where the one test took
+# two and a half minutes of one worker under AddressSanitizer.
+@pytest.mark.parametrize("op", ["=", ">", ">=", "<", "<="])
+def test_ts_utc_bounds_at_the_zones_farthest_from_utc_keep_every_record(db, far_zones, op):
+    parts, merged, utc = far_zones
     # The files carry no offset: each part is read with its own zone, and also the merged file under one zone.
-    utc = sorted(utc_text(c) for c in created)
-    for op in ["=", ">", ">=", "<", "<="]:
-        for x in ["2026-11-18", "2026-11-19 23:00", "2026-11-20", "2026-11-20 11:59:59.999", utc[len(utc) // 2],
-                  utc[0], utc[-1], "2026-11-22 12:00", "2026-11", "x", "2026-02-30 00:00"]:
-            pushed = sum(rows(db, f"SELECT count(*) FROM read_log(?, NULL, NULL, ?) WHERE ts_utc {op} ?",
-                              (str(p), z, x))[0][0]
-                         for p, z in zip(parts, ["Pacific/Kiritimati", "Etc/GMT+12", "Asia/Kolkata"]))
-            compare = {"=": operator.eq, ">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le}[op]
-            assert pushed == sum(compare(u, x) for u in utc), (op, x)
-            for z in ["Pacific/Kiritimati", "Etc/GMT+12", "AAA-24:59", "AAA+24:59"]:  # the last: POSIX rules' limits
-                q = "SELECT count(*), min(line), max(line) FROM read_log(?, NULL, NULL, ?) WHERE ts_utc{} {} ?"
-                assert rows(db, q.format("", op), (str(merged), z, x)) == \
-                    rows(db, q.format(" || ''", op), (str(merged), z, x)), (op, x, z)
+    for x in ["2026-11-18", "2026-11-19 23:00", "2026-11-20", "2026-11-20 11:59:59.999", utc[len(utc) // 2],
+              utc[0], utc[-1], "2026-11-22 12:00", "2026-11", "x", "2026-02-30 00:00"]:
+        pushed = sum(rows(db, f"SELECT count(*) FROM read_log(?, NULL, NULL, ?) WHERE ts_utc {op} ?",
+                          (str(p), z, x))[0][0]
+                     for p, z in zip(parts, ["Pacific/Kiritimati", "Etc/GMT+12", "Asia/Kolkata"]))
+        compare = {"=": operator.eq, ">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le}[op]
+        assert pushed == sum(compare(u, x) for u in utc), (op, x)
+        for z in ["Pacific/Kiritimati", "Etc/GMT+12", "AAA-24:59", "AAA+24:59"]:  # the last: POSIX rules' limits
+            q = "SELECT count(*), min(line), max(line) FROM read_log(?, NULL, NULL, ?) WHERE ts_utc{} {} ?"
+            assert rows(db, q.format("", op), (str(merged), z, x)) == \
+                rows(db, q.format(" || ''", op), (str(merged), z, x)), (op, x, z)

@@ -3,9 +3,9 @@ v1 and v2 pages, delta and byte-stream-split encodings, nested lists), then they
 offsets, bytes of their footers and page headers are flipped, huge varints are spliced in, every integer of
 the Thrift footer and first page headers is set to extremes (0, -1, 2^31, 2^62, 2^63 - 1) and deeply nested
 Thrift footers are made up (~4,000 files, a few seconds). Every one is read through read_parquet,
-parquet_file with a pruning filter and knn_match in a child process: each must give rows or an SQL error,
-never a signal. The child reports which
-case it was on, so a crash names the file that caused it (kept in the test's tmp directory).
+parquet_file with a pruning filter and knn_match in a child process (four children, a quarter of the cases
+each): each must give rows or an SQL error, never a signal. The child reports which case it was on, so a crash
+names the file that caused it (kept in the test's tmp directory).
 """
 import os
 import random
@@ -221,9 +221,16 @@ def summed_row_groups(tmp_path):
     return data[:footer_start] + footer + struct.pack("<I", len(footer)) + b"PAR1"
 
 
-def test_damaged_files_give_errors_never_signals(tmp_path):
+# The cases are read in SHARDS children (every SHARDS-th case each, so each child meets every kind of damage),
+# one test each: pytest-xdist spreads them over its workers, where one child took minutes under AddressSanitizer.
+SHARDS = 4
+
+
+@pytest.mark.parametrize("shard", range(SHARDS))
+def test_damaged_files_give_errors_never_signals(tmp_path, shard):
     files = []
-    for name, data in cases(tmp_path) + [("summed-row-groups", summed_row_groups(tmp_path))]:
+    every = cases(tmp_path) + [("summed-row-groups", summed_row_groups(tmp_path))]
+    for name, data in every[shard::SHARDS]:
         p = tmp_path / f"case-{name}.parquet"
         p.write_bytes(data)
         files.append(str(p))
