@@ -8,10 +8,7 @@ import StrataTestSupport
 
 @Suite struct StreamSearchTests {
     func corpus(_ seed: UInt64, rows: Int, d: Int, nullEvery: Int = 0) -> (ids: [Int64], vectors: [[Float]?]) {
-        var rng = SeededRandom(state: seed)
-        let ids = (0..<rows).map { Int64($0) * 3 + 1 }
-        let vectors: [[Float]?] = (0..<rows).map { i in nullEvery > 0 && i % nullEvery == 0 ? nil : rng.vector(d) }
-        return (ids, vectors)
+        randomCorpus(seed, rows: rows, d: d, nullEvery: nullEvery)
     }
 
     /// The streamed answer, checked against the packed path (exactly) and the brute force (ids; distances 1e-9).

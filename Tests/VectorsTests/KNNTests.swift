@@ -231,12 +231,17 @@ func expectSame(_ got: [Neighbor], _ want: [Neighbor], _ note: String = "",
     }
 }
 
+/// `rows` random vectors of `d` dimensions with ids 1, 4, 7, … (every `nullEvery`-th one NULL).
+func randomCorpus(_ seed: UInt64, rows: Int, d: Int, nullEvery: Int = 0) -> (ids: [Int64], vectors: [[Float]?]) {
+    var rng = SeededRandom(state: seed)
+    let ids = (0..<rows).map { Int64($0) * 3 + 1 }
+    let vectors: [[Float]?] = (0..<rows).map { i in nullEvery > 0 && i % nullEvery == 0 ? nil : rng.vector(d) }
+    return (ids, vectors)
+}
+
 @Suite struct EngineTests {
     func corpus(_ seed: UInt64, rows: Int, d: Int, nullEvery: Int = 0) -> (ids: [Int64], vectors: [[Float]?]) {
-        var rng = SeededRandom(state: seed)
-        let ids = (0..<rows).map { Int64($0) * 3 + 1 }
-        let vectors: [[Float]?] = (0..<rows).map { i in nullEvery > 0 && i % nullEvery == 0 ? nil : rng.vector(d) }
-        return (ids, vectors)
+        randomCorpus(seed, rows: rows, d: d, nullEvery: nullEvery)
     }
 
     @Test(arguments: Metric.allCases)
