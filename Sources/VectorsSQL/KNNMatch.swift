@@ -373,7 +373,7 @@ final class KNNMatchCursor: VirtualTableCursor {
         while position >= neighbors.count, let b = indexBatch {
             queryIDs = []; neighbors = []; ranks = []; corpusIDs = []; position = 0
             var rows: [(Int64, [Float])] = []
-            try knnErrors {
+            _ = try knnErrors {
                 try b.reader.read(limit: 256, { id, v in
                     guard let v else { return }  // a NULL query row has no neighbours, as in exact batches
                     if let bad = v.nonFiniteReason { throw SQLError("rowid \(id) of \(b.name) (query): \(bad)") }
