@@ -1,6 +1,8 @@
 // knn_match(corpus, query, k [, metric [, filter]]): exact k-nearest-neighbour search as an eponymous
-// table-valued function. This file is the SQL face only: it parses the arguments, gets the packed corpus
-// (cached per connection, see KNNCache.swift), evaluates the filter into a row set, and runs `KNNEngine`.
+// table-valued function. This file is the SQL face only: it parses the arguments, decides how the query
+// reaches its corpus — the packed corpus from the cache (KNNCache.swift), packed now, or, for a single query on
+// a corpus not cached and not used before, the rows streamed past it (KNNStreamSearch.swift) — evaluates the
+// filter into a row set, and runs `KNNEngine`.
 // A corpus or query argument ending in a registered file extension (`.npy`) names a file, read through the
 // `FileCorpusOpener` the extension's registration passed in. DIRECTONLY: it reads tables and files named in
 // its arguments.
