@@ -68,7 +68,9 @@ extension KNNEngine {
         let scoring = k > 0 ? PreparedQuery.scoringVector(query, metric: metric) : nil
         let qNorm = norm(query)
         let gamma = (Double(qd) + 16) * 0x1p-23 + 4e-7
-        var bounds = UpperBounds(k: k)
+        // The k smallest upper bounds so far (its threshold: +∞ until k came), kept as float32 rounded up, which
+        // only raises the threshold: more rows rescored, never one missed.
+        var bounds = CandidateHeap(capacity: k)
         var wanted = filter.map(IDSet.init)
         var seen = 0
         try (scoring ?? []).withUnsafeBufferPointer { q in
@@ -109,8 +111,9 @@ extension KNNEngine {
                     tolerance = gamma * scale
                 }
                 if !exact {
-                    guard key - tolerance <= bounds.threshold else { return }
-                    bounds.offer(key + tolerance)
+                    guard key - tolerance <= Double(bounds.threshold) else { return }
+                    let upper = key + tolerance, rounded = Float(upper)
+                    bounds.offer(Double(rounded) < upper ? rounded.nextUp : rounded, 0)
                 }
                 pass.rescored &+= 1
                 if let distance = exactDistance(v, query, metric) {
@@ -121,45 +124,6 @@ extension KNNEngine {
         // A source cut short by an interruption must not pass for the whole corpus.
         if limits.isInterrupted() { throw KNNError.interrupted }
         return pass
-    }
-}
-
-/// The k smallest values offered (a max-heap of doubles); `threshold` is the k-th smallest, +∞ until k came.
-private struct UpperBounds {
-    let k: Int
-    private var heap: [Double] = []
-
-    init(k: Int) {
-        self.k = max(0, k)
-        heap.reserveCapacity(min(self.k, 1 << 16))
-    }
-
-    var threshold: Double { heap.count == k && k > 0 ? heap[0] : .infinity }
-
-    mutating func offer(_ v: Double) {
-        guard k > 0 else { return }
-        if heap.count < k {
-            heap.append(v)
-            var i = heap.count &- 1
-            while i > 0 {
-                let parent = (i &- 1) / 2
-                guard heap[parent] < heap[i] else { break }
-                heap.swapAt(parent, i)
-                i = parent
-            }
-        } else if v < heap[0] {
-            heap[0] = v
-            var i = 0
-            while true {
-                let l = 2 &* i &+ 1, r = l &+ 1
-                var largest = i
-                if l < heap.count, heap[l] > heap[largest] { largest = l }
-                if r < heap.count, heap[r] > heap[largest] { largest = r }
-                if largest == i { break }
-                heap.swapAt(i, largest)
-                i = largest
-            }
-        }
     }
 }
 
